@@ -1,0 +1,44 @@
+# bdg-rpc: make build | make test | make bench | make demo
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+BIN := bin/bdg-rpc
+
+.PHONY: all build test test-go lint bench bench-codec demo fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/bdg-rpc
+
+# Everything the tests need is installed when absent (chromium from Debian's
+# packages); where that cannot be done, the script says what to do.
+test: lint test-go
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-go: build
+	.ci/ensure-tools.sh chromium
+	$(GO) test -count=1 ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./rpc
+	$(GO) test -run '^$$' -fuzz FuzzStream -fuzztime 60s ./rpc
+
+# Benchmarks print ratios measured side by side in one run; docs/BENCHMARKS.md
+# records them.
+bench: bench-codec
+
+bench-codec:
+	$(GO) test -count=1 -run TestCodecRatios ./rpc -v -ratios | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
+
+demo: build
+	.ci/ensure-tools.sh chromium
+	$(BIN) help
+
+clean:
+	rm -rf bin

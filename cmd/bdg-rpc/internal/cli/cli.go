@@ -1,0 +1,111 @@
+// Package cli is the bdg-rpc command line: it parses arguments, runs the
+// command and turns its outcome into output and a documented exit code.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Env is what a command may touch of the world outside it.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+type command struct {
+	name    string
+	usage   string
+	summary string
+	hidden  bool
+	run     func(ctx context.Context, env *Env, args []string) error
+}
+
+func commands() []*command {
+	return []*command{
+		{name: "help", usage: "help [COMMAND | exit-codes]", summary: "show help for bdg-rpc or one command", run: runHelp},
+		{name: "version", usage: "version [--json]", summary: "print the version", run: runVersion},
+	}
+}
+
+func lookup(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Main runs the command line of the process and returns its exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return Run(ctx, env, os.Args[1:])
+}
+
+// Run runs the command line args and returns the exit code.
+func Run(ctx context.Context, env *Env, args []string) int {
+	if len(args) == 0 {
+		printUsage(env.Stderr)
+		return ExitInvalidArgs
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "-h", "--help":
+		name = "help"
+	case "-v", "--version":
+		name = "version"
+	}
+	cmd := lookup(name)
+	if cmd == nil {
+		return report(env, usageErrorf("unknown command %q", name).withHint("run 'bdg-rpc help' for the commands"))
+	}
+	err := cmd.run(ctx, env, rest)
+	if err == nil {
+		return ExitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return ExitInterrupted
+	}
+	return report(env, err)
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintf(w, "bdg-rpc gives editors and scripts live Chrome DevTools telemetry.\n\nUsage: bdg-rpc COMMAND [ARGS]\n\nCommands:\n")
+	cmds := commands()
+	sort.SliceStable(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, c := range cmds {
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		}
+	}
+	fmt.Fprintf(w, "\nRun 'bdg-rpc help COMMAND' for a command's flags, 'bdg-rpc help exit-codes' for exit codes.\n")
+}
+
+func runHelp(_ context.Context, env *Env, args []string) error {
+	switch {
+	case len(args) == 0:
+		printUsage(env.Stdout)
+		return nil
+	case args[0] == "exit-codes":
+		printExitCodes(env.Stdout)
+		return nil
+	}
+	cmd := lookup(args[0])
+	if cmd == nil {
+		return usageErrorf("no help for %q", args[0]).withHint("run 'bdg-rpc help' for the commands")
+	}
+	fmt.Fprintf(env.Stdout, "Usage: bdg-rpc %s\n\n%s%s.\n", cmd.usage, strings.ToUpper(cmd.summary[:1]), cmd.summary[1:])
+	return nil
+}

@@ -1,0 +1,146 @@
+package rpc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/sourcegraph/jsonrpc2"
+)
+
+// Call is one incoming request or notification, as a handler sees it.
+type Call struct {
+	Conn   *jsonrpc2.Conn
+	Method string
+	Params json.RawMessage // nil when the message had none
+	ID     jsonrpc2.ID
+	Notif  bool
+}
+
+// HandlerFunc answers a call. The result is sent as the response's result;
+// an *Error is sent as it is, and any other error as an internal error.
+type HandlerFunc func(ctx context.Context, c *Call) (any, error)
+
+// Validator is implemented by params types that check themselves after
+// decoding; the error is sent as -32602 Invalid params.
+type Validator interface {
+	Validate() error
+}
+
+// Mux routes calls to handlers by method name.
+type Mux struct {
+	routes map[string]HandlerFunc
+}
+
+// NewMux returns an empty Mux.
+func NewMux() *Mux { return &Mux{routes: map[string]HandlerFunc{}} }
+
+// Handle registers h for method, replacing any earlier handler.
+func (m *Mux) Handle(method string, h HandlerFunc) { m.routes[method] = h }
+
+// Methods lists the registered methods in order.
+func (m *Mux) Methods() []string {
+	names := make([]string, 0, len(m.routes))
+	for name := range m.routes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lookup returns the handler of method.
+func (m *Mux) Lookup(method string) (HandlerFunc, bool) {
+	h, ok := m.routes[method]
+	return h, ok
+}
+
+// Dispatch runs the handler of c.Method, or fails with -32601.
+func (m *Mux) Dispatch(ctx context.Context, c *Call) (any, error) {
+	h, ok := m.routes[c.Method]
+	if !ok {
+		return nil, NewError(CodeMethodNotFound, fmt.Sprintf("Method not found: %q", c.Method),
+			"see docs/PROTOCOL.md for the methods, or ask \"initialize\" for capabilities.methods")
+	}
+	return h(ctx, c)
+}
+
+// Typed adapts a function with decoded params to a HandlerFunc. Params are
+// decoded strictly: an unknown member or a value of the wrong type is an
+// Invalid params error that names the member. Missing params decode as the
+// zero value, which Validate can refuse.
+func Typed[P, R any](f func(ctx context.Context, c *Call, p P) (R, error)) HandlerFunc {
+	return func(ctx context.Context, c *Call) (any, error) {
+		var p P
+		if err := DecodeParams(c.Params, &p); err != nil {
+			return nil, err
+		}
+		return f(ctx, c, p)
+	}
+}
+
+// DecodeParams decodes raw into p strictly and validates it, returning an
+// *Error with code -32602 on failure.
+func DecodeParams(raw json.RawMessage, p any) error {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		raw = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(p); err != nil {
+		return InvalidParams(describeDecodeError(err))
+	}
+	if v, ok := p.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			return InvalidParams(err.Error())
+		}
+	}
+	return nil
+}
+
+// InvalidParams returns a -32602 error with the given explanation.
+func InvalidParams(why string) *Error {
+	return NewError(CodeInvalidParams, "Invalid params: "+why,
+		"see docs/PROTOCOL.md for this method's params")
+}
+
+func describeDecodeError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var synErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return fmt.Sprintf("params must be %s, not %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
+		}
+		return fmt.Sprintf("field %q must be %s, not %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
+	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return "params are not valid JSON"
+	}
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return "unknown field " + rest
+	}
+	return strings.TrimPrefix(msg, "json: ")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "an integer"
+	case "float32", "float64":
+		return "a number"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	}
+	return "a " + goKind
+}

@@ -1,0 +1,160 @@
+package rpc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DefaultMaxFrame is the largest frame a Reader accepts unless told
+// otherwise: 64 MiB, enough for a response body of the default body limit
+// several times over.
+const DefaultMaxFrame = 64 << 20
+
+const (
+	initialBufSize = 4 << 10
+	// A buffer grown past keepBufSize by a large frame is dropped once the
+	// frame has been consumed, so one big message does not pin its memory
+	// for the life of the connection.
+	keepBufSize = 1 << 20
+)
+
+// FrameTooLargeError reports a frame longer than the reader's limit. The
+// reader stops at the limit; the rest of the frame is never read.
+type FrameTooLargeError struct {
+	Limit int
+}
+
+func (e *FrameTooLargeError) Error() string {
+	return fmt.Sprintf("frame exceeds the limit of %d bytes without a newline", e.Limit)
+}
+
+// ErrTruncatedFrame is returned at the end of input that stops in the middle
+// of a frame. The partial frame is discarded, never delivered.
+var ErrTruncatedFrame = fmt.Errorf("stream ended inside a frame: %w", io.ErrUnexpectedEOF)
+
+// Reader splits a byte stream into newline-delimited frames.
+//
+// A frame ends with "\n"; a "\r" before it is dropped, so "\r\n" works too.
+// Lines holding only whitespace are skipped. A frame split across any number
+// of reads is reassembled, and several frames in one read are each returned
+// in order. Every byte is examined once when looking for the end of a frame,
+// so reading is linear in the input however it is chunked.
+type Reader struct {
+	src     io.Reader
+	max     int
+	buf     []byte
+	r, w    int   // unconsumed bytes are buf[r:w]
+	scan    int   // buf[r:scan] is known to hold no '\n'
+	readErr error // the error src returned, acted on once buf holds no frame
+	err     error // sticky error returned by ReadFrame
+}
+
+// NewReader returns a Reader over src that rejects frames longer than max
+// bytes (DefaultMaxFrame if max <= 0).
+func NewReader(src io.Reader, max int) *Reader {
+	if max <= 0 {
+		max = DefaultMaxFrame
+	}
+	return &Reader{src: src, max: max}
+}
+
+// ReadFrame returns the next non-blank frame without its line terminator.
+// The slice aliases the reader's buffer and is valid until the next call.
+//
+// At the end of input ReadFrame returns io.EOF, or ErrTruncatedFrame when the
+// input stopped inside a frame. A frame longer than the limit yields a
+// *FrameTooLargeError; once ReadFrame has returned an error it returns the
+// same error forever.
+func (rd *Reader) ReadFrame() ([]byte, error) {
+	for rd.err == nil {
+		if line, ok := rd.nextLine(); ok {
+			if isBlank(line) {
+				continue
+			}
+			return line, nil
+		}
+		if rd.err != nil {
+			break
+		}
+		pending := rd.w - rd.r
+		switch {
+		case pending > rd.max+1: // even after dropping a '\r' it cannot fit
+			rd.err = &FrameTooLargeError{Limit: rd.max}
+		case rd.readErr == nil:
+			rd.fill()
+		case !errors.Is(rd.readErr, io.EOF):
+			rd.err = rd.readErr
+		case isBlank(rd.buf[rd.r:rd.w]):
+			rd.err = io.EOF
+		default:
+			rd.err = ErrTruncatedFrame
+		}
+	}
+	return nil, rd.err
+}
+
+// Buffered reports how many bytes have been read from the source but not yet
+// returned as frames.
+func (rd *Reader) Buffered() int { return rd.w - rd.r }
+
+// nextLine consumes and returns the next complete line in the buffer.
+func (rd *Reader) nextLine() ([]byte, bool) {
+	i := bytes.IndexByte(rd.buf[rd.scan:rd.w], '\n')
+	if i < 0 {
+		rd.scan = rd.w
+		return nil, false
+	}
+	end := rd.scan + i
+	line := rd.buf[rd.r:end]
+	rd.r = end + 1
+	rd.scan = rd.r
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	if len(line) > rd.max {
+		rd.err = &FrameTooLargeError{Limit: rd.max}
+		return nil, false
+	}
+	return line, true
+}
+
+// fill reads more input after making room: consumed bytes are dropped, a
+// buffer left large by a big frame is replaced by a small one, and the
+// buffer doubles (up to the frame limit) only when a frame in progress fills
+// it.
+func (rd *Reader) fill() {
+	pending := rd.w - rd.r
+	switch {
+	case rd.buf == nil:
+		rd.buf = make([]byte, initialBufSize)
+	case len(rd.buf) > keepBufSize && pending <= keepBufSize/2:
+		rd.moveTo(make([]byte, max(initialBufSize, 2*pending)))
+	case rd.w == len(rd.buf) && rd.r > 0:
+		rd.moveTo(rd.buf)
+	case rd.w == len(rd.buf):
+		rd.moveTo(make([]byte, min(2*len(rd.buf), rd.max+2))) // frame, '\r', '\n'
+	}
+	n, err := rd.src.Read(rd.buf[rd.w:])
+	rd.w += n
+	rd.readErr = err
+}
+
+// moveTo moves the unconsumed bytes to the start of dst and makes it the
+// buffer.
+func (rd *Reader) moveTo(dst []byte) {
+	n := copy(dst, rd.buf[rd.r:rd.w])
+	rd.scan -= rd.r
+	rd.r, rd.w = 0, n
+	rd.buf = dst
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}

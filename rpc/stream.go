@@ -1,0 +1,234 @@
+package rpc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/sourcegraph/jsonrpc2"
+)
+
+// NotificationFunc receives a notification before any further decoding. It
+// gets the method and the whole frame, which is valid only during the call,
+// and returns true when it has consumed the notification.
+type NotificationFunc func(method string, frame []byte) bool
+
+// Stream is a jsonrpc2.ObjectStream that speaks newline-delimited JSON: one
+// JSON-RPC 2.0 message per line. Every connection of bdg-rpc, over stdio or a
+// Unix socket, goes through it.
+//
+// Reading is strict. A line that is not JSON is answered with a -32700 parse
+// error, and one that is JSON but not a JSON-RPC 2.0 message with -32600
+// (batches included: they are not supported); in both cases the stream goes
+// on with the next line, because the framing is intact after a newline. Only
+// a frame longer than the limit ends the stream, after telling the peer why.
+//
+// Writing puts each message on one line with one Write, escapes U+2028 and
+// U+2029 (line breaks to JavaScript's readline), and is safe for concurrent
+// use.
+type Stream struct {
+	rd        *Reader
+	w         io.Writer
+	c         io.Closer
+	intercept NotificationFunc
+	log       *slog.Logger
+
+	wmu  sync.Mutex
+	wbuf bytes.Buffer
+	enc  *json.Encoder
+}
+
+var _ jsonrpc2.ObjectStream = (*Stream)(nil)
+
+// StreamOption configures a Stream.
+type StreamOption func(*Stream)
+
+// MaxFrame sets the largest message the stream accepts (DefaultMaxFrame
+// unless set).
+func MaxFrame(n int) StreamOption {
+	return func(s *Stream) { s.rd.max = max(n, 1) }
+}
+
+// InterceptNotifications hands notifications to f before jsonrpc2 sees them,
+// in the order they arrive. It is how high-volume event streams bypass
+// jsonrpc2's generic decoding.
+func InterceptNotifications(f NotificationFunc) StreamOption {
+	return func(s *Stream) { s.intercept = f }
+}
+
+// WithLogger sets where the stream reports what it rejects.
+func WithLogger(l *slog.Logger) StreamOption {
+	return func(s *Stream) { s.log = l }
+}
+
+// NewStream returns a Stream over rwc.
+func NewStream(rwc io.ReadWriteCloser, opts ...StreamOption) *Stream {
+	s := &Stream{rd: NewReader(rwc, DefaultMaxFrame), w: rwc, c: rwc}
+	s.enc = json.NewEncoder(&s.wbuf)
+	s.enc.SetEscapeHTML(false)
+	for _, o := range opts {
+		o(s)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// ReadObject reads the next message that is valid JSON-RPC 2.0 into v. A
+// *Message is filled directly; any other v (jsonrpc2's own message type) is
+// decoded with encoding/json after the frame has been checked.
+func (s *Stream) ReadObject(v any) error {
+	for {
+		frame, err := s.rd.ReadFrame()
+		if err != nil {
+			var tooLarge *FrameTooLargeError
+			if errors.As(err, &tooLarge) {
+				s.reply(nil, NewError(CodeInvalidRequest,
+					fmt.Sprintf("Invalid Request: message larger than the limit of %d bytes; closing the connection", tooLarge.Limit),
+					"split large payloads, or raise the limit on both ends"))
+			}
+			return err
+		}
+		var h header
+		if fe := inspect(frame, &h); fe != nil {
+			s.log.Warn("rejected a message", "code", fe.err.Code, "error", fe.err.Message)
+			s.reply(fe.id, fe.err)
+			continue
+		}
+		if h.Method == nil && h.ID.kind() == 'n' {
+			// The peer could not parse something we sent; there is no call
+			// to give the error to.
+			s.log.Warn("peer reported an error", "frame", truncate(frame, 300))
+			continue
+		}
+		if s.intercept != nil && h.Method != nil && h.ID == nil {
+			if s.intercept(methodName(h.Method), frame) {
+				continue
+			}
+		}
+		if m, ok := v.(*Message); ok {
+			err = h.message(m)
+		} else {
+			err = json.Unmarshal(frame, v)
+		}
+		if err != nil {
+			id, _ := checkID(h.ID)
+			s.reply(id, NewError(CodeInvalidRequest, "Invalid Request: "+err.Error(),
+				"see docs/PROTOCOL.md for the message format"))
+			continue
+		}
+		return nil
+	}
+}
+
+// WriteObject writes v as one line.
+func (s *Stream) WriteObject(v any) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.wbuf.Reset()
+	if err := s.enc.Encode(v); err != nil { // Encode ends the line with '\n'
+		return fmt.Errorf("encoding a message: %w", err)
+	}
+	return s.writeLocked(s.wbuf.Bytes())
+}
+
+// WriteLine writes a message that is already encoded as JSON, such as a
+// notification received from another stream and forwarded as it is. The
+// line must not end in a newline; WriteLine adds it.
+func (s *Stream) WriteLine(msg []byte) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.wbuf.Reset()
+	s.wbuf.Grow(len(msg) + 1)
+	s.wbuf.Write(msg)
+	s.wbuf.WriteByte('\n')
+	return s.writeLocked(s.wbuf.Bytes())
+}
+
+func (s *Stream) writeLocked(line []byte) error {
+	defer func() {
+		if s.wbuf.Cap() > keepBufSize {
+			s.wbuf = bytes.Buffer{}
+		}
+	}()
+	line = escapeLineSeparators(line)
+	if bytes.IndexByte(line[:len(line)-1], '\n') >= 0 {
+		return errors.New("refusing to write a message containing a raw newline")
+	}
+	if _, err := s.w.Write(line); err != nil {
+		return fmt.Errorf("writing a message: %w", err)
+	}
+	return nil
+}
+
+// Close closes the underlying connection.
+func (s *Stream) Close() error { return s.c.Close() }
+
+// reply sends an error response; a failure to send is left to the next
+// read or write to discover.
+func (s *Stream) reply(id json.RawMessage, e *Error) {
+	if id == nil {
+		id = json.RawMessage("null")
+	}
+	_ = s.WriteObject(&Message{JSONRPC: "2.0", ID: id, Error: e})
+}
+
+// escapeLineSeparators replaces raw U+2028 and U+2029, which valid JSON can
+// hold only inside strings, by their escapes.
+func escapeLineSeparators(b []byte) []byte {
+	i := bytes.Index(b, []byte("\xe2\x80"))
+	if i < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i >= 0 {
+		if i+2 < len(b) && b[i+2]&^1 == 0xa8 {
+			out = append(out, b[:i]...)
+			out = append(out, `\u202`...)
+			out = append(out, '8'+(b[i+2]&1))
+			b = b[i+3:]
+		} else {
+			out = append(out, b[:i+2]...)
+			b = b[i+2:]
+		}
+		i = bytes.Index(b, []byte("\xe2\x80"))
+	}
+	return append(out, b...)
+}
+
+// methodName returns the string a JSON string literal holds.
+func methodName(lit span) string {
+	if len(lit) >= 2 && bytes.IndexByte(lit, '\\') < 0 {
+		return string(lit[1 : len(lit)-1])
+	}
+	var s string
+	_ = json.Unmarshal(lit, &s) // inspect checked that lit is a string
+	return s
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "…"
+}
+
+// StdioConn joins a reader and a writer, such as a process's standard input
+// and output, into the io.ReadWriteCloser a Stream needs. Close closes both.
+type StdioConn struct {
+	In  io.ReadCloser
+	Out io.WriteCloser
+}
+
+func (c StdioConn) Read(p []byte) (int, error)  { return c.In.Read(p) }
+func (c StdioConn) Write(p []byte) (int, error) { return c.Out.Write(p) }
+
+// Close closes the output, then the input.
+func (c StdioConn) Close() error {
+	return errors.Join(c.Out.Close(), c.In.Close())
+}
