@@ -49,6 +49,8 @@ type Reader struct {
 	scan    int   // buf[r:scan] is known to hold no '\n'
 	readErr error // the error src returned, acted on once buf holds no frame
 	err     error // sticky error returned by ReadFrame
+
+	examined int // bytes searched for '\n' so far: the linearity tests read it
 }
 
 // NewReader returns a Reader over src that rejects frames longer than max
@@ -103,9 +105,11 @@ func (rd *Reader) Buffered() int { return rd.w - rd.r }
 func (rd *Reader) nextLine() ([]byte, bool) {
 	i := bytes.IndexByte(rd.buf[rd.scan:rd.w], '\n')
 	if i < 0 {
+		rd.examined += rd.w - rd.scan
 		rd.scan = rd.w
 		return nil, false
 	}
+	rd.examined += i + 1
 	end := rd.scan + i
 	line := rd.buf[rd.r:end]
 	rd.r = end + 1

@@ -1,0 +1,119 @@
+package rpc
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestReaderLinear feeds large frames one byte per read and checks that
+// every byte is searched for the end of its frame exactly once, and that the
+// bytes moved while the buffer grows stay within a small multiple of the
+// input.
+func TestReaderLinear(t *testing.T) {
+	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
+		line := strings.Repeat("x", size)
+		input := []byte(line + "\n" + line + "\n")
+		chunks := make([][]byte, len(input))
+		for i := range input {
+			chunks[i] = input[i : i+1]
+		}
+		rd := NewReader(&chunkConn{chunks: chunks}, 0)
+		for range 2 {
+			frame, err := rd.ReadFrame()
+			if err != nil || len(frame) != size {
+				t.Fatalf("size %d: got %d bytes, %v", size, len(frame), err)
+			}
+		}
+		if _, err := rd.ReadFrame(); err != io.EOF {
+			t.Fatalf("size %d: end = %v, want EOF", size, err)
+		}
+		if rd.examined != len(input) {
+			t.Errorf("size %d: searched %d bytes for newlines, input has %d", size, rd.examined, len(input))
+		}
+	}
+}
+
+// TestReaderShrinks checks that one large frame does not pin a large buffer.
+func TestReaderShrinks(t *testing.T) {
+	big := strings.Repeat("y", 4<<20)
+	input := big + "\n" + strings.Repeat("{\"a\":1}\n", 100)
+	rd := NewReader(strings.NewReader(input), 0)
+	if f, err := rd.ReadFrame(); err != nil || len(f) != len(big) {
+		t.Fatalf("big frame: %d bytes, %v", len(f), err)
+	}
+	for {
+		if _, err := rd.ReadFrame(); err != nil {
+			break
+		}
+	}
+	if len(rd.buf) > keepBufSize {
+		t.Errorf("buffer still %d bytes after the big frame was consumed", len(rd.buf))
+	}
+}
+
+// TestReaderStopsAtLimit checks that an oversized frame is not read whole:
+// the reader stops once the limit is passed.
+func TestReaderStopsAtLimit(t *testing.T) {
+	const limit = 1 << 20
+	src := &countingReader{r: strings.NewReader(strings.Repeat("z", 64<<20) + "\n")}
+	rd := NewReader(src, limit)
+	_, err := rd.ReadFrame()
+	var tooLarge *FrameTooLargeError
+	if !errors.As(err, &tooLarge) {
+		t.Fatalf("err = %v, want FrameTooLargeError", err)
+	}
+	if src.n > 2*limit {
+		t.Errorf("read %d bytes of a 64 MiB frame with a limit of %d", src.n, limit)
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestStreamWrite checks the writing rules: one Write per message, one line,
+// U+2028 and U+2029 escaped even inside pre-encoded params.
+func TestStreamWrite(t *testing.T) {
+	w := &writeRecorder{}
+	s := NewStream(rwc{nil, w})
+	msg := &Message{JSONRPC: "2.0", Method: "console/message",
+		Params: []byte("{\"text\":\"a\u2028b\u2029c <&> \\n\"}")}
+	if err := s.WriteObject(msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteLine([]byte("{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":{\"t\":\"\u2028\"}}")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteLine([]byte("{\"a\":\n1}")); err == nil {
+		t.Error("WriteLine accepted a raw newline")
+	}
+	want := []string{
+		`{"jsonrpc":"2.0","method":"console/message","params":{"text":"a\u2028b\u2029c <&> \n"}}` + "\n",
+		`{"jsonrpc":"2.0","method":"x","params":{"t":"\u2028"}}` + "\n",
+	}
+	if len(w.writes) != len(want) {
+		t.Fatalf("%d writes, want %d: %q", len(w.writes), len(want), w.writes)
+	}
+	for i := range want {
+		if w.writes[i] != want[i] {
+			t.Errorf("write %d = %q, want %q", i, w.writes[i], want[i])
+		}
+	}
+}
+
+type writeRecorder struct{ writes []string }
+
+func (w *writeRecorder) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, string(bytes.Clone(p)))
+	return len(p), nil
+}
