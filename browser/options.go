@@ -1,0 +1,162 @@
+package browser
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+)
+
+// LaunchOption configures Launch, in the style of chromedp's allocator
+// options. Options apply in order, after DefaultOptions, so a later option
+// overrides an earlier one.
+type LaunchOption func(*launchConfig)
+
+type launchConfig struct {
+	execPath string
+	flags    map[string]any // name without "--" -> string, bool or int
+	env      []string
+	output   io.Writer
+}
+
+// DefaultOptions returns the options that Launch applies before its own:
+// headless, and the flags that keep Chrome from talking to the network on its
+// own (background networking, component updates, sync, crash reports, ...),
+// from first-run UI and from throttling background pages. It returns a new
+// slice each time; a caller can print or extend it, and Flag(name, false)
+// removes one of its flags.
+func DefaultOptions() []LaunchOption {
+	return []LaunchOption{
+		Headless(true),
+
+		// DevTools on a free port of the loopback interface only; Chrome
+		// writes the port to DevToolsActivePort in the profile.
+		Flag("remote-debugging-address", "127.0.0.1"),
+		Flag("remote-debugging-port", 0),
+
+		// No traffic that nobody asked for: on a closed network Chrome would
+		// flood it with lookups.
+		Flag("disable-background-networking", true),
+		Flag("disable-component-update", true),
+		Flag("disable-sync", true),
+		Flag("disable-domain-reliability", true),
+		Flag("disable-client-side-phishing-detection", true),
+		Flag("safebrowsing-disable-auto-update", true),
+		Flag("metrics-recording-only", true),
+		Flag("no-pings", true),
+		Flag("no-service-autorun", true),
+
+		// No first-run UI, prompts or extensions.
+		Flag("no-first-run", true),
+		Flag("no-default-browser-check", true),
+		Flag("disable-default-apps", true),
+		Flag("disable-extensions", true),
+		Flag("disable-search-engine-choice-screen", true),
+		Flag("disable-popup-blocking", true),
+		Flag("disable-prompt-on-repost", true),
+		Flag("disable-hang-monitor", true),
+		Flag("password-store", "basic"),
+		Flag("use-mock-keychain", true),
+
+		// No crash uploads. (Chrome still starts its crashpad handler, in a
+		// session of its own; it exits when the browser goes. The switch
+		// --disable-crashpad-for-testing would stop it, but makes the
+		// network service of Chrome 156 crash with "FD ownership
+		// violation".)
+		Flag("disable-breakpad", true),
+
+		// Pages in the background run as in the foreground: telemetry should
+		// see what the page does.
+		Flag("disable-background-timer-throttling", true),
+		Flag("disable-backgrounding-occluded-windows", true),
+		Flag("disable-renderer-backgrounding", true),
+		Flag("disable-ipc-flooding-protection", true),
+
+		Flag("disable-features", "Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,"+
+			"CalculateNativeWinOcclusion,InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater,"+
+			"AutofillServerCommunication,PrivacySandboxSettings4,AcceptCHFrame"),
+		Flag("disable-dev-shm-usage", true),
+		Flag("force-color-profile", "srgb"),
+		Flag("mute-audio", true),
+	}
+}
+
+// ExecPath sets the Chrome binary. Without it, Launch uses FindChrome("").
+func ExecPath(path string) LaunchOption {
+	return func(c *launchConfig) { c.execPath = path }
+}
+
+// Headless runs Chrome without a window (on) or with one (off). Headless
+// also disables the GPU and hides scroll bars.
+func Headless(on bool) LaunchOption {
+	return func(c *launchConfig) {
+		for _, name := range []string{"headless", "disable-gpu", "hide-scrollbars"} {
+			if on {
+				c.flags[name] = true
+			} else {
+				delete(c.flags, name)
+			}
+		}
+	}
+}
+
+// UserDataDir makes Chrome use the profile in dir, which Close leaves in
+// place. Without it, Launch creates a temporary profile, which Close deletes.
+func UserDataDir(dir string) LaunchOption {
+	return Flag("user-data-dir", dir)
+}
+
+// Flag sets the command-line flag --name. A value true passes --name, false
+// removes the flag, and a string or an int passes --name=value.
+func Flag(name string, value any) LaunchOption {
+	return func(c *launchConfig) {
+		if v, ok := value.(bool); ok && !v {
+			delete(c.flags, name)
+			return
+		}
+		c.flags[name] = value
+	}
+}
+
+// NoSandbox passes --no-sandbox. Chrome needs it to run as root, so Launch
+// adds it by itself when os.Geteuid() is 0.
+func NoSandbox() LaunchOption {
+	return Flag("no-sandbox", true)
+}
+
+// WindowSize sets the size of the first window, in pixels.
+func WindowSize(width, height int) LaunchOption {
+	return Flag("window-size", fmt.Sprintf("%d,%d", width, height))
+}
+
+// Output sends what Chrome writes to stdout and stderr to w, such as the log
+// file of a worker. Without it, the output is dropped (Launch still keeps its
+// last lines for its error messages). Writes to w come from a goroutine that
+// Chrome owns, until Close returns.
+func Output(w io.Writer) LaunchOption {
+	return func(c *launchConfig) { c.output = w }
+}
+
+// Env adds environment variables, as "NAME=value", to the environment of
+// Chrome, which is otherwise the environment of this process.
+func Env(vars ...string) LaunchOption {
+	return func(c *launchConfig) { c.env = append(c.env, vars...) }
+}
+
+// args returns the flags in a stable order.
+func (c *launchConfig) args() ([]string, error) {
+	var args []string
+	for _, name := range slices.Sorted(maps.Keys(c.flags)) {
+		switch v := c.flags[name].(type) {
+		case bool:
+			args = append(args, "--"+name)
+		case string:
+			args = append(args, "--"+name+"="+v)
+		case int:
+			args = append(args, fmt.Sprintf("--%s=%d", name, v))
+		default:
+			return nil, fmt.Errorf("flag %q: value %v has type %T; want bool, string or int", name, v, v)
+		}
+	}
+	return args, nil
+}

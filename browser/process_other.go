@@ -1,0 +1,11 @@
+//go:build unix && !linux
+
+package browser
+
+import "syscall"
+
+// sysProcAttr puts Chrome in a process group of its own, so that Close can
+// kill it with all its children.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
