@@ -96,6 +96,12 @@ func Launch(ctx context.Context, opts ...LaunchOption) (*Chrome, error) {
 		return nil, err
 	}
 	fail := func(err error) error { return &LaunchError{ExecPath: execPath, Err: err} }
+	if err := checkPlatform(); err != nil {
+		return nil, fail(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail(err)
+	}
 
 	if os.Geteuid() == 0 {
 		cfg.flags["no-sandbox"] = true
@@ -132,7 +138,8 @@ func Launch(ctx context.Context, opts ...LaunchOption) (*Chrome, error) {
 		c.removeProfile()
 		return nil, fail(err)
 	}
-	host := debuggingHost(fmt.Sprint(cfg.flags["remote-debugging-address"]))
+	addr, _ := cfg.flags["remote-debugging-address"].(string)
+	host := debuggingHost(addr)
 
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
@@ -146,27 +153,31 @@ func Launch(ctx context.Context, opts ...LaunchOption) (*Chrome, error) {
 		}
 		select {
 		case <-c.exited:
-			c.cleanUp()
 			cause := c.exitErr
 			if cause == nil {
 				cause = errors.New("exit status 0")
+				if !c.tempDir {
+					// Chrome hands its arguments to a running Chrome
+					// of the same profile, and exits.
+					cause = fmt.Errorf("%w; does another Chrome use the profile %s?", cause, c.dataDir)
+				}
 			}
-			return nil, &LaunchError{
-				ExecPath: execPath,
-				Err:      fmt.Errorf("chrome exited before it opened its DevTools port: %w", cause),
-				Output:   c.tail.lastLines(errorLines),
-			}
+			err := fmt.Errorf("chrome exited before it opened its DevTools port: %w", cause)
+			return nil, c.launchFailed(err)
 		case <-ctx.Done():
-			_ = killGroup(c.pid)
-			c.cleanUp()
-			return nil, &LaunchError{
-				ExecPath: execPath,
-				Err:      fmt.Errorf("waiting for the DevTools port of Chrome: %w", ctx.Err()),
-				Output:   c.tail.lastLines(errorLines),
-			}
+			return nil, c.launchFailed(fmt.Errorf("waiting for the DevTools port of Chrome: %w", ctx.Err()))
 		case <-tick.C:
 		}
 	}
+}
+
+// launchFailed cleans up after a launch that failed for the reason err, and
+// returns the error for Launch.
+func (c *Chrome) launchFailed(err error) error {
+	if cerr := c.cleanUp(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("cleaning up: %w", cerr))
+	}
+	return &LaunchError{ExecPath: c.execPath, Err: err, Output: c.tail.lastLines(errorLines)}
 }
 
 // start runs the process and the two goroutines that Chrome owns: one copies

@@ -19,12 +19,12 @@ type launchConfig struct {
 	output   io.Writer
 }
 
-// DefaultOptions returns the options that Launch applies before its own:
-// headless, and the flags that keep Chrome from talking to the network on its
-// own (background networking, component updates, sync, crash reports, ...),
-// from first-run UI and from throttling background pages. It returns a new
-// slice each time; a caller can print or extend it, and Flag(name, false)
-// removes one of its flags.
+// DefaultOptions returns the options that Launch applies before the caller's:
+// headless, DevTools on a free port of 127.0.0.1, and the flags that keep
+// Chrome from talking to the network on its own (background networking,
+// component updates, sync, crash uploads, ...), from first-run UI and from
+// throttling background pages. It returns a new slice each time, for a
+// caller to print or extend; Flag(name, false) removes one of its flags.
 func DefaultOptions() []LaunchOption {
 	return []LaunchOption{
 		Headless(true),

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,8 @@ const (
 	launchTimeout = 60 * time.Second
 	goneTimeout   = 15 * time.Second
 	callTimeout   = 30 * time.Second
+	// outputTail is how much of Chrome's output a failed test shows.
+	outputTail = 8 << 10
 )
 
 // ExecPath returns the Chrome binary for tests: the one that the environment
@@ -49,7 +52,8 @@ func Launch(t testing.TB, opts ...browser.LaunchOption) *browser.Chrome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), launchTimeout)
 	defer cancel()
-	all := append([]browser.LaunchOption{browser.ExecPath(ExecPath(t))}, opts...)
+	out := &tail{max: outputTail}
+	all := append([]browser.LaunchOption{browser.ExecPath(ExecPath(t)), browser.Output(out)}, opts...)
 	c, err := browser.Launch(ctx, all...)
 	if err != nil {
 		t.Fatalf("launching Chrome: %v", err)
@@ -57,6 +61,9 @@ func Launch(t testing.TB, opts ...browser.LaunchOption) *browser.Chrome {
 	t.Cleanup(func() {
 		if err := c.Close(context.Background()); err != nil {
 			t.Errorf("closing Chrome: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("the end of the output of Chrome (pid %d):\n%s", c.PID(), out.String())
 		}
 		AssertGroupGone(t, c.PID())
 		if c.TemporaryProfile() {
@@ -118,4 +125,27 @@ func NewPage(t testing.TB, conn *browser.Conn) (*browser.Session, browser.PageIn
 		}
 	})
 	return sess, info
+}
+
+// tail keeps the last bytes of Chrome's output, for a failed test.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
 }
