@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // LaunchOption configures Launch, in the style of chromedp's allocator
@@ -45,6 +46,10 @@ func DefaultOptions() []LaunchOption {
 		Flag("metrics-recording-only", true),
 		Flag("no-pings", true),
 		Flag("no-service-autorun", true),
+		// Chrome's own sign-in polls accounts.google.com/ListAccounts, with
+		// retries, from a fresh profile. Pointing it at a closed local port
+		// stops the lookups; pages can still load accounts.google.com.
+		Flag("gaia-url", "http://127.0.0.1:9"),
 
 		// No first-run UI, prompts or extensions.
 		Flag("no-first-run", true),
@@ -72,9 +77,10 @@ func DefaultOptions() []LaunchOption {
 		Flag("disable-renderer-backgrounding", true),
 		Flag("disable-ipc-flooding-protection", true),
 
+		// NetworkTimeServiceQuerying asks clients2.google.com for the time.
 		Flag("disable-features", "Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,"+
 			"CalculateNativeWinOcclusion,InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater,"+
-			"AutofillServerCommunication,PrivacySandboxSettings4,AcceptCHFrame"),
+			"AutofillServerCommunication,PrivacySandboxSettings4,AcceptCHFrame,NetworkTimeServiceQuerying"),
 		Flag("disable-dev-shm-usage", true),
 		Flag("force-color-profile", "srgb"),
 		Flag("mute-audio", true),
@@ -115,6 +121,23 @@ func Flag(name string, value any) LaunchOption {
 			return
 		}
 		c.flags[name] = value
+	}
+}
+
+// DisableFeatures adds Chrome features to --disable-features, after the ones
+// that are there already (Flag("disable-features", ...) replaces them all).
+func DisableFeatures(features ...string) LaunchOption {
+	return func(c *launchConfig) {
+		var list []string
+		if old, ok := c.flags["disable-features"].(string); ok && old != "" {
+			list = strings.Split(old, ",")
+		}
+		for _, f := range features {
+			if f != "" && !slices.Contains(list, f) {
+				list = append(list, f)
+			}
+		}
+		c.flags["disable-features"] = strings.Join(list, ",")
 	}
 }
 

@@ -166,6 +166,7 @@ func TestLaunchConfigArgs(t *testing.T) {
 		Flag("lang", "en-US"),
 		WindowSize(800, 600),
 		Flag("remote-debugging-port", 9333),
+		DisableFeatures("Translate", "Foo"),
 	) {
 		o(cfg)
 	}
@@ -175,10 +176,14 @@ func TestLaunchConfigArgs(t *testing.T) {
 	}
 	joined := " " + strings.Join(args, " ") + " "
 	for _, want := range []string{"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-		"--lang=en-US", "--window-size=800,600", "--remote-debugging-port=9333", "--remote-debugging-address=127.0.0.1"} {
+		"--lang=en-US", "--window-size=800,600", "--remote-debugging-port=9333", "--remote-debugging-address=127.0.0.1",
+		"--gaia-url=http://127.0.0.1:9"} {
 		if !strings.Contains(joined, " "+want+" ") {
 			t.Errorf("args lack %s: %v", want, args)
 		}
+	}
+	if f := cfg.flags["disable-features"].(string); !strings.HasSuffix(f, ",NetworkTimeServiceQuerying,Foo") || strings.Count(f, "Translate") != 1 {
+		t.Errorf("--disable-features=%s; want the defaults, then Foo, once each", f)
 	}
 	for _, unwanted := range []string{"--headless", "--disable-gpu", "--mute-audio"} {
 		if strings.Contains(joined, " "+unwanted+" ") {
