@@ -14,8 +14,8 @@
 // Launch starts Chrome with functional options in the style of chromedp:
 // DefaultOptions (headless, DevTools on a free loopback port, and the flags
 // that keep Chrome off the network and away from first-run UI), then the
-// caller's options, such as ExecPath, Headless, UserDataDir, Flag, NoSandbox,
-// WindowSize, Output and Env. Chrome gets a fresh temporary profile unless
+// caller's options, such as ExecPath, Headless, UserDataDir, Flag,
+// DisableFeatures, NoSandbox, WindowSize, Output and Env. Chrome gets a fresh temporary profile unless
 // UserDataDir names one, runs in a process group of its own, gets
 // --no-sandbox when running as root, and writes its output to the Output
 // writer. Launch polls DevToolsActivePort in the profile every 20 ms, and
