@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -228,7 +229,7 @@ func TestChrome(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Subscribe before the page logs: the iterator buffers from here.
-		typed, stop := iterPull(cdp.Events(ctx, sess, runtime.ConsoleAPICalled))
+		typed, stop := iter.Pull2(cdp.Events(ctx, sess, runtime.ConsoleAPICalled))
 		defer stop()
 		navigate(t, ctx, sess, srv.URL+"/console")
 
@@ -257,7 +258,7 @@ func TestChrome(t *testing.T) {
 		if _, err := cdp.Call(ctx, sess, runtime.Enable, cdp.Empty{}); err != nil {
 			t.Fatal(err)
 		}
-		typed, stop := iterPull(cdp.Events(ctx, sess, runtime.ConsoleAPICalled))
+		typed, stop := iter.Pull2(cdp.Events(ctx, sess, runtime.ConsoleAPICalled))
 		defer stop()
 		navigate(t, ctx, sess, srv.URL+"/surrogate")
 

@@ -2,14 +2,8 @@ package browser_test
 
 import (
 	"io"
-	"iter"
 	"sync"
 )
-
-// iterPull is iter.Pull2.
-func iterPull[K, V any](seq iter.Seq2[K, V]) (func() (K, V, bool), func()) {
-	return iter.Pull2(seq)
-}
 
 // syncWriter makes a writer safe for the output goroutine and the test.
 type syncWriter struct {
