@@ -3,25 +3,24 @@ package rpc
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/sourcegraph/jsonrpc2"
 )
 
-// NewConn starts a JSON-RPC connection over rwc with the newline-delimited
-// codec. h answers the peer's calls (nil: every call is answered -32601).
-// The connection closes when ctx ends or Close is called.
-func NewConn(ctx context.Context, rwc io.ReadWriteCloser, h jsonrpc2.Handler, log *slog.Logger, opts ...StreamOption) *jsonrpc2.Conn {
+// NewConn starts a JSON-RPC connection on a stream. h answers the peer's
+// calls (nil: every call is answered -32601). The connection closes when
+// ctx ends or Close is called.
+func NewConn(ctx context.Context, s *Stream, h jsonrpc2.Handler, log *slog.Logger) *jsonrpc2.Conn {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if h == nil {
 		h = NewHandler(NewMux().Dispatch, log)
 	}
-	stream := NewStream(rwc, append([]StreamOption{WithLogger(log)}, opts...)...)
-	return jsonrpc2.NewConn(ctx, stream, h, jsonrpc2.SetLogger(printfLogger{log}))
+	return jsonrpc2.NewConn(ctx, s, h, jsonrpc2.SetLogger(printfLogger{log}))
 }
 
 // Dial connects to a Unix socket and starts a JSON-RPC connection on it.
@@ -31,7 +30,8 @@ func Dial(ctx context.Context, socketPath string, h jsonrpc2.Handler, log *slog.
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", socketPath, err)
 	}
-	return NewConn(ctx, c, h, log, opts...), nil
+	s := NewStream(c, append([]StreamOption{WithLogger(log)}, opts...)...)
+	return NewConn(ctx, s, h, log), nil
 }
 
 // printfLogger lets jsonrpc2 report through slog instead of the process's
@@ -39,5 +39,10 @@ func Dial(ctx context.Context, socketPath string, h jsonrpc2.Handler, log *slog.
 type printfLogger struct{ log *slog.Logger }
 
 func (l printfLogger) Printf(format string, v ...any) {
-	l.log.Warn(fmt.Sprintf(format, v...))
+	msg := strings.TrimSpace(fmt.Sprintf(format, v...))
+	if strings.Contains(msg, net.ErrClosed.Error()) {
+		l.log.Debug(msg) // the connection was closed on purpose
+		return
+	}
+	l.log.Warn(msg)
 }

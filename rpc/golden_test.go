@@ -335,7 +335,7 @@ func runServe(t *testing.T, chunks [][]byte, max int) goldenResult {
 	}))
 	h := NewHandler(mux.Dispatch, nil)
 	conn := &chunkConn{chunks: chunks, beforeEOF: h.Wait}
-	c := NewConn(context.Background(), conn, h, nil, MaxFrame(orDefault(max)))
+	c := NewConn(context.Background(), NewStream(conn, MaxFrame(orDefault(max))), h, nil)
 	<-c.DisconnectNotify()
 	h.Wait()
 	replies := conn.output()

@@ -50,6 +50,16 @@ func NewHandler(dispatch HandlerFunc, log *slog.Logger) *Handler {
 
 type releaseKey struct{}
 
+type afterReplyKey struct{}
+
+// AfterReply runs f once the reply to the current call has been written, so
+// that what f sends (a subscription's first events) follows the reply.
+func AfterReply(ctx context.Context, f func()) {
+	if fs, ok := ctx.Value(afterReplyKey{}).(*[]func()); ok {
+		*fs = append(*fs, f)
+	}
+}
+
 // Async lets the next call on the connection start before this one has
 // finished. Long calls (starting a session, a CDP command) call it early.
 func Async(ctx context.Context) {
@@ -90,7 +100,14 @@ func (h *Handler) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2
 		case <-prev:
 		case <-ctx.Done():
 		}
-		result, err := h.run(context.WithValue(ctx, releaseKey{}, release), call)
+		var after []func()
+		callCtx := context.WithValue(context.WithValue(ctx, releaseKey{}, release), afterReplyKey{}, &after)
+		result, err := h.run(callCtx, call)
+		defer func() {
+			for _, f := range after {
+				f()
+			}
+		}()
 		if req.Notif {
 			if err != nil {
 				h.log.Warn("notification failed", "method", req.Method, "error", err)

@@ -20,6 +20,8 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+
+	jsonOutput bool // --json was given: errors are printed as an envelope too
 }
 
 type command struct {
@@ -34,6 +36,10 @@ func commands() []*command {
 	return []*command{
 		{name: "help", usage: "help [COMMAND | exit-codes]", summary: "show help for bdg-rpc or one command", run: runHelp},
 		{name: "version", usage: "version [--json]", summary: "print the version", run: runVersion},
+		{name: "start", usage: "start URL [--session N] [--headless|--headed] [--browser-url U | --ws-url W] [--chrome PATH] [--max-body-size MB] [--all] [--timeout S] [--json]", summary: "start a session on a page and return once it is ready", run: runStart},
+		{name: "status", usage: "status [--session N] [--json]", summary: "show a session's state and counts", run: runStatus},
+		{name: "stop", usage: "stop [--session N] [--json]", summary: "end a session, write session.json and print where it is", run: runStop},
+		{name: "worker", usage: "worker", summary: "run a session worker (started by start; not for use by hand)", hidden: true, run: runWorker},
 	}
 }
 
@@ -70,6 +76,11 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	cmd := lookup(name)
 	if cmd == nil {
 		return report(env, usageErrorf("unknown command %q", name).withHint("run 'bdg-rpc help' for the commands"))
+	}
+	for _, a := range rest {
+		if a == "--json" || a == "-json" {
+			env.jsonOutput = true
+		}
 	}
 	err := cmd.run(ctx, env, rest)
 	if err == nil {

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
 )
 
 // Exit codes, the scheme of the Node bdg CLI. They are a stable API:
@@ -76,6 +79,10 @@ func report(env *Env, err error) int {
 	var ce *cliError
 	if !errors.As(err, &ce) {
 		ce = &cliError{code: ExitGeneric, msg: err.Error()}
+	}
+	if env.jsonOutput {
+		_ = printJSON(env, errorEnvelope{Version: protocol.Version, Success: false,
+			Error: envelopeError{Code: ce.code, Kind: session.KindOf(err), Message: ce.msg, Hint: ce.hint}})
 	}
 	fmt.Fprintf(env.Stderr, "bdg-rpc: %s\n", ce.msg)
 	if ce.hint != "" {

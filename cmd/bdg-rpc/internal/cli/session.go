@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+)
+
+// exitCodeOfKind maps an error kind to the exit code scripts rely on.
+var exitCodeOfKind = map[string]int{
+	protocol.KindInvalidURL:         ExitInvalidURL,
+	protocol.KindInvalidArgs:        ExitInvalidArgs,
+	protocol.KindNoSession:          ExitNoSession,
+	protocol.KindNotFound:           ExitNoSession,
+	protocol.KindAlreadyRunning:     ExitAlreadyRunning,
+	protocol.KindChromeNotFound:     ExitChromeLaunch,
+	protocol.KindChromeLaunchFailed: ExitChromeLaunch,
+	protocol.KindCDPError:           ExitCDPConnection,
+	protocol.KindCDPTimeout:         ExitCDPTimeout,
+	protocol.KindSessionFile:        ExitSessionFile,
+}
+
+// sessionError turns an error from package session into a cliError with
+// the exit code of its kind.
+func sessionError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *cliError
+	if errors.As(err, &ce) {
+		return err
+	}
+	code, ok := exitCodeOfKind[session.KindOf(err)]
+	if !ok {
+		code = ExitGeneric
+	}
+	return &cliError{code: code, msg: err.Error(), hint: session.HintOf(err), err: err}
+}
+
+// sessionFlags are the flags every session command has.
+type sessionFlags struct {
+	name string
+	json bool
+}
+
+func (f *sessionFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "session", "", "session name (default $BDG_SESSION or \"default\")")
+	fs.BoolVar(&f.json, "json", false, "print one JSON envelope")
+}
+
+// dir resolves the session directory from the flags and the environment.
+func (f *sessionFlags) dir(env *Env) (session.Dir, error) {
+	name, err := session.NameFrom(f.name, env.Getenv)
+	if err != nil {
+		return session.Dir{}, usageErrorf("%v", err).withHint("session names are like default, app, my-app.2")
+	}
+	home, err := session.Home(env.Getenv)
+	if err != nil {
+		return session.Dir{}, &cliError{code: ExitSessionFile, msg: err.Error()}
+	}
+	d, err := session.NewDir(home, name)
+	if err != nil {
+		return session.Dir{}, usageErrorf("%v", err)
+	}
+	return d, nil
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("start URL --headless"), returning the positionals.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func runStart(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("start", env)
+	var sf sessionFlags
+	sf.register(fs)
+	headless := fs.Bool("headless", false, "run Chrome headless (the default without a display)")
+	headed := fs.Bool("headed", false, "show Chrome's window")
+	browserURL := fs.String("browser-url", "", "attach to a running Chrome, e.g. http://127.0.0.1:9222")
+	wsURL := fs.String("ws-url", "", "attach to a running Chrome by its DevTools websocket URL")
+	chrome := fs.String("chrome", "", "Chrome binary (default $BDG_CHROME, else chromium or google-chrome on PATH)")
+	maxBody := fs.Float64("max-body-size", 5, "largest response body kept, in MB")
+	all := fs.Bool("all", false, "keep requests to analytics and tracking hosts too")
+	timeout := fs.Int("timeout", 0, "end the session after this many seconds (0: never)")
+	userDataDir := fs.String("user-data-dir", "", "Chrome profile directory (default: a fresh temporary one)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usageErrorf("start takes one URL, got %d arguments", len(pos)).withHint("quote a URL with spaces or & in it")
+	}
+	url := ""
+	if len(pos) == 1 {
+		url = pos[0]
+	}
+	if url == "" && *browserURL == "" && *wsURL == "" {
+		return usageErrorf("start needs a URL").withHint("bdg-rpc start http://localhost:3000/")
+	}
+	if *headless && *headed {
+		return usageErrorf("--headless and --headed contradict each other")
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	opts := session.Options{
+		Session: d.Name, Home: d.Home, URL: url, BrowserURL: *browserURL, WSURL: *wsURL,
+		ChromePath: *chrome, UserDataDir: *userDataDir, MaxBodyBytes: int(*maxBody * (1 << 20)),
+		IncludeAll: *all, TimeoutSeconds: *timeout,
+	}
+	if *maxBody < 0 || *timeout < 0 {
+		return usageErrorf("--max-body-size and --timeout must not be negative")
+	}
+	if *maxBody == 0 {
+		opts.MaxBodyBytes = -1
+	}
+	if *headless || *headed {
+		h := *headless
+		opts.Headless = &h
+	}
+	started := time.Now()
+	w, err := session.Launcher{}.Start(ctx, opts)
+	if err != nil {
+		return sessionError(err)
+	}
+	hs := w.Handshake
+	if sf.json {
+		return printJSON(env, envelope(hs))
+	}
+	fmt.Fprintf(env.Stdout, "Session %q started (worker pid %d) in %s\n", d.Name, hs.PID, time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(env.Stdout, "Target:  %s\n", hs.Target.URL)
+	chromeLine := hs.Chrome.Version
+	if hs.Chrome.PID != 0 {
+		chromeLine += fmt.Sprintf(" (pid %d)", hs.Chrome.PID)
+	}
+	fmt.Fprintf(env.Stdout, "Chrome:  %s\n", chromeLine)
+	fmt.Fprintf(env.Stdout, "Socket:  %s\n", hs.SocketPath)
+	fmt.Fprintf(env.Stdout, "Use 'bdg-rpc status' to watch it and 'bdg-rpc stop' to end it.\n")
+	return nil
+}
+
+func runStatus(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("status", env)
+	var sf sessionFlags
+	sf.register(fs)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	st, err := d.Status(ctx)
+	if err != nil {
+		return sessionError(err)
+	}
+	if st.Stale.Stale {
+		warnStale(env, st.Stale)
+	}
+	if sf.json {
+		return printJSON(env, envelope(st))
+	}
+	w := env.Stdout
+	fmt.Fprintf(w, "Session:  %s (%s)\n", st.Session, st.State)
+	if st.PID != 0 {
+		fmt.Fprintf(w, "Worker:   pid %d, up %s\n", st.PID, (time.Duration(st.UptimeMs) * time.Millisecond).Round(time.Second))
+	}
+	if st.Target.URL != "" {
+		title := ""
+		if st.Target.Title != "" {
+			title = fmt.Sprintf(" (%s)", st.Target.Title)
+		}
+		fmt.Fprintf(w, "Target:   %s%s\n", st.Target.URL, title)
+	}
+	if st.Chrome.Version != "" {
+		fmt.Fprintf(w, "Chrome:   %s", st.Chrome.Version)
+		if st.Chrome.PID != 0 {
+			fmt.Fprintf(w, " (pid %d)", st.Chrome.PID)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "Captured: %d requests, %d console messages (last seq %d)\n", st.Counts.Network, st.Counts.Console, st.LastSeq)
+	if d := st.Dropped; d.Network+d.Console+d.Bodies+d.Filtered > 0 {
+		fmt.Fprintf(w, "Dropped:  %d requests, %d console messages, %d bodies; %d tracking requests filtered\n", d.Network, d.Console, d.Bodies, d.Filtered)
+	}
+	if st.OutputPath != "" {
+		fmt.Fprintf(w, "Output:   %s\n", st.OutputPath)
+	}
+	return nil
+}
+
+func runStop(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("stop", env)
+	var sf sessionFlags
+	sf.register(fs)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	res, err := d.Stop(ctx)
+	if err != nil {
+		return sessionError(err)
+	}
+	if sf.json {
+		return printJSON(env, envelope(res))
+	}
+	fmt.Fprintf(env.Stdout, "Session %q stopped after %s: %d requests, %d console messages.\n", res.Session,
+		(time.Duration(res.DurationMs) * time.Millisecond).Round(time.Millisecond), res.Counts.Network, res.Counts.Console)
+	if d := res.Dropped; d.Network+d.Console > 0 {
+		fmt.Fprintf(env.Stdout, "Dropped at the store limits: %d requests, %d console messages.\n", d.Network, d.Console)
+	}
+	fmt.Fprintf(env.Stdout, "Output: %s\n", res.OutputPath)
+	return nil
+}
+
+// warnStale says on stderr that data comes from a file, and how old it is.
+func warnStale(env *Env, s protocol.Stale) {
+	age := (time.Duration(s.DataAgeMs) * time.Millisecond).Round(time.Second)
+	fmt.Fprintf(env.Stderr, "bdg-rpc: warning: the session's worker is not running; showing %s, written %s ago\n", s.Source, age)
+}

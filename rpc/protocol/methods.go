@@ -1,0 +1,309 @@
+package protocol
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Methods a session worker answers on its socket. The backend (bdg-rpc
+// serve) answers them too, passing them through to the session's worker.
+const (
+	MethodStatus      = "session/status"
+	MethodPeek        = "session/peek"
+	MethodNetworkList = "network/list"
+	MethodNetworkGet  = "network/get"
+	MethodConsoleList = "console/list"
+	MethodCDPSend     = "cdp/send"
+	MethodSubscribe   = "events/subscribe"
+	MethodStop        = "session/stop"
+)
+
+// Notifications. Every event carries the session's name and its seq.
+const (
+	NotifyConsole   = "console/message"
+	NotifyRequest   = "network/request"
+	NotifyResponse  = "network/response"
+	NotifyFinished  = "network/finished"
+	NotifyFailed    = "network/failed"
+	NotifyNavigated = "page/navigated"
+	NotifyEnded     = "session/ended"
+	NotifyDropped   = "events/dropped"
+)
+
+// Session states, as session/status and session/list report them.
+const (
+	StateStarting = "starting" // the worker is launching
+	StateRunning  = "running"  // the worker answers on its socket
+	StateStopping = "stopping" // the worker is writing session.json
+	StateEnded    = "ended"    // no worker; session.json holds the result
+	StateStale    = "stale"    // no worker, and it did not end cleanly
+)
+
+// LastParams picks the newest items of a list. Last 0 (or absent) means
+// the method's default; Offset skips that many of the newest first.
+type LastParams struct {
+	Last   int `json:"last,omitempty"`
+	Offset int `json:"offset,omitempty"`
+}
+
+func (p LastParams) validate() error {
+	if p.Last < 0 {
+		return errors.New(`field "last" must not be negative`)
+	}
+	if p.Offset < 0 {
+		return errors.New(`field "offset" must not be negative`)
+	}
+	return nil
+}
+
+// StatusParams are the params of session/status.
+type StatusParams struct {
+	Session string `json:"session,omitempty"` // backend only: which session
+}
+
+// StatusResult is what session/status answers.
+type StatusResult struct {
+	Session      string `json:"session"`
+	State        string `json:"state"`
+	PID          int    `json:"pid,omitempty"`
+	StartTime    string `json:"startTime,omitempty"` // RFC 3339
+	UptimeMs     int64  `json:"uptimeMs,omitempty"`
+	Target       Target `json:"target"`
+	Chrome       Chrome `json:"chrome"`
+	Counts       Counts `json:"counts"`
+	Dropped      Counts `json:"dropped"`
+	LastSeq      uint64 `json:"lastSeq"`
+	NavigationID int    `json:"navigationId"`
+	SocketPath   string `json:"socketPath,omitempty"`
+	OutputPath   string `json:"outputPath,omitempty"`
+	Stale
+}
+
+// Chrome describes the browser a session drives.
+type Chrome struct {
+	PID      int    `json:"pid,omitempty"`
+	Version  string `json:"version,omitempty"`
+	Launched bool   `json:"launched"` // false when the session attached to a running Chrome
+	Headless bool   `json:"headless"`
+}
+
+// Stale marks an answer read from session.partial.json or session.json
+// because the worker was not there to ask. DataAgeMs says how old the file
+// is; Source names it.
+type Stale struct {
+	Stale     bool   `json:"stale,omitempty"`
+	DataAgeMs int64  `json:"dataAgeMs,omitempty"`
+	Source    string `json:"source,omitempty"`
+}
+
+// Kinds a peek can ask for.
+const (
+	KindNetwork = "network"
+	KindConsole = "console"
+)
+
+// PeekParams are the params of session/peek: the newest Last items of each
+// kind asked for (default 20 of each of network and console).
+type PeekParams struct {
+	Session string   `json:"session,omitempty"`
+	Last    int      `json:"last,omitempty"`
+	Kinds   []string `json:"kinds,omitempty"`
+}
+
+// Validate implements rpc.Validator.
+func (p PeekParams) Validate() error {
+	if p.Last < 0 {
+		return errors.New(`field "last" must not be negative`)
+	}
+	for _, k := range p.Kinds {
+		if k != KindNetwork && k != KindConsole {
+			return fmt.Errorf(`field "kinds": unknown kind %q (want "network" or "console")`, k)
+		}
+	}
+	return nil
+}
+
+// DefaultPeekLast is how many items of each kind a peek returns by default.
+const DefaultPeekLast = 20
+
+// PeekResult is what session/peek answers.
+type PeekResult struct {
+	Network []NetworkRequest `json:"network"`
+	Console []ConsoleMessage `json:"console"`
+	Counts  Counts           `json:"counts"`
+	Dropped Counts           `json:"dropped"`
+	LastSeq uint64           `json:"lastSeq"`
+	Stale
+}
+
+// NetworkListParams are the params of network/list: the newest Last
+// requests (default: all), after skipping Offset, that match Filter (the
+// filter language of docs/PROTOCOL.md).
+type NetworkListParams struct {
+	Session string `json:"session,omitempty"`
+	LastParams
+	Filter string `json:"filter,omitempty"`
+}
+
+// Validate implements rpc.Validator.
+func (p NetworkListParams) Validate() error { return p.validate() }
+
+// NetworkListResult is what network/list answers, oldest first.
+type NetworkListResult struct {
+	Requests []NetworkRequest `json:"requests"`
+	Total    int              `json:"total"` // matching requests, before last/offset
+	Stale
+}
+
+// NetworkGetParams are the params of network/get.
+type NetworkGetParams struct {
+	Session   string `json:"session,omitempty"`
+	RequestID string `json:"requestId"`
+	Body      bool   `json:"body,omitempty"`
+}
+
+// Validate implements rpc.Validator.
+func (p NetworkGetParams) Validate() error {
+	if p.RequestID == "" {
+		return errors.New(`missing required field "requestId"`)
+	}
+	return nil
+}
+
+// NetworkGetResult is what network/get answers.
+type NetworkGetResult struct {
+	Request NetworkRequest `json:"request"`
+	Stale
+}
+
+// ConsoleListParams are the params of console/list: the newest Last
+// messages (default: all) of the given levels (default: all).
+type ConsoleListParams struct {
+	Session string `json:"session,omitempty"`
+	LastParams
+	Levels []string `json:"levels,omitempty"`
+}
+
+// Levels lists the console levels, least severe first.
+var Levels = []string{LevelDebug, LevelLog, LevelInfo, LevelWarning, LevelError}
+
+// Validate implements rpc.Validator.
+func (p ConsoleListParams) Validate() error {
+	for _, l := range p.Levels {
+		if !slices.Contains(Levels, l) {
+			return fmt.Errorf(`field "levels": unknown level %q (want one of debug, log, info, warning, error)`, l)
+		}
+	}
+	return p.validate()
+}
+
+// ConsoleListResult is what console/list answers, oldest first.
+type ConsoleListResult struct {
+	Messages []ConsoleMessage `json:"messages"`
+	Total    int              `json:"total"`
+	Stale
+}
+
+// CDPSendParams are the params of cdp/send: a raw CDP command for the
+// session's page.
+type CDPSendParams struct {
+	Session string          `json:"session,omitempty"`
+	Method  string          `json:"method"`
+	Params  json.RawMessage `json:"params,omitempty"`
+}
+
+// Validate implements rpc.Validator.
+func (p CDPSendParams) Validate() error {
+	if p.Method == "" {
+		return errors.New(`missing required field "method" (a CDP method such as "Runtime.evaluate")`)
+	}
+	if len(p.Params) > 0 && p.Params[0] != '{' {
+		return errors.New(`field "params" must be an object`)
+	}
+	return nil
+}
+
+// SubscribeParams are the params of events/subscribe. With Since, the
+// retained events after that seq are replayed first; without it, only new
+// events follow.
+type SubscribeParams struct {
+	Session string  `json:"session,omitempty"`
+	Since   *uint64 `json:"since,omitempty"`
+}
+
+// SubscribeResult is what events/subscribe answers, before any event.
+type SubscribeResult struct {
+	LastSeq   uint64 `json:"lastSeq"`   // the newest event so far
+	OldestSeq uint64 `json:"oldestSeq"` // the oldest event still retained
+}
+
+// StopParams are the params of session/stop.
+type StopParams struct {
+	Session string `json:"session,omitempty"`
+}
+
+// StopResult is what session/stop answers, once session.json is written.
+type StopResult struct {
+	Session    string `json:"session"`
+	OutputPath string `json:"outputPath"`
+	DurationMs int64  `json:"durationMs"`
+	Counts     Counts `json:"counts"`
+	Dropped    Counts `json:"dropped"`
+}
+
+// ConsoleEvent is the params of console/message.
+type ConsoleEvent struct {
+	Session string         `json:"session"`
+	Seq     uint64         `json:"seq"`
+	Message ConsoleMessage `json:"message"`
+}
+
+// NetworkEvent is the params of network/request, network/response,
+// network/finished and network/failed: the request as it stands after the
+// event (without its body).
+type NetworkEvent struct {
+	Session string         `json:"session"`
+	Seq     uint64         `json:"seq"`
+	Request NetworkRequest `json:"request"`
+}
+
+// NavigatedEvent is the params of page/navigated.
+type NavigatedEvent struct {
+	Session    string     `json:"session"`
+	Seq        uint64     `json:"seq"`
+	Navigation Navigation `json:"navigation"`
+}
+
+// Reasons a session ends.
+const (
+	ReasonStopped     = "stopped"       // session/stop or bdg-rpc stop
+	ReasonSignal      = "signal"        // SIGTERM or SIGINT
+	ReasonChromeExit  = "chrome_exited" // Chrome went away
+	ReasonPageClosed  = "page_closed"   // the page's target closed
+	ReasonPageCrashed = "page_crashed"  // the renderer crashed
+	ReasonTimeout     = "timeout"       // --timeout passed
+	ReasonWorkerDied  = "worker_died"   // the worker vanished (seen by others)
+	ReasonError       = "error"         // anything else; see error
+)
+
+// EndedEvent is the params of session/ended.
+type EndedEvent struct {
+	Session    string `json:"session"`
+	Seq        uint64 `json:"seq"`
+	Reason     string `json:"reason"`
+	OutputPath string `json:"outputPath,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// DroppedEvent is the params of events/dropped: this subscriber fell so far
+// behind that Count events (FromSeq..ToSeq) are no longer retained. They
+// are still counted in the stores; the items are in the lists if the stores
+// kept them.
+type DroppedEvent struct {
+	Session string `json:"session"`
+	Count   uint64 `json:"count"`
+	FromSeq uint64 `json:"fromSeq"`
+	ToSeq   uint64 `json:"toSeq"`
+}

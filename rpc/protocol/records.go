@@ -1,0 +1,176 @@
+package protocol
+
+import "encoding/json"
+
+// ConsoleMessage is one console entry: a console API call, an uncaught
+// exception, or a browser-side log entry (CSP violations, failed loads).
+type ConsoleMessage struct {
+	// Seq is the session-wide sequence number of the event that brought it.
+	Seq    uint64 `json:"seq"`
+	Level  string `json:"level"`  // debug | log | info | warning | error
+	Source string `json:"source"` // console | exception | browser
+	// Type is what produced it: the console method ("log", "table",
+	// "assert"...), "exception", or the browser log source ("network",
+	// "security"...). It matches the "type" of the bdg CLI's session.json.
+	Type      string  `json:"type"`
+	Text      string  `json:"text"`
+	Timestamp float64 `json:"timestamp"` // milliseconds since the Unix epoch
+	URL       string  `json:"url,omitempty"`
+	Line      int     `json:"line,omitempty"`   // 1-based
+	Column    int     `json:"column,omitempty"` // 1-based
+	// Stack is the stack trace, one "at fn (url:line:col)" frame per line.
+	Stack        string `json:"stack,omitempty"`
+	NavigationID int    `json:"navigationId"`
+}
+
+// Console levels, from least to most severe.
+const (
+	LevelDebug   = "debug"
+	LevelLog     = "log"
+	LevelInfo    = "info"
+	LevelWarning = "warning"
+	LevelError   = "error"
+)
+
+// Console sources.
+const (
+	SourceConsole   = "console"
+	SourceException = "exception"
+	SourceBrowser   = "browser"
+)
+
+// NetworkRequest is one request the page made, as known so far. Requests are
+// identified by RequestID; an HTTP redirect keeps the id and records the
+// earlier hops in Redirects.
+type NetworkRequest struct {
+	Seq          uint64  `json:"seq"` // the event that last changed it
+	RequestID    string  `json:"requestId"`
+	URL          string  `json:"url"`
+	Method       string  `json:"method"`
+	ResourceType string  `json:"resourceType,omitempty"` // Document, XHR, Fetch, Script...
+	Timestamp    float64 `json:"timestamp"`              // ms since the Unix epoch, when it was sent
+	NavigationID int     `json:"navigationId"`
+
+	State string `json:"state"` // pending | responded | finished | failed
+
+	RequestHeaders Headers `json:"requestHeaders,omitempty"`
+	RequestBody    string  `json:"requestBody,omitempty"`
+
+	Status          int     `json:"status,omitempty"`
+	StatusText      string  `json:"statusText,omitempty"`
+	MimeType        string  `json:"mimeType,omitempty"`
+	ResponseHeaders Headers `json:"responseHeaders,omitempty"`
+	Protocol        string  `json:"protocol,omitempty"`
+	RemoteAddress   string  `json:"remoteAddress,omitempty"`
+	FromCache       bool    `json:"fromCache,omitempty"`
+
+	EncodedDataLength int64   `json:"encodedDataLength,omitempty"`
+	Duration          float64 `json:"duration,omitempty"` // ms from sent to finished or failed
+
+	ErrorText string `json:"errorText,omitempty"`
+	Canceled  bool   `json:"canceled,omitempty"`
+
+	// ResponseBody is filled only where asked for (network/get with body,
+	// session.json). BodySize is the size of the captured body; BodyOmitted
+	// says why there is none when there could have been.
+	ResponseBody  string `json:"responseBody,omitempty"`
+	Base64Encoded bool   `json:"base64Encoded,omitempty"`
+	BodySize      int    `json:"bodySize,omitempty"`
+	BodyOmitted   string `json:"bodyOmitted,omitempty"` // not-text | too-large | unavailable | over-budget
+
+	Redirects []Redirect `json:"redirects,omitempty"`
+}
+
+// Request states.
+const (
+	StatePending   = "pending"
+	StateResponded = "responded"
+	StateFinished  = "finished"
+	StateFailed    = "failed"
+)
+
+// Redirect is an earlier hop of a redirected request.
+type Redirect struct {
+	URL             string  `json:"url"`
+	Status          int     `json:"status"`
+	StatusText      string  `json:"statusText,omitempty"`
+	ResponseHeaders Headers `json:"responseHeaders,omitempty"`
+	Timestamp       float64 `json:"timestamp"`
+}
+
+// Navigation is a main-frame navigation of the page. Items captured after it
+// carry its ID as their navigationId; the first page load is 1.
+type Navigation struct {
+	ID        int     `json:"id"`
+	URL       string  `json:"url"`
+	Timestamp float64 `json:"timestamp"`
+}
+
+// Target is the page a session watches.
+type Target struct {
+	ID    string `json:"id,omitempty"`
+	URL   string `json:"url"`
+	Title string `json:"title"`
+}
+
+// Output is the document a session leaves behind: session.json when it
+// ends, session.partial.json while it runs. Its shape is the bdg CLI's.
+type Output struct {
+	Version   string     `json:"version"`
+	Success   bool       `json:"success"`
+	Timestamp string     `json:"timestamp"` // RFC 3339, when the session started
+	Duration  int64      `json:"duration"`  // milliseconds
+	Target    Target     `json:"target"`
+	Data      OutputData `json:"data"`
+	Partial   bool       `json:"partial"`
+	Error     string     `json:"error,omitempty"`
+
+	// Beyond the bdg shape:
+	Session     string       `json:"session"`
+	Reason      string       `json:"reason,omitempty"` // why it ended (session.json)
+	WrittenAt   string       `json:"writtenAt"`        // RFC 3339
+	LastSeq     uint64       `json:"lastSeq"`
+	Counts      Counts       `json:"counts"`
+	Dropped     Counts       `json:"dropped"`
+	Navigations []Navigation `json:"navigations,omitempty"`
+}
+
+// OutputData holds the captured items, oldest first.
+type OutputData struct {
+	Network []NetworkRequest `json:"network"`
+	Console []ConsoleMessage `json:"console"`
+}
+
+// Counts counts items per kind.
+type Counts struct {
+	Network int `json:"network"`
+	Console int `json:"console"`
+	// Bodies counts response bodies left out (dropped only).
+	Bodies int `json:"bodies,omitempty"`
+	// Filtered counts requests to tracking hosts left out (dropped only).
+	Filtered int `json:"filtered,omitempty"`
+}
+
+// Headers is a JSON object of HTTP header names to values, kept as the JSON
+// text Chrome sent: compact to hold for thousands of requests, and passed to
+// clients as it is.
+type Headers = json.RawMessage
+
+// HeaderMap decodes headers into a map; values that are not strings are
+// left out. It returns nil for no headers.
+func HeaderMap(h Headers) map[string]string {
+	if len(h) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(h, &m) != nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}

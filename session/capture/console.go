@@ -1,0 +1,314 @@
+package capture
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// maxText caps the text of one console message; DevTools itself truncates
+// long messages.
+const maxText = 64 << 10
+
+func (c *Capture) addConsole(m *protocol.ConsoleMessage) {
+	if len(m.Text) > maxText {
+		m.Text = m.Text[:maxText] + "…"
+	}
+	m.NavigationID = c.navigation.ID
+	if _, evicted := c.console.push(m); evicted {
+		c.dropped.Console++
+	}
+	m.Seq = c.journal.append(protocol.NotifyConsole, m)
+	c.changed = true
+}
+
+func (c *Capture) onConsoleAPICalled(ev *runtime.EventConsoleAPICalled) {
+	m := &protocol.ConsoleMessage{
+		Level: consoleLevel(string(ev.Type)), Source: protocol.SourceConsole, Type: string(ev.Type),
+		Text: renderArgs(ev.Args), Timestamp: float64(ev.Timestamp),
+	}
+	if ev.StackTrace != nil && len(ev.StackTrace.CallFrames) > 0 {
+		f := ev.StackTrace.CallFrames[0]
+		m.URL, m.Line, m.Column = f.URL, int(f.LineNumber)+1, int(f.ColumnNumber)+1
+		switch ev.Type {
+		case runtime.ConsoleAPICalledTypeError, runtime.ConsoleAPICalledTypeWarning, runtime.ConsoleAPICalledTypeTrace, runtime.ConsoleAPICalledTypeAssert:
+			m.Stack = formatStack(ev.StackTrace)
+		}
+	}
+	if ev.Type == runtime.ConsoleAPICalledTypeAssert && m.Text == "" {
+		m.Text = "Assertion failed"
+	} else if ev.Type == runtime.ConsoleAPICalledTypeAssert {
+		m.Text = "Assertion failed: " + m.Text
+	}
+	c.addConsole(m)
+}
+
+func (c *Capture) onExceptionThrown(ev *runtime.EventExceptionThrown) {
+	d := ev.ExceptionDetails
+	if d == nil {
+		return
+	}
+	text := d.Text
+	if d.Exception != nil {
+		desc := d.Exception.Description
+		if desc == "" {
+			desc = remoteToString(d.Exception)
+		}
+		first, _, _ := strings.Cut(desc, "\n")
+		if first != "" {
+			text = strings.TrimSpace(text + " " + first)
+		}
+	}
+	m := &protocol.ConsoleMessage{
+		Level: protocol.LevelError, Source: protocol.SourceException, Type: "exception",
+		Text: text, Timestamp: float64(ev.Timestamp), URL: d.URL,
+		Line: int(d.LineNumber) + 1, Column: int(d.ColumnNumber) + 1,
+	}
+	if d.StackTrace != nil {
+		m.Stack = formatStack(d.StackTrace)
+		if m.URL == "" && len(d.StackTrace.CallFrames) > 0 {
+			m.URL = d.StackTrace.CallFrames[0].URL
+		}
+	}
+	c.addConsole(m)
+}
+
+func (c *Capture) onLogEntry(ev *log.EventEntryAdded) {
+	e := ev.Entry
+	if e == nil {
+		return
+	}
+	m := &protocol.ConsoleMessage{
+		Level: logLevel(string(e.Level)), Source: protocol.SourceBrowser, Type: string(e.Source),
+		Text: e.Text, Timestamp: float64(e.Timestamp), URL: e.URL,
+	}
+	if e.LineNumber > 0 {
+		m.Line = int(e.LineNumber) + 1
+	}
+	if e.StackTrace != nil {
+		m.Stack = formatStack(e.StackTrace)
+	}
+	c.addConsole(m)
+}
+
+func consoleLevel(apiType string) string {
+	switch apiType {
+	case "debug":
+		return protocol.LevelDebug
+	case "info", "count", "timeEnd":
+		return protocol.LevelInfo
+	case "warning":
+		return protocol.LevelWarning
+	case "error", "assert":
+		return protocol.LevelError
+	}
+	return protocol.LevelLog
+}
+
+func logLevel(level string) string {
+	switch level {
+	case "verbose":
+		return protocol.LevelDebug
+	case "info":
+		return protocol.LevelInfo
+	case "warning":
+		return protocol.LevelWarning
+	case "error":
+		return protocol.LevelError
+	}
+	return protocol.LevelLog
+}
+
+func formatStack(st *runtime.StackTrace) string {
+	var b strings.Builder
+	for st != nil {
+		if st.Description != "" && b.Len() > 0 {
+			fmt.Fprintf(&b, "    --- %s ---\n", st.Description)
+		}
+		for _, f := range st.CallFrames {
+			name := f.FunctionName
+			if name == "" {
+				name = "(anonymous)"
+			}
+			fmt.Fprintf(&b, "    at %s (%s:%d:%d)\n", name, f.URL, f.LineNumber+1, f.ColumnNumber+1)
+		}
+		st = st.Parent
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// renderArgs renders console arguments as DevTools shows them: format
+// specifiers in a leading string are substituted, the rest joined by spaces.
+func renderArgs(args []*runtime.RemoteObject) string {
+	if len(args) == 0 {
+		return ""
+	}
+	var parts []string
+	rest := args
+	if first := args[0]; first != nil && first.Type == runtime.RemoteObjectTypeString {
+		format := remoteToString(first)
+		rest = args[1:]
+		if strings.Contains(format, "%") {
+			format, rest = substitute(format, rest)
+		}
+		parts = append(parts, format)
+	}
+	for _, a := range rest {
+		parts = append(parts, remoteToString(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+// substitute applies %s %d %i %f %o %O %c and %% to format, consuming args.
+func substitute(format string, args []*runtime.RemoteObject) (string, []*runtime.RemoteObject) {
+	var b strings.Builder
+	for i := 0; i < len(format); i++ {
+		ch := format[i]
+		if ch != '%' || i+1 == len(format) {
+			b.WriteByte(ch)
+			continue
+		}
+		verb := format[i+1]
+		if verb == '%' {
+			b.WriteByte('%')
+			i++
+			continue
+		}
+		if !strings.ContainsRune("sdifoOc", rune(verb)) || len(args) == 0 {
+			b.WriteByte(ch)
+			continue
+		}
+		a := args[0]
+		args = args[1:]
+		i++
+		switch verb {
+		case 's', 'o', 'O':
+			b.WriteString(remoteToString(a))
+		case 'd', 'i':
+			if f, err := strconv.ParseFloat(primitiveText(a), 64); err == nil {
+				b.WriteString(strconv.FormatInt(int64(f), 10))
+			} else {
+				b.WriteString("NaN")
+			}
+		case 'f':
+			if f, err := strconv.ParseFloat(primitiveText(a), 64); err == nil {
+				b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+			} else {
+				b.WriteString("NaN")
+			}
+		case 'c': // CSS: not rendered
+		}
+	}
+	return b.String(), args
+}
+
+func primitiveText(o *runtime.RemoteObject) string {
+	if o.UnserializableValue != "" {
+		return string(o.UnserializableValue)
+	}
+	var s string
+	if o.Type == runtime.RemoteObjectTypeString && json.Unmarshal(o.Value, &s, jsontext.AllowInvalidUTF8(true)) == nil {
+		return s
+	}
+	return string(o.Value)
+}
+
+// remoteToString renders one value: primitives as their text, objects from
+// their preview ({a: 1, b: "x"}, [1, 2]) or description.
+func remoteToString(o *runtime.RemoteObject) string {
+	if o == nil {
+		return "undefined"
+	}
+	switch o.Type {
+	case runtime.RemoteObjectTypeString, runtime.RemoteObjectTypeNumber, runtime.RemoteObjectTypeBoolean, runtime.RemoteObjectTypeBigint:
+		return primitiveText(o)
+	case runtime.RemoteObjectTypeUndefined:
+		return "undefined"
+	case runtime.RemoteObjectTypeSymbol, runtime.RemoteObjectTypeFunction:
+		return o.Description
+	}
+	if o.Subtype == runtime.RemoteObjectSubtypeNull {
+		return "null"
+	}
+	if o.Preview != nil {
+		switch o.Subtype {
+		case runtime.RemoteObjectSubtypeError, runtime.RemoteObjectSubtypeRegexp, runtime.RemoteObjectSubtypeDate, runtime.RemoteObjectSubtypeNode:
+		default:
+			return renderPreview(o.Preview, o.Description)
+		}
+	}
+	if o.Description != "" {
+		return o.Description
+	}
+	if len(o.Value) > 0 {
+		return string(o.Value)
+	}
+	return string(o.ClassName)
+}
+
+func renderPreview(p *runtime.ObjectPreview, description string) string {
+	var items []string
+	isArray := p.Subtype == runtime.ObjectPreviewSubtypeArray || p.Subtype == runtime.ObjectPreviewSubtypeTypedarray
+	for _, e := range p.Entries {
+		v := renderEntryPreview(e.Value)
+		if e.Key != nil {
+			v = renderEntryPreview(e.Key) + " => " + v
+		}
+		items = append(items, v)
+	}
+	for _, prop := range p.Properties {
+		v := renderPropertyValue(prop)
+		if isArray {
+			if _, err := strconv.Atoi(prop.Name); err == nil {
+				items = append(items, v)
+				continue
+			}
+		}
+		items = append(items, prop.Name+": "+v)
+	}
+	if p.Overflow {
+		items = append(items, "…")
+	}
+	body := strings.Join(items, ", ")
+	switch {
+	case isArray:
+		prefix := ""
+		if description != "" && !strings.HasPrefix(description, "Array(") {
+			prefix = description + " "
+		}
+		return prefix + "[" + body + "]"
+	case p.Subtype == runtime.ObjectPreviewSubtypeMap || p.Subtype == runtime.ObjectPreviewSubtypeSet:
+		return description + " {" + body + "}"
+	case description != "" && description != "Object":
+		return description + " {" + body + "}"
+	}
+	return "{" + body + "}"
+}
+
+func renderEntryPreview(p *runtime.ObjectPreview) string {
+	if p == nil {
+		return "undefined"
+	}
+	if p.Type == runtime.ObjectPreviewTypeObject && len(p.Properties) > 0 {
+		return renderPreview(p, p.Description)
+	}
+	return p.Description
+}
+
+func renderPropertyValue(p *runtime.PropertyPreview) string {
+	switch {
+	case p.Type == runtime.PropertyPreviewTypeString:
+		return strconv.Quote(p.Value)
+	case p.ValuePreview != nil && len(p.ValuePreview.Properties) > 0 && p.ValuePreview.Subtype != runtime.ObjectPreviewSubtypeArray:
+		return renderPreview(p.ValuePreview, p.ValuePreview.Description)
+	case p.Type == runtime.PropertyPreviewTypeAccessor:
+		return "(...)"
+	}
+	return p.Value
+}

@@ -1,0 +1,166 @@
+package capture
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+)
+
+// entry is one event in the journal: its seq, its notification method and
+// the immutable record (or event) it carries.
+type entry struct {
+	seq     uint64
+	method  string
+	payload any // *protocol.ConsoleMessage, *protocol.NetworkRequest, protocol.Navigation, *protocol.EndedEvent
+}
+
+// journal retains the newest events for subscribers to follow and replay.
+type journal struct {
+	entries []entry // seq s is at (s-1) % size; grows up to size
+	size    uint64
+	last    uint64 // seq of the newest event; 0 before the first
+	subs    map[*Subscription]struct{}
+}
+
+func newJournal(size int) journal {
+	return journal{size: uint64(size), subs: map[*Subscription]struct{}{}}
+}
+
+// oldest returns the seq of the oldest retained event.
+func (j *journal) oldest() uint64 {
+	if j.last <= j.size {
+		return 1
+	}
+	return j.last - j.size + 1
+}
+
+// append adds an event and wakes the subscribers. The caller holds c.mu.
+func (j *journal) append(method string, payload any) uint64 {
+	j.last++
+	e := entry{seq: j.last, method: method, payload: payload}
+	if uint64(len(j.entries)) < j.size {
+		j.entries = append(j.entries, e)
+	} else {
+		j.entries[(j.last-1)%j.size] = e
+	}
+	for s := range j.subs {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return j.last
+}
+
+func (j *journal) at(seq uint64) entry {
+	return j.entries[(seq-1)%j.size]
+}
+
+// encode renders the entry as a complete notification line.
+func (e entry) encode(session string) ([]byte, error) {
+	var params any
+	switch p := e.payload.(type) {
+	case *protocol.ConsoleMessage:
+		params = protocol.ConsoleEvent{Session: session, Seq: e.seq, Message: *p}
+	case *protocol.NetworkRequest:
+		params = protocol.NetworkEvent{Session: session, Seq: e.seq, Request: withoutBody(p)}
+	case protocol.Navigation:
+		params = protocol.NavigatedEvent{Session: session, Seq: e.seq, Navigation: p}
+	case *protocol.EndedEvent:
+		ev := *p
+		ev.Seq = e.seq
+		params = ev
+	}
+	return json.Marshal(notification{JSONRPC: "2.0", Method: e.method, Params: params})
+}
+
+type notification struct {
+	JSONRPC string `json:"jsonrpc"`
+	Method  string `json:"method"`
+	Params  any    `json:"params"`
+}
+
+// Subscription follows the journal from a seq on.
+type Subscription struct {
+	c      *Capture
+	next   uint64
+	wake   chan struct{}
+	closed bool
+}
+
+// Subscribe starts a subscription. With since, the retained events after it
+// come first; without it, only events from now on.
+func (c *Capture) Subscribe(since *uint64) (*Subscription, protocol.SubscribeResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := &Subscription{c: c, next: c.journal.last + 1, wake: make(chan struct{}, 1)}
+	if since != nil {
+		s.next = *since + 1
+	}
+	c.journal.subs[s] = struct{}{}
+	return s, protocol.SubscribeResult{LastSeq: c.journal.last, OldestSeq: c.journal.oldest()}
+}
+
+// Close ends the subscription.
+func (s *Subscription) Close() {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	delete(s.c.journal.subs, s)
+	s.closed = true
+}
+
+// Batch is what Next delivers: notification lines in seq order, preceded
+// by an events/dropped line when the subscriber fell behind the journal.
+type Batch struct {
+	Lines   [][]byte
+	LastSeq uint64 // seq of the last event in Lines
+	Ended   bool   // Lines ends with session/ended: nothing follows
+}
+
+// Next waits for events after the subscription's position and returns up to
+// max of them, encoded, advancing the position. It returns ctx's error when
+// ctx ends first.
+func (s *Subscription) Next(ctx context.Context, max int) (Batch, error) {
+	for {
+		s.c.mu.Lock()
+		j := &s.c.journal
+		var b Batch
+		if oldest := j.oldest(); s.next < oldest && j.last > 0 {
+			line, err := json.Marshal(notification{JSONRPC: "2.0", Method: protocol.NotifyDropped, Params: protocol.DroppedEvent{
+				Session: s.c.opts.Session, Count: oldest - s.next, FromSeq: s.next, ToSeq: oldest - 1,
+			}})
+			if err == nil {
+				b.Lines = append(b.Lines, line)
+			}
+			s.next = oldest
+		}
+		var batch []entry
+		for s.next <= j.last && len(batch) < max {
+			batch = append(batch, j.at(s.next))
+			s.next++
+		}
+		s.c.mu.Unlock()
+
+		for _, e := range batch {
+			line, err := e.encode(s.c.opts.Session)
+			if err != nil {
+				s.c.opts.Logger.Error("encoding an event", "seq", e.seq, "error", err)
+				continue
+			}
+			b.Lines = append(b.Lines, line)
+			b.LastSeq = e.seq
+			if e.method == protocol.NotifyEnded {
+				b.Ended = true
+			}
+		}
+		if len(b.Lines) > 0 {
+			return b, nil
+		}
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+			return Batch{}, ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+)
+
+// Error is a session failure of a known kind (protocol.Kind*), with advice
+// for a person. Callers map the kind to a JSON-RPC code or an exit code.
+type Error struct {
+	Kind string
+	Msg  string
+	Hint string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil && e.Msg == "" {
+		return e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func errorf(kind, hint, format string, args ...any) *Error {
+	return &Error{Kind: kind, Hint: hint, Msg: fmt.Sprintf(format, args...)}
+}
+
+// KindOf returns the kind of err, or "" when it has none.
+func KindOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	if errors.Is(err, ErrInvalidName) {
+		return protocol.KindInvalidArgs
+	}
+	if errors.Is(err, ErrInvalidURL) {
+		return protocol.KindInvalidURL
+	}
+	return ""
+}
+
+// HintOf returns the advice attached to err, or the default of its kind.
+func HintOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Hint != "" {
+		return e.Hint
+	}
+	if k, ok := protocol.LookupKind(KindOf(err)); ok {
+		return k.Hint
+	}
+	return ""
+}
+
+// AlreadyRunning is the error of a start that finds the session running or
+// starting.
+func alreadyRunning(d Dir, pid int, starting bool) *Error {
+	what := "already running"
+	if starting {
+		what = "already starting"
+	}
+	msg := fmt.Sprintf("session %q %s", d.Name, what)
+	if pid > 0 {
+		msg = fmt.Sprintf("session %q %s (pid %d)", d.Name, what, pid)
+	}
+	return &Error{Kind: protocol.KindAlreadyRunning, Msg: msg,
+		Hint: fmt.Sprintf("stop it first (bdg-rpc stop --session %s), or choose another --session name", d.Name)}
+}
+
+func noSession(d Dir) *Error {
+	return &Error{Kind: protocol.KindNoSession, Msg: fmt.Sprintf("no session %q is running", d.Name),
+		Hint: "start one: bdg-rpc start URL (bdg-rpc sessions lists them)"}
+}

@@ -1,0 +1,126 @@
+package session
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+)
+
+// WriteFileAtomic writes a file so that readers see the old content or the
+// new, never a mix or a truncated file: it writes a temporary file in the
+// same directory, syncs it, and renames it into place. On failure the old
+// file is untouched and the temporary one removed.
+func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := write(tmp); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteJSONAtomic writes v as JSON with WriteFileAtomic.
+func WriteJSONAtomic(path string, v any) error {
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	})
+}
+
+// Meta is session.meta.json: who the worker is and how to reach it. The
+// worker writes it when it starts and again once it is ready.
+type Meta struct {
+	Version    string          `json:"version"`
+	Session    string          `json:"session"`
+	State      string          `json:"state"` // starting | running
+	PID        int             `json:"pid"`
+	PIDStart   uint64          `json:"pidStart"` // the process's start time in clock ticks, against PID reuse
+	Executable string          `json:"executable"`
+	SocketPath string          `json:"socketPath"`
+	StartTime  time.Time       `json:"startTime"`
+	URL        string          `json:"url"`
+	Target     protocol.Target `json:"target"`
+	Chrome     MetaChrome      `json:"chrome"`
+	Options    Options         `json:"options"`
+}
+
+// MetaChrome is what a session knows of its Chrome: enough to clean up
+// after a worker that died without closing it.
+type MetaChrome struct {
+	PID         int    `json:"pid,omitempty"`
+	PIDStart    uint64 `json:"pidStart,omitempty"`
+	Version     string `json:"version,omitempty"`
+	Launched    bool   `json:"launched"`
+	Headless    bool   `json:"headless"`
+	UserDataDir string `json:"userDataDir,omitempty"`
+	TempProfile bool   `json:"tempProfile,omitempty"` // UserDataDir is ours to delete
+}
+
+// ReadMeta reads the session's metadata.
+func (d Dir) ReadMeta() (Meta, error) {
+	var m Meta
+	b, err := os.ReadFile(d.File(MetaFile))
+	if err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("reading %s: %w", d.File(MetaFile), err)
+	}
+	return m, nil
+}
+
+// ErrNoOutput is returned when a session has left no data file behind.
+var ErrNoOutput = errors.New("no session data")
+
+// ReadOutput reads what a session left on disk when its worker cannot be
+// asked: the newer of session.json (the session ended) and
+// session.partial.json (it did not end cleanly). It returns the document,
+// the file it came from, and how old that file is.
+func (d Dir) ReadOutput() (protocol.Output, string, time.Duration, error) {
+	var out protocol.Output
+	path, mod := "", time.Time{}
+	for _, name := range []string{OutputFile, PartialFile} {
+		fi, err := os.Stat(d.File(name))
+		if err == nil && (path == "" || fi.ModTime().After(mod)) {
+			path, mod = d.File(name), fi.ModTime()
+		}
+	}
+	if path == "" {
+		return out, "", 0, fmt.Errorf("%w for session %q in %s", ErrNoOutput, d.Name, d.Path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return out, path, 0, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return out, path, 0, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return out, path, time.Since(mod), nil
+}

@@ -1,0 +1,283 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+)
+
+// Handshake is the one line a worker writes to its standard output once it
+// is ready: Chrome connected, domains enabled, socket listening, navigation
+// started. Or, when it could not get there, Error.
+type Handshake struct {
+	Version    string          `json:"version,omitempty"`
+	PID        int             `json:"pid,omitempty"`
+	SocketPath string          `json:"socketPath,omitempty"`
+	Chrome     HandshakeChrome `json:"chrome"`
+	Target     protocol.Target `json:"target"`
+	Error      *HandshakeError `json:"error,omitempty"`
+}
+
+// HandshakeChrome describes the worker's Chrome.
+type HandshakeChrome struct {
+	PID     int    `json:"pid,omitempty"`
+	Version string `json:"version,omitempty"`
+}
+
+// HandshakeError is a worker's reason for not starting.
+type HandshakeError struct {
+	Code    int64  `json:"code"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// Progress is one step a starting worker reports on its progress pipe
+// (file descriptor 3), before the handshake.
+type Progress struct {
+	Step string `json:"step"`
+}
+
+// Progress steps.
+const (
+	StepLaunching  = "launching Chrome"
+	StepConnecting = "connecting to Chrome"
+	StepNavigating = "navigating"
+)
+
+// Launcher starts workers.
+type Launcher struct {
+	// Executable is the bdg-rpc binary to run as "bdg-rpc worker"; default
+	// the running one.
+	Executable string
+	// HandshakeTimeout bounds the wait for the handshake (default 30 s).
+	HandshakeTimeout time.Duration
+	// Progress, if set, receives the worker's progress steps.
+	Progress func(step string)
+	// Env is the worker's environment; nil inherits this process's.
+	Env []string
+}
+
+// Worker is a started worker process. It runs on its own after the launcher
+// returns; Wait reaps it when it exits, for launchers that outlive it.
+type Worker struct {
+	Handshake Handshake
+	Dir       Dir
+	done      chan struct{}
+	err       error
+}
+
+// Done is closed when the worker process has exited.
+func (w *Worker) Done() <-chan struct{} { return w.done }
+
+// Err returns how the worker exited, once Done is closed.
+func (w *Worker) Err() error { return w.err }
+
+// Start launches the session's worker and returns once it has handshaken.
+// Of several concurrent starts of one session exactly one succeeds; the
+// others fail at once with an already_running error naming the pid.
+func (l Launcher) Start(ctx context.Context, opts Options) (*Worker, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, &Error{Kind: protocol.KindInvalidArgs, Msg: err.Error(), Err: err}
+	}
+	if !opts.Attaching() || opts.URL != "" {
+		u, err := NormalizeURL(opts.URL)
+		if err != nil {
+			return nil, &Error{Kind: protocol.KindInvalidURL, Msg: err.Error(), Err: err}
+		}
+		opts.URL = u
+	}
+	d, err := NewDir(opts.Home, opts.Session)
+	if err != nil {
+		return nil, &Error{Kind: protocol.KindInvalidArgs, Msg: err.Error(), Err: err}
+	}
+	if err := d.Ensure(); err != nil {
+		return nil, &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+	}
+	start, ok, err := d.tryStartLock()
+	if err != nil {
+		return nil, &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+	}
+	if !ok {
+		return nil, d.busy()
+	}
+	defer start.Unlock()
+
+	if alive, err := d.WorkerAlive(); err != nil {
+		return nil, &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+	} else if alive {
+		m, _ := d.ReadMeta()
+		return nil, alreadyRunning(d, m.PID, false)
+	}
+	if _, err := d.cleanupLocked(); err != nil {
+		return nil, &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+	}
+	return l.spawn(ctx, d, opts)
+}
+
+// busy explains a start lock held by someone else.
+func (d Dir) busy() *Error {
+	if m, err := d.ReadMeta(); err == nil && sameProcess(m.PID, m.PIDStart) {
+		return alreadyRunning(d, m.PID, m.State == protocol.StateStarting)
+	}
+	return alreadyRunning(d, d.startLockHolder(), true)
+}
+
+func (l Launcher) spawn(ctx context.Context, d Dir, opts Options) (*Worker, error) {
+	exe := l.Executable
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("finding the bdg-rpc executable: %w", err)
+		}
+	}
+	logFile, err := os.OpenFile(d.File(LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, &Error{Kind: protocol.KindSessionFile, Msg: fmt.Sprintf("opening the worker log: %v", err), Err: err}
+	}
+	defer logFile.Close()
+	progressR, progressW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("creating the progress pipe: %w", err)
+	}
+	defer progressR.Close()
+	config, err := json.Marshal(opts)
+	if err != nil {
+		progressW.Close()
+		return nil, fmt.Errorf("encoding worker options: %w", err)
+	}
+
+	cmd := exec.Command(exe, "worker")
+	cmd.Stdin = bytes.NewReader(append(config, '\n'))
+	cmd.Stderr = logFile // the file itself: no pipe that could fill
+	cmd.ExtraFiles = []*os.File{progressW}
+	cmd.Env = l.Env
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	// Our own pipe rather than StdoutPipe: Wait must not close the read end
+	// before a worker that failed fast has had its error line read.
+	stdout, stdoutW, err := os.Pipe()
+	if err != nil {
+		progressW.Close()
+		return nil, fmt.Errorf("creating the handshake pipe: %w", err)
+	}
+	defer stdout.Close()
+	cmd.Stdout = stdoutW
+	err = cmd.Start()
+	progressW.Close()
+	stdoutW.Close()
+	if err != nil {
+		return nil, fmt.Errorf("starting the worker: %w", err)
+	}
+
+	w := &Worker{Dir: d, done: make(chan struct{})}
+	go func() { // the reaper; it ends when the worker does
+		w.err = cmd.Wait()
+		close(w.done)
+	}()
+	go l.relayProgress(progressR)
+
+	timeout := l.HandshakeTimeout
+	if timeout <= 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	hs, err := readHandshake(ctx, stdout, w.done, timeout)
+	if err == nil && hs.Error == nil {
+		w.Handshake = hs
+		return w, nil
+	}
+	if err == nil {
+		err = &Error{Kind: hs.Error.Kind, Msg: hs.Error.Message, Hint: hs.Error.Hint}
+	} else {
+		// The worker is our child: killing it by its pid is safe.
+		_ = cmd.Process.Kill()
+		<-w.done
+		err = fmt.Errorf("%w%s", err, logTail(d.File(LogFile), 8))
+		err = &Error{Kind: protocol.KindChromeLaunchFailed, Msg: err.Error(), Err: err, Hint: "check logs: bdg-rpc logs"}
+	}
+	<-w.done
+	return nil, err
+}
+
+// relayProgress passes progress lines to the Progress func until the worker
+// closes its end of the pipe.
+func (l Launcher) relayProgress(r io.Reader) {
+	rd := rpc.NewReader(r, 64<<10)
+	for {
+		frame, err := rd.ReadFrame()
+		if err != nil {
+			return
+		}
+		var p Progress
+		if json.Unmarshal(frame, &p) == nil && p.Step != "" && l.Progress != nil {
+			l.Progress(p.Step)
+		}
+	}
+}
+
+// readHandshake buffers the worker's stdout until the first complete line
+// (design review issue #1: a handshake split across reads is not a dead
+// worker) and decodes it. It fails at once if the worker exits first, and
+// after timeout.
+func readHandshake(ctx context.Context, stdout io.Reader, exited <-chan struct{}, timeout time.Duration) (Handshake, error) {
+	type result struct {
+		hs  Handshake
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() { // ends when stdout closes, which the worker's exit guarantees
+		rd := rpc.NewReader(stdout, 1<<20)
+		for {
+			frame, err := rd.ReadFrame()
+			if err != nil {
+				ch <- result{err: fmt.Errorf("the worker exited before its handshake: %w", err)}
+				return
+			}
+			var hs Handshake
+			if err := json.Unmarshal(frame, &hs); err != nil || (hs.PID == 0 && hs.Error == nil) {
+				continue // not the handshake: some library printed to stdout
+			}
+			ch <- result{hs: hs}
+			return
+		}
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			<-exited
+		}
+		return r.hs, r.err
+	case <-timer.C:
+		return Handshake{}, fmt.Errorf("no handshake from the worker within %s", timeout)
+	case <-ctx.Done():
+		return Handshake{}, fmt.Errorf("waiting for the worker's handshake: %w", ctx.Err())
+	}
+}
+
+// logTail returns the last n lines of a log, formatted to follow an error.
+func logTail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	if len(b) > 16<<10 {
+		b = b[len(b)-16<<10:]
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "\nlast lines of " + path + ":\n  " + strings.Join(lines, "\n  ")
+}

@@ -1,0 +1,183 @@
+// Package session manages bdg-rpc sessions on disk and their workers: where
+// a session's files live, the locks that serialize starts and prove a
+// worker alive, launching a worker and waiting for its handshake, talking to
+// it, stopping it, and reading what it left behind when it is gone.
+//
+// A session directory, $BDG_HOME/sessions/NAME (mode 0700), holds:
+//
+//	worker.sock           the worker's JSON-RPC socket (0600)
+//	session.meta.json     who the worker is: pid, socket, Chrome, options
+//	worker.log            the worker's log (its stderr), size-capped
+//	session.partial.json  the capture so far, rewritten every few seconds
+//	session.json          the result, written when the session ends
+//	start.lock            held while a session starts or is cleaned up
+//	worker.lock           held by the worker for as long as it runs
+package session
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"syscall"
+)
+
+// DefaultName is the session used when none is named.
+const DefaultName = "default"
+
+// File names inside a session directory.
+const (
+	SocketFile  = "worker.sock"
+	MetaFile    = "session.meta.json"
+	LogFile     = "worker.log"
+	PartialFile = "session.partial.json"
+	OutputFile  = "session.json"
+	StartLock   = "start.lock"
+	WorkerLock  = "worker.lock"
+)
+
+// maxSocketPath is the longest path a Unix socket address can hold on
+// Linux (sun_path is 108 bytes with its terminating NUL).
+const maxSocketPath = 107
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$`)
+
+// ErrInvalidName is returned for a session name that could escape its
+// directory or is otherwise unusable.
+var ErrInvalidName = errors.New("invalid session name")
+
+// ValidateName checks a session name: 1 to 64 letters, digits, '.', '_'
+// or '-', not starting with '.' or '-' (so never "..", never a path).
+func ValidateName(name string) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("%w %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter, digit or '_'", ErrInvalidName, name)
+	}
+	return nil
+}
+
+// Home returns the bdg home directory: $BDG_HOME, or ~/.bdg.
+func Home(getenv func(string) string) (string, error) {
+	if h := getenv("BDG_HOME"); h != "" {
+		return filepath.Abs(h)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the home directory (set BDG_HOME): %w", err)
+	}
+	return filepath.Join(home, ".bdg"), nil
+}
+
+// NameFrom returns the session name from a flag value, else $BDG_SESSION,
+// else "default", validated.
+func NameFrom(flagValue string, getenv func(string) string) (string, error) {
+	name := flagValue
+	if name == "" {
+		name = getenv("BDG_SESSION")
+	}
+	if name == "" {
+		name = DefaultName
+	}
+	return name, ValidateName(name)
+}
+
+// Dir is one session's directory.
+type Dir struct {
+	Home string // the bdg home
+	Name string // the session's name
+	Path string // Home/sessions/Name
+}
+
+// NewDir returns the directory of the named session under home. It does not
+// touch the file system.
+func NewDir(home, name string) (Dir, error) {
+	if err := ValidateName(name); err != nil {
+		return Dir{}, err
+	}
+	return Dir{Home: home, Name: name, Path: filepath.Join(home, "sessions", name)}, nil
+}
+
+// File returns the path of a file in the directory.
+func (d Dir) File(name string) string { return filepath.Join(d.Path, name) }
+
+// Ensure creates the directory (and the home's sessions directory) with
+// mode 0700, and refuses one that belongs to another user or that others
+// can enter.
+func (d Dir) Ensure() error {
+	for _, p := range []string{d.Home, filepath.Join(d.Home, "sessions"), d.Path} {
+		if err := ensurePrivateDir(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ensurePrivateDir(p string) error {
+	if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("creating %s: %w", p, err)
+	}
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return fmt.Errorf("checking %s: %w", p, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", p)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("%s belongs to another user (uid %d)", p, st.Uid)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(p, 0o700); err != nil {
+			return fmt.Errorf("making %s private: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// SocketPath returns where the worker's socket lives: worker.sock in the
+// directory, or, when that path is too long for a Unix socket address, a
+// short path in a private per-user directory under $XDG_RUNTIME_DIR or
+// /tmp, named after a hash of the session directory. The path is the same
+// for every process that asks, and the metadata records it too.
+func (d Dir) SocketPath() string {
+	p := d.File(SocketFile)
+	if len(p) <= maxSocketPath {
+		return p
+	}
+	sum := sha256.Sum256([]byte(d.Path))
+	name := hex.EncodeToString(sum[:8]) + ".sock"
+	base := os.Getenv("XDG_RUNTIME_DIR")
+	if base == "" || len(filepath.Join(base, "bdg-rpc", name)) > maxSocketPath {
+		base = os.TempDir()
+		if len(filepath.Join(base, "x", name)) > maxSocketPath {
+			base = "/tmp"
+		}
+	}
+	return filepath.Join(base, fmt.Sprintf("bdg-rpc-%d", os.Geteuid()), name)
+}
+
+// List returns the names of the sessions that have a directory under home.
+func List(home string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(home, "sessions"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing sessions: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() && ValidateName(e.Name()) == nil {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
+}
+
+// EnsureSocketDir prepares the directory of a socket path: private and ours,
+// never a directory another user planted.
+func EnsureSocketDir(socketPath string) error {
+	return ensurePrivateDir(filepath.Dir(socketPath))
+}

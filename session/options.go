@@ -1,0 +1,109 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Options configure a session's worker. The launcher passes them to the
+// worker as JSON on its standard input.
+type Options struct {
+	Session string `json:"session"`
+	Home    string `json:"home"`
+	URL     string `json:"url"`
+
+	// Headless: nil chooses headless when there is no display.
+	Headless    *bool  `json:"headless,omitempty"`
+	BrowserURL  string `json:"browserURL,omitempty"` // attach: http://127.0.0.1:9222
+	WSURL       string `json:"wsURL,omitempty"`      // attach: ws://127.0.0.1:9222/devtools/browser/...
+	ChromePath  string `json:"chromePath,omitempty"`
+	UserDataDir string `json:"userDataDir,omitempty"`
+
+	MaxBodyBytes int  `json:"maxBodyBytes,omitempty"`
+	MaxRequests  int  `json:"maxRequests,omitempty"`
+	MaxConsole   int  `json:"maxConsole,omitempty"`
+	IncludeAll   bool `json:"includeAll,omitempty"`
+
+	// TimeoutSeconds ends the session after that long (0: never).
+	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`
+	// PartialIntervalMs is how often session.partial.json is rewritten when
+	// something changed (default 5000).
+	PartialIntervalMs int `json:"partialIntervalMs,omitempty"`
+	// LogMaxBytes caps worker.log before it rotates (default 5 MiB).
+	LogMaxBytes int64 `json:"logMaxBytes,omitempty"`
+}
+
+// Defaults.
+const (
+	DefaultPartialInterval  = 5 * time.Second
+	DefaultHandshakeTimeout = 30 * time.Second
+	DefaultLogMaxBytes      = 5 << 20
+)
+
+// PartialInterval returns how often the partial file is written.
+func (o Options) PartialInterval() time.Duration {
+	if o.PartialIntervalMs > 0 {
+		return time.Duration(o.PartialIntervalMs) * time.Millisecond
+	}
+	return DefaultPartialInterval
+}
+
+// Attaching reports whether the session attaches to a running Chrome.
+func (o Options) Attaching() bool { return o.BrowserURL != "" || o.WSURL != "" }
+
+// Validate checks the options before anything is started.
+func (o Options) Validate() error {
+	if o.BrowserURL != "" && o.WSURL != "" {
+		return errors.New("give --browser-url or --ws-url, not both")
+	}
+	if o.MaxBodyBytes < 0 || o.MaxRequests < 0 || o.MaxConsole < 0 || o.TimeoutSeconds < 0 {
+		return errors.New("sizes and timeouts must not be negative")
+	}
+	return nil
+}
+
+// ErrInvalidURL is wrapped by NormalizeURL's errors.
+var ErrInvalidURL = errors.New("invalid URL")
+
+// NormalizeURL turns what a person types into a URL Chrome can open:
+// "localhost:3000" and "example.com/x" get "http://"; http, https, file,
+// about, data and chrome URLs pass as they are. Anything else is an
+// ErrInvalidURL.
+func NormalizeURL(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", fmt.Errorf("%w: empty", ErrInvalidURL)
+	}
+	lower := strings.ToLower(s)
+	for _, p := range []string{"about:", "data:", "file:", "chrome:", "blob:"} {
+		if strings.HasPrefix(lower, p) {
+			return s, nil
+		}
+	}
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Opaque == "" {
+		switch strings.ToLower(u.Scheme) {
+		case "http", "https":
+			if u.Host == "" {
+				return "", fmt.Errorf("%w %q: no host", ErrInvalidURL, raw)
+			}
+			return u.String(), nil
+		default:
+			return "", fmt.Errorf("%w %q: unsupported scheme %q (use http or https)", ErrInvalidURL, raw, u.Scheme)
+		}
+	}
+	u, err := url.Parse("http://" + s)
+	if err != nil || u.Host == "" || strings.ContainsAny(u.Host, " \t") {
+		return "", fmt.Errorf("%w %q", ErrInvalidURL, raw)
+	}
+	if host := u.Hostname(); host != "localhost" && net.ParseIP(host) == nil && !strings.Contains(host, ".") {
+		return "", fmt.Errorf("%w %q: %q is not a host name (use localhost, an IP or a dotted name)", ErrInvalidURL, raw, host)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u.String(), nil
+}

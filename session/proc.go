@@ -1,0 +1,76 @@
+package session
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// ProcStart returns when process pid started, in clock ticks since boot
+// (field 22 of /proc/PID/stat). With the pid it identifies a process for
+// good: a reused pid has a different start time.
+func ProcStart(pid int) (uint64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("parsing /proc/%d/stat", pid)
+	}
+	fields := strings.Fields(string(b[i+1:]))
+	// fields[0] is field 3 (state); field 22 is fields[19].
+	if len(fields) < 20 {
+		return 0, fmt.Errorf("parsing /proc/%d/stat", pid)
+	}
+	return strconv.ParseUint(fields[19], 10, 64)
+}
+
+// procCmdline returns the arguments process pid was started with.
+func procCmdline(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+}
+
+// sameProcess reports whether pid is still the process that started at
+// start: never act on a pid from a file without this check.
+func sameProcess(pid int, start uint64) bool {
+	if pid <= 0 || start == 0 {
+		return false
+	}
+	got, err := ProcStart(pid)
+	return err == nil && got == start
+}
+
+// isOurWorker reports whether the worker described by m is still running
+// as the very process that wrote m.
+func isOurWorker(m Meta) bool {
+	if !sameProcess(m.PID, m.PIDStart) {
+		return false
+	}
+	args := procCmdline(m.PID)
+	return len(args) >= 2 && args[1] == "worker"
+}
+
+// isOurChrome reports whether the Chrome described by c is still running as
+// the process the worker launched with its own profile.
+func isOurChrome(c MetaChrome) bool {
+	if !c.Launched || !sameProcess(c.PID, c.PIDStart) {
+		return false
+	}
+	if c.UserDataDir == "" {
+		return true
+	}
+	for _, a := range procCmdline(c.PID) {
+		if a == "--user-data-dir="+c.UserDataDir {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,304 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/browser"
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session/capture"
+	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
+	"github.com/sourcegraph/jsonrpc2"
+)
+
+const (
+	// writeTimeout is how long a client may leave a write waiting before
+	// it is disconnected: a stuck client must not hold a goroutine forever.
+	writeTimeout = 30 * time.Second
+	// pumpBatch is how many events a subscriber's pump encodes at a time.
+	pumpBatch = 256
+	// cdpTimeout bounds a cdp/send call.
+	cdpTimeout = 60 * time.Second
+)
+
+// connState is one client connection of the worker.
+type connState struct {
+	w      *worker
+	nc     net.Conn
+	stream *rpc.Stream
+	ctx    context.Context
+
+	mu       sync.Mutex
+	stopPump context.CancelFunc
+}
+
+func (w *worker) serveConn(nc net.Conn) {
+	w.trackConn(nc, true)
+	defer w.trackConn(nc, false)
+	ctx, cancel := context.WithCancel(w.serveCtx)
+	defer cancel()
+	cs := &connState{w: w, nc: nc, ctx: ctx}
+	cs.stream = rpc.NewStream(deadlineWriter{nc}, rpc.WithLogger(w.log))
+	h := rpc.NewHandler(w.mux(cs).Dispatch, w.log)
+	conn := rpc.NewConn(ctx, cs.stream, h, w.log)
+	select {
+	case <-conn.DisconnectNotify():
+	case <-ctx.Done():
+		conn.Close()
+	}
+	cs.stopSubscription()
+	h.Wait()
+}
+
+// deadlineWriter gives every write a deadline, so a client that stops
+// reading is disconnected rather than holding its writer forever.
+type deadlineWriter struct{ net.Conn }
+
+func (d deadlineWriter) Write(p []byte) (int, error) {
+	_ = d.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return d.Conn.Write(p)
+}
+
+func (w *worker) mux(cs *connState) *rpc.Mux {
+	m := rpc.NewMux()
+	m.Handle(protocol.MethodStatus, rpc.Typed(func(ctx context.Context, _ *rpc.Call, _ protocol.StatusParams) (protocol.StatusResult, error) {
+		return w.status(), nil
+	}))
+	m.Handle(protocol.MethodPeek, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.PeekParams) (protocol.PeekResult, error) {
+		return w.peek(p), nil
+	}))
+	m.Handle(protocol.MethodNetworkList, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.NetworkListParams) (protocol.NetworkListResult, error) {
+		keep, err := capture.ParseFilter(p.Filter)
+		if err != nil {
+			return protocol.NetworkListResult{}, rpc.InvalidParams(err.Error())
+		}
+		reqs, total := w.capture.Requests(p.Last, p.Offset, keep)
+		return protocol.NetworkListResult{Requests: reqs, Total: total}, nil
+	}))
+	m.Handle(protocol.MethodNetworkGet, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.NetworkGetParams) (protocol.NetworkGetResult, error) {
+		r, ok := w.capture.Request(p.RequestID, p.Body)
+		if !ok {
+			return protocol.NetworkGetResult{}, protocol.NewError(protocol.KindNotFound,
+				fmt.Sprintf("no request %q in session %q", p.RequestID, w.opts.Session),
+				"list the requests with their ids: bdg-rpc network list")
+		}
+		return protocol.NetworkGetResult{Request: r}, nil
+	}))
+	m.Handle(protocol.MethodConsoleList, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.ConsoleListParams) (protocol.ConsoleListResult, error) {
+		msgs, total := w.capture.Console(p.Last, p.Offset, p.Levels)
+		return protocol.ConsoleListResult{Messages: msgs, Total: total}, nil
+	}))
+	m.Handle(protocol.MethodCDPSend, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.CDPSendParams) (json.RawMessage, error) {
+		rpc.Async(ctx)
+		return w.cdpSend(ctx, p)
+	}))
+	m.Handle(protocol.MethodSubscribe, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.SubscribeParams) (protocol.SubscribeResult, error) {
+		sub, res := w.capture.Subscribe(p.Since)
+		// The reply goes first; the events follow it.
+		rpc.AfterReply(ctx, func() { cs.startPump(sub) })
+		return res, nil
+	}))
+	m.Handle(protocol.MethodStop, rpc.Typed(func(ctx context.Context, _ *rpc.Call, _ protocol.StopParams) (protocol.StopResult, error) {
+		rpc.Async(ctx)
+		if !w.replies.add() {
+			return protocol.StopResult{}, errStopping
+		}
+		rpc.AfterReply(ctx, w.replies.done)
+		return w.requestStop(ctx)
+	}))
+	return m
+}
+
+// requestStop asks the main loop to end the session and waits for the
+// result: session.json written.
+func (w *worker) requestStop(ctx context.Context) (protocol.StopResult, error) {
+	req := stopRequest{reply: make(chan stopReply, 1)}
+	select {
+	case w.stopReq <- req:
+	case <-w.stopped:
+		r := w.finalStop.Load()
+		return r.res, r.err
+	case <-ctx.Done():
+		return protocol.StopResult{}, ctx.Err()
+	}
+	select {
+	case r := <-req.reply:
+		return r.res, r.err
+	case <-ctx.Done():
+		return protocol.StopResult{}, ctx.Err()
+	}
+}
+
+func (w *worker) status() protocol.StatusResult {
+	st := w.capture.State()
+	res := protocol.StatusResult{
+		Session: w.opts.Session, State: w.getState(), PID: os.Getpid(),
+		StartTime: w.start.UTC().Format(time.RFC3339Nano), UptimeMs: time.Since(w.start).Milliseconds(),
+		Target: w.getTarget(), Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq,
+		NavigationID: st.Navigation.ID, SocketPath: w.socket,
+		Chrome: protocol.Chrome{Version: w.version, Launched: w.chrome != nil, Headless: w.meta.Chrome.Headless},
+	}
+	if w.chrome != nil {
+		res.Chrome.PID = w.chrome.PID()
+	}
+	return res
+}
+
+func (w *worker) peek(p protocol.PeekParams) protocol.PeekResult {
+	last := p.Last
+	if last == 0 {
+		last = protocol.DefaultPeekLast
+	}
+	want := func(kind string) bool {
+		if len(p.Kinds) == 0 {
+			return true
+		}
+		for _, k := range p.Kinds {
+			if k == kind {
+				return true
+			}
+		}
+		return false
+	}
+	st := w.capture.State()
+	res := protocol.PeekResult{Network: []protocol.NetworkRequest{}, Console: []protocol.ConsoleMessage{},
+		Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq}
+	if want(protocol.KindNetwork) {
+		res.Network, _ = w.capture.Requests(last, 0, nil)
+	}
+	if want(protocol.KindConsole) {
+		res.Console, _ = w.capture.Console(last, 0, nil)
+	}
+	return res
+}
+
+func (w *worker) cdpSend(ctx context.Context, p protocol.CDPSendParams) (json.RawMessage, error) {
+	ctx, cancel := context.WithTimeout(ctx, cdpTimeout)
+	defer cancel()
+	params := p.Params
+	if len(params) == 0 {
+		params = json.RawMessage("{}")
+	}
+	// Browser-wide domains go to the browser session, the rest to the page.
+	sess := w.page
+	if isBrowserMethod(p.Method) && w.page.ID() != "" {
+		sess = w.conn.Session("")
+	}
+	res, err := sess.CallRaw(ctx, p.Method, jsonv2.Value(params))
+	if err != nil {
+		var cerr *browser.CDPError
+		switch {
+		case errors.As(err, &cerr):
+			return nil, protocol.NewError(protocol.KindCDPError, fmt.Sprintf("%s: %s", p.Method, cerr.Error()),
+				"check the method and params against https://chromedevtools.github.io/devtools-protocol/")
+		case errors.Is(err, context.DeadlineExceeded):
+			return nil, protocol.NewError(protocol.KindCDPTimeout, fmt.Sprintf("%s: no answer from Chrome within %s", p.Method, cdpTimeout), "")
+		case errors.Is(err, context.Canceled):
+			return nil, err
+		}
+		return nil, protocol.NewError(protocol.KindCDPError, fmt.Sprintf("%s: %v", p.Method, err), "")
+	}
+	return json.RawMessage(res), nil
+}
+
+func isBrowserMethod(method string) bool {
+	for _, prefix := range []string{"Browser.", "Target.", "SystemInfo."} {
+		if len(method) > len(prefix) && method[:len(prefix)] == prefix {
+			return true
+		}
+	}
+	return false
+}
+
+// startPump delivers a subscription's events on this connection, replacing
+// an earlier subscription of the same connection.
+func (cs *connState) startPump(sub *capture.Subscription) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.stopPump != nil {
+		cs.stopPump()
+	}
+	ctx, cancel := context.WithCancel(cs.ctx)
+	cs.stopPump = cancel
+	cs.w.pumps.Add(1)
+	go func() {
+		defer cs.w.pumps.Done()
+		defer sub.Close()
+		for {
+			b, err := sub.Next(ctx, pumpBatch)
+			if err != nil {
+				return
+			}
+			for _, line := range b.Lines {
+				if err := cs.stream.WriteLine(line); err != nil {
+					cs.w.log.Warn("dropping a subscriber that cannot be written to", "error", err)
+					cs.nc.Close()
+					return
+				}
+			}
+			if b.Ended {
+				return
+			}
+		}
+	}()
+}
+
+func (cs *connState) stopSubscription() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.stopPump != nil {
+		cs.stopPump()
+	}
+}
+
+// inflight counts calls whose replies must be written before the worker
+// closes its connections; once closing has begun it admits no more.
+type inflight struct {
+	mu      sync.Mutex
+	n       int
+	closing bool
+	zero    chan struct{}
+}
+
+func (f *inflight) add() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closing {
+		return false
+	}
+	f.n++
+	return true
+}
+
+func (f *inflight) done() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n--
+	if f.n == 0 && f.zero != nil {
+		close(f.zero)
+		f.zero = nil
+	}
+}
+
+// wait admits no more calls and waits for those in flight.
+func (f *inflight) wait() {
+	f.mu.Lock()
+	f.closing = true
+	if f.n == 0 {
+		f.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	f.zero = ch
+	f.mu.Unlock()
+	<-ch
+}
+
+var _ = jsonrpc2.ErrClosed

@@ -1,0 +1,578 @@
+// Package worker is the session worker: the detached process ("bdg-rpc
+// worker") that owns one session. It drives one Chrome page over CDP,
+// captures its console and network activity, keeps it on disk
+// (session.partial.json while it runs, session.json when it ends) and
+// serves it on its Unix socket as JSON-RPC, pushing every event to
+// subscribers.
+//
+// The launcher (package session) starts it with its options as one JSON
+// line on standard input, the log file as standard error, a pipe for
+// progress steps as file descriptor 3, and a pipe for the handshake as
+// standard output, which the worker closes once the handshake is written.
+package worker
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/browser"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/capture"
+	"github.com/chromedp/cdproto/cdp"
+	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
+	"github.com/chromedp/cdproto/inspector"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/gofrs/flock"
+	"golang.org/x/sys/unix"
+)
+
+// Main runs the worker process and returns its exit code.
+func Main() int {
+	signal.Ignore(syscall.SIGHUP, syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	var opts session.Options
+	line, err := bufio.NewReader(os.Stdin).ReadBytes('\n')
+	if err == nil {
+		err = json.Unmarshal(line, &opts)
+	}
+	if err != nil {
+		writeHandshake(os.Stdout, session.Handshake{Error: handshakeError(protocol.KindInvalidArgs,
+			fmt.Errorf("reading options from standard input: %w (bdg-rpc worker is started by bdg-rpc start, not by hand)", err))})
+		return 2
+	}
+	logMax := opts.LogMaxBytes
+	if logMax == 0 {
+		logMax = session.DefaultLogMaxBytes
+	}
+	d, err := session.NewDir(opts.Home, opts.Session)
+	if err != nil {
+		writeHandshake(os.Stdout, session.Handshake{Error: handshakeError(protocol.KindInvalidArgs, err)})
+		return 2
+	}
+	logw := openLog(d.File(session.LogFile), logMax)
+	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug})).With("pid", os.Getpid())
+	progress := os.NewFile(3, "progress")
+
+	w := &worker{opts: opts, dir: d, log: logger, logw: logw, progress: progress,
+		stopReq: make(chan stopRequest), stopped: make(chan struct{}), conns: map[net.Conn]struct{}{}}
+	code := w.run(ctx, os.Stdout)
+	logger.Info("worker exits", "code", code)
+	return code
+}
+
+type worker struct {
+	opts     session.Options
+	dir      session.Dir
+	log      *slog.Logger
+	logw     io.Writer
+	progress *os.File
+
+	lock      *flock.Flock
+	start     time.Time
+	capture   *capture.Capture
+	chrome    *browser.Chrome // nil when attached to a running Chrome
+	conn      *browser.Conn
+	page      *browser.Session
+	version   string
+	meta      session.Meta
+	ln        net.Listener
+	socket    string
+	pageGone  chan string // a lifecycle event ended the page: its reason
+	stopReq   chan stopRequest
+	targetMu  sync.Mutex
+	target    protocol.Target
+	stateMu   sync.Mutex
+	state     string
+	socketIno uint64 // of the socket file this worker created
+	servers   sync.WaitGroup
+	serveCtx  context.Context
+	serveStop context.CancelFunc
+
+	connsMu sync.Mutex
+	conns   map[net.Conn]struct{}
+	pumps   sync.WaitGroup // subscription pumps
+	replies inflight       // stop calls whose replies are still to be written
+
+	pendingStop []stopRequest             // owned by the main loop
+	finalStop   atomic.Pointer[stopReply] // set once the session has ended
+	stopped     chan struct{}             // closed when finalStop is set
+}
+
+type stopRequest struct {
+	reply chan stopReply
+}
+
+type stopReply struct {
+	res protocol.StopResult
+	err error
+}
+
+func (w *worker) setState(s string) {
+	w.stateMu.Lock()
+	w.state = s
+	w.stateMu.Unlock()
+}
+
+func (w *worker) getState() string {
+	w.stateMu.Lock()
+	defer w.stateMu.Unlock()
+	return w.state
+}
+
+// run starts the session, writes the handshake to hs, and serves until the
+// session ends. It returns the process's exit code.
+func (w *worker) run(ctx context.Context, hs *os.File) int {
+	w.start = time.Now()
+	w.setState(protocol.StateStarting)
+	w.log.Info("worker starting", "session", w.opts.Session, "url", w.opts.URL)
+	handshake, err := w.startup(ctx)
+	if err != nil {
+		w.log.Error("start failed", "error", err)
+		handshake = session.Handshake{Error: handshakeError(kindOfStartError(err), err)}
+	}
+	writeHandshake(hs, handshake)
+	// Nothing more goes to the launcher: standard output becomes /dev/null,
+	// so that the launcher exiting can never make a write fail.
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		_ = unix.Dup2(int(null.Fd()), 1)
+		null.Close()
+	}
+	hs.Close()
+	if w.progress != nil {
+		w.progress.Close()
+	}
+	if err != nil {
+		w.shutdownChrome()
+		w.removeRuntimeFiles()
+		return 1
+	}
+	w.setState(protocol.StateRunning)
+	reason, errText := w.wait(ctx)
+	return w.end(reason, errText)
+}
+
+func (w *worker) step(s string) {
+	w.log.Info(s)
+	if w.progress != nil {
+		b, _ := json.Marshal(session.Progress{Step: s})
+		_, _ = w.progress.Write(append(b, '\n'))
+	}
+}
+
+// startup gets the session ready: lock, Chrome, page, domains, socket,
+// navigation.
+func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
+	lock, err := w.dir.AcquireWorkerLock(ctx)
+	if err != nil {
+		return session.Handshake{}, &session.Error{Kind: protocol.KindAlreadyRunning, Msg: err.Error(), Err: err}
+	}
+	w.lock = lock
+	w.socket = w.dir.SocketPath()
+	pidStart, _ := session.ProcStart(os.Getpid())
+	exe, _ := os.Executable()
+	w.meta = session.Meta{
+		Version: protocol.Version, Session: w.opts.Session, State: protocol.StateStarting,
+		PID: os.Getpid(), PIDStart: pidStart, Executable: exe, SocketPath: w.socket,
+		StartTime: w.start, URL: w.opts.URL, Options: w.opts,
+	}
+	if err := w.writeMeta(); err != nil {
+		return session.Handshake{}, err
+	}
+
+	copts := capture.Options{
+		Session: w.opts.Session, MaxRequests: w.opts.MaxRequests, MaxConsole: w.opts.MaxConsole,
+		MaxBodyBytes: w.opts.MaxBodyBytes, IncludeAll: w.opts.IncludeAll, Logger: w.log,
+		FetchBody: w.fetchBody,
+	}
+	if w.opts.MaxBodyBytes < 0 { // --max-body-size 0: no bodies
+		copts.FetchBody, copts.MaxBodyBytes = nil, 0
+	}
+	w.capture = capture.New(copts)
+	w.pageGone = make(chan string, 1)
+
+	wsURL, err := w.browser(ctx)
+	if err != nil {
+		return session.Handshake{}, err
+	}
+	w.step(session.StepConnecting)
+	dialCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	w.conn, err = browser.Dial(dialCtx, wsURL, browser.OnEvent(w.onEvent))
+	if err != nil {
+		return session.Handshake{}, &session.Error{Kind: protocol.KindCDPError, Msg: fmt.Sprintf("connecting to Chrome at %s: %v", wsURL, err), Err: err}
+	}
+	attach := browser.AttachOptions{}
+	if w.chrome == nil && w.opts.URL != "" {
+		attach.NewPage = true // never navigate away a tab of someone's own Chrome
+	}
+	pageSess, info, err := browser.AttachPage(dialCtx, w.conn, attach)
+	if err != nil {
+		return session.Handshake{}, cdpErr("attaching to a page", err)
+	}
+	w.page = pageSess
+	w.setTarget(protocol.Target{ID: info.TargetID, URL: info.URL, Title: info.Title})
+	w.capture.SetMainFrame(info.TargetID)
+	if v, err := browser.Version(dialCtx, w.conn); err == nil {
+		w.version = v
+	}
+	if err := w.enableDomains(dialCtx); err != nil {
+		return session.Handshake{}, err
+	}
+	if err := w.listen(); err != nil {
+		return session.Handshake{}, err
+	}
+	w.serveCtx, w.serveStop = context.WithCancel(context.Background())
+	go w.capture.Run(w.serveCtx)
+	w.servers.Add(1)
+	go w.accept()
+
+	w.meta.State = protocol.StateRunning
+	w.meta.Chrome.Version = w.version
+	if err := w.writeMeta(); err != nil {
+		return session.Handshake{}, err
+	}
+	if w.opts.URL != "" {
+		w.step(session.StepNavigating)
+		res, err := cdp.Call(dialCtx, w.page, page.Navigate, page.NavigateParams{URL: w.opts.URL})
+		if err != nil {
+			return session.Handshake{}, cdpErr("navigating to "+w.opts.URL, err)
+		}
+		if res.ErrorText != "" {
+			// The page shows Chrome's error page; the failed request is
+			// captured like any other. The session goes on.
+			w.log.Warn("navigation failed", "url", w.opts.URL, "error", res.ErrorText)
+		}
+		t := w.getTarget()
+		t.URL = w.opts.URL
+		w.setTarget(t)
+	}
+	hs := session.Handshake{
+		Version: protocol.Version, PID: os.Getpid(), SocketPath: w.socket,
+		Chrome: session.HandshakeChrome{Version: w.version}, Target: w.getTarget(),
+	}
+	if w.chrome != nil {
+		hs.Chrome.PID = w.chrome.PID()
+	}
+	w.log.Info("ready", "socket", w.socket, "target", hs.Target.ID, "chrome", w.version, "took", time.Since(w.start))
+	return hs, nil
+}
+
+// browser launches Chrome or finds the one to attach to, and returns its
+// browser websocket URL.
+func (w *worker) browser(ctx context.Context) (string, error) {
+	switch {
+	case w.opts.WSURL != "":
+		return w.opts.WSURL, nil
+	case w.opts.BrowserURL != "":
+		w.step(session.StepConnecting)
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		ws, err := browser.ResolveBrowserURL(rctx, w.opts.BrowserURL)
+		if err != nil {
+			return "", &session.Error{Kind: protocol.KindCDPError, Msg: err.Error(), Err: err,
+				Hint: "is Chrome running with --remote-debugging-port? try: curl " + w.opts.BrowserURL + "/json/version"}
+		}
+		return ws, nil
+	}
+	w.step(session.StepLaunching)
+	explicit := w.opts.ChromePath
+	if explicit == "" {
+		explicit = os.Getenv(browser.ChromeEnv)
+	}
+	exe, err := browser.FindChrome(explicit)
+	if err != nil {
+		return "", &session.Error{Kind: protocol.KindChromeNotFound, Msg: err.Error(), Err: err}
+	}
+	headless := !hasDisplay()
+	if w.opts.Headless != nil {
+		headless = *w.opts.Headless
+	}
+	opts := append(browser.DefaultOptions(), browser.ExecPath(exe), browser.Headless(headless), browser.Output(w.logw))
+	if w.opts.UserDataDir != "" {
+		opts = append(opts, browser.UserDataDir(w.opts.UserDataDir))
+	}
+	lctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	chrome, err := browser.Launch(lctx, opts...)
+	if err != nil {
+		return "", &session.Error{Kind: protocol.KindChromeLaunchFailed, Msg: err.Error(), Err: err}
+	}
+	w.chrome = chrome
+	pidStart, _ := session.ProcStart(chrome.PID())
+	w.meta.Chrome = session.MetaChrome{
+		PID: chrome.PID(), PIDStart: pidStart, Launched: true, Headless: headless,
+		UserDataDir: chrome.UserDataDir(), TempProfile: chrome.TemporaryProfile(),
+	}
+	if err := w.writeMeta(); err != nil {
+		return "", err
+	}
+	w.log.Info("chrome launched", "pid", chrome.PID(), "exec", exe, "headless", headless, "took", chrome.LaunchDuration())
+	return chrome.WebSocketURL(), nil
+}
+
+func hasDisplay() bool {
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+// enableDomains turns on the events the capture needs.
+func (w *worker) enableDomains(ctx context.Context) error {
+	maxBody := w.capture.Options().MaxBodyBytes
+	steps := []struct {
+		name string
+		call func() error
+	}{
+		{"Network.enable", func() error {
+			_, err := cdp.Call(ctx, w.page, network.Enable, network.EnableParams{
+				MaxResourceBufferSize: ptr(int64(maxBody) + 1<<20), MaxTotalBufferSize: ptr(int64(256 << 20)),
+			})
+			return err
+		}},
+		{"Runtime.enable", func() error { _, err := cdp.Call(ctx, w.page, runtime.Enable, cdp.Empty{}); return err }},
+		{"Log.enable", func() error { _, err := cdp.Call(ctx, w.page, log.Enable, cdp.Empty{}); return err }},
+		{"Page.enable", func() error { _, err := cdp.Call(ctx, w.page, page.Enable, page.EnableParams{}); return err }},
+		{"Inspector.enable", func() error { _, err := cdp.Call(ctx, w.page, inspector.Enable, cdp.Empty{}); return err }},
+	}
+	for _, s := range steps {
+		if err := s.call(); err != nil {
+			return cdpErr(s.name, err)
+		}
+	}
+	if w.page.ID() != "" { // a browser connection: hear about the page closing
+		if _, err := cdp.Call(ctx, w.conn.Session(""), target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: true}); err != nil {
+			return cdpErr("Target.setDiscoverTargets", err)
+		}
+	}
+	return nil
+}
+
+// listen opens the worker's socket, readable and writable by its user only.
+func (w *worker) listen() error {
+	if err := session.EnsureSocketDir(w.socket); err != nil {
+		return &session.Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+	}
+	if fi, err := os.Lstat(w.socket); err == nil && fi.Mode().Type() == fs.ModeSocket {
+		_ = os.Remove(w.socket) // stale or deleted-and-recreated: we hold the worker lock
+	}
+	old := unix.Umask(0o177)
+	ln, err := net.Listen("unix", w.socket)
+	unix.Umask(old)
+	if err != nil {
+		return &session.Error{Kind: protocol.KindSessionFile, Msg: fmt.Sprintf("listening on %s: %v", w.socket, err), Err: err}
+	}
+	_ = os.Chmod(w.socket, 0o600)
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	w.ln = ln
+	w.socketIno = socketInode(w.socket)
+	return nil
+}
+
+func (w *worker) writeMeta() error {
+	if err := session.WriteJSONAtomic(w.dir.File(session.MetaFile), w.meta); err != nil {
+		return &session.Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+	}
+	return nil
+}
+
+func (w *worker) setTarget(t protocol.Target) {
+	w.targetMu.Lock()
+	w.target = t
+	w.targetMu.Unlock()
+}
+
+func (w *worker) getTarget() protocol.Target {
+	w.targetMu.Lock()
+	defer w.targetMu.Unlock()
+	return w.target
+}
+
+// onEvent receives every CDP event in order: the page's go to the capture;
+// lifecycle events end the session.
+func (w *worker) onEvent(ev browser.Event) {
+	pageID := ""
+	if w.page != nil {
+		pageID = w.page.ID()
+	}
+	if ev.SessionID == pageID && w.capture.HandleEvent(ev.Method, ev.Params) {
+		return
+	}
+	switch ev.Method {
+	case "Inspector.targetCrashed":
+		w.endPage(protocol.ReasonPageCrashed)
+	case "Inspector.detached":
+		w.endPage(protocol.ReasonPageClosed)
+	case "Target.targetCrashed", "Target.targetDestroyed", "Target.targetInfoChanged", "Target.detachedFromTarget":
+		w.onTargetEvent(ev)
+	}
+}
+
+func (w *worker) onTargetEvent(ev browser.Event) {
+	var p struct {
+		TargetID   string `json:"targetId"`
+		SessionID  string `json:"sessionId"`
+		TargetInfo struct {
+			TargetID string `json:"targetId"`
+			URL      string `json:"url"`
+			Title    string `json:"title"`
+		} `json:"targetInfo"`
+	}
+	if json.Unmarshal(ev.Params, &p) != nil {
+		return
+	}
+	t := w.getTarget()
+	switch ev.Method {
+	case "Target.targetInfoChanged":
+		if p.TargetInfo.TargetID == t.ID {
+			t.URL, t.Title = p.TargetInfo.URL, p.TargetInfo.Title
+			w.setTarget(t)
+		}
+	case "Target.targetCrashed":
+		if p.TargetID == t.ID {
+			w.endPage(protocol.ReasonPageCrashed)
+		}
+	case "Target.targetDestroyed":
+		if p.TargetID == t.ID {
+			w.endPage(protocol.ReasonPageClosed)
+		}
+	case "Target.detachedFromTarget":
+		if w.page != nil && p.SessionID == w.page.ID() {
+			w.endPage(protocol.ReasonPageClosed)
+		}
+	}
+}
+
+func (w *worker) endPage(reason string) {
+	select {
+	case w.pageGone <- reason:
+	default:
+	}
+}
+
+// fetchBody asks the page for a response body. It decodes the reply itself:
+// a text body may hold lone surrogates, which cdproto's strict decoding
+// refuses.
+func (w *worker) fetchBody(ctx context.Context, requestID string) (string, bool, error) {
+	params, _ := json.Marshal(map[string]string{"requestId": requestID})
+	raw, err := w.page.CallRaw(ctx, "Network.getResponseBody", params)
+	if err != nil {
+		return "", false, err
+	}
+	var res struct {
+		Body          string `json:"body"`
+		Base64Encoded bool   `json:"base64Encoded"`
+	}
+	if err := jsonv2.Unmarshal(raw, &res, jsontext.AllowInvalidUTF8(true)); err != nil {
+		return "", false, fmt.Errorf("decoding the body of %s: %w", requestID, err)
+	}
+	return res.Body, res.Base64Encoded, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func writeHandshake(out io.Writer, hs session.Handshake) {
+	b, err := json.Marshal(hs)
+	if err != nil {
+		b = []byte(`{"error":{"code":-32603,"kind":"","message":"encoding the handshake failed"}}`)
+	}
+	_, _ = out.Write(append(b, '\n'))
+}
+
+func handshakeError(kind string, err error) *session.HandshakeError {
+	he := &session.HandshakeError{Kind: kind, Message: err.Error(), Hint: session.HintOf(err)}
+	if k, ok := protocol.LookupKind(kind); ok {
+		he.Code = k.Code
+		if he.Hint == "" {
+			he.Hint = k.Hint
+		}
+	}
+	return he
+}
+
+func kindOfStartError(err error) string {
+	if k := session.KindOf(err); k != "" {
+		return k
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return protocol.KindCDPTimeout
+	}
+	return protocol.KindCDPError
+}
+
+func cdpErr(what string, err error) error {
+	kind := protocol.KindCDPError
+	if errors.Is(err, context.DeadlineExceeded) {
+		kind = protocol.KindCDPTimeout
+	}
+	return &session.Error{Kind: kind, Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
+}
+
+// accept serves connections on the socket until it is closed.
+func (w *worker) accept() {
+	defer w.servers.Done()
+	for {
+		c, err := w.ln.Accept()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				w.log.Error("accepting a connection", "error", err)
+			}
+			return
+		}
+		if err := checkPeer(c); err != nil {
+			w.log.Warn("rejected a connection", "error", err)
+			c.Close()
+			continue
+		}
+		w.servers.Add(1)
+		go func() {
+			defer w.servers.Done()
+			w.serveConn(c)
+		}()
+	}
+}
+
+// checkPeer refuses a connection from another user: the socket's mode
+// already says so, and the kernel's word on the peer makes sure.
+func checkPeer(c net.Conn) error {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return nil
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var cred *unix.Ucred
+	var credErr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return err
+	}
+	if credErr != nil {
+		return credErr
+	}
+	if int(cred.Uid) != os.Geteuid() {
+		return fmt.Errorf("peer uid %d is not ours (%d)", cred.Uid, os.Geteuid())
+	}
+	return nil
+}
