@@ -24,6 +24,7 @@ func NewConn(ctx context.Context, s *Stream, h jsonrpc2.Handler, log *slog.Logge
 }
 
 // Dial connects to a Unix socket and starts a JSON-RPC connection on it.
+// ctx bounds the dialing only; the connection lives until Close.
 func Dial(ctx context.Context, socketPath string, h jsonrpc2.Handler, log *slog.Logger, opts ...StreamOption) (*jsonrpc2.Conn, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", socketPath)
@@ -31,7 +32,7 @@ func Dial(ctx context.Context, socketPath string, h jsonrpc2.Handler, log *slog.
 		return nil, fmt.Errorf("connecting to %s: %w", socketPath, err)
 	}
 	s := NewStream(c, append([]StreamOption{WithLogger(log)}, opts...)...)
-	return NewConn(ctx, s, h, log), nil
+	return NewConn(context.WithoutCancel(ctx), s, h, log), nil
 }
 
 // printfLogger lets jsonrpc2 report through slog instead of the process's

@@ -122,7 +122,7 @@ func (l Launcher) Start(ctx context.Context, opts Options) (*Worker, error) {
 	if _, err := d.cleanupLocked(); err != nil {
 		return nil, &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
 	}
-	return l.spawn(ctx, d, opts)
+	return l.spawn(ctx, d, opts, start)
 }
 
 // busy explains a start lock held by someone else.
@@ -133,7 +133,7 @@ func (d Dir) busy() *Error {
 	return alreadyRunning(d, d.startLockHolder(), true)
 }
 
-func (l Launcher) spawn(ctx context.Context, d Dir, opts Options) (*Worker, error) {
+func (l Launcher) spawn(ctx context.Context, d Dir, opts Options, start *startLock) (*Worker, error) {
 	exe := l.Executable
 	if exe == "" {
 		var err error
@@ -179,6 +179,7 @@ func (l Launcher) spawn(ctx context.Context, d Dir, opts Options) (*Worker, erro
 	if err != nil {
 		return nil, fmt.Errorf("starting the worker: %w", err)
 	}
+	start.setHolder(cmd.Process.Pid)
 
 	w := &Worker{Dir: d, done: make(chan struct{})}
 	go func() { // the reaper; it ends when the worker does

@@ -18,9 +18,15 @@ func (d Dir) newLock(name string) *flock.Flock {
 	return flock.New(d.File(name), flock.SetPermissions(0o600))
 }
 
-// tryStartLock takes the start lock if it is free. The holder's pid is
-// written into the lock file so that others can say who holds it.
-func (d Dir) tryStartLock() (*flock.Flock, bool, error) {
+// startLock is the held start lock. The lock file holds the pid of the
+// process the session is waiting for (the starter, then the worker it
+// spawned), so that others can say who holds it; it is emptied on release.
+type startLock struct {
+	l *flock.Flock
+}
+
+// tryStartLock takes the start lock if it is free.
+func (d Dir) tryStartLock() (*startLock, bool, error) {
 	l := d.newLock(StartLock)
 	ok, err := l.TryLock()
 	if err != nil {
@@ -29,18 +35,33 @@ func (d Dir) tryStartLock() (*flock.Flock, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	_ = os.WriteFile(l.Path(), []byte(strconv.Itoa(os.Getpid())), 0o600)
-	return l, true, nil
+	s := &startLock{l: l}
+	s.setHolder(os.Getpid())
+	return s, true, nil
+}
+
+func (s *startLock) setHolder(pid int) {
+	_ = os.WriteFile(s.l.Path(), []byte(strconv.Itoa(pid)), 0o600)
+}
+
+// Unlock empties the lock file and releases the lock.
+func (s *startLock) Unlock() {
+	_ = os.Truncate(s.l.Path(), 0)
+	_ = s.l.Unlock()
 }
 
 // startLockHolder returns the pid written by the start lock's holder, or 0.
+// The holder writes it right after taking the lock, so a reader that comes
+// in between retries for a moment.
 func (d Dir) startLockHolder() int {
-	b, err := os.ReadFile(d.File(StartLock))
-	if err != nil {
-		return 0
+	for range 20 {
+		b, _ := os.ReadFile(d.File(StartLock))
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+			return pid
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return pid
+	return 0
 }
 
 // WorkerAlive reports whether a worker holds the session's worker lock. The

@@ -10,7 +10,7 @@ import (
 
 // ProcStart returns when process pid started, in clock ticks since boot
 // (field 22 of /proc/PID/stat). With the pid it identifies a process for
-// good: a reused pid has a different start time.
+// good: a reused pid has a different start time. A zombie counts as gone.
 func ProcStart(pid int) (uint64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -25,6 +25,9 @@ func ProcStart(pid int) (uint64, error) {
 	// fields[0] is field 3 (state); field 22 is fields[19].
 	if len(fields) < 20 {
 		return 0, fmt.Errorf("parsing /proc/%d/stat", pid)
+	}
+	if fields[0] == "Z" || fields[0] == "X" {
+		return 0, fmt.Errorf("process %d has exited", pid)
 	}
 	return strconv.ParseUint(fields[19], 10, 64)
 }

@@ -94,6 +94,7 @@ type worker struct {
 	chrome    *browser.Chrome // nil when attached to a running Chrome
 	conn      *browser.Conn
 	page      *browser.Session
+	pageID    atomic.Pointer[string] // the page's CDP session, for onEvent
 	version   string
 	meta      session.Meta
 	ln        net.Listener
@@ -231,6 +232,8 @@ func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
 		return session.Handshake{}, cdpErr("attaching to a page", err)
 	}
 	w.page = pageSess
+	id := pageSess.ID()
+	w.pageID.Store(&id)
 	w.setTarget(protocol.Target{ID: info.TargetID, URL: info.URL, Title: info.Title})
 	w.capture.SetMainFrame(info.TargetID)
 	if v, err := browser.Version(dialCtx, w.conn); err == nil {
@@ -409,11 +412,11 @@ func (w *worker) getTarget() protocol.Target {
 // onEvent receives every CDP event in order: the page's go to the capture;
 // lifecycle events end the session.
 func (w *worker) onEvent(ev browser.Event) {
-	pageID := ""
-	if w.page != nil {
-		pageID = w.page.ID()
+	id := w.pageID.Load()
+	if id == nil {
+		return // nothing of interest happens before the page is attached
 	}
-	if ev.SessionID == pageID && w.capture.HandleEvent(ev.Method, ev.Params) {
+	if ev.SessionID == *id && w.capture.HandleEvent(ev.Method, ev.Params) {
 		return
 	}
 	switch ev.Method {
@@ -455,7 +458,7 @@ func (w *worker) onTargetEvent(ev browser.Event) {
 			w.endPage(protocol.ReasonPageClosed)
 		}
 	case "Target.detachedFromTarget":
-		if w.page != nil && p.SessionID == w.page.ID() {
+		if id := w.pageID.Load(); id != nil && p.SessionID == *id {
 			w.endPage(protocol.ReasonPageClosed)
 		}
 	}
