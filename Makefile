@@ -38,7 +38,7 @@ bench-codec:
 
 demo: build
 	.ci/ensure-tools.sh chromium
-	$(BIN) help
+	$(BIN) demo
 
 clean:
 	rm -rf bin
