@@ -12,9 +12,13 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/bdg-rpc
 
-# Everything the tests need is installed when absent (chromium from Debian's
-# packages); where that cannot be done, the script says what to do.
-test: lint test-go
+# Everything the tests need is installed when absent (chromium and neovim
+# from Debian's packages, node modules with npm ci, code-server with the
+# recipe); where that cannot be done, the scripts say what to do.
+test: lint test-go test-extension test-nvim
+
+# The clients' targets: test-extension and package (VS Code), test-nvim.
+include extension/extension.mk extension/nvim/nvim.mk
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -286,3 +286,27 @@ func seqs(t *testing.T, lines [][]byte) []uint64 {
 	}
 	return out
 }
+
+func TestRestoreAnswersLikeTheLiveCapture(t *testing.T) {
+	live := New(Options{Session: "r"})
+	requestEvents(t, live, "a", "http://h/a.json", "application/json", 200)
+	requestEvents(t, live, "b", "http://h/b", "text/html", 404)
+	event(t, live, "Runtime.consoleAPICalled", `{"type":"warning","args":[{"type":"string","value":"w"}],"executionContextId":1,"timestamp":1}`)
+	snap := live.Snapshot()
+	out := protocol.Output{Session: "r", LastSeq: snap.LastSeq, Counts: snap.Counts,
+		Data: protocol.OutputData{Network: snap.Network, Console: snap.Console}}
+	restored := Restore(out)
+	for _, p := range []protocol.NetworkListParams{{}, {Filter: "status-code:>=400"}, {LastParams: protocol.LastParams{Last: 1}}} {
+		a, _ := live.NetworkList(p)
+		b, _ := restored.NetworkList(p)
+		if diff := cmp.Diff(a, b); diff != "" {
+			t.Errorf("network/list %+v (-live +restored):\n%s", p, diff)
+		}
+	}
+	if diff := cmp.Diff(live.Peek(protocol.PeekParams{}), restored.Peek(protocol.PeekParams{})); diff != "" {
+		t.Errorf("peek (-live +restored):\n%s", diff)
+	}
+	if _, err := restored.NetworkGet(protocol.NetworkGetParams{RequestID: "zzz"}); err == nil {
+		t.Error("network/get of an unknown id succeeded")
+	}
+}

@@ -72,28 +72,16 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 		return w.status(), nil
 	}))
 	m.Handle(protocol.MethodPeek, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.PeekParams) (protocol.PeekResult, error) {
-		return w.peek(p), nil
+		return w.capture.Peek(p), nil
 	}))
 	m.Handle(protocol.MethodNetworkList, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.NetworkListParams) (protocol.NetworkListResult, error) {
-		keep, err := capture.ParseFilter(p.Filter)
-		if err != nil {
-			return protocol.NetworkListResult{}, rpc.InvalidParams(err.Error())
-		}
-		reqs, total := w.capture.Requests(p.Last, p.Offset, keep)
-		return protocol.NetworkListResult{Requests: reqs, Total: total}, nil
+		return w.capture.NetworkList(p)
 	}))
 	m.Handle(protocol.MethodNetworkGet, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.NetworkGetParams) (protocol.NetworkGetResult, error) {
-		r, ok := w.capture.Request(p.RequestID, p.Body)
-		if !ok {
-			return protocol.NetworkGetResult{}, protocol.NewError(protocol.KindNotFound,
-				fmt.Sprintf("no request %q in session %q", p.RequestID, w.opts.Session),
-				"list the requests with their ids: bdg-rpc network list")
-		}
-		return protocol.NetworkGetResult{Request: r}, nil
+		return w.capture.NetworkGet(p)
 	}))
 	m.Handle(protocol.MethodConsoleList, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.ConsoleListParams) (protocol.ConsoleListResult, error) {
-		msgs, total := w.capture.Console(p.Last, p.Offset, p.Levels)
-		return protocol.ConsoleListResult{Messages: msgs, Total: total}, nil
+		return w.capture.ConsoleList(p), nil
 	}))
 	m.Handle(protocol.MethodCDPSend, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.CDPSendParams) (json.RawMessage, error) {
 		rpc.Async(ctx)
@@ -147,34 +135,6 @@ func (w *worker) status() protocol.StatusResult {
 	}
 	if w.chrome != nil {
 		res.Chrome.PID = w.chrome.PID()
-	}
-	return res
-}
-
-func (w *worker) peek(p protocol.PeekParams) protocol.PeekResult {
-	last := p.Last
-	if last == 0 {
-		last = protocol.DefaultPeekLast
-	}
-	want := func(kind string) bool {
-		if len(p.Kinds) == 0 {
-			return true
-		}
-		for _, k := range p.Kinds {
-			if k == kind {
-				return true
-			}
-		}
-		return false
-	}
-	st := w.capture.State()
-	res := protocol.PeekResult{Network: []protocol.NetworkRequest{}, Console: []protocol.ConsoleMessage{},
-		Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq}
-	if want(protocol.KindNetwork) {
-		res.Network, _ = w.capture.Requests(last, 0, nil)
-	}
-	if want(protocol.KindConsole) {
-		res.Console, _ = w.capture.Console(last, 0, nil)
 	}
 	return res
 }
