@@ -35,6 +35,7 @@ type Stream struct {
 	w         io.Writer
 	c         io.Closer
 	intercept NotificationFunc
+	beforeEOF func()
 	log       *slog.Logger
 
 	wmu  sync.Mutex
@@ -58,6 +59,14 @@ func MaxFrame(n int) StreamOption {
 // jsonrpc2's generic decoding.
 func InterceptNotifications(f NotificationFunc) StreamOption {
 	return func(s *Stream) { s.intercept = f }
+}
+
+// BeforeEOF runs f when the input ends cleanly, before ReadObject reports
+// the end: a server passes its handler's Wait, so that calls received before
+// the peer closed its side are still answered (a script that pipes requests
+// and closes stdin gets every reply).
+func BeforeEOF(f func()) StreamOption {
+	return func(s *Stream) { s.beforeEOF = f }
 }
 
 // WithLogger sets where the stream reports what it rejects.
@@ -86,6 +95,10 @@ func (s *Stream) ReadObject(v any) error {
 	for {
 		frame, err := s.rd.ReadFrame()
 		if err != nil {
+			if err == io.EOF && s.beforeEOF != nil {
+				s.beforeEOF()
+				s.beforeEOF = nil
+			}
 			var tooLarge *FrameTooLargeError
 			if errors.As(err, &tooLarge) {
 				s.reply(nil, NewError(CodeInvalidRequest,

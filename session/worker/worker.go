@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/bdg-rpc/bdg-rpc/browser"
+	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
@@ -540,7 +541,7 @@ func (w *worker) accept() {
 			}
 			return
 		}
-		if err := checkPeer(c); err != nil {
+		if err := rpc.CheckPeer(c); err != nil {
 			w.log.Warn("rejected a connection", "error", err)
 			c.Close()
 			continue
@@ -551,31 +552,4 @@ func (w *worker) accept() {
 			w.serveConn(c)
 		}()
 	}
-}
-
-// checkPeer refuses a connection from another user: the socket's mode
-// already says so, and the kernel's word on the peer makes sure.
-func checkPeer(c net.Conn) error {
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		return nil
-	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var cred *unix.Ucred
-	var credErr error
-	if err := raw.Control(func(fd uintptr) {
-		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
-	}); err != nil {
-		return err
-	}
-	if credErr != nil {
-		return credErr
-	}
-	if int(cred.Uid) != os.Geteuid() {
-		return fmt.Errorf("peer uid %d is not ours (%d)", cred.Uid, os.Geteuid())
-	}
-	return nil
 }

@@ -39,6 +39,7 @@ func commands() []*command {
 		{name: "start", usage: "start URL [--session N] [--headless|--headed] [--browser-url U | --ws-url W] [--chrome PATH] [--max-body-size MB] [--all] [--timeout S] [--json]", summary: "start a session on a page and return once it is ready", run: runStart},
 		{name: "status", usage: "status [--session N] [--json]", summary: "show a session's state and counts", run: runStatus},
 		{name: "stop", usage: "stop [--session N] [--json]", summary: "end a session, write session.json and print where it is", run: runStop},
+		{name: "serve", usage: "serve [--listen PATH] [--log-file PATH] [--verbose]", summary: "run the JSON-RPC backend for editors (docs/PROTOCOL.md)", run: runServe},
 		{name: "demo", usage: "demo [--seconds N] [--headed] [--session N]", summary: "watch a session on a built-in demo page for a few seconds (make demo)", run: runDemo},
 		{name: "worker", usage: "worker", summary: "run a session worker (started by start; not for use by hand)", hidden: true, run: runWorker},
 	}

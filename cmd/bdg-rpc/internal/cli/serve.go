@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/server"
+	"github.com/bdg-rpc/bdg-rpc/session"
+)
+
+// runServe runs the JSON-RPC backend on stdio, or on a Unix socket.
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("serve", env)
+	listen := fs.String("listen", "", "serve clients on this Unix socket (mode 0600) instead of stdio")
+	logFile := fs.String("log-file", "", "write the log here instead of stderr")
+	verbose := fs.Bool("verbose", false, "log debug messages too")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	home, err := session.Home(env.Getenv)
+	if err != nil {
+		return &cliError{code: ExitSessionFile, msg: err.Error()}
+	}
+	var logw io.Writer = env.Stderr
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return &cliError{code: ExitSessionFile, msg: fmt.Sprintf("opening the log file: %v", err)}
+		}
+		defer f.Close()
+		logw = f
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: level})).With("pid", os.Getpid())
+	srv := server.New(server.Config{Home: home, Log: log})
+	if *listen != "" {
+		if err := srv.Listen(ctx, *listen); err != nil {
+			return &cliError{code: ExitGeneric, msg: err.Error()}
+		}
+		return nil
+	}
+	// stdout carries nothing but the protocol.
+	code := srv.ServeConn(ctx, rpc.StdioConn{In: os.Stdin, Out: os.Stdout})
+	if code != 0 {
+		return &cliError{code: code, msg: "exit without shutdown"}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/sourcegraph/jsonrpc2"
+)
+
+// client is one connection to the backend, with its lifecycle and the
+// sessions whose events it receives.
+type client struct {
+	srv    *Server
+	log    *slog.Logger
+	stream *rpc.Stream
+	conn   *jsonrpc2.Conn
+	mux    *rpc.Mux
+	h      *rpc.Handler
+
+	mu          sync.Mutex
+	initialized bool
+	shutdown    bool
+	exitCode    int
+	exited      bool
+	links       map[string]*link
+}
+
+func newClient(s *Server, rwc io.ReadWriteCloser) *client {
+	c := &client{srv: s, log: s.log, links: map[string]*link{}}
+	c.h = rpc.NewHandler(c.dispatch, c.log)
+	c.stream = rpc.NewStream(rwc, rpc.WithLogger(s.log), rpc.BeforeEOF(c.h.Wait))
+	c.mux = c.methods()
+	return c
+}
+
+// serve runs the connection until the client goes away or exits.
+func (c *client) serve(ctx context.Context) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.conn = rpc.NewConn(ctx, c.stream, c.h, c.log)
+	select {
+	case <-c.conn.DisconnectNotify():
+	case <-ctx.Done():
+		c.conn.Close()
+	}
+	cancel()
+	c.h.Wait()
+	c.closeLinks()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.exitCode
+}
+
+// dispatch enforces the lifecycle, then routes the call.
+func (c *client) dispatch(ctx context.Context, call *rpc.Call) (any, error) {
+	switch call.Method {
+	case protocol.MethodInitialize:
+		return c.initialize(call)
+	case protocol.NotifyInitialized:
+		return nil, nil
+	case protocol.NotifyExit:
+		c.mu.Lock()
+		c.exited = true
+		if !c.shutdown {
+			c.exitCode = 1
+		}
+		c.mu.Unlock()
+		c.conn.Close() // handlers run off the read loop, so this is safe here
+		return nil, nil
+	}
+	c.mu.Lock()
+	initialized, shutdown := c.initialized, c.shutdown
+	c.mu.Unlock()
+	if call.Notif {
+		return nil, nil // unknown or premature notifications are ignored
+	}
+	if !initialized {
+		return nil, rpc.NewError(rpc.CodeServerNotInitialized, "Server not initialized: call \"initialize\" first",
+			"send initialize, then initialized, as in the Language Server Protocol")
+	}
+	if shutdown {
+		return nil, rpc.NewError(rpc.CodeInvalidRequest, "Invalid Request: the server is shutting down; only \"exit\" is accepted", "")
+	}
+	if call.Method == protocol.MethodShutdown {
+		c.mu.Lock()
+		c.shutdown = true
+		c.mu.Unlock()
+		return nil, nil
+	}
+	return c.mux.Dispatch(ctx, call)
+}
+
+func (c *client) initialize(call *rpc.Call) (any, error) {
+	var p protocol.InitializeParams
+	if len(call.Params) > 0 {
+		// Lenient: an LSP client sends much more than bdg-rpc reads.
+		if err := json.Unmarshal(call.Params, &p); err != nil {
+			return nil, rpc.InvalidParams(err.Error())
+		}
+	}
+	c.mu.Lock()
+	c.initialized = true
+	c.mu.Unlock()
+	c.log.Info("client initialized", "client", p.ClientInfo.Name, "version", p.ClientInfo.Version)
+	methods := append(c.mux.Methods(), protocol.MethodInitialize, protocol.MethodShutdown)
+	return protocol.InitializeResult{
+		ServerInfo:      protocol.ServerInfo{Name: "bdg-rpc", Version: protocol.Version},
+		ProtocolVersion: protocol.ProtocolVersion,
+		Capabilities:    protocol.Capabilities{Methods: methods, Notifications: protocol.Notifications},
+	}, nil
+}
+
+// notify sends a notification of the server's own.
+func (c *client) notify(method string, params any) {
+	if err := c.conn.Notify(context.Background(), method, params); err != nil {
+		c.log.Debug("could not notify the client", "method", method, "error", err)
+	}
+}
+
+func (c *client) closeLinks() {
+	c.mu.Lock()
+	links := c.links
+	c.links = map[string]*link{}
+	c.mu.Unlock()
+	for _, l := range links {
+		l.close()
+	}
+}

@@ -1,0 +1,214 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+)
+
+// A link carries one session's events to one client: a subscription on the
+// worker's socket whose notification lines are written to the client as
+// they are, in seq order, without being decoded. When the connection to
+// the worker drops without session/ended, the link reconnects from the last
+// seq it forwarded; if the worker is gone for good, it tells the client
+// with a session/ended of its own.
+type link struct {
+	c   *client
+	dir session.Dir
+
+	lastSeq atomic.Uint64
+	ended   atomic.Bool
+
+	mu     sync.Mutex
+	wc     *session.Client
+	closed bool
+	done   chan struct{} // closed when the watcher goroutine ends
+	cancel context.CancelFunc
+}
+
+// Bounds of a link's attempts to reach a worker again.
+const (
+	reconnectTries = 5
+	reconnectWait  = 200 * time.Millisecond
+)
+
+// attach subscribes the client to a session's events, after since (nil:
+// only new events), replacing an earlier link to the same session.
+func (c *client) attach(ctx context.Context, d session.Dir, since *uint64) (protocol.SubscribeResult, error) {
+	c.mu.Lock()
+	old := c.links[d.Name]
+	delete(c.links, d.Name)
+	c.mu.Unlock()
+	if old != nil {
+		old.close()
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	l := &link{c: c, dir: d, done: make(chan struct{}), cancel: cancel}
+	res, err := l.connect(ctx, since)
+	if err != nil {
+		cancel()
+		return res, err
+	}
+	if since != nil {
+		l.lastSeq.Store(*since)
+	} else {
+		l.lastSeq.Store(res.LastSeq)
+	}
+	c.mu.Lock()
+	c.links[d.Name] = l
+	c.mu.Unlock()
+	go l.watch(lctx) // owned by the link: close stops it
+	return res, nil
+}
+
+// connect dials the worker and subscribes.
+func (l *link) connect(ctx context.Context, since *uint64) (protocol.SubscribeResult, error) {
+	var res protocol.SubscribeResult
+	wc, err := l.dir.Connect(ctx, nil, l.c.log, rpc.InterceptNotifications(l.forward))
+	if err != nil {
+		return res, err
+	}
+	if err := wc.Call(ctx, protocol.MethodSubscribe, protocol.SubscribeParams{Since: since}, &res); err != nil {
+		wc.Close()
+		return res, err
+	}
+	l.mu.Lock()
+	l.wc = wc
+	l.mu.Unlock()
+	return res, nil
+}
+
+// forward writes one event of the worker to the client. It runs on the
+// worker connection's read loop, so events go out in the order they came.
+func (l *link) forward(method string, frame []byte) bool {
+	if seq, ok := seqOf(frame); ok {
+		l.lastSeq.Store(seq)
+	}
+	if method == protocol.NotifyEnded {
+		l.ended.Store(true)
+	}
+	if err := l.c.stream.WriteLine(frame); err != nil {
+		l.c.log.Debug("could not forward an event", "session", l.dir.Name, "error", err)
+	}
+	return true
+}
+
+// seqOf finds the seq of an event line. Workers write "seq" as the second
+// member of params, after the session's name (which cannot contain quotes),
+// so a scan finds it; anything unexpected falls back to decoding.
+func seqOf(frame []byte) (uint64, bool) {
+	if i := bytes.Index(frame, []byte(`"seq":`)); i >= 0 {
+		rest := frame[i+len(`"seq":`):]
+		end := 0
+		for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+			end++
+		}
+		if n, err := strconv.ParseUint(string(rest[:end]), 10, 64); err == nil {
+			return n, true
+		}
+	}
+	var m struct {
+		Params struct {
+			Seq *uint64 `json:"seq"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(frame, &m) == nil && m.Params.Seq != nil {
+		return *m.Params.Seq, true
+	}
+	return 0, false
+}
+
+// watch waits for the worker connection to drop, and reconnects or ends the
+// session for the client.
+func (l *link) watch(ctx context.Context) {
+	defer close(l.done)
+	for {
+		l.mu.Lock()
+		wc := l.wc
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-wc.Conn.DisconnectNotify():
+		}
+		if l.ended.Load() || ctx.Err() != nil {
+			return
+		}
+		if l.reconnect(ctx) {
+			continue
+		}
+		l.workerGone(ctx)
+		return
+	}
+}
+
+// reconnect tries to subscribe again from the last seq forwarded, while a
+// worker still holds the session.
+func (l *link) reconnect(ctx context.Context) bool {
+	for try := range reconnectTries {
+		if alive, _ := l.dir.WorkerAlive(); !alive {
+			return false
+		}
+		since := l.lastSeq.Load()
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := l.connect(cctx, &since)
+		cancel()
+		if err == nil {
+			l.c.log.Info("reconnected to the worker", "session", l.dir.Name, "since", since)
+			return true
+		}
+		l.c.log.Warn("reconnecting to the worker", "session", l.dir.Name, "try", try+1, "error", err)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(reconnectWait << try):
+		}
+	}
+	return false
+}
+
+// workerGone tells the client that the session ended without its worker
+// saying so, after rescuing what the worker left on disk.
+func (l *link) workerGone(ctx context.Context) {
+	ev := protocol.EndedEvent{Session: l.dir.Name, Seq: l.lastSeq.Load() + 1, Reason: protocol.ReasonWorkerDied,
+		Error: "the session's worker exited without ending the session"}
+	cleaned, err := l.dir.Cleanup()
+	switch {
+	case err != nil:
+		l.c.log.Warn("cleaning up after a dead worker", "session", l.dir.Name, "error", err)
+	case cleaned.RescuedOutput != "":
+		ev.OutputPath = cleaned.RescuedOutput
+	}
+	if ev.OutputPath == "" {
+		if _, path, _, err := l.dir.ReadOutput(); err == nil {
+			ev.OutputPath = path
+		}
+	}
+	l.ended.Store(true)
+	l.c.notify(protocol.NotifyEnded, ev)
+}
+
+// close stops the link; the session itself goes on.
+func (l *link) close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	wc := l.wc
+	l.mu.Unlock()
+	l.cancel()
+	if wc != nil {
+		wc.Close()
+	}
+	<-l.done
+}

@@ -1,0 +1,216 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/capture"
+)
+
+func (c *client) methods() *rpc.Mux {
+	m := rpc.NewMux()
+	m.Handle(protocol.MethodStart, rpc.Typed(c.start))
+	m.Handle(protocol.MethodAttach, rpc.Typed(c.attachMethod))
+	m.Handle(protocol.MethodStop, rpc.Typed(c.stop))
+	m.Handle(protocol.MethodStatus, rpc.Typed(c.status))
+	m.Handle(protocol.MethodList, rpc.Typed(c.list))
+	m.Handle(protocol.MethodPeek, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.PeekParams) (any, error) {
+		return c.query(ctx, p.Session, call, func(cp *capture.Capture, st protocol.Stale) (any, error) {
+			res := cp.Peek(p)
+			res.Stale = st
+			return res, nil
+		})
+	}))
+	m.Handle(protocol.MethodNetworkList, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.NetworkListParams) (any, error) {
+		return c.query(ctx, p.Session, call, func(cp *capture.Capture, st protocol.Stale) (any, error) {
+			res, err := cp.NetworkList(p)
+			res.Stale = st
+			return res, err
+		})
+	}))
+	m.Handle(protocol.MethodNetworkGet, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.NetworkGetParams) (any, error) {
+		return c.query(ctx, p.Session, call, func(cp *capture.Capture, st protocol.Stale) (any, error) {
+			res, err := cp.NetworkGet(p)
+			res.Stale = st
+			return res, err
+		})
+	}))
+	m.Handle(protocol.MethodConsoleList, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.ConsoleListParams) (any, error) {
+		return c.query(ctx, p.Session, call, func(cp *capture.Capture, st protocol.Stale) (any, error) {
+			res := cp.ConsoleList(p)
+			res.Stale = st
+			return res, nil
+		})
+	}))
+	m.Handle(protocol.MethodCDPSend, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.CDPSendParams) (any, error) {
+		rpc.Async(ctx)
+		return c.query(ctx, p.Session, call, nil)
+	}))
+	return m
+}
+
+// dir resolves a session name (default "default") to its directory.
+func (c *client) dir(name string) (session.Dir, error) {
+	if name == "" {
+		name = session.DefaultName
+	}
+	d, err := session.NewDir(c.srv.cfg.Home, name)
+	if err != nil {
+		return d, protocol.NewError(protocol.KindInvalidArgs, err.Error(),
+			"session names are 1-64 letters, digits, '.', '_' or '-', like default or my-app")
+	}
+	return d, nil
+}
+
+// rpcError turns an error of package session into a JSON-RPC error.
+func rpcError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *rpc.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	if kind := session.KindOf(err); kind != "" {
+		return protocol.NewError(kind, err.Error(), session.HintOf(err))
+	}
+	return err
+}
+
+func (c *client) start(ctx context.Context, _ *rpc.Call, p protocol.StartParams) (protocol.StartResult, error) {
+	rpc.Async(ctx)
+	d, err := c.dir(p.Session)
+	if err != nil {
+		return protocol.StartResult{}, err
+	}
+	opts := session.Options{
+		Session: d.Name, Home: d.Home, URL: p.URL, Headless: p.Headless, BrowserURL: p.BrowserURL, WSURL: p.WSURL,
+		ChromePath: p.ChromePath, MaxBodyBytes: p.MaxBodyBytes, IncludeAll: p.IncludeAll, TimeoutSeconds: p.TimeoutSeconds,
+	}
+	token := "start/" + d.Name
+	c.notify(protocol.NotifyProgress, protocol.ProgressParams{Token: token, Session: d.Name, Kind: "begin", Title: "Starting session " + d.Name})
+	launcher := c.srv.cfg.Launcher
+	launcher.Progress = func(step string) {
+		c.notify(protocol.NotifyProgress, protocol.ProgressParams{Token: token, Session: d.Name, Kind: "report", Message: step})
+	}
+	w, err := launcher.Start(ctx, opts)
+	if err != nil {
+		c.notify(protocol.NotifyProgress, protocol.ProgressParams{Token: token, Session: d.Name, Kind: "end", Message: "failed"})
+		return protocol.StartResult{}, rpcError(err)
+	}
+	c.notify(protocol.NotifyProgress, protocol.ProgressParams{Token: token, Session: d.Name, Kind: "end"})
+	since := uint64(0)
+	// Events from the first on: none happens before the subscription that
+	// the client would miss.
+	if _, err := c.attach(context.WithoutCancel(ctx), d, &since); err != nil {
+		return protocol.StartResult{}, rpcError(err)
+	}
+	hs := w.Handshake
+	launched := hs.Chrome.PID != 0
+	headless := true
+	if p.Headless != nil {
+		headless = *p.Headless
+	}
+	return protocol.StartResult{
+		Session: d.Name, PID: hs.PID, SocketPath: hs.SocketPath, Target: hs.Target,
+		Chrome: protocol.Chrome{PID: hs.Chrome.PID, Version: hs.Chrome.Version, Launched: launched, Headless: headless && launched},
+	}, nil
+}
+
+func (c *client) attachMethod(ctx context.Context, _ *rpc.Call, p protocol.AttachParams) (protocol.AttachResult, error) {
+	d, err := c.dir(p.Session)
+	if err != nil {
+		return protocol.AttachResult{}, err
+	}
+	res, err := c.attach(ctx, d, p.Since)
+	if err != nil {
+		return protocol.AttachResult{}, rpcError(err)
+	}
+	st, err := d.Status(ctx)
+	if err != nil {
+		return protocol.AttachResult{}, rpcError(err)
+	}
+	return protocol.AttachResult{Status: st, OldestSeq: res.OldestSeq}, nil
+}
+
+func (c *client) stop(ctx context.Context, _ *rpc.Call, p protocol.StopParams) (protocol.StopResult, error) {
+	rpc.Async(ctx)
+	d, err := c.dir(p.Session)
+	if err != nil {
+		return protocol.StopResult{}, err
+	}
+	res, err := d.Stop(ctx)
+	return res, rpcError(err)
+}
+
+func (c *client) status(ctx context.Context, _ *rpc.Call, p protocol.StatusParams) (protocol.StatusResult, error) {
+	d, err := c.dir(p.Session)
+	if err != nil {
+		return protocol.StatusResult{}, err
+	}
+	st, err := d.Status(ctx)
+	return st, rpcError(err)
+}
+
+func (c *client) list(ctx context.Context, _ *rpc.Call, _ struct{}) (protocol.ListResult, error) {
+	names, err := session.List(c.srv.cfg.Home)
+	if err != nil {
+		return protocol.ListResult{}, protocol.NewError(protocol.KindSessionFile, err.Error(), "")
+	}
+	res := protocol.ListResult{Sessions: []protocol.StatusResult{}}
+	for _, name := range names {
+		d, err := c.dir(name)
+		if err != nil {
+			continue
+		}
+		st, err := d.Status(ctx)
+		if err != nil {
+			if session.KindOf(err) == protocol.KindNoSession {
+				continue // a directory without a worker or data: nothing to show
+			}
+			st = protocol.StatusResult{Session: name, State: protocol.StateStale}
+		}
+		res.Sessions = append(res.Sessions, st)
+	}
+	return res, nil
+}
+
+// query passes a call to the session's worker, or, when it is gone and
+// offline is not nil, answers from the session's files, marked stale.
+func (c *client) query(ctx context.Context, name string, call *rpc.Call, offline func(*capture.Capture, protocol.Stale) (any, error)) (any, error) {
+	d, err := c.dir(name)
+	if err != nil {
+		return nil, err
+	}
+	if alive, _ := d.WorkerAlive(); alive {
+		wc, err := d.Connect(ctx, nil, c.log)
+		if err == nil {
+			defer wc.Close()
+			var res json.RawMessage
+			err = wc.Call(ctx, call.Method, call.Params, &res)
+			if err == nil {
+				return res, nil
+			}
+			if session.KindOf(err) != protocol.KindNoSession {
+				return nil, rpcError(err)
+			}
+		}
+	}
+	if offline == nil {
+		return nil, protocol.NewError(protocol.KindNoSession, fmt.Sprintf("no session %q is running", d.Name),
+			"start one: session/start (bdg-rpc start URL)")
+	}
+	cp, stale, err := d.Offline()
+	if err != nil {
+		return nil, rpcError(err)
+	}
+	return offline(cp, stale)
+}

@@ -1,0 +1,655 @@
+package worker_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/browser"
+	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+)
+
+var (
+	benchWorker  = flag.Bool("bench-worker", false, "measure the worker's start time, stop time and memory and print the tables of docs/BENCHMARKS.md (make bench-worker)")
+	benchRounds  = flag.Int("bench-worker-rounds", 10, "rounds of the start and stop benchmarks")
+	benchParts   = flag.String("bench-worker-parts", "start,stop,memory", "which of the worker benchmarks to run")
+	benchProfile = flag.String("bench-worker-profile", "", "a directory: the benchmark's workers write CPU and heap profiles there")
+)
+
+// The benchmark's goals, from the issue that built the worker.
+const (
+	goalStartOverhead = 150 * time.Millisecond
+	goalStop          = 150 * time.Millisecond
+	goalRSSKB         = 40 << 10
+)
+
+const (
+	// benchEvents is the number of console messages and of requests: the
+	// capture's default store sizes.
+	benchEvents = 10_000
+	// loadWait bounds the wait for a page's load of 10,000 requests; no
+	// figure depends on it.
+	loadWait = 5 * time.Minute
+	// settleFor is how long the event count must stay the same before a
+	// load counts as finished.
+	settleFor = time.Second
+	// partialInterval is the partial file's interval in the memory
+	// benchmark that measures it; neverPartial keeps the file from being
+	// written at all.
+	partialInterval = 500
+	neverPartial    = 3_600_000
+)
+
+// profileEnv, in a worker's environment, names a directory where the worker
+// writes a CPU profile (from its start until SIGUSR2) and, on each SIGUSR1,
+// a heap profile and its runtime.MemStats.
+const profileEnv = "BDG_BENCH_PROFILE"
+
+func init() {
+	if len(os.Args) < 2 || os.Args[1] != "worker" || os.Getenv(profileEnv) == "" {
+		return
+	}
+	dir := os.Getenv(profileEnv)
+	pid := os.Getpid()
+	cpu, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", pid)))
+	if err == nil && pprof.StartCPUProfile(cpu) != nil {
+		cpu.Close()
+		cpu = nil
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
+	go func() {
+		for n := 1; ; n++ {
+			switch <-sigs {
+			case syscall.SIGUSR1:
+				writeHeapProfile(filepath.Join(dir, fmt.Sprintf("heap-%d-%d", pid, n)))
+			case syscall.SIGUSR2:
+				if cpu != nil {
+					pprof.StopCPUProfile()
+					cpu.Close()
+					cpu = nil
+				}
+			}
+		}
+	}()
+}
+
+// writeHeapProfile writes base.pprof and base.memstats (the figures the
+// benchmark prints), then base.done.
+func writeHeapProfile(base string) {
+	if f, err := os.Create(base + ".pprof"); err == nil {
+		_ = pprof.WriteHeapProfile(f)
+		f.Close()
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b, _ := json.Marshal(map[string]uint64{
+		"HeapAlloc": ms.HeapAlloc, "HeapInuse": ms.HeapInuse, "HeapIdle": ms.HeapIdle,
+		"HeapReleased": ms.HeapReleased, "HeapSys": ms.HeapSys, "StackSys": ms.StackSys,
+		"Sys": ms.Sys, "NumGC": uint64(ms.NumGC),
+	})
+	_ = os.WriteFile(base+".memstats", b, 0o600)
+	_ = os.WriteFile(base+".done", nil, 0o600)
+}
+
+// TestWorkerBench measures what docs/BENCHMARKS.md records for the worker:
+// start time against Chrome's bare launch in the same run, stop time with
+// 10,000 events, and the worker's memory with 10,000 requests and 10,000
+// console messages. It only runs with -bench-worker (make bench-worker),
+// prints markdown tables, and asserts nothing about speed or size: the
+// machines are shared and noisy.
+func TestWorkerBench(t *testing.T) {
+	if !*benchWorker {
+		t.Skip("run with -bench-worker (make bench-worker)")
+	}
+	h := newHarness(t)
+	b := &bench{h: h, t: t, exe: browsertest.ExecPath(t), rounds: max(*benchRounds, 2)}
+	if *benchProfile != "" {
+		dir, err := filepath.Abs(*benchProfile)
+		if err == nil {
+			err = os.MkdirAll(dir, 0o700)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.profileDir = dir
+		h.launcher.Env = append(h.launcher.Env, profileEnv+"="+dir)
+	}
+	parts := strings.Split(*benchParts, ",")
+	if slices.Contains(parts, "start") {
+		b.startTime()
+	}
+	if slices.Contains(parts, "stop") {
+		b.stopTime()
+	}
+	if slices.Contains(parts, "memory") {
+		b.memory()
+	}
+}
+
+type bench struct {
+	h          *harness
+	t          *testing.T
+	exe        string // Chrome
+	rounds     int
+	profileDir string
+	idleStops  []time.Duration // Dir.Stop of the start benchmark's idle sessions
+}
+
+// startRound is one round of the start benchmark.
+type startRound struct {
+	bare      time.Duration            // browser.Launch until DevToolsActivePort (LaunchDuration)
+	bareClose time.Duration            // (*Chrome).Close
+	bdg       time.Duration            // Launcher.Start until the handshake
+	steps     map[string]time.Duration // progress steps, since the call of Start
+	inWorker  time.Duration            // the worker's own browser.Launch, from worker.log
+	idleRSS   procMem                  // the worker once started
+}
+
+func (b *bench) startTime() {
+	t := b.t
+	var rounds []startRound
+	version := ""
+	for i := range b.rounds {
+		var r startRound
+		r.bare, r.bareClose = b.bareLaunch()
+		w, took, steps := b.start(fmt.Sprintf("start-%d", i), b.h.fx.URL("bench-start.html"), 0)
+		r.bdg, r.steps = took, steps
+		version = w.Handshake.Chrome.Version
+		r.inWorker = chromeLaunchInLog(w.Dir.File(session.LogFile))
+		r.idleRSS = readProcMem(t, w.Handshake.PID)
+		t0 := time.Now()
+		b.stopDir(w)
+		b.idleStops = append(b.idleStops, time.Since(t0))
+		rounds = append(rounds, r)
+	}
+	fmt.Printf("\nGo %s, %s/%s, %d CPUs, Chromium %s; %d rounds\n", strings.TrimPrefix(runtime.Version(), "go"),
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), version, b.rounds)
+
+	fmt.Printf("\n### Start time (bare Chrome and bdg-rpc interleaved, %d rounds)\n\n", b.rounds)
+	fmt.Printf("| round | bare Chrome: Launch to DevToolsActivePort (ms) | bdg-rpc: Launcher.Start to handshake (ms) | difference (ms) |\n|---|---|---|---|\n")
+	var bare, bdg, diff, inWorker []time.Duration
+	for i, r := range rounds {
+		fmt.Printf("| %d | %s | %s | %s |\n", i+1, ms(r.bare), ms(r.bdg), ms(r.bdg-r.bare))
+		bare, bdg, diff = append(bare, r.bare), append(bdg, r.bdg), append(diff, r.bdg-r.bare)
+		if r.inWorker > 0 {
+			inWorker = append(inWorker, r.inWorker)
+		}
+	}
+	fmt.Printf("\n| | median (ms) | p90 (ms) |\n|---|---|---|\n")
+	fmt.Printf("| bare Chrome | %s | %s |\n", ms(median(bare)), ms(p90(bare)))
+	fmt.Printf("| bdg-rpc start | %s | %s |\n", ms(median(bdg)), ms(p90(bdg)))
+	over := median(bdg) - median(bare)
+	fmt.Printf("| difference (of the medians) | **%s** | %s |\n", ms(over), ms(p90(bdg)-p90(bare)))
+	fmt.Printf("| difference (median of the rounds' differences) | %s | %s |\n", ms(median(diff)), ms(p90(diff)))
+	fmt.Printf("| ratio bdg-rpc / bare | %.2fx | %.2fx |\n", ratio(median(bdg), median(bare)), ratio(p90(bdg), p90(bare)))
+	fmt.Printf("\nGoal: at most %s more than bare Chrome: %s (%s more).\n", ms(goalStartOverhead)+" ms", metOrMissed(over <= goalStartOverhead), ms(over)+" ms")
+
+	// Where the start time goes, from the worker's progress steps as the
+	// launcher receives them.
+	phase := func(from, to string) []time.Duration {
+		var ds []time.Duration
+		for _, r := range rounds {
+			a, okA := r.steps[from]
+			z, okZ := r.steps[to]
+			if from == "" {
+				a, okA = 0, true
+			}
+			if to == "" {
+				z, okZ = r.bdg, true
+			}
+			if okA && okZ {
+				ds = append(ds, z-a)
+			}
+		}
+		return ds
+	}
+	fmt.Printf("\nWhere bdg-rpc's start time goes (medians over the rounds, from the worker's progress steps):\n\n")
+	fmt.Printf("| phase | median (ms) | p90 (ms) |\n|---|---|---|\n")
+	for _, p := range []struct{ name, from, to string }{
+		{"launcher, worker process start, lock, metadata (to \"" + session.StepLaunching + "\")", "", session.StepLaunching},
+		{"Chrome launch in the worker (to \"" + session.StepConnecting + "\")", session.StepLaunching, session.StepConnecting},
+		{"websocket, new page, Browser.getVersion, 5 domains enabled, socket (to \"" + session.StepNavigating + "\")", session.StepConnecting, session.StepNavigating},
+		{"Page.navigate of the page, handshake", session.StepNavigating, ""},
+	} {
+		ds := phase(p.from, p.to)
+		fmt.Printf("| %s | %s | %s |\n", p.name, ms(median(ds)), ms(p90(ds)))
+	}
+	fmt.Printf("| of which browser.Launch in the worker (its LaunchDuration, worker.log) | %s | %s |\n", ms(median(inWorker)), ms(p90(inWorker)))
+	var closes []time.Duration
+	var rss []float64
+	for _, r := range rounds {
+		closes = append(closes, r.bareClose)
+		rss = append(rss, float64(r.idleRSS.RSS))
+	}
+	fmt.Printf("\nFor comparison: bare Chrome's Close %s ms (median); Dir.Stop of the idle bdg-rpc session %s ms (median); "+
+		"worker VmRSS once started %.1f MB (median).\n", ms(median(closes)), ms(median(b.idleStops)), medianF(rss)/1024)
+}
+
+// bareLaunch launches Chrome as the worker does, minus the worker: headless,
+// DefaultOptions, a fresh temporary profile. It returns LaunchDuration and
+// how long Close took.
+func (b *bench) bareLaunch() (launch, closeTook time.Duration) {
+	t := b.t
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	opts := append(browser.DefaultOptions(), browser.ExecPath(b.exe), browser.Headless(true))
+	c, err := browser.Launch(ctx, opts...)
+	if err != nil {
+		t.Fatalf("launching bare Chrome: %v", err)
+	}
+	launch = c.LaunchDuration()
+	t0 := time.Now()
+	if err := c.Close(context.Background()); err != nil {
+		t.Errorf("closing bare Chrome: %v", err)
+	}
+	closeTook = time.Since(t0)
+	browsertest.AssertGroupGone(t, c.PID())
+	if _, err := os.Stat(c.UserDataDir()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary profile %s left behind (stat: %v)", c.UserDataDir(), err)
+	}
+	return launch, closeTook
+}
+
+// start starts a headless session (reaped at the end of the test) and
+// returns how long Launcher.Start took and when it heard each progress step.
+func (b *bench) start(name, url string, partialMs int) (*session.Worker, time.Duration, map[string]time.Duration) {
+	var mu sync.Mutex
+	steps := map[string]time.Duration{}
+	t0 := time.Now()
+	b.h.launcher.Progress = func(step string) {
+		mu.Lock()
+		steps[step] = time.Since(t0)
+		mu.Unlock()
+	}
+	defer func() { b.h.launcher.Progress = nil }()
+	opts := b.h.options(name, url)
+	opts.PartialIntervalMs = partialMs
+	t0 = time.Now()
+	w := b.h.start(opts)
+	took := time.Since(t0)
+	// The steps come over a pipe of their own: give the relay a moment.
+	for deadline := time.Now().Add(200 * time.Millisecond); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		mu.Lock()
+		n := len(steps)
+		mu.Unlock()
+		if n >= 3 {
+			break
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := map[string]time.Duration{}
+	for k, v := range steps {
+		out[k] = v
+	}
+	return w, took, out
+}
+
+// stopDir stops a session with Dir.Stop and waits until the launcher has
+// reaped the worker, so the harness's reap finds nothing left to stop.
+func (b *bench) stopDir(w *session.Worker) protocol.StopResult {
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	res, err := w.Dir.Stop(ctx)
+	if err != nil {
+		b.t.Fatalf("stopping session %q: %v", w.Dir.Name, err)
+	}
+	b.awaitExit(w)
+	return res
+}
+
+func (b *bench) awaitExit(w *session.Worker) {
+	select {
+	case <-w.Done():
+	case <-time.After(waitLimit):
+		b.t.Fatalf("worker %d of session %q did not exit", w.Handshake.PID, w.Dir.Name)
+	}
+}
+
+// stopCall sends session/stop over its own connection and returns the
+// reply's time and the process's exit time, both from the call. Before the
+// process exits, after the reply, it reads the worker's memory and, when
+// profiling, ends its CPU profile.
+func (b *bench) stopCall(w *session.Worker) (reply, exit time.Duration, res protocol.StopResult, mem procMem) {
+	c := b.h.client(w.Dir)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	t0 := time.Now()
+	if err := c.Call(ctx, protocol.MethodStop, protocol.StopParams{}, &res); err != nil {
+		b.t.Fatalf("session/stop of %q: %v", w.Dir.Name, err)
+	}
+	reply = time.Since(t0)
+	mem = readProcMem(b.t, w.Handshake.PID)
+	if b.profileDir != "" {
+		_ = syscall.Kill(w.Handshake.PID, syscall.SIGUSR2)
+	}
+	b.awaitExit(w)
+	exit = time.Since(t0)
+	c.Close()
+	return reply, exit, res, mem
+}
+
+// awaitStatus polls session/status until ok accepts it.
+func (b *bench) awaitStatus(w *session.Worker, what string, limit time.Duration, ok func(protocol.StatusResult) bool) protocol.StatusResult {
+	c := b.h.client(w.Dir)
+	defer c.Close()
+	deadline := time.Now().Add(limit)
+	for {
+		var st protocol.StatusResult
+		b.h.call(c, protocol.MethodStatus, protocol.StatusParams{}, &st)
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("session %q: waiting for %s: status after %s: counts %+v dropped %+v lastSeq %d",
+				w.Dir.Name, what, limit, st.Counts, st.Dropped, st.LastSeq)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// awaitSettled waits until the session's event count has not changed for
+// settleFor.
+func (b *bench) awaitSettled(w *session.Worker) protocol.StatusResult {
+	last, since := uint64(0), time.Now()
+	return b.awaitStatus(w, "the events to stop", loadWait, func(st protocol.StatusResult) bool {
+		if st.LastSeq != last {
+			last, since = st.LastSeq, time.Now()
+			return false
+		}
+		return time.Since(since) >= settleFor
+	})
+}
+
+type stopRound struct {
+	how    string
+	stop   time.Duration // Dir.Stop returned, or the session/stop reply
+	exit   time.Duration // the launcher reaped the worker
+	counts protocol.Counts
+}
+
+func (b *bench) stopTime() {
+	var rounds []stopRound
+	for i := range b.rounds {
+		w, _, _ := b.start(fmt.Sprintf("stop-%d", i), b.h.fx.URL(fmt.Sprintf("console-burst.html?n=%d", benchEvents)), 0)
+		st := b.awaitStatus(w, "10,001 console messages", waitLimit, func(st protocol.StatusResult) bool {
+			return st.Counts.Console+st.Dropped.Console >= benchEvents+1 // and "burst done"
+		})
+		r := stopRound{counts: st.Counts}
+		if i%2 == 0 {
+			r.how = "Dir.Stop"
+			t0 := time.Now()
+			b.stopDir(w)
+			r.stop = time.Since(t0)
+			r.exit = r.stop // Dir.Stop returns once the worker is gone
+		} else {
+			r.how = "session/stop reply"
+			r.stop, r.exit, _, _ = b.stopCall(w)
+		}
+		rounds = append(rounds, r)
+	}
+	fmt.Printf("\n### Stop time with %d console events (%d rounds, alternating)\n\n", benchEvents, b.rounds)
+	fmt.Printf("| round | measured | console held | stop (ms) | worker exited (ms) |\n|---|---|---|---|---|\n")
+	byHow := map[string][]time.Duration{}
+	var exits []time.Duration
+	for i, r := range rounds {
+		fmt.Printf("| %d | %s | %d | %s | %s |\n", i+1, r.how, r.counts.Console, ms(r.stop), ms(r.exit))
+		byHow[r.how] = append(byHow[r.how], r.stop)
+		if r.how != "Dir.Stop" {
+			exits = append(exits, r.exit-r.stop)
+		}
+	}
+	dirStop := median(byHow["Dir.Stop"])
+	fmt.Printf("\n| | median (ms) | p90 (ms) |\n|---|---|---|\n")
+	fmt.Printf("| Dir.Stop (session.json written, worker exited) | **%s** | %s |\n", ms(dirStop), ms(p90(byHow["Dir.Stop"])))
+	fmt.Printf("| session/stop reply (session.json written) | %s | %s |\n", ms(median(byHow["session/stop reply"])), ms(p90(byHow["session/stop reply"])))
+	fmt.Printf("| from that reply to the worker's exit (Chrome closed) | %s | %s |\n", ms(median(exits)), ms(p90(exits)))
+	fmt.Printf("| Dir.Stop of an idle session (start benchmark) | %s | %s |\n", ms(median(b.idleStops)), ms(p90(b.idleStops)))
+	fmt.Printf("\nGoal: under %s ms with %d events: %s (%s ms).\n", ms(goalStop), benchEvents, metOrMissed(dirStop < goalStop), ms(dirStop))
+}
+
+type memResult struct {
+	name      string
+	load      time.Duration // from the handshake until the load settled
+	st        protocol.StatusResult
+	loaded    procMem // once the load settled
+	heap      map[string]uint64
+	stopReply time.Duration
+	stopped   procMem // right after the session/stop reply: session.json written
+	partial   bool    // the partial file was written
+}
+
+func (b *bench) memory() {
+	var results []memResult
+	for _, sc := range []struct {
+		name      string
+		partialMs int
+	}{
+		{"no partial file written", neverPartial},
+		{fmt.Sprintf("partial file written (every %d ms)", partialInterval), partialInterval},
+	} {
+		results = append(results, b.memoryRun(sc.name, sc.partialMs))
+	}
+	fmt.Printf("\n### Worker memory with %d requests and %d console messages (Chrome excluded)\n\n", benchEvents, benchEvents)
+	fmt.Printf("| scenario | load (s) | requests held | console held | VmRSS (MB) | RssAnon (MB) | RssFile (MB) | VmHWM (MB) | stop reply (ms) | VmHWM after session.json (MB) |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		fmt.Printf("| %s | %.1f | %d | %d | **%.1f** | %.1f | %.1f | %.1f | %s | %.1f |\n", r.name, r.load.Seconds(),
+			r.st.Counts.Network, r.st.Counts.Console, mb(r.loaded.RSS), mb(r.loaded.Anon), mb(r.loaded.File), mb(r.loaded.HWM),
+			ms(r.stopReply), mb(r.stopped.HWM))
+	}
+	for _, r := range results {
+		if r.heap != nil {
+			fmt.Printf("\nGo runtime (%s): HeapAlloc %.1f MB, HeapInuse %.1f MB, HeapIdle %.1f MB (released %.1f MB), HeapSys %.1f MB, StackSys %.1f MB, Sys %.1f MB, %d GCs\n",
+				r.name, mbB(r.heap["HeapAlloc"]), mbB(r.heap["HeapInuse"]), mbB(r.heap["HeapIdle"]), mbB(r.heap["HeapReleased"]),
+				mbB(r.heap["HeapSys"]), mbB(r.heap["StackSys"]), mbB(r.heap["Sys"]), r.heap["NumGC"])
+		}
+	}
+	worst := 0
+	for _, r := range results {
+		worst = max(worst, r.loaded.RSS)
+	}
+	fmt.Printf("\nGoal: under %d MB RSS: %s (%.1f MB at most, once loaded).\n", goalRSSKB>>10, metOrMissed(worst < goalRSSKB), mb(worst))
+}
+
+// memoryRun loads 10,000 requests and 10,000 console messages into a
+// session and reads the worker's memory.
+func (b *bench) memoryRun(name string, partialMs int) memResult {
+	t := b.t
+	r := memResult{name: name}
+	url := b.h.fx.URL(fmt.Sprintf("bench-load.html?n=%d&c=20", benchEvents))
+	w, _, _ := b.start(fmt.Sprintf("mem-%d", partialMs), url, partialMs)
+	t0 := time.Now()
+	b.awaitStatus(w, "10,001 requests and 10,001 console messages", loadWait, func(st protocol.StatusResult) bool {
+		return st.Counts.Network+st.Dropped.Network >= benchEvents+1 && st.Counts.Console+st.Dropped.Console >= benchEvents+1
+	})
+	r.st = b.awaitSettled(w)
+	r.load = time.Since(t0) - settleFor
+	partial := w.Dir.File(session.PartialFile)
+	if partialMs == neverPartial {
+		if _, err := os.Stat(partial); err == nil {
+			t.Errorf("session %q wrote %s although its interval is an hour", w.Dir.Name, partial)
+		}
+	} else {
+		// At least one write with everything in it.
+		deadline := time.Now().Add(waitLimit)
+		for !r.partial {
+			var out struct {
+				Counts protocol.Counts `json:"counts"`
+			}
+			if bs, err := os.ReadFile(partial); err == nil && json.Unmarshal(bs, &out) == nil &&
+				out.Counts.Network >= r.st.Counts.Network && out.Counts.Console >= r.st.Counts.Console {
+				r.partial = true
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never held the whole capture", partial)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	r.loaded = readProcMem(t, w.Handshake.PID)
+	if b.profileDir != "" {
+		r.heap = b.heapProfile(w.Handshake.PID)
+	}
+	r.stopReply, _, _, r.stopped = b.stopCall(w)
+	return r
+}
+
+// heapProfile asks a profiling worker for its heap profile and returns its
+// MemStats.
+func (b *bench) heapProfile(pid int) map[string]uint64 {
+	before, _ := filepath.Glob(filepath.Join(b.profileDir, fmt.Sprintf("heap-%d-*.done", pid)))
+	if err := syscall.Kill(pid, syscall.SIGUSR1); err != nil {
+		b.t.Errorf("asking worker %d for a heap profile: %v", pid, err)
+		return nil
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		done, _ := filepath.Glob(filepath.Join(b.profileDir, fmt.Sprintf("heap-%d-*.done", pid)))
+		if len(done) > len(before) {
+			newest := strings.TrimSuffix(done[len(done)-1], ".done")
+			for _, d := range done {
+				if !slices.Contains(before, d) {
+					newest = strings.TrimSuffix(d, ".done")
+				}
+			}
+			bs, err := os.ReadFile(newest + ".memstats")
+			var m map[string]uint64
+			if err == nil && json.Unmarshal(bs, &m) == nil {
+				fmt.Printf("\nheap profile of worker %d: %s.pprof\n", pid, newest)
+				return m
+			}
+		}
+	}
+	b.t.Errorf("worker %d wrote no heap profile", pid)
+	return nil
+}
+
+// procMem is a process's memory from /proc/<pid>/status, in kB.
+type procMem struct {
+	RSS, HWM, Anon, File int
+}
+
+func readProcMem(t *testing.T, pid int) procMem {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatalf("reading the memory of worker %d: %v", pid, err)
+	}
+	defer f.Close()
+	var m procMem
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(value)
+		if len(fields) == 0 {
+			continue
+		}
+		n, _ := strconv.Atoi(fields[0])
+		switch name {
+		case "VmRSS":
+			m.RSS = n
+		case "VmHWM":
+			m.HWM = n
+		case "RssAnon":
+			m.Anon = n
+		case "RssFile":
+			m.File = n
+		}
+	}
+	return m
+}
+
+var chromeLaunchedRE = regexp.MustCompile(`msg="chrome launched".* took=(\S+)`)
+
+// chromeLaunchInLog returns the LaunchDuration the worker logged, or 0.
+func chromeLaunchInLog(path string) time.Duration {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	m := chromeLaunchedRE.FindSubmatch(b)
+	if m == nil {
+		return 0
+	}
+	d, _ := time.ParseDuration(string(m[1]))
+	return d
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// p90 is the nearest-rank 90th percentile.
+func p90(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[int(math.Ceil(0.9*float64(len(s))))-1]
+}
+
+func medianF(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 0, 64)
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func mb(kb int) float64 { return float64(kb) / 1024 }
+
+func mbB(b uint64) float64 { return float64(b) / (1 << 20) }
+
+func metOrMissed(ok bool) string {
+	if ok {
+		return "**met**"
+	}
+	return "**missed**"
+}
