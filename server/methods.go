@@ -48,7 +48,6 @@ func (c *client) methods() *rpc.Mux {
 		})
 	}))
 	m.Handle(protocol.MethodCDPSend, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.CDPSendParams) (any, error) {
-		rpc.Async(ctx)
 		return c.query(ctx, p.Session, call, nil)
 	}))
 	return m
@@ -86,11 +85,16 @@ func rpcError(err error) error {
 }
 
 func (c *client) start(ctx context.Context, _ *rpc.Call, p protocol.StartParams) (protocol.StartResult, error) {
-	rpc.Async(ctx)
 	d, err := c.dir(p.Session)
 	if err != nil {
 		return protocol.StartResult{}, err
 	}
+	if p.URL != "" || (p.BrowserURL == "" && p.WSURL == "") {
+		if _, err := session.NormalizeURL(p.URL); err != nil {
+			return protocol.StartResult{}, protocol.NewError(protocol.KindInvalidURL, err.Error(), "")
+		}
+	}
+	rpc.Async(ctx) // the rest takes a while: let the client's next calls proceed
 	opts := session.Options{
 		Session: d.Name, Home: d.Home, URL: p.URL, Headless: p.Headless, BrowserURL: p.BrowserURL, WSURL: p.WSURL,
 		ChromePath: p.ChromePath, MaxBodyBytes: p.MaxBodyBytes, IncludeAll: p.IncludeAll, TimeoutSeconds: p.TimeoutSeconds,
@@ -142,11 +146,14 @@ func (c *client) attachMethod(ctx context.Context, _ *rpc.Call, p protocol.Attac
 }
 
 func (c *client) stop(ctx context.Context, _ *rpc.Call, p protocol.StopParams) (protocol.StopResult, error) {
-	rpc.Async(ctx)
 	d, err := c.dir(p.Session)
 	if err != nil {
 		return protocol.StopResult{}, err
 	}
+	if alive, _ := d.WorkerAlive(); !alive {
+		return protocol.StopResult{}, rpcError(session.NoSession(d))
+	}
+	rpc.Async(ctx)
 	res, err := d.Stop(ctx)
 	return res, rpcError(err)
 }
@@ -191,6 +198,7 @@ func (c *client) query(ctx context.Context, name string, call *rpc.Call, offline
 		return nil, err
 	}
 	if alive, _ := d.WorkerAlive(); alive {
+		rpc.Async(ctx) // the worker answers; a slow answer (cdp/send) must not hold up the next call
 		wc, err := d.Connect(ctx, nil, c.log)
 		if err == nil {
 			defer wc.Close()

@@ -71,6 +71,9 @@ func alreadyRunning(d Dir, pid int, starting bool) *Error {
 		Hint: fmt.Sprintf("stop it first (bdg-rpc stop --session %s), or choose another --session name", d.Name)}
 }
 
+// NoSession is the error for a session without a worker.
+func NoSession(d Dir) *Error { return noSession(d) }
+
 func noSession(d Dir) *Error {
 	return &Error{Kind: protocol.KindNoSession, Msg: fmt.Sprintf("no session %q is running", d.Name),
 		Hint: "start one: bdg-rpc start URL (bdg-rpc sessions lists them)"}

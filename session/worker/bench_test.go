@@ -31,7 +31,9 @@ import (
 var (
 	benchWorker  = flag.Bool("bench-worker", false, "measure the worker's start time, stop time and memory and print the tables of docs/BENCHMARKS.md (make bench-worker)")
 	benchRounds  = flag.Int("bench-worker-rounds", 10, "rounds of the start and stop benchmarks")
-	benchParts   = flag.String("bench-worker-parts", "start,stop,memory", "which of the worker benchmarks to run")
+	benchParts   = flag.String("bench-worker-parts", "start,connect,stop,memory", "which of the worker benchmarks to run")
+	benchEnv     = flag.String("bench-worker-env", "", "space-separated NAME=value pairs added to the workers' environment, such as GOGC=50")
+	benchExe     = flag.String("bench-worker-exe", "", "the executable to run as the worker (default this test binary), such as bin/bdg-rpc")
 	benchProfile = flag.String("bench-worker-profile", "", "a directory: the benchmark's workers write CPU and heap profiles there")
 )
 
@@ -134,9 +136,23 @@ func TestWorkerBench(t *testing.T) {
 		b.profileDir = dir
 		h.launcher.Env = append(h.launcher.Env, profileEnv+"="+dir)
 	}
+	h.launcher.Env = append(h.launcher.Env, strings.Fields(*benchEnv)...)
+	if *benchExe != "" {
+		exe, err := filepath.Abs(*benchExe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.launcher.Executable = exe
+	}
+	if *benchEnv != "" || *benchExe != "" {
+		fmt.Printf("\nworker: %s; added environment: %q\n", h.launcher.Executable, *benchEnv)
+	}
 	parts := strings.Split(*benchParts, ",")
 	if slices.Contains(parts, "start") {
 		b.startTime()
+	}
+	if slices.Contains(parts, "connect") {
+		b.connectSteps()
 	}
 	if slices.Contains(parts, "stop") {
 		b.stopTime()
@@ -243,6 +259,87 @@ func (b *bench) startTime() {
 	}
 	fmt.Printf("\nFor comparison: bare Chrome's Close %s ms (median); Dir.Stop of the idle bdg-rpc session %s ms (median); "+
 		"worker VmRSS once started %.1f MB (median).\n", ms(median(closes)), ms(median(b.idleStops)), medianF(rss)/1024)
+}
+
+// connectSteps times, call by call, what the worker does between Chrome's
+// launch and its handshake (worker.startup after browser.Launch), on a bare
+// Chrome: where the connect phase of the start time goes.
+func (b *bench) connectSteps() {
+	t := b.t
+	rounds := max(b.rounds/2, 1)
+	type step struct {
+		name string
+		run  func(ctx context.Context, conn **browser.Conn, page **browser.Session, wsURL string) error
+	}
+	call := func(method string, params any) func(context.Context, **browser.Conn, **browser.Session, string) error {
+		return func(ctx context.Context, _ **browser.Conn, page **browser.Session, _ string) error {
+			return (*page).Call(ctx, method, params, nil)
+		}
+	}
+	steps := []step{
+		{"browser.Dial (websocket)", func(ctx context.Context, conn **browser.Conn, _ **browser.Session, ws string) error {
+			c, err := browser.Dial(ctx, ws, browser.OnEvent(func(browser.Event) {}))
+			*conn = c
+			return err
+		}},
+		{"browser.AttachPage (Target.getTargets, Target.attachToTarget)", func(ctx context.Context, conn **browser.Conn, page **browser.Session, _ string) error {
+			p, _, err := browser.AttachPage(ctx, *conn, browser.AttachOptions{})
+			*page = p
+			return err
+		}},
+		{"Browser.getVersion", func(ctx context.Context, conn **browser.Conn, _ **browser.Session, _ string) error {
+			_, err := browser.Version(ctx, *conn)
+			return err
+		}},
+		{"Network.enable", call("Network.enable", map[string]any{"maxResourceBufferSize": 6 << 20, "maxTotalBufferSize": 256 << 20})},
+		{"Runtime.enable", call("Runtime.enable", nil)},
+		{"Log.enable", call("Log.enable", nil)},
+		{"Page.enable", call("Page.enable", nil)},
+		{"Inspector.enable", call("Inspector.enable", nil)},
+		{"Target.setDiscoverTargets", func(ctx context.Context, conn **browser.Conn, _ **browser.Session, _ string) error {
+			return (*conn).Session("").Call(ctx, "Target.setDiscoverTargets", map[string]any{"discover": true}, nil)
+		}},
+		{"Page.navigate (bench-start.html)", call("Page.navigate", map[string]any{"url": b.h.fx.URL("bench-start.html")})},
+	}
+	took := make([][]time.Duration, len(steps))
+	var totals []time.Duration
+	for range rounds {
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		chrome, err := browser.Launch(ctx, append(browser.DefaultOptions(), browser.ExecPath(b.exe), browser.Headless(true))...)
+		if err != nil {
+			cancel()
+			t.Fatalf("launching bare Chrome: %v", err)
+		}
+		var conn *browser.Conn
+		var page *browser.Session
+		var total time.Duration
+		for i, s := range steps {
+			t0 := time.Now()
+			err := s.run(ctx, &conn, &page, chrome.WebSocketURL())
+			d := time.Since(t0)
+			if err != nil {
+				t.Errorf("%s: %v", s.name, err)
+				break
+			}
+			took[i] = append(took[i], d)
+			total += d
+		}
+		totals = append(totals, total)
+		if err := chrome.CloseWith(context.Background(), conn); err != nil {
+			t.Errorf("closing bare Chrome: %v", err)
+		}
+		if conn != nil {
+			conn.Close()
+		}
+		cancel()
+		browsertest.AssertGroupGone(t, chrome.PID())
+	}
+	fmt.Printf("\n### The worker's CDP calls after Chrome's launch, timed one by one on a bare Chrome (%d rounds)\n\n", rounds)
+	fmt.Printf("| call | median (ms) | p90 (ms) |\n|---|---|---|\n")
+	for i, s := range steps {
+		fmt.Printf("| %s | %.1f | %.1f |\n", s.name, msF(median(took[i])), msF(p90(took[i])))
+	}
+	fmt.Printf("| all, right after DevToolsActivePort | %.1f | %.1f |\n", msF(median(totals)), msF(p90(totals)))
 }
 
 // bareLaunch launches Chrome as the worker does, minus the worker: headless,
@@ -436,6 +533,7 @@ type memResult struct {
 	heap      map[string]uint64
 	stopReply time.Duration
 	stopped   procMem // right after the session/stop reply: session.json written
+	output    int64   // size of session.json
 	partial   bool    // the partial file was written
 }
 
@@ -451,11 +549,11 @@ func (b *bench) memory() {
 		results = append(results, b.memoryRun(sc.name, sc.partialMs))
 	}
 	fmt.Printf("\n### Worker memory with %d requests and %d console messages (Chrome excluded)\n\n", benchEvents, benchEvents)
-	fmt.Printf("| scenario | load (s) | requests held | console held | VmRSS (MB) | RssAnon (MB) | RssFile (MB) | VmHWM (MB) | stop reply (ms) | VmHWM after session.json (MB) |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| scenario | load (s) | requests held | console held | VmRSS (MB) | RssAnon (MB) | RssFile (MB) | VmHWM (MB) | stop reply (ms) | VmHWM after session.json (MB) | session.json (MB) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Printf("| %s | %.1f | %d | %d | **%.1f** | %.1f | %.1f | %.1f | %s | %.1f |\n", r.name, r.load.Seconds(),
+		fmt.Printf("| %s | %.1f | %d | %d | **%.1f** | %.1f | %.1f | %.1f | %s | %.1f | %.1f |\n", r.name, r.load.Seconds(),
 			r.st.Counts.Network, r.st.Counts.Console, mb(r.loaded.RSS), mb(r.loaded.Anon), mb(r.loaded.File), mb(r.loaded.HWM),
-			ms(r.stopReply), mb(r.stopped.HWM))
+			ms(r.stopReply), mb(r.stopped.HWM), mbB(uint64(r.output)))
 	}
 	for _, r := range results {
 		if r.heap != nil {
@@ -511,7 +609,11 @@ func (b *bench) memoryRun(name string, partialMs int) memResult {
 	if b.profileDir != "" {
 		r.heap = b.heapProfile(w.Handshake.PID)
 	}
-	r.stopReply, _, _, r.stopped = b.stopCall(w)
+	var res protocol.StopResult
+	r.stopReply, _, res, r.stopped = b.stopCall(w)
+	if fi, err := os.Stat(res.OutputPath); err == nil {
+		r.output = fi.Size()
+	}
 	return r
 }
 
@@ -635,6 +737,8 @@ func medianF(xs []float64) float64 {
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 0, 64)
 }
+
+func msF(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func ratio(a, b time.Duration) float64 {
 	if b == 0 {

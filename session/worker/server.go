@@ -156,7 +156,7 @@ func (w *worker) cdpSend(ctx context.Context, p protocol.CDPSendParams) (json.Ra
 		var cerr *browser.CDPError
 		switch {
 		case errors.As(err, &cerr):
-			return nil, protocol.NewError(protocol.KindCDPError, fmt.Sprintf("%s: %s", p.Method, cerr.Error()),
+			return nil, protocol.NewError(protocol.KindCDPError, cerr.Error(),
 				"check the method and params against https://chromedevtools.github.io/devtools-protocol/")
 		case errors.Is(err, context.DeadlineExceeded):
 			return nil, protocol.NewError(protocol.KindCDPTimeout, fmt.Sprintf("%s: no answer from Chrome within %s", p.Method, cdpTimeout), "")

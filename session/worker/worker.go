@@ -256,6 +256,7 @@ func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
 	if err := w.writeMeta(); err != nil {
 		return session.Handshake{}, err
 	}
+	target := w.getTarget()
 	if w.opts.URL != "" {
 		w.step(session.StepNavigating)
 		res, err := cdp.Call(dialCtx, w.page, page.Navigate, page.NavigateParams{URL: w.opts.URL})
@@ -267,13 +268,12 @@ func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
 			// captured like any other. The session goes on.
 			w.log.Warn("navigation failed", "url", w.opts.URL, "error", res.ErrorText)
 		}
-		t := w.getTarget()
-		t.URL = w.opts.URL
-		w.setTarget(t)
+		target.URL, target.Title = w.opts.URL, "" // the new page's title is not known yet
+		w.setTarget(target)
 	}
 	hs := session.Handshake{
 		Version: protocol.Version, PID: os.Getpid(), SocketPath: w.socket,
-		Chrome: session.HandshakeChrome{Version: w.version}, Target: w.getTarget(),
+		Chrome: session.HandshakeChrome{Version: w.version}, Target: target,
 	}
 	if w.chrome != nil {
 		hs.Chrome.PID = w.chrome.PID()
