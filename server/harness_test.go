@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -93,11 +94,12 @@ func (e *env) stopAll() {
 	}
 }
 
-// backend is a running "bdg-rpc serve" child and a client of it.
+// backend is a client of a "bdg-rpc serve": of a child over its stdio, or
+// of a server listening on a socket.
 type backend struct {
 	t      *testing.T
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
+	cmd    *exec.Cmd      // the child, when over stdio
+	stdin  io.WriteCloser // what the client writes to
 	stderr *strings.Builder
 
 	mu      sync.Mutex
@@ -106,7 +108,14 @@ type backend struct {
 	notes   chan map[string]json.RawMessage
 	done    chan struct{}
 	nextID  int
+
+	pause chan struct{} // closed by stopReading
+	quit  chan struct{} // closed at the end of the test
 }
+
+// stopReading makes the client stop reading what the backend writes, as a
+// stuck editor would.
+func (b *backend) stopReading() { close(b.pause) }
 
 // serve starts a backend over pipes.
 func (e *env) serve() *backend {
@@ -116,7 +125,7 @@ func (e *env) serve() *backend {
 		e.t.Fatal(err)
 	}
 	b := &backend{t: e.t, waiters: map[string]chan json.RawMessage{}, notes: make(chan map[string]json.RawMessage, 1<<17),
-		done: make(chan struct{}), stderr: &strings.Builder{}, nextID: 1000}
+		done: make(chan struct{}), stderr: &strings.Builder{}, nextID: 1000, pause: make(chan struct{}), quit: make(chan struct{})}
 	b.cmd = exec.Command(exe, "serve")
 	b.cmd.Env = e.vars
 	b.cmd.Stderr = &syncWriter{w: b.stderr}
@@ -133,6 +142,7 @@ func (e *env) serve() *backend {
 	}
 	go b.read(stdout) // ends when the backend closes stdout
 	e.t.Cleanup(func() {
+		close(b.quit)
 		b.stdin.Close()
 		select {
 		case <-b.done:
@@ -144,6 +154,55 @@ func (e *env) serve() *backend {
 			e.t.Logf("backend stderr:\n%s", b.stderr.String())
 		}
 	})
+	return b
+}
+
+// listen starts a backend on a Unix socket and returns its path.
+func (e *env) listen() string {
+	e.t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	path := e.home + "/serve.sock"
+	cmd := exec.Command(exe, "serve", "--listen", path)
+	cmd.Env = e.vars
+	stderr := &syncWriter{w: &strings.Builder{}}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if e.t.Failed() {
+			e.t.Logf("listening backend stderr:\n%s", stderr.w.String())
+		}
+	})
+	deadline := time.Now().Add(waitLimit)
+	for {
+		if c, err := net.Dial("unix", path); err == nil {
+			c.Close()
+			return path
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatal("the backend never listened")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// connect opens a client connection to a listening backend.
+func (e *env) connect(path string) *backend {
+	e.t.Helper()
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	b := &backend{t: e.t, stdin: conn, waiters: map[string]chan json.RawMessage{}, notes: make(chan map[string]json.RawMessage, 1<<17),
+		done: make(chan struct{}), stderr: &strings.Builder{}, nextID: 1000, pause: make(chan struct{}), quit: make(chan struct{})}
+	go b.read(conn) // ends when the connection closes
+	e.t.Cleanup(func() { close(b.quit); conn.Close(); <-b.done })
 	return b
 }
 
@@ -162,7 +221,16 @@ func (b *backend) read(stdout io.Reader) {
 	defer close(b.done)
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
+	for {
+		select {
+		case <-b.pause:
+			<-b.quit
+			return
+		default:
+		}
+		if !sc.Scan() {
+			return
+		}
 		line := sc.Text()
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
