@@ -104,7 +104,7 @@ type backend struct {
 
 	mu      sync.Mutex
 	waiters map[string]chan json.RawMessage // by id
-	lines   []string                       // everything the server wrote, in order
+	lines   []string                        // everything the server wrote, in order
 	notes   chan map[string]json.RawMessage
 	done    chan struct{}
 	nextID  int
