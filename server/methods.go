@@ -2,14 +2,11 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
-	"github.com/bdg-rpc/bdg-rpc/session/capture"
 )
 
 func (c *client) methods() *rpc.Mux {
@@ -19,37 +16,10 @@ func (c *client) methods() *rpc.Mux {
 	m.Handle(protocol.MethodStop, rpc.Typed(c.stop))
 	m.Handle(protocol.MethodStatus, rpc.Typed(c.status))
 	m.Handle(protocol.MethodList, rpc.Typed(c.list))
-	m.Handle(protocol.MethodPeek, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.PeekParams) (any, error) {
-		return c.query(ctx, p.Session, call, func(cp *capture.Capture, st protocol.Stale) (any, error) {
-			res := cp.Peek(p)
-			res.Stale = st
-			return res, nil
-		})
-	}))
-	m.Handle(protocol.MethodNetworkList, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.NetworkListParams) (any, error) {
-		return c.query(ctx, p.Session, call, func(cp *capture.Capture, st protocol.Stale) (any, error) {
-			res, err := cp.NetworkList(p)
-			res.Stale = st
-			return res, err
-		})
-	}))
-	m.Handle(protocol.MethodNetworkGet, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.NetworkGetParams) (any, error) {
-		return c.query(ctx, p.Session, call, func(cp *capture.Capture, st protocol.Stale) (any, error) {
-			res, err := cp.NetworkGet(p)
-			res.Stale = st
-			return res, err
-		})
-	}))
-	m.Handle(protocol.MethodConsoleList, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.ConsoleListParams) (any, error) {
-		return c.query(ctx, p.Session, call, func(cp *capture.Capture, st protocol.Stale) (any, error) {
-			res := cp.ConsoleList(p)
-			res.Stale = st
-			return res, nil
-		})
-	}))
-	m.Handle(protocol.MethodCDPSend, rpc.Typed(func(ctx context.Context, call *rpc.Call, p protocol.CDPSendParams) (any, error) {
-		return c.query(ctx, p.Session, call, nil)
-	}))
+	for _, method := range []string{protocol.MethodPeek, protocol.MethodNetworkList, protocol.MethodNetworkGet,
+		protocol.MethodConsoleList, protocol.MethodCDPSend} {
+		m.Handle(method, c.passThrough)
+	}
 	return m
 }
 
@@ -190,35 +160,38 @@ func (c *client) list(ctx context.Context, _ *rpc.Call, _ struct{}) (protocol.Li
 	return res, nil
 }
 
-// query passes a call to the session's worker, or, when it is gone and
-// offline is not nil, answers from the session's files, marked stale.
-func (c *client) query(ctx context.Context, name string, call *rpc.Call, offline func(*capture.Capture, protocol.Stale) (any, error)) (any, error) {
+// passThrough gives a query to the session's worker, or, when it is gone,
+// answers it from the session's files (session.Dir.Ask). The params are
+// checked here first, so that a bad call gets -32602 whether or not the
+// worker runs.
+func (c *client) passThrough(ctx context.Context, call *rpc.Call) (any, error) {
+	var name string
+	var err error
+	switch call.Method {
+	case protocol.MethodPeek:
+		var p protocol.PeekParams
+		err, name = rpc.DecodeParams(call.Params, &p), p.Session
+	case protocol.MethodNetworkList:
+		var p protocol.NetworkListParams
+		err, name = rpc.DecodeParams(call.Params, &p), p.Session
+	case protocol.MethodNetworkGet:
+		var p protocol.NetworkGetParams
+		err, name = rpc.DecodeParams(call.Params, &p), p.Session
+	case protocol.MethodConsoleList:
+		var p protocol.ConsoleListParams
+		err, name = rpc.DecodeParams(call.Params, &p), p.Session
+	case protocol.MethodCDPSend:
+		var p protocol.CDPSendParams
+		err, name = rpc.DecodeParams(call.Params, &p), p.Session
+	}
+	if err != nil {
+		return nil, err
+	}
 	d, err := c.dir(name)
 	if err != nil {
 		return nil, err
 	}
-	if alive, _ := d.WorkerAlive(); alive {
-		rpc.Async(ctx) // the worker answers; a slow answer (cdp/send) must not hold up the next call
-		wc, err := d.Connect(ctx, nil, c.log)
-		if err == nil {
-			defer wc.Close()
-			var res json.RawMessage
-			err = wc.Call(ctx, call.Method, call.Params, &res)
-			if err == nil {
-				return res, nil
-			}
-			if session.KindOf(err) != protocol.KindNoSession {
-				return nil, rpcError(err)
-			}
-		}
-	}
-	if offline == nil {
-		return nil, protocol.NewError(protocol.KindNoSession, fmt.Sprintf("no session %q is running", d.Name),
-			"start one: session/start (bdg-rpc start URL)")
-	}
-	cp, stale, err := d.Offline()
-	if err != nil {
-		return nil, rpcError(err)
-	}
-	return offline(cp, stale)
+	rpc.Async(ctx) // the worker answers; a slow answer (cdp/send) must not hold up the next call
+	res, err := d.Ask(ctx, call.Method, call.Params)
+	return res, rpcError(err)
 }

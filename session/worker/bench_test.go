@@ -31,7 +31,7 @@ import (
 var (
 	benchWorker  = flag.Bool("bench-worker", false, "measure the worker's start time, stop time and memory and print the tables of docs/BENCHMARKS.md (make bench-worker)")
 	benchRounds  = flag.Int("bench-worker-rounds", 10, "rounds of the start and stop benchmarks")
-	benchParts   = flag.String("bench-worker-parts", "start,connect,stop,memory", "which of the worker benchmarks to run")
+	benchParts   = flag.String("bench-worker-parts", "start,stop,memory", "which of the worker benchmarks to run")
 	benchEnv     = flag.String("bench-worker-env", "", "space-separated NAME=value pairs added to the workers' environment, such as GOGC=50")
 	benchExe     = flag.String("bench-worker-exe", "", "the executable to run as the worker (default this test binary), such as bin/bdg-rpc")
 	benchProfile = flag.String("bench-worker-profile", "", "a directory: the benchmark's workers write CPU and heap profiles there")
@@ -151,9 +151,6 @@ func TestWorkerBench(t *testing.T) {
 	if slices.Contains(parts, "start") {
 		b.startTime()
 	}
-	if slices.Contains(parts, "connect") {
-		b.connectSteps()
-	}
 	if slices.Contains(parts, "stop") {
 		b.stopTime()
 	}
@@ -179,6 +176,7 @@ type startRound struct {
 	steps     map[string]time.Duration // progress steps, since the call of Start
 	inWorker  time.Duration            // the worker's own browser.Launch, from worker.log
 	idleRSS   procMem                  // the worker once started
+	client    clientRun                // a bare CDP client doing the worker's calls
 }
 
 func (b *bench) startTime() {
@@ -196,17 +194,26 @@ func (b *bench) startTime() {
 		t0 := time.Now()
 		b.stopDir(w)
 		b.idleStops = append(b.idleStops, time.Since(t0))
+		r.client = b.bareClient(0)
 		rounds = append(rounds, r)
 	}
+	// The same calls on Chromes that have had a second to finish starting.
+	const pause = time.Second
+	var paused []clientRun
+	for range max(b.rounds/2, 1) {
+		paused = append(paused, b.bareClient(pause))
+	}
+
 	fmt.Printf("\nGo %s, %s/%s, %d CPUs, Chromium %s; %d rounds\n", strings.TrimPrefix(runtime.Version(), "go"),
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), version, b.rounds)
 
-	fmt.Printf("\n### Start time (bare Chrome and bdg-rpc interleaved, %d rounds)\n\n", b.rounds)
-	fmt.Printf("| round | bare Chrome: Launch to DevToolsActivePort (ms) | bdg-rpc: Launcher.Start to handshake (ms) | difference (ms) |\n|---|---|---|---|\n")
-	var bare, bdg, diff, inWorker []time.Duration
+	fmt.Printf("\n### Start time (interleaved: bare Chrome, bdg-rpc, bare CDP client; %d rounds)\n\n", b.rounds)
+	fmt.Printf("| round | bare Chrome: Launch to DevToolsActivePort (ms) | bdg-rpc: Launcher.Start to handshake (ms) | difference (ms) | bare CDP client: Launch to Page.navigate reply (ms) |\n|---|---|---|---|---|\n")
+	var bare, bdg, diff, inWorker, client []time.Duration
 	for i, r := range rounds {
-		fmt.Printf("| %d | %s | %s | %s |\n", i+1, ms(r.bare), ms(r.bdg), ms(r.bdg-r.bare))
+		fmt.Printf("| %d | %s | %s | %s | %s |\n", i+1, ms(r.bare), ms(r.bdg), ms(r.bdg-r.bare), ms(r.client.total()))
 		bare, bdg, diff = append(bare, r.bare), append(bdg, r.bdg), append(diff, r.bdg-r.bare)
+		client = append(client, r.client.total())
 		if r.inWorker > 0 {
 			inWorker = append(inWorker, r.inWorker)
 		}
@@ -217,8 +224,10 @@ func (b *bench) startTime() {
 	over := median(bdg) - median(bare)
 	fmt.Printf("| difference (of the medians) | **%s** | %s |\n", ms(over), ms(p90(bdg)-p90(bare)))
 	fmt.Printf("| difference (median of the rounds' differences) | %s | %s |\n", ms(median(diff)), ms(p90(diff)))
-	fmt.Printf("| ratio bdg-rpc / bare | %.2fx | %.2fx |\n", ratio(median(bdg), median(bare)), ratio(p90(bdg), p90(bare)))
-	fmt.Printf("\nGoal: at most %s more than bare Chrome: %s (%s more).\n", ms(goalStartOverhead)+" ms", metOrMissed(over <= goalStartOverhead), ms(over)+" ms")
+	fmt.Printf("| ratio bdg-rpc / bare Chrome | %.2fx | %.2fx |\n", ratio(median(bdg), median(bare)), ratio(p90(bdg), p90(bare)))
+	fmt.Printf("| bare CDP client (Launch, then the worker's calls) | %s | %s |\n", ms(median(client)), ms(p90(client)))
+	fmt.Printf("| bdg-rpc start minus bare CDP client (of the medians) | %s | %s |\n", ms(median(bdg)-median(client)), ms(p90(bdg)-p90(client)))
+	fmt.Printf("\nGoal: at most %s ms more than bare Chrome: %s (%s ms more).\n", ms(goalStartOverhead), metOrMissed(over <= goalStartOverhead), ms(over))
 
 	// Where the start time goes, from the worker's progress steps as the
 	// launcher receives them.
@@ -239,18 +248,41 @@ func (b *bench) startTime() {
 		}
 		return ds
 	}
-	fmt.Printf("\nWhere bdg-rpc's start time goes (medians over the rounds, from the worker's progress steps):\n\n")
+	fmt.Printf("\nWhere bdg-rpc's start time goes (from the worker's progress steps):\n\n")
 	fmt.Printf("| phase | median (ms) | p90 (ms) |\n|---|---|---|\n")
 	for _, p := range []struct{ name, from, to string }{
 		{"launcher, worker process start, lock, metadata (to \"" + session.StepLaunching + "\")", "", session.StepLaunching},
 		{"Chrome launch in the worker (to \"" + session.StepConnecting + "\")", session.StepLaunching, session.StepConnecting},
-		{"websocket, new page, Browser.getVersion, 5 domains enabled, socket (to \"" + session.StepNavigating + "\")", session.StepConnecting, session.StepNavigating},
-		{"Page.navigate of the page, handshake", session.StepNavigating, ""},
+		{"websocket, page, Browser.getVersion, domains, socket (to \"" + session.StepNavigating + "\")", session.StepConnecting, session.StepNavigating},
+		{"Page.navigate, handshake", session.StepNavigating, ""},
 	} {
 		ds := phase(p.from, p.to)
 		fmt.Printf("| %s | %s | %s |\n", p.name, ms(median(ds)), ms(p90(ds)))
 	}
-	fmt.Printf("| of which browser.Launch in the worker (its LaunchDuration, worker.log) | %s | %s |\n", ms(median(inWorker)), ms(p90(inWorker)))
+	fmt.Printf("| of which browser.Launch in the worker (its LaunchDuration, from worker.log) | %s | %s |\n", ms(median(inWorker)), ms(p90(inWorker)))
+
+	fmt.Printf("\nThe worker's CDP calls, one by one, on a bare Chrome (the bare CDP client above, and %d Chromes after a %s pause):\n\n", len(paused), pause)
+	fmt.Printf("| call | right after DevToolsActivePort: median (ms) | p90 (ms) | after a %s pause: median (ms) | p90 (ms) |\n|---|---|---|---|---|\n", pause)
+	var now []clientRun
+	for _, r := range rounds {
+		now = append(now, r.client)
+	}
+	col := func(runs []clientRun, i int) []time.Duration {
+		var ds []time.Duration
+		for _, r := range runs {
+			if i < 0 {
+				ds = append(ds, r.total()-r.launch)
+			} else if i < len(r.calls) {
+				ds = append(ds, r.calls[i])
+			}
+		}
+		return ds
+	}
+	for i, name := range clientCalls {
+		fmt.Printf("| %s | %.1f | %.1f | %.1f | %.1f |\n", name, msF(median(col(now, i))), msF(p90(col(now, i))), msF(median(col(paused, i))), msF(p90(col(paused, i))))
+	}
+	fmt.Printf("| all | **%.1f** | %.1f | **%.1f** | %.1f |\n", msF(median(col(now, -1))), msF(p90(col(now, -1))), msF(median(col(paused, -1))), msF(p90(col(paused, -1))))
+
 	var closes []time.Duration
 	var rss []float64
 	for _, r := range rounds {
@@ -261,85 +293,93 @@ func (b *bench) startTime() {
 		"worker VmRSS once started %.1f MB (median).\n", ms(median(closes)), ms(median(b.idleStops)), medianF(rss)/1024)
 }
 
-// connectSteps times, call by call, what the worker does between Chrome's
-// launch and its handshake (worker.startup after browser.Launch), on a bare
-// Chrome: where the connect phase of the start time goes.
-func (b *bench) connectSteps() {
+// clientCalls names the calls of bareClient: what the worker does between
+// Chrome's launch and its handshake (worker.startup after browser.Launch).
+var clientCalls = []string{
+	"browser.Dial (websocket)",
+	"browser.AttachPage (Target.getTargets, Target.attachToTarget)",
+	"Browser.getVersion",
+	"Network.enable",
+	"Runtime.enable",
+	"Log.enable",
+	"Page.enable",
+	"Inspector.enable",
+	"Target.setDiscoverTargets",
+	"Page.navigate (bench-start.html)",
+}
+
+// clientRun is one run of bareClient.
+type clientRun struct {
+	launch time.Duration   // LaunchDuration
+	calls  []time.Duration // as clientCalls
+}
+
+// total is the time from the call of Launch to the reply to the last call.
+func (r clientRun) total() time.Duration {
+	d := r.launch
+	for _, c := range r.calls {
+		d += c
+	}
+	return d
+}
+
+// bareClient launches Chrome as bareLaunch does and, after pause, makes the
+// worker's calls one after the other, timing each. It does what the worker
+// does, minus the worker process, its files, its socket and its capture.
+func (b *bench) bareClient(pause time.Duration) clientRun {
 	t := b.t
-	rounds := max(b.rounds/2, 1)
-	type step struct {
-		name string
-		run  func(ctx context.Context, conn **browser.Conn, page **browser.Session, wsURL string) error
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	t0 := time.Now()
+	chrome, err := browser.Launch(ctx, append(browser.DefaultOptions(), browser.ExecPath(b.exe), browser.Headless(true))...)
+	if err != nil {
+		t.Fatalf("launching bare Chrome: %v", err)
 	}
-	call := func(method string, params any) func(context.Context, **browser.Conn, **browser.Session, string) error {
-		return func(ctx context.Context, _ **browser.Conn, page **browser.Session, _ string) error {
-			return (*page).Call(ctx, method, params, nil)
-		}
-	}
-	steps := []step{
-		{"browser.Dial (websocket)", func(ctx context.Context, conn **browser.Conn, _ **browser.Session, ws string) error {
-			c, err := browser.Dial(ctx, ws, browser.OnEvent(func(browser.Event) {}))
-			*conn = c
-			return err
-		}},
-		{"browser.AttachPage (Target.getTargets, Target.attachToTarget)", func(ctx context.Context, conn **browser.Conn, page **browser.Session, _ string) error {
-			p, _, err := browser.AttachPage(ctx, *conn, browser.AttachOptions{})
-			*page = p
-			return err
-		}},
-		{"Browser.getVersion", func(ctx context.Context, conn **browser.Conn, _ **browser.Session, _ string) error {
-			_, err := browser.Version(ctx, *conn)
-			return err
-		}},
-		{"Network.enable", call("Network.enable", map[string]any{"maxResourceBufferSize": 6 << 20, "maxTotalBufferSize": 256 << 20})},
-		{"Runtime.enable", call("Runtime.enable", nil)},
-		{"Log.enable", call("Log.enable", nil)},
-		{"Page.enable", call("Page.enable", nil)},
-		{"Inspector.enable", call("Inspector.enable", nil)},
-		{"Target.setDiscoverTargets", func(ctx context.Context, conn **browser.Conn, _ **browser.Session, _ string) error {
-			return (*conn).Session("").Call(ctx, "Target.setDiscoverTargets", map[string]any{"discover": true}, nil)
-		}},
-		{"Page.navigate (bench-start.html)", call("Page.navigate", map[string]any{"url": b.h.fx.URL("bench-start.html")})},
-	}
-	took := make([][]time.Duration, len(steps))
-	var totals []time.Duration
-	for range rounds {
-		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-		chrome, err := browser.Launch(ctx, append(browser.DefaultOptions(), browser.ExecPath(b.exe), browser.Headless(true))...)
-		if err != nil {
-			cancel()
-			t.Fatalf("launching bare Chrome: %v", err)
-		}
-		var conn *browser.Conn
-		var page *browser.Session
-		var total time.Duration
-		for i, s := range steps {
-			t0 := time.Now()
-			err := s.run(ctx, &conn, &page, chrome.WebSocketURL())
-			d := time.Since(t0)
-			if err != nil {
-				t.Errorf("%s: %v", s.name, err)
-				break
-			}
-			took[i] = append(took[i], d)
-			total += d
-		}
-		totals = append(totals, total)
+	r := clientRun{launch: time.Since(t0)}
+	time.Sleep(pause)
+	var conn *browser.Conn
+	var page *browser.Session
+	defer func() {
 		if err := chrome.CloseWith(context.Background(), conn); err != nil {
 			t.Errorf("closing bare Chrome: %v", err)
 		}
 		if conn != nil {
 			conn.Close()
 		}
-		cancel()
 		browsertest.AssertGroupGone(t, chrome.PID())
+	}()
+	call := func(method string, params any) func() error {
+		return func() error { return page.Call(ctx, method, params, nil) }
 	}
-	fmt.Printf("\n### The worker's CDP calls after Chrome's launch, timed one by one on a bare Chrome (%d rounds)\n\n", rounds)
-	fmt.Printf("| call | median (ms) | p90 (ms) |\n|---|---|---|\n")
-	for i, s := range steps {
-		fmt.Printf("| %s | %.1f | %.1f |\n", s.name, msF(median(took[i])), msF(p90(took[i])))
+	calls := []func() error{
+		func() (err error) {
+			conn, err = browser.Dial(ctx, chrome.WebSocketURL(), browser.OnEvent(func(browser.Event) {}))
+			return err
+		},
+		func() (err error) {
+			page, _, err = browser.AttachPage(ctx, conn, browser.AttachOptions{})
+			return err
+		},
+		func() error { _, err := browser.Version(ctx, conn); return err },
+		call("Network.enable", map[string]any{"maxResourceBufferSize": 6 << 20, "maxTotalBufferSize": 256 << 20}),
+		call("Runtime.enable", nil),
+		call("Log.enable", nil),
+		call("Page.enable", nil),
+		call("Inspector.enable", nil),
+		func() error {
+			return conn.Session("").Call(ctx, "Target.setDiscoverTargets", map[string]any{"discover": true}, nil)
+		},
+		call("Page.navigate", map[string]any{"url": b.h.fx.URL("bench-start.html")}),
 	}
-	fmt.Printf("| all, right after DevToolsActivePort | %.1f | %.1f |\n", msF(median(totals)), msF(p90(totals)))
+	for i, c := range calls {
+		t0 := time.Now()
+		if err := c(); err != nil {
+			t.Errorf("%s: %v", clientCalls[i], err)
+			break
+		}
+		r.calls = append(r.calls, time.Since(t0))
+	}
+	return r
 }
 
 // bareLaunch launches Chrome as the worker does, minus the worker: headless,
@@ -532,9 +572,10 @@ type memResult struct {
 	loaded    procMem // once the load settled
 	heap      map[string]uint64
 	stopReply time.Duration
-	stopped   procMem // right after the session/stop reply: session.json written
-	output    int64   // size of session.json
-	partial   bool    // the partial file was written
+	exit      time.Duration // from the stop call to the worker's exit
+	stopped   procMem       // right after the session/stop reply: session.json written
+	output    int64         // size of session.json
+	partial   bool          // the partial file was written
 }
 
 func (b *bench) memory() {
@@ -549,11 +590,11 @@ func (b *bench) memory() {
 		results = append(results, b.memoryRun(sc.name, sc.partialMs))
 	}
 	fmt.Printf("\n### Worker memory with %d requests and %d console messages (Chrome excluded)\n\n", benchEvents, benchEvents)
-	fmt.Printf("| scenario | load (s) | requests held | console held | VmRSS (MB) | RssAnon (MB) | RssFile (MB) | VmHWM (MB) | stop reply (ms) | VmHWM after session.json (MB) | session.json (MB) |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Printf("| scenario | load (s) | requests held | console held | VmRSS (MB) | RssAnon (MB) | RssFile (MB) | VmHWM (MB) | session.json (MB) | stop reply (ms) | worker exited (ms) | VmHWM after session.json (MB) |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Printf("| %s | %.1f | %d | %d | **%.1f** | %.1f | %.1f | %.1f | %s | %.1f | %.1f |\n", r.name, r.load.Seconds(),
+		fmt.Printf("| %s | %.1f | %d | %d | **%.1f** | %.1f | %.1f | %.1f | %.1f | %s | %s | %.1f |\n", r.name, r.load.Seconds(),
 			r.st.Counts.Network, r.st.Counts.Console, mb(r.loaded.RSS), mb(r.loaded.Anon), mb(r.loaded.File), mb(r.loaded.HWM),
-			ms(r.stopReply), mb(r.stopped.HWM), mbB(uint64(r.output)))
+			mbB(uint64(r.output)), ms(r.stopReply), ms(r.exit), mb(r.stopped.HWM))
 	}
 	for _, r := range results {
 		if r.heap != nil {
@@ -610,7 +651,7 @@ func (b *bench) memoryRun(name string, partialMs int) memResult {
 		r.heap = b.heapProfile(w.Handshake.PID)
 	}
 	var res protocol.StopResult
-	r.stopReply, _, res, r.stopped = b.stopCall(w)
+	r.stopReply, r.exit, res, r.stopped = b.stopCall(w)
 	if fi, err := os.Stat(res.OutputPath); err == nil {
 		r.output = fi.Size()
 	}
