@@ -145,6 +145,8 @@ type NetworkListParams struct {
 	Session string `json:"session,omitempty"`
 	LastParams
 	Filter string `json:"filter,omitempty"`
+	// Bodies includes the captured response bodies (for a HAR export).
+	Bodies bool `json:"bodies,omitempty"`
 }
 
 // Validate implements rpc.Validator.

@@ -22,7 +22,7 @@ func (c *Capture) Peek(p protocol.PeekParams) protocol.PeekResult {
 	res := protocol.PeekResult{Network: []protocol.NetworkRequest{}, Console: []protocol.ConsoleMessage{},
 		Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq}
 	if len(p.Kinds) == 0 || slices.Contains(p.Kinds, protocol.KindNetwork) {
-		res.Network, _ = c.Requests(last, 0, nil)
+		res.Network, _ = c.Requests(last, 0, nil, false)
 	}
 	if len(p.Kinds) == 0 || slices.Contains(p.Kinds, protocol.KindConsole) {
 		res.Console, _ = c.Console(last, 0, nil)
@@ -36,7 +36,7 @@ func (c *Capture) NetworkList(p protocol.NetworkListParams) (protocol.NetworkLis
 	if err != nil {
 		return protocol.NetworkListResult{}, rpc.InvalidParams(err.Error())
 	}
-	reqs, total := c.Requests(p.Last, p.Offset, keep)
+	reqs, total := c.Requests(p.Last, p.Offset, keep, p.Bodies)
 	return protocol.NetworkListResult{Requests: reqs, Total: total}, nil
 }
 

@@ -31,7 +31,7 @@ func requestEvents(t *testing.T, c *Capture, id, url, mime string, status int) {
 func TestNetworkLifecycle(t *testing.T) {
 	c := New(Options{Session: "t"})
 	requestEvents(t, c, "1.1", "http://127.0.0.1:8080/a.json", "application/json", 200)
-	reqs, total := c.Requests(0, 0, nil)
+	reqs, total := c.Requests(0, 0, nil, false)
 	if total != 1 || len(reqs) != 1 {
 		t.Fatalf("got %d requests (total %d)", len(reqs), total)
 	}
@@ -86,7 +86,7 @@ func TestTrackingFiltered(t *testing.T) {
 	c := New(Options{})
 	requestEvents(t, c, "t", "https://www.google-analytics.com/collect?v=1", "image/gif", 200)
 	requestEvents(t, c, "ok", "https://example.com/app.js", "text/javascript", 200)
-	if reqs, _ := c.Requests(0, 0, nil); len(reqs) != 1 || reqs[0].RequestID != "ok" {
+	if reqs, _ := c.Requests(0, 0, nil, false); len(reqs) != 1 || reqs[0].RequestID != "ok" {
 		t.Errorf("requests = %+v", reqs)
 	}
 	if d := c.State().Dropped.Filtered; d != 1 {
@@ -94,7 +94,7 @@ func TestTrackingFiltered(t *testing.T) {
 	}
 	all := New(Options{IncludeAll: true})
 	requestEvents(t, all, "t", "https://www.google-analytics.com/collect?v=1", "image/gif", 200)
-	if reqs, _ := all.Requests(0, 0, nil); len(reqs) != 1 {
+	if reqs, _ := all.Requests(0, 0, nil, false); len(reqs) != 1 {
 		t.Errorf("includeAll kept %d requests, want 1", len(reqs))
 	}
 }
@@ -158,7 +158,7 @@ func TestNavigationIDs(t *testing.T) {
 	event(t, c, "Page.frameStartedNavigating", `{"frameId":"MAIN","url":"http://h/two","loaderId":"L3","navigationType":"differentDocument"}`)
 	event(t, c, "Runtime.consoleAPICalled", `{"type":"log","args":[{"type":"string","value":"two"}],"executionContextId":2,"timestamp":2}`)
 	msgs, _ := c.Console(0, 0, nil)
-	reqs, _ := c.Requests(0, 0, nil)
+	reqs, _ := c.Requests(0, 0, nil, false)
 	if reqs[0].NavigationID != 1 || msgs[0].NavigationID != 1 || msgs[1].NavigationID != 2 {
 		t.Errorf("navigation ids: request %d, messages %d %d; want 1, 1 2", reqs[0].NavigationID, msgs[0].NavigationID, msgs[1].NavigationID)
 	}

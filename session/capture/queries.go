@@ -42,9 +42,9 @@ func (c *Capture) stateLocked() State {
 type NetworkFilter func(*protocol.NetworkRequest) bool
 
 // Requests returns up to last of the newest requests that keep selects,
-// after skipping offset of them, oldest first, without bodies; and how many
-// matched in all.
-func (c *Capture) Requests(last, offset int, keep NetworkFilter) ([]protocol.NetworkRequest, int) {
+// after skipping offset of them, oldest first, with their bodies if asked;
+// and how many matched in all.
+func (c *Capture) Requests(last, offset int, keep NetworkFilter, bodies bool) ([]protocol.NetworkRequest, int) {
 	c.mu.Lock()
 	slots, total := c.network.order.last(last, offset, func(s *slot) bool { return keep == nil || keep(s.rec) })
 	recs := make([]*protocol.NetworkRequest, len(slots))
@@ -54,7 +54,11 @@ func (c *Capture) Requests(last, offset int, keep NetworkFilter) ([]protocol.Net
 	c.mu.Unlock()
 	out := make([]protocol.NetworkRequest, len(recs))
 	for i, r := range recs {
-		out[i] = withoutBody(r)
+		if bodies {
+			out[i] = *r
+		} else {
+			out[i] = withoutBody(r)
+		}
 	}
 	return out, total
 }

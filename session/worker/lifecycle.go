@@ -16,6 +16,7 @@ import (
 )
 
 const (
+	minPartialInterval  = 250 * time.Millisecond
 	socketCheckInterval = time.Second
 	drainTimeout        = 2 * time.Second
 	chromeCloseTimeout  = 5 * time.Second
@@ -26,7 +27,12 @@ const (
 // wait serves until something ends the session, writing the partial file
 // on the way, and returns why it ended.
 func (w *worker) wait(ctx context.Context) (reason, errText string) {
-	partial := time.NewTicker(w.opts.PartialInterval())
+	// The partial file is rewritten soon after a change while it is cheap
+	// to write, and less often as it grows: each write may take a tenth of
+	// the time between writes, between minPartialInterval and the
+	// configured interval (5 s).
+	partialEvery := minPartialInterval
+	partial := time.NewTimer(partialEvery)
 	defer partial.Stop()
 	sockCheck := time.NewTicker(socketCheckInterval)
 	defer sockCheck.Stop()
@@ -60,11 +66,14 @@ func (w *worker) wait(ctx context.Context) (reason, errText string) {
 			return protocol.ReasonTimeout, ""
 		case <-partial.C:
 			if w.capture.TakeChanged() {
+				began := time.Now()
 				if err := w.writeOutput(false, "", ""); err != nil {
 					w.capture.MarkChanged() // try again next time; the data is in memory
 					w.log.Error("writing the partial file", "error", err)
 				}
+				partialEvery = min(max(10*time.Since(began), minPartialInterval), w.opts.PartialInterval())
 			}
+			partial.Reset(partialEvery)
 		case <-sockCheck.C:
 			w.checkSocket()
 		}

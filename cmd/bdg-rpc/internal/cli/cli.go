@@ -4,8 +4,10 @@ package cli
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/bdg-rpc/bdg-rpc/session/capture"
 	"io"
 	"os"
 	"os/signal"
@@ -39,6 +41,15 @@ func commands() []*command {
 		{name: "start", usage: "start URL [--session N] [--headless|--headed] [--browser-url U | --ws-url W] [--chrome PATH] [--max-body-size MB] [--all] [--timeout S] [--json]", summary: "start a session on a page and return once it is ready", run: runStart},
 		{name: "status", usage: "status [--session N] [--json]", summary: "show a session's state and counts", run: runStatus},
 		{name: "stop", usage: "stop [--session N] [--json]", summary: "end a session, write session.json and print where it is", run: runStop},
+		{name: "sessions", usage: "sessions [--json]", summary: "list every session and its state", run: runSessions},
+		{name: "peek", usage: "peek [--last N] [--network | --console] [--session N] [--json]", summary: "show the newest requests and console messages", run: runPeek},
+		{name: "tail", usage: "tail [--since SEQ] [--session N] [--json]", summary: "print events live, one line each, until interrupted", run: runTail},
+		{name: "network", usage: "network list [--filter EXPR] [--last N] [--offset N] | network get ID [--body] | network har [FILE|-]", summary: "list requests, show one, or export them as HAR 1.2", run: runNetwork},
+		{name: "console", usage: "console [--level L[,L] | --level L+] [--last N] [--session N] [--json]", summary: "list console messages", run: runConsole},
+		{name: "cdp", usage: "cdp METHOD [JSON] [--session N] [--json]", summary: "send a raw CDP command to the session's page", run: runCDP},
+		{name: "call", usage: "call METHOD [JSON] [--session N] [--json]", summary: "call a method of the session's worker (docs/PROTOCOL.md)", run: runCall},
+		{name: "logs", usage: "logs [--follow] [--lines N] [--session N]", summary: "print the session worker's log", run: runLogs},
+		{name: "cleanup", usage: "cleanup [--session N] [--json]", summary: "remove what dead workers left behind (never touches a live session)", run: runCleanup},
 		{name: "serve", usage: "serve [--listen PATH] [--log-file PATH] [--verbose]", summary: "run the JSON-RPC backend for editors (docs/PROTOCOL.md)", run: runServe},
 		{name: "demo", usage: "demo [--seconds N] [--headed] [--session N]", summary: "watch a session on a built-in demo page for a few seconds (make demo)", run: runDemo},
 		{name: "worker", usage: "worker", summary: "run a session worker (started by start; not for use by hand)", hidden: true, run: runWorker},
@@ -103,7 +114,7 @@ func printUsage(w io.Writer) {
 			fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 		}
 	}
-	fmt.Fprintf(w, "\nRun 'bdg-rpc help COMMAND' for a command's flags, 'bdg-rpc help exit-codes' for exit codes.\n")
+	fmt.Fprintf(w, "\nRun 'bdg-rpc help COMMAND' for a command's flags, 'bdg-rpc help exit-codes' for exit codes,\n'bdg-rpc help filter' for the filter language. Every command takes --session NAME (default\n$BDG_SESSION or \"default\"); data lives in $BDG_HOME (default ~/.bdg).\n")
 }
 
 func runHelp(_ context.Context, env *Env, args []string) error {
@@ -113,6 +124,9 @@ func runHelp(_ context.Context, env *Env, args []string) error {
 		return nil
 	case args[0] == "exit-codes":
 		printExitCodes(env.Stdout)
+		return nil
+	case args[0] == "filter":
+		fmt.Fprintf(env.Stdout, "The filter language of 'bdg-rpc network list --filter': %s\n\nExamples:\n  bdg-rpc network list --filter 'status-code:>=400'\n  bdg-rpc network list --filter 'method:POST mime:json'\n  bdg-rpc network list --filter 'is:failed -domain:*.cdn.example.com'\n", capture.FilterHelp)
 		return nil
 	}
 	cmd := lookup(args[0])

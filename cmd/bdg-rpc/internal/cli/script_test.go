@@ -1,34 +1,78 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/worker"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // The command line is tested with scripts in testdata/script/*.txtar, where
-// "exec bdg-rpc" runs this test binary as the real command.
+// "exec bdg-rpc" runs this test binary as the real command, and the
+// sessions it starts run this test binary as their worker.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		os.Exit(worker.Main())
+	}
 	testscript.Main(m, map[string]func(){
 		"bdg-rpc": func() { os.Exit(Main()) },
 	})
 }
 
 func TestScripts(t *testing.T) {
+	fx := browsertest.ServeFixtures(t)
+	chrome := browsertest.ExecPath(t)
 	testscript.Run(t, testscript.Params{
 		Dir: "../../../../testdata/script",
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("BDG_HOME", env.WorkDir+"/.bdg")
+			home := filepath.Join(env.WorkDir, ".bdg")
+			env.Setenv("BDG_HOME", home)
+			env.Setenv("BDG_CHROME", chrome)
+			env.Setenv("FIXTURES", strings.TrimSuffix(fx.URL(""), "/"))
+			env.Setenv("REFUSED_URL", fx.RefusedURL)
+			env.Setenv("NO_COLOR", "")
+			env.Defer(func() { stopAll(env.T(), home) })
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
+			"exits":      cmdExits,
+			"killworker": cmdKillWorker,
+			"waitgone":   cmdWaitGone,
+			"await":      cmdAwait,
+			"awaitfile":  cmdAwaitFile,
 		},
 	})
+}
+
+// stopAll stops whatever sessions a script left running.
+func stopAll(t testscript.T, home string) {
+	names, _ := session.List(home)
+	for _, name := range names {
+		d, err := session.NewDir(home, name)
+		if err != nil {
+			continue
+		}
+		if alive, _ := d.WorkerAlive(); alive {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			if _, err := d.Stop(ctx); err != nil {
+				t.Log("stopping a session the script left running: ", err)
+			}
+			cancel()
+		}
+	}
 }
 
 // cmdExits runs a command and checks its exit code:
@@ -52,4 +96,77 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdKillWorker kills a session's worker with SIGKILL, as a crash would:
+//
+//	killworker default
+func cmdKillWorker(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: killworker SESSION")
+	}
+	d, err := session.NewDir(ts.Getenv("BDG_HOME"), args[0])
+	ts.Check(err)
+	m, err := d.ReadMeta()
+	ts.Check(err)
+	ts.Check(syscall.Kill(m.PID, syscall.SIGKILL))
+	waitWorkerGone(ts, d)
+}
+
+// cmdWaitGone waits until a session has no worker:
+//
+//	waitgone default
+func cmdWaitGone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitgone SESSION")
+	}
+	d, err := session.NewDir(ts.Getenv("BDG_HOME"), args[0])
+	ts.Check(err)
+	waitWorkerGone(ts, d)
+}
+
+// cmdAwait waits until the session has captured a console message holding
+// TEXT (asking its worker, bounded by a minute):
+//
+//	await default everything done
+func cmdAwait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: await SESSION TEXT")
+	}
+	d, err := session.NewDir(ts.Getenv("BDG_HOME"), args[0])
+	ts.Check(err)
+	text := strings.Join(args[1:], " ")
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		raw, err := d.Ask(context.Background(), protocol.MethodConsoleList, json.RawMessage(`{}`))
+		if err == nil && strings.Contains(string(raw), text) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Fatalf("session %s never logged %q", args[0], text)
+}
+
+// cmdAwaitFile waits until a file exists and holds TEXT:
+//
+//	awaitfile $BDG_HOME/sessions/default/session.partial.json everything done
+func cmdAwaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: awaitfile FILE TEXT")
+	}
+	text := strings.Join(args[1:], " ")
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && strings.Contains(string(b), text) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Fatalf("%s never held %q", args[0], text)
+}
+
+func waitWorkerGone(ts *testscript.TestScript, d session.Dir) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ts.Check(d.WaitWorkerGone(ctx))
 }

@@ -140,7 +140,9 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		opts.Headless = &h
 	}
 	started := time.Now()
-	w, err := session.Launcher{}.Start(ctx, opts)
+	spin := startSpinner(env, "starting session "+d.Name)
+	w, err := session.Launcher{Progress: spin.Set}.Start(ctx, opts)
+	spin.Stop()
 	if err != nil {
 		return sessionError(err)
 	}

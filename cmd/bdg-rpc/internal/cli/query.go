@@ -1,0 +1,603 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/capture"
+	"github.com/bdg-rpc/bdg-rpc/session/har"
+)
+
+// ask asks the session (its worker, or its files when the worker is gone)
+// and decodes the answer into result; a stale answer is announced on
+// stderr with its age.
+func ask(ctx context.Context, env *Env, d session.Dir, method string, params, result any) error {
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return err
+	}
+	res, err := d.Ask(ctx, method, raw)
+	if err != nil {
+		return sessionError(err)
+	}
+	var st struct{ protocol.Stale }
+	if json.Unmarshal(res, &st) == nil && st.Stale.Stale {
+		warnStale(env, st.Stale)
+	}
+	if result == nil {
+		return nil
+	}
+	if err := json.Unmarshal(res, result); err != nil {
+		return fmt.Errorf("decoding the answer to %s: %w", method, err)
+	}
+	return nil
+}
+
+func runPeek(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("peek", env)
+	var sf sessionFlags
+	sf.register(fs)
+	last := fs.Int("last", protocol.DefaultPeekLast, "how many of the newest items of each kind")
+	network := fs.Bool("network", false, "only requests")
+	console := fs.Bool("console", false, "only console messages")
+	if err := noArgs(fs, args); err != nil {
+		return err
+	}
+	if *last < 0 {
+		return usageErrorf("--last must not be negative")
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	p := protocol.PeekParams{Last: *last}
+	if *network && !*console {
+		p.Kinds = []string{protocol.KindNetwork}
+	}
+	if *console && !*network {
+		p.Kinds = []string{protocol.KindConsole}
+	}
+	var res protocol.PeekResult
+	if err := ask(ctx, env, d, protocol.MethodPeek, p, &res); err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(env, envelope(res))
+	}
+	f := newFormatter(env)
+	w := env.Stdout
+	if len(p.Kinds) == 0 || p.Kinds[0] == protocol.KindNetwork {
+		fmt.Fprintf(w, "%s (%d of %d):\n", f.paint(bold, "Network"), len(res.Network), res.Counts.Network)
+		printRequests(w, f, res.Network)
+	}
+	if len(p.Kinds) == 0 || p.Kinds[0] == protocol.KindConsole {
+		if len(p.Kinds) == 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s (%d of %d):\n", f.paint(bold, "Console"), len(res.Console), res.Counts.Console)
+		for _, m := range res.Console {
+			fmt.Fprintln(w, f.console(m))
+		}
+	}
+	return nil
+}
+
+// printRequests prints requests as a table.
+func printRequests(w io.Writer, f *formatter, reqs []protocol.NetworkRequest) {
+	if len(reqs) == 0 {
+		fmt.Fprintln(w, "  (none)")
+		return
+	}
+	fmt.Fprintln(w, f.paint(gray, fmt.Sprintf("%-22s %-6s %-4s %-9s %8s %8s  %s", "ID", "METHOD", "STAT", "TYPE", "TIME", "SIZE", "URL")))
+	for _, r := range reqs {
+		status := "…"
+		switch {
+		case r.State == protocol.StateFailed:
+			status = "ERR"
+		case r.Status > 0:
+			status = fmt.Sprint(r.Status)
+		}
+		dur, size := "", ""
+		if r.Duration > 0 {
+			dur = formatDuration(r.Duration)
+		}
+		if r.EncodedDataLength > 0 {
+			size = formatBytes(r.EncodedDataLength)
+		}
+		url := r.URL
+		if r.State == protocol.StateFailed && r.ErrorText != "" {
+			url += "  " + f.paint(red, r.ErrorText)
+		}
+		fmt.Fprintf(w, "%-22s %-6s %s %-9s %8s %8s  %s\n", r.RequestID, r.Method, f.paint(statusColor(r), fmt.Sprintf("%-4s", status)),
+			truncate(r.ResourceType, 9), dur, size, url)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
+
+// noArgs parses flags and refuses positional arguments.
+func noArgs(fs *flag.FlagSet, args []string) error {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("%s takes no arguments, got %q", fs.Name(), strings.Join(pos, " ")).withHint(fmt.Sprintf("run '%s --help'", fs.Name()))
+	}
+	return nil
+}
+
+func runNetwork(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("network needs a subcommand: list, get or har").withHint("bdg-rpc network list --filter status-code:>=400")
+	}
+	switch args[0] {
+	case "list", "ls":
+		return runNetworkList(ctx, env, args[1:])
+	case "get", "show":
+		return runNetworkGet(ctx, env, args[1:])
+	case "har":
+		return runNetworkHAR(ctx, env, args[1:])
+	}
+	return usageErrorf("unknown network subcommand %q", args[0]).withHint("use list, get or har")
+}
+
+func runNetworkList(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("network list", env)
+	var sf sessionFlags
+	sf.register(fs)
+	filter := fs.String("filter", "", "only requests that match (see 'bdg-rpc help filter')")
+	last := fs.Int("last", 0, "only the newest N (0: all)")
+	offset := fs.Int("offset", 0, "skip the newest N first")
+	if err := noArgs(fs, args); err != nil {
+		return err
+	}
+	if *last < 0 || *offset < 0 {
+		return usageErrorf("--last and --offset must not be negative")
+	}
+	if _, err := capture.ParseFilter(*filter); err != nil {
+		return usageErrorf("%v", err).withHint("see 'bdg-rpc help filter'")
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	var res protocol.NetworkListResult
+	p := protocol.NetworkListParams{LastParams: protocol.LastParams{Last: *last, Offset: *offset}, Filter: *filter}
+	if err := ask(ctx, env, d, protocol.MethodNetworkList, p, &res); err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(env, envelope(res))
+	}
+	printRequests(env.Stdout, newFormatter(env), res.Requests)
+	if len(res.Requests) < res.Total {
+		fmt.Fprintf(env.Stdout, "(%d of %d matching)\n", len(res.Requests), res.Total)
+	}
+	return nil
+}
+
+func runNetworkGet(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("network get", env)
+	var sf sessionFlags
+	sf.register(fs)
+	body := fs.Bool("body", false, "print the response body too")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErrorf("network get takes one request id").withHint("ids are in the first column of 'bdg-rpc network list'")
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	var res protocol.NetworkGetResult
+	if err := ask(ctx, env, d, protocol.MethodNetworkGet, protocol.NetworkGetParams{RequestID: pos[0], Body: *body}, &res); err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(env, envelope(res))
+	}
+	f := newFormatter(env)
+	r := res.Request
+	w := env.Stdout
+	fmt.Fprintf(w, "%s %s\n", f.paint(bold, r.Method), r.URL)
+	switch {
+	case r.State == protocol.StateFailed:
+		fmt.Fprintf(w, "Failed: %s\n", f.paint(red, r.ErrorText))
+	case r.Status > 0:
+		fmt.Fprintf(w, "Status: %s %s\n", f.paint(statusColor(r), fmt.Sprint(r.Status)), r.StatusText)
+	}
+	fmt.Fprintf(w, "Type: %s  State: %s  Time: %s  Size: %s  Navigation: %d\n", r.ResourceType, r.State,
+		formatDuration(r.Duration), formatBytes(r.EncodedDataLength), r.NavigationID)
+	for _, hop := range r.Redirects {
+		fmt.Fprintf(w, "Redirected from: %s (%d)\n", hop.URL, hop.Status)
+	}
+	printHeaders(w, f, "Request headers", r.RequestHeaders)
+	if r.RequestBody != "" {
+		fmt.Fprintf(w, "\n%s\n%s\n", f.paint(bold, "Request body:"), r.RequestBody)
+	}
+	printHeaders(w, f, "Response headers", r.ResponseHeaders)
+	if *body {
+		switch {
+		case r.ResponseBody != "" && r.Base64Encoded:
+			fmt.Fprintf(w, "\n%s (base64, %d bytes)\n%s\n", f.paint(bold, "Response body"), r.BodySize, r.ResponseBody)
+		case r.ResponseBody != "":
+			fmt.Fprintf(w, "\n%s\n%s\n", f.paint(bold, "Response body:"), r.ResponseBody)
+		case r.BodyOmitted != "":
+			fmt.Fprintf(w, "\nResponse body not captured: %s\n", r.BodyOmitted)
+		}
+	}
+	return nil
+}
+
+func printHeaders(w io.Writer, f *formatter, title string, h protocol.Headers) {
+	m := protocol.HeaderMap(h)
+	if len(m) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", f.paint(bold, title+":"))
+	for _, k := range sortedKeys(m) {
+		fmt.Fprintf(w, "  %s: %s\n", k, m[k])
+	}
+}
+
+func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("network har", env)
+	var sf sessionFlags
+	sf.register(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usageErrorf("network har takes at most one file name (- for stdout)")
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	var res protocol.NetworkListResult
+	if err := ask(ctx, env, d, protocol.MethodNetworkList, protocol.NetworkListParams{Bodies: true}, &res); err != nil {
+		return err
+	}
+	st, _ := d.Status(ctx) // for the page's title; the export does without
+	var navs []protocol.Navigation
+	if out, _, _, err := d.ReadOutput(); err == nil {
+		navs = out.Navigations
+	}
+	doc := har.Build(res.Requests, navs, st.Target.Title)
+	if len(pos) == 0 || pos[0] == "-" {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}
+	if err := session.WriteFileAtomic(pos[0], func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(doc)
+	}); err != nil {
+		return &cliError{code: ExitGeneric, msg: err.Error()}
+	}
+	if sf.json {
+		return printJSON(env, envelope(map[string]any{"path": pos[0], "entries": len(doc.Log.Entries)}))
+	}
+	fmt.Fprintf(env.Stdout, "Wrote %d entries to %s\n", len(doc.Log.Entries), pos[0])
+	return nil
+}
+
+func runConsole(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("console", env)
+	var sf sessionFlags
+	sf.register(fs)
+	level := fs.String("level", "", "only these levels, comma-separated (debug, log, info, warning, error); 'warning+' means warning and error")
+	last := fs.Int("last", 0, "only the newest N (0: all)")
+	if err := noArgs(fs, args); err != nil {
+		return err
+	}
+	if *last < 0 {
+		return usageErrorf("--last must not be negative")
+	}
+	levels, err := parseLevels(*level)
+	if err != nil {
+		return err
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	var res protocol.ConsoleListResult
+	if err := ask(ctx, env, d, protocol.MethodConsoleList, protocol.ConsoleListParams{LastParams: protocol.LastParams{Last: *last}, Levels: levels}, &res); err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(env, envelope(res))
+	}
+	f := newFormatter(env)
+	for _, m := range res.Messages {
+		fmt.Fprintln(env.Stdout, f.console(m))
+		if m.Stack != "" && (m.Level == protocol.LevelError) {
+			fmt.Fprintln(env.Stdout, f.paint(gray, m.Stack))
+		}
+	}
+	if len(res.Messages) == 0 {
+		fmt.Fprintln(env.Stdout, "(no console messages)")
+	}
+	return nil
+}
+
+// parseLevels reads "error", "warning,error" or "warning+".
+func parseLevels(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if base, ok := strings.CutSuffix(s, "+"); ok {
+		for i, l := range protocol.Levels {
+			if l == base {
+				return protocol.Levels[i:], nil
+			}
+		}
+	}
+	var out []string
+	for _, l := range strings.Split(s, ",") {
+		l = strings.TrimSpace(l)
+		if l == "warn" {
+			l = protocol.LevelWarning
+		}
+		ok := false
+		for _, known := range protocol.Levels {
+			ok = ok || l == known
+		}
+		if !ok {
+			return nil, usageErrorf("unknown level %q", l).withHint("levels are debug, log, info, warning, error; 'warning+' means warning and error")
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func runSessions(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("sessions", env)
+	asJSON := fs.Bool("json", false, "print one JSON envelope")
+	if err := noArgs(fs, args); err != nil {
+		return err
+	}
+	home, err := session.Home(env.Getenv)
+	if err != nil {
+		return &cliError{code: ExitSessionFile, msg: err.Error()}
+	}
+	names, err := session.List(home)
+	if err != nil {
+		return &cliError{code: ExitSessionFile, msg: err.Error()}
+	}
+	list := []protocol.StatusResult{}
+	for _, name := range names {
+		d, err := session.NewDir(home, name)
+		if err != nil {
+			continue
+		}
+		st, err := d.Status(ctx)
+		if err != nil {
+			continue // a directory with nothing in it
+		}
+		list = append(list, st)
+	}
+	if *asJSON {
+		return printJSON(env, envelope(protocol.ListResult{Sessions: list}))
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(env.Stdout, "No sessions. Start one: bdg-rpc start URL")
+		return nil
+	}
+	f := newFormatter(env)
+	fmt.Fprintln(env.Stdout, f.paint(gray, fmt.Sprintf("%-16s %-9s %7s %8s %8s  %s", "SESSION", "STATE", "PID", "REQUESTS", "CONSOLE", "TARGET")))
+	for _, st := range list {
+		pid := ""
+		if st.PID != 0 {
+			pid = fmt.Sprint(st.PID)
+		}
+		color := ""
+		switch st.State {
+		case protocol.StateRunning:
+			color = green
+		case protocol.StateStale:
+			color = yellow
+		}
+		fmt.Fprintf(env.Stdout, "%-16s %s %7s %8d %8d  %s\n", st.Session, f.paint(color, fmt.Sprintf("%-9s", st.State)), pid,
+			st.Counts.Network, st.Counts.Console, st.Target.URL)
+	}
+	return nil
+}
+
+func runCDP(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("cdp", env)
+	var sf sessionFlags
+	sf.register(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	method, params, err := methodAndParams("cdp", pos, "bdg-rpc cdp Runtime.evaluate '{\"expression\":\"document.title\",\"returnByValue\":true}'")
+	if err != nil {
+		return err
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	var res json.RawMessage
+	if err := ask(ctx, env, d, protocol.MethodCDPSend, protocol.CDPSendParams{Method: method, Params: params}, &res); err != nil {
+		return err
+	}
+	return printResult(env, sf.json, res)
+}
+
+func runCall(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("call", env)
+	var sf sessionFlags
+	sf.register(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	method, params, err := methodAndParams("call", pos, "bdg-rpc call network/list '{\"last\":5}'")
+	if err != nil {
+		return err
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	if params == nil {
+		params = json.RawMessage("{}")
+	}
+	c, err := d.Connect(ctx, nil, nil)
+	if err != nil {
+		return sessionError(err)
+	}
+	defer c.Close()
+	var res json.RawMessage
+	if err := c.Call(ctx, method, params, &res); err != nil {
+		return sessionError(err)
+	}
+	return printResult(env, sf.json, res)
+}
+
+// methodAndParams reads "METHOD [JSON]" and checks the JSON.
+func methodAndParams(cmd string, pos []string, example string) (string, json.RawMessage, error) {
+	if len(pos) == 0 || len(pos) > 2 {
+		return "", nil, usageErrorf("%s takes a method and, optionally, its params as JSON", cmd).withHint(example)
+	}
+	if len(pos) == 1 {
+		return pos[0], nil, nil
+	}
+	raw := json.RawMessage(pos[1])
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return "", nil, usageErrorf("params are not a JSON object: %v", err).withHint("quote them for the shell: " + example)
+	}
+	return pos[0], raw, nil
+}
+
+// printResult prints a raw result, indented, or in an envelope.
+func printResult(env *Env, asJSON bool, res json.RawMessage) error {
+	if asJSON {
+		return printJSON(env, envelope(res))
+	}
+	var v any
+	if err := json.Unmarshal(res, &v); err != nil {
+		_, err := fmt.Fprintln(env.Stdout, string(res))
+		return err
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func runCleanup(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("cleanup", env)
+	name := fs.String("session", "", "only this session (default: every session)")
+	asJSON := fs.Bool("json", false, "print one JSON envelope")
+	if err := noArgs(fs, args); err != nil {
+		return err
+	}
+	home, err := session.Home(env.Getenv)
+	if err != nil {
+		return &cliError{code: ExitSessionFile, msg: err.Error()}
+	}
+	names := []string{*name}
+	if *name == "" {
+		if names, err = session.List(home); err != nil {
+			return &cliError{code: ExitSessionFile, msg: err.Error()}
+		}
+	}
+	results := []session.Cleaned{}
+	for _, n := range names {
+		d, err := session.NewDir(home, n)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		c, err := d.Cleanup()
+		if err != nil && *name != "" {
+			return sessionError(err)
+		}
+		results = append(results, c)
+	}
+	if *asJSON {
+		return printJSON(env, envelope(results))
+	}
+	for _, c := range results {
+		switch {
+		case c.Live:
+			fmt.Fprintf(env.Stdout, "%s: running, left alone\n", c.Session)
+		case len(c.Removed) == 0 && c.RescuedOutput == "" && c.KilledChrome == 0:
+			fmt.Fprintf(env.Stdout, "%s: nothing stale\n", c.Session)
+		default:
+			fmt.Fprintf(env.Stdout, "%s: removed %d stale files", c.Session, len(c.Removed))
+			if c.KilledChrome != 0 {
+				fmt.Fprintf(env.Stdout, ", killed an orphaned Chrome (pid %d)", c.KilledChrome)
+			}
+			if c.RescuedOutput != "" {
+				fmt.Fprintf(env.Stdout, ", kept the capture in %s", c.RescuedOutput)
+			}
+			fmt.Fprintln(env.Stdout)
+		}
+	}
+	if len(results) == 0 {
+		fmt.Fprintln(env.Stdout, "No sessions.")
+	}
+	return nil
+}
+
+func runLogs(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("logs", env)
+	var sf sessionFlags
+	sf.register(fs)
+	follow := fs.Bool("follow", false, "keep printing what is appended, until interrupted")
+	lines := fs.Int("lines", 50, "how many of the last lines to print first (0: all)")
+	if err := noArgs(fs, args); err != nil {
+		return err
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	path := d.File(session.LogFile)
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return &cliError{code: ExitNoSession, msg: fmt.Sprintf("session %q has no log (%s)", d.Name, path),
+				hint: "bdg-rpc sessions lists the sessions"}
+		}
+		return &cliError{code: ExitSessionFile, msg: err.Error()}
+	}
+	defer f.Close()
+	return printLog(ctx, env, f, path, *lines, *follow)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return strings.ToLower(keys[i]) < strings.ToLower(keys[j]) })
+	return keys
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+)
+
+// runTail prints a session's events as they happen, one line each, until
+// interrupted or the session ends.
+func runTail(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet("tail", env)
+	var sf sessionFlags
+	sf.register(fs)
+	since := fs.Int64("since", -1, "replay the events after this seq first (0: all retained); default: only new events")
+	if err := noArgs(fs, args); err != nil {
+		return err
+	}
+	d, err := sf.dir(env)
+	if err != nil {
+		return err
+	}
+	f := newFormatter(env)
+	lines := make(chan []byte, 4096)
+	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte) bool {
+		select {
+		case lines <- append([]byte(nil), frame...):
+		case <-ctx.Done():
+		}
+		return true
+	}))
+	if err != nil {
+		return sessionError(err)
+	}
+	defer c.Close()
+	p := protocol.SubscribeParams{}
+	if *since >= 0 {
+		s := uint64(*since)
+		p.Since = &s
+	}
+	if err := c.Call(ctx, protocol.MethodSubscribe, p, nil); err != nil {
+		return sessionError(err)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil // interrupted: the normal way to end a tail
+		case <-c.Conn.DisconnectNotify():
+			// Drain what arrived before the worker went away.
+			for {
+				select {
+				case line := <-lines:
+					if printEvent(env, f, sf.json, line) {
+						return nil
+					}
+				default:
+					return &cliError{code: ExitNoSession, msg: fmt.Sprintf("the worker of session %q went away", d.Name),
+						hint: "bdg-rpc status shows what it left; bdg-rpc logs shows why"}
+				}
+			}
+		case line := <-lines:
+			if printEvent(env, f, sf.json, line) {
+				return nil
+			}
+		}
+	}
+}
+
+// printEvent prints one notification line; it reports whether it was the
+// session's last.
+func printEvent(env *Env, f *formatter, asJSON bool, line []byte) bool {
+	var n struct {
+		Method string          `json:"method"`
+		Params json.RawMessage `json:"params"`
+	}
+	if json.Unmarshal(line, &n) != nil {
+		return false
+	}
+	if asJSON {
+		fmt.Fprintf(env.Stdout, "{\"method\":%q,\"params\":%s}\n", n.Method, n.Params)
+	} else {
+		fmt.Fprintln(env.Stdout, f.event(n.Method, n.Params))
+	}
+	return n.Method == protocol.NotifyEnded
+}
