@@ -1,0 +1,274 @@
+-- What the commands do: start, stop, attach to and ask about sessions, and
+-- open their buffers. Each takes a callback cb(err, result) for scripts
+-- and tests; errors are also shown to the user, with their hints.
+local backend = require("bdg.backend")
+local compat = require("bdg.util.compat")
+local config = require("bdg.config")
+local format = require("bdg.ui.format")
+local notify = require("bdg.util.notify")
+local sessions = require("bdg.sessions")
+local socket = require("bdg.socket")
+
+local v = compat.value
+
+local M = {}
+
+local function noop() end
+
+-- call sends a session's query to whoever serves it: its worker's socket
+-- when attached directly, else the backend (spawned if need be).
+local function call(s, method, params, cb)
+  params = params or {}
+  params.session = s.name
+  if s.socket and s.socket:is_open() then
+    s.socket:request(method, params, cb)
+  else
+    backend.request(method, params, cb)
+  end
+end
+M.call = call
+
+-- release shuts the backend down once no session needs it.
+local function release_backend()
+  for _, s in ipairs(sessions.all()) do
+    if s.via == "serve" and s:is_live() then
+      return
+    end
+  end
+  if backend.is_running() then
+    backend.shutdown()
+  end
+end
+
+local function start_params(url, name)
+  local p = { url = url, session = name }
+  local headless = config.get("headless")
+  if headless ~= nil then
+    p.headless = headless
+  end
+  p.chromePath = config.get("chrome_path")
+  p.maxBodyBytes = config.get("max_body_bytes")
+  p.timeoutSeconds = config.get("timeout_seconds")
+  if config.get("include_all") then
+    p.includeAll = true
+  end
+  return p
+end
+
+-- start(url, {session}, cb) starts a session on url through the backend;
+-- its events fill the session's buffers from the first one.
+function M.start(url, opts, cb)
+  opts, cb = opts or {}, cb or noop
+  local name = sessions.name(opts.session)
+  local s = sessions.ensure(name)
+  if s:is_live() then
+    local err = {
+      message = ("session %s is %s in this editor"):format(name, s.state),
+      data = { hint = (":BdgStop %s first, or give another session name: :BdgStart {url} {session}"):format(name) },
+    }
+    notify.error("cannot start", err)
+    return cb(err)
+  end
+  socket.close(s)
+  s:reset()
+  s.via = "serve"
+  s:set_state("starting")
+  sessions.set_current(name)
+  notify.progress(("starting session %s on %s"):format(name, url))
+  backend.request("session/start", start_params(url, name), function(err, result)
+    if err then
+      s:set_state("idle")
+      notify.error("cannot start session " .. name, err)
+      release_backend()
+      return cb(err)
+    end
+    s.info = result
+    if s.state == "starting" then
+      s:set_state("running")
+    end
+    local chrome = v(result.chrome) or {}
+    notify.info(("session %s started on %s (%s, pid %s)"):format(name, url,
+      tostring(v(chrome.version) or "Chrome"), tostring(v(result.pid))))
+    cb(nil, result)
+  end)
+end
+
+-- stop(name, cb) ends a session (one started anywhere, not only here).
+function M.stop(name, cb)
+  cb = cb or noop
+  name = sessions.name(name)
+  local s = sessions.ensure(name)
+  local was = s.state
+  if s:is_live() then
+    s:set_state("stopping")
+  end
+  call(s, "session/stop", {}, function(err, result)
+    if err then
+      if s.state == "stopping" then
+        s:set_state(was)
+      end
+      if (err.data or {}).kind == "no_session" and s:is_live() then
+        s:set_state("ended")
+      end
+      notify.error("cannot stop session " .. name, err)
+      release_backend()
+      return cb(err)
+    end
+    result = result or {}
+    s:mark_ended({ reason = "stopped", outputPath = v(result.outputPath) })
+    socket.close(s)
+    local counts = v(result.counts) or {}
+    notify.info(("session %s stopped after %s: %s requests, %s console messages; %s"):format(
+      name, format.duration(v(result.durationMs)), tostring(v(counts.network) or 0),
+      tostring(v(counts.console) or 0), tostring(v(result.outputPath) or "")))
+    release_backend()
+    cb(nil, result)
+  end)
+end
+
+-- status_lines renders session/status for people.
+function M.status_lines(st, s)
+  local lines = {}
+  local head = ("session %s: %s"):format(tostring(v(st.session)), tostring(v(st.state)))
+  if v(st.pid) then
+    head = head .. (" (pid %s)"):format(tostring(v(st.pid)))
+  end
+  if v(st.uptimeMs) then
+    head = head .. ", up " .. format.duration(v(st.uptimeMs))
+  end
+  lines[#lines + 1] = head
+  local target = v(st.target) or {}
+  if v(target.url) then
+    lines[#lines + 1] = ("  page: %s %s"):format(v(target.url), v(target.title) and ("%q"):format(v(target.title)) or "")
+  end
+  local chrome = v(st.chrome) or {}
+  if v(chrome.version) then
+    lines[#lines + 1] = ("  browser: %s%s, pid %s%s"):format(v(chrome.version), v(chrome.headless) and " headless" or "",
+      tostring(v(chrome.pid)), v(chrome.launched) and "" or " (attached, not launched)")
+  end
+  local counts, dropped = v(st.counts) or {}, v(st.dropped) or {}
+  lines[#lines + 1] = ("  captured: %d requests, %d console messages; dropped: %d requests, %d messages, %d bodies, %d tracking requests"):format(
+    v(counts.network) or 0, v(counts.console) or 0, v(dropped.network) or 0, v(dropped.console) or 0,
+    v(dropped.bodies) or 0, v(dropped.filtered) or 0)
+  lines[#lines + 1] = ("  last event: seq %s"):format(tostring(v(st.lastSeq) or 0))
+  if v(st.outputPath) then
+    lines[#lines + 1] = "  output: " .. v(st.outputPath)
+  end
+  if v(st.stale) then
+    lines[#lines + 1] = ("  (no worker: read from %s, %s old)"):format(tostring(v(st.source)), format.duration(v(st.dataAgeMs)))
+  end
+  if s then
+    local via = s.socket and "its worker's socket" or "bdg-rpc serve"
+    if s:is_live() then
+      lines[#lines + 1] = ("  this editor: %s, events via %s (seen up to seq %d)"):format(s.state, via, s.last_seq)
+    else
+      lines[#lines + 1] = ("  this editor: %s%s"):format(s.state, s.state == "detached" and " (:BdgAttach rejoins)" or "")
+    end
+  end
+  return lines
+end
+
+-- status(name, cb) shows the state of a session.
+function M.status(name, cb)
+  cb = cb or noop
+  name = sessions.name(name)
+  local s = sessions.ensure(name)
+  call(s, "session/status", {}, function(err, st)
+    if err then
+      notify.error("no status for session " .. name, err)
+      return cb(err)
+    end
+    notify.info(table.concat(M.status_lines(st or {}, s), "\n"))
+    cb(nil, st)
+  end)
+end
+
+local function attached(s, how, count_text)
+  s:set_state("running")
+  sessions.set_current(s.name)
+  notify.info(("attached to session %s via %s%s"):format(s.name, how, count_text or ""))
+end
+
+-- attach(name, {direct}, cb) joins a running session from its first
+-- retained event: through the backend (session/attach), or with direct,
+-- straight to the worker's socket.
+function M.attach(name, opts, cb)
+  opts, cb = opts or {}, cb or noop
+  name = sessions.name(name)
+  local s = sessions.ensure(name)
+  local prev = s.state
+  local function failed(err)
+    s:set_state(prev == "running" and "detached" or prev)
+    notify.error("cannot attach to session " .. name, err)
+    cb(err)
+  end
+  if opts.direct then
+    s:reset()
+    s.via = "socket"
+    s:set_state("starting")
+    socket.connect(s, function(err, result)
+      if err then
+        return failed(err)
+      end
+      attached(s, "its socket")
+      cb(nil, result)
+    end)
+    return
+  end
+  socket.close(s)
+  s:reset()
+  s.via = "serve"
+  s:set_state("starting")
+  backend.request("session/attach", { session = name, since = 0 }, function(err, result)
+    if err then
+      release_backend()
+      return failed(err)
+    end
+    result = result or {}
+    s.info = v(result.status)
+    local counts = (s.info and v(s.info.counts)) or {}
+    attached(s, "bdg-rpc serve", (" (%d requests, %d console messages so far)"):format(
+      v(counts.network) or 0, v(counts.console) or 0))
+    cb(nil, result)
+  end)
+end
+
+-- show_request opens a request's headers and body (network/get, body: true).
+function M.show_request(name, request_id, mods, cb)
+  cb = cb or noop
+  name = sessions.name(name)
+  local s = sessions.ensure(name)
+  call(s, "network/get", { requestId = request_id, body = true }, function(err, result)
+    if err then
+      notify.error("cannot get request " .. request_id, err)
+      return cb(err)
+    end
+    local buf = require("bdg.ui.detail").show_request(name, result.request, mods)
+    cb(nil, result, buf)
+  end)
+end
+
+function M.open_console(name, mods)
+  name = sessions.name(name)
+  return require("bdg.ui.console").open(sessions.ensure(name), mods)
+end
+
+function M.open_network(name, mods)
+  name = sessions.name(name)
+  return require("bdg.ui.network").open(sessions.ensure(name), mods)
+end
+
+-- teardown leaves nothing running (VimLeavePre): redraw timers, direct
+-- connections, and the backend. Sessions themselves run on.
+function M.teardown()
+  pcall(function()
+    require("bdg.ui.console").close_all()
+    require("bdg.ui.network").close_all()
+  end)
+  for _, s in ipairs(sessions.all()) do
+    socket.close(s)
+  end
+  backend.shutdown_sync()
+end
+
+return M

@@ -1,0 +1,90 @@
+-- The user commands. Each parses its arguments and hands over to
+-- bdg.actions, loaded on first use.
+local M = {}
+
+local function actions()
+  return require("bdg.actions")
+end
+
+-- complete_sessions offers the sessions known here and those on disk.
+function M.complete_sessions(lead)
+  local seen, out = {}, {}
+  local function add(name)
+    if not seen[name] and name:sub(1, #lead) == lead then
+      seen[name] = true
+      out[#out + 1] = name
+    end
+  end
+  for _, s in ipairs(require("bdg.sessions").all()) do
+    add(s.name)
+  end
+  local home = require("bdg.config").get("bdg_home")
+  for _, dir in ipairs(vim.fn.glob(home .. "/sessions/*", false, true)) do
+    add(vim.fn.fnamemodify(dir, ":t"))
+  end
+  table.sort(out)
+  return out
+end
+
+local function arg(opts, i)
+  local a = opts.fargs[i]
+  if a == nil or a == "" then
+    return nil
+  end
+  return a
+end
+
+local defs = {
+  BdgStart = {
+    function(opts)
+      if #opts.fargs > 2 then
+        return vim.notify("bdg: usage: :BdgStart {url} [session]", vim.log.levels.ERROR)
+      end
+      actions().start(opts.fargs[1], { session = arg(opts, 2) })
+    end,
+    { nargs = "+", desc = "bdg: start a session on {url} [session]" },
+  },
+  BdgStop = {
+    function(opts)
+      actions().stop(arg(opts, 1))
+    end,
+    { nargs = "?", complete = M.complete_sessions, desc = "bdg: stop a session" },
+  },
+  BdgStatus = {
+    function(opts)
+      actions().status(arg(opts, 1))
+    end,
+    { nargs = "?", complete = M.complete_sessions, desc = "bdg: show a session's state" },
+  },
+  BdgAttach = {
+    function(opts)
+      actions().attach(arg(opts, 1), { direct = opts.bang })
+    end,
+    {
+      nargs = "?",
+      bang = true,
+      complete = M.complete_sessions,
+      desc = "bdg: join a running session (! connects to its worker's socket)",
+    },
+  },
+  BdgConsole = {
+    function(opts)
+      actions().open_console(arg(opts, 1), opts.mods)
+    end,
+    { nargs = "?", complete = M.complete_sessions, desc = "bdg: open a session's console buffer" },
+  },
+  BdgNetwork = {
+    function(opts)
+      actions().open_network(arg(opts, 1), opts.mods)
+    end,
+    { nargs = "?", complete = M.complete_sessions, desc = "bdg: open a session's network buffer" },
+  },
+}
+
+function M.define()
+  for name, def in pairs(defs) do
+    vim.api.nvim_create_user_command(name, def[1], def[2])
+  end
+end
+
+return M

@@ -1,0 +1,136 @@
+-- A session as this client sees it: its console and network stores, the
+-- last event seen, its state, and who to ask about it (the backend, or the
+-- worker's socket). Events are applied in seq order; repeats (after a
+-- re-attach) are ignored. Views subscribe to changes.
+local compat = require("bdg.util.compat")
+local config = require("bdg.config")
+local console = require("bdg.store.console")
+local network = require("bdg.store.network")
+
+local v = compat.value
+
+local M = {}
+
+local Session = {}
+Session.__index = Session
+
+-- States of a session here (the worker's own are in session/status):
+--   idle      nothing started or attached from this editor
+--   starting  session/start is under way
+--   running   its events flow to us
+--   stopping  session/stop is under way
+--   detached  we lost the connection; the worker may still run
+--   ended     session/ended arrived (or session/stop answered)
+function M.new(name)
+  local self = setmetatable({ name = name, gen = 0, listeners = {}, next_listener = 1 }, Session)
+  self:reset()
+  self.state = "idle"
+  return self
+end
+
+-- reset forgets everything captured: a new run of the session, or a
+-- re-attach from its first event.
+function Session:reset()
+  local max = config.get("max_lines")
+  self.gen = self.gen + 1
+  self.console = console.new(max)
+  self.network = network.new(max)
+  self.last_seq = 0
+  self.ended = nil
+  self.info = nil -- session/start's result or session/attach's status
+  self:_emit("reset")
+end
+
+-- on_change(fn) calls fn(what) after each change, what being "console",
+-- "network", "reset", "ended" or "state"; it returns an unsubscribe function.
+function Session:on_change(fn)
+  local key = self.next_listener
+  self.next_listener = key + 1
+  self.listeners[key] = fn
+  return function()
+    self.listeners[key] = nil
+  end
+end
+
+function Session:_emit(what)
+  for _, fn in pairs(self.listeners) do
+    fn(what)
+  end
+end
+
+function Session:set_state(state)
+  if self.state ~= state then
+    self.state = state
+    self:_emit("state")
+  end
+end
+
+function Session:is_live()
+  return self.state == "starting" or self.state == "running" or self.state == "stopping"
+end
+
+-- mark_ended records the end of the session once, from session/ended or
+-- from session/stop's result, whichever comes first.
+function Session:mark_ended(info)
+  if self.ended then
+    return false
+  end
+  self.ended = info
+  self.console:add({
+    kind = "ended",
+    reason = v(info.reason),
+    outputPath = v(info.outputPath),
+    error = v(info.error),
+  })
+  self:set_state("ended")
+  self:_emit("ended")
+  return true
+end
+
+local network_events = {
+  ["network/request"] = true,
+  ["network/response"] = true,
+  ["network/finished"] = true,
+  ["network/failed"] = true,
+}
+
+-- apply takes one event notification; it returns what changed, or nil.
+function Session:apply(method, params)
+  local seq = tonumber(v(params.seq))
+  if seq then
+    if seq <= self.last_seq then
+      return nil -- seen already
+    end
+    self.last_seq = seq
+  end
+  if method == "console/message" then
+    if type(params.message) == "table" then
+      self.console:add({ kind = "message", message = params.message })
+      self:_emit("console")
+      return "console"
+    end
+  elseif network_events[method] then
+    if type(params.request) == "table" then
+      self.network:upsert(params.request)
+      self:_emit("network")
+      return "network"
+    end
+  elseif method == "page/navigated" then
+    if type(params.navigation) == "table" then
+      self.console:add({ kind = "navigation", navigation = params.navigation })
+      self:_emit("console")
+      return "console"
+    end
+  elseif method == "events/dropped" then
+    self.console:add({ kind = "dropped", count = params.count, fromSeq = params.fromSeq, toSeq = params.toSeq })
+    self:_emit("console")
+    return "dropped"
+  elseif method == "session/ended" then
+    if self:mark_ended(params) then
+      return "ended"
+    end
+  end
+  return nil
+end
+
+return M

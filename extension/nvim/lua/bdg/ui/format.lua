@@ -1,0 +1,251 @@
+-- Text of the buffers: one line per console entry, one line per request,
+-- and the lines of a request's or a message's details. Pure functions.
+local compat = require("bdg.util.compat")
+local hl = require("bdg.ui.highlight")
+
+local M = {}
+
+local v = compat.value
+
+-- one_line makes text fit on a buffer line: newlines shown as ⏎.
+local function one_line(s)
+  s = tostring(s or "")
+  if s:find("[\r\n]") then
+    s = s:gsub("\r\n", "\n"):gsub("[\r\n]", " ⏎ ")
+  end
+  return s
+end
+M.one_line = one_line
+
+-- split_lines cuts text into buffer lines.
+local function split_lines(s)
+  s = tostring(s or ""):gsub("\r\n", "\n")
+  return vim.split(s, "[\r\n]")
+end
+M.split_lines = split_lines
+
+-- clock renders ms since the epoch as local HH:MM:SS.mmm.
+function M.clock(ms)
+  ms = tonumber(v(ms))
+  if not ms then
+    return "--:--:--.---"
+  end
+  local s = math.floor(ms / 1000)
+  return os.date("%H:%M:%S", s) .. (".%03d"):format(math.floor(ms - s * 1000))
+end
+
+function M.duration(ms)
+  ms = tonumber(v(ms))
+  if not ms then
+    return ""
+  end
+  if ms < 1000 then
+    return ("%d ms"):format(math.floor(ms + 0.5))
+  end
+  return ("%.2f s"):format(ms / 1000)
+end
+
+function M.bytes(n)
+  n = tonumber(v(n))
+  if not n then
+    return ""
+  end
+  if n < 1024 then
+    return ("%d B"):format(n)
+  elseif n < 1024 * 1024 then
+    return ("%.1f KiB"):format(n / 1024)
+  end
+  return ("%.1f MiB"):format(n / 1024 / 1024)
+end
+
+-- where gives "file:line" of a url and line, or "".
+local function where(url, line)
+  url = v(url)
+  if not url or url == "" then
+    return ""
+  end
+  local file = url:match("([^/]+)/?$") or url
+  file = file:gsub("[?#].*$", "")
+  line = v(line)
+  return line and ("%s:%d"):format(file, line) or file
+end
+
+-- console_entry returns the line of a console store entry and its group.
+function M.console_entry(e)
+  if e.kind == "message" then
+    local m = e.message
+    local level = v(m.level) or "log"
+    local text = one_line(v(m.text))
+    local source = v(m.source)
+    if source == "browser" then
+      text = ("[%s] %s"):format(v(m.type) or "browser", text)
+    end
+    local at = where(m.url, m.line)
+    local line = ("%s %-7s %s"):format(M.clock(m.timestamp), level, text)
+    if at ~= "" then
+      line = line .. "  (" .. at .. ")"
+    end
+    return line, hl.console[level] or hl.console.log
+  elseif e.kind == "navigation" then
+    local n = e.navigation
+    return ("%s ── navigated to %s"):format(M.clock(n.timestamp), one_line(v(n.url))), "BdgConsoleMarker"
+  elseif e.kind == "dropped" then
+    return ("── %d events dropped (seq %s-%s): this client fell behind ──"):format(
+      tonumber(v(e.count)) or 0, tostring(v(e.fromSeq)), tostring(v(e.toSeq))), "BdgConsoleWarning"
+  elseif e.kind == "ended" then
+    local line = "── session ended: " .. tostring(v(e.reason) or "unknown")
+    if v(e.error) then
+      line = line .. " (" .. one_line(v(e.error)) .. ")"
+    end
+    if v(e.outputPath) then
+      line = line .. "; " .. v(e.outputPath)
+    end
+    return line .. " ──", "BdgConsoleMarker"
+  end
+  return "?", nil
+end
+
+-- status_text is the status column of a request.
+local function status_text(r)
+  local state = v(r.state)
+  if state == "failed" then
+    return v(r.canceled) and "CXL" or "ERR"
+  end
+  local status = tonumber(v(r.status))
+  if status then
+    return tostring(status)
+  end
+  return "..."
+end
+
+-- network_row returns the line of a request and its group (or nil):
+-- method, status, URL, duration.
+function M.network_row(r)
+  local state = v(r.state)
+  local status = tonumber(v(r.status))
+  local tail
+  if state == "failed" then
+    tail = one_line(v(r.errorText) or "failed")
+    if v(r.duration) then
+      tail = tail .. "  " .. M.duration(r.duration)
+    end
+  elseif state == "finished" then
+    tail = M.duration(r.duration)
+  else
+    tail = state or "pending"
+  end
+  if v(r.fromCache) then
+    tail = tail .. " (cache)"
+  end
+  local line = ("%-7s %-3s  %s  %s"):format(v(r.method) or "?", status_text(r), one_line(v(r.url)), tail)
+  local group
+  if state == "failed" or (status and status >= 400) then
+    group = "BdgNetworkError"
+  elseif status and status >= 300 and status < 400 then
+    group = "BdgNetworkRedirect"
+  elseif state == "pending" or state == "responded" then
+    group = "BdgNetworkPending"
+  end
+  return line, group
+end
+
+-- headers renders a header object, names sorted, indented.
+local function headers(out, h)
+  h = v(h)
+  if type(h) ~= "table" or next(h) == nil then
+    out[#out + 1] = "  (none)"
+    return
+  end
+  local names = vim.tbl_keys(h)
+  table.sort(names, function(a, b)
+    return a:lower() < b:lower()
+  end)
+  for _, name in ipairs(names) do
+    out[#out + 1] = ("  %s: %s"):format(name, one_line(v(h[name])))
+  end
+end
+
+local function field(out, label, value)
+  value = v(value)
+  if value ~= nil and value ~= "" then
+    out[#out + 1] = ("%s: %s"):format(label, tostring(value))
+  end
+end
+
+-- request_detail gives the lines of a request's details, with its body
+-- when it has one, and the 0-based lines that are headings.
+function M.request_detail(r)
+  local out, headings = {}, {}
+  local function heading(text)
+    out[#out + 1] = ""
+    headings[#headings + 1] = #out
+    out[#out + 1] = text
+  end
+  out[1] = ("%s %s"):format(v(r.method) or "?", one_line(v(r.url)))
+  headings[1] = 0
+  local status = v(r.status)
+  if status then
+    field(out, "Status", ("%s %s"):format(status, v(r.statusText) or ""))
+  end
+  field(out, "State", r.state)
+  field(out, "Type", r.resourceType)
+  field(out, "MIME type", r.mimeType)
+  field(out, "Protocol", r.protocol)
+  field(out, "Remote address", r.remoteAddress)
+  field(out, "Started", v(r.timestamp) and M.clock(r.timestamp))
+  field(out, "Duration", v(r.duration) and M.duration(r.duration))
+  field(out, "Transferred", v(r.encodedDataLength) and M.bytes(r.encodedDataLength))
+  field(out, "From cache", v(r.fromCache) and "yes")
+  field(out, "Error", r.errorText)
+  field(out, "Canceled", v(r.canceled) and "yes")
+  field(out, "Request id", r.requestId)
+  local redirects = v(r.redirects)
+  if type(redirects) == "table" and #redirects > 0 then
+    heading("Redirects")
+    for _, hop in ipairs(redirects) do
+      out[#out + 1] = ("  %s %s"):format(tostring(v(hop.status) or "?"), one_line(v(hop.url)))
+    end
+  end
+  heading("Request headers")
+  headers(out, r.requestHeaders)
+  if v(r.requestBody) then
+    heading("Request body")
+    vim.list_extend(out, split_lines(v(r.requestBody)))
+  end
+  heading("Response headers")
+  headers(out, r.responseHeaders)
+  local body = v(r.responseBody)
+  if body then
+    local size = v(r.bodySize) or #body
+    local encoding = v(r.base64Encoded) and ", base64" or ""
+    heading(("Response body (%s%s)"):format(M.bytes(size), encoding))
+    vim.list_extend(out, split_lines(body))
+  elseif v(r.bodyOmitted) then
+    heading("Response body")
+    out[#out + 1] = "  (not kept: " .. v(r.bodyOmitted) .. ")"
+  else
+    heading("Response body")
+    out[#out + 1] = "  (none)"
+  end
+  return out, headings
+end
+
+-- message_detail gives the lines of a console message's details.
+function M.message_detail(m)
+  local out = {}
+  out[1] = ("%s %s (%s)"):format(M.clock(m.timestamp), v(m.level) or "log", v(m.source) or "console")
+  field(out, "Type", m.type)
+  local at = v(m.url)
+  if at then
+    field(out, "At", v(m.line) and ("%s:%d:%d"):format(at, v(m.line), v(m.column) or 1) or at)
+  end
+  out[#out + 1] = ""
+  vim.list_extend(out, split_lines(v(m.text)))
+  if v(m.stack) then
+    out[#out + 1] = ""
+    vim.list_extend(out, split_lines(v(m.stack)))
+  end
+  return out, { 0 }
+end
+
+return M

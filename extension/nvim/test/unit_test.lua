@@ -1,0 +1,570 @@
+-- Unit tests: framing (with jobstart's list semantics simulated and real),
+-- JSON helpers, the rpc client over a fake transport, stores and views.
+local h = require("harness")
+local uv = vim.uv or vim.loop
+local test, eq, ok = h.test, h.eq, h.ok
+
+local framing = require("bdg.rpc.framing")
+local compat = require("bdg.util.compat")
+
+-- as_job_chunks turns byte chunks into what jobstart's on_stdout receives:
+-- each chunk split on "\n" (a chunk "a\nb" is {"a", "b"}; "a\n" is {"a", ""}).
+local function as_job_chunks(chunks)
+  local out = {}
+  for _, c in ipairs(chunks) do
+    out[#out + 1] = vim.split(c, "\n", { plain = true })
+  end
+  return out
+end
+
+local function collect()
+  local lines = {}
+  local f = framing.new(function(l)
+    lines[#lines + 1] = l
+  end)
+  return f, lines
+end
+
+local function via_list(chunks)
+  local f, lines = collect()
+  for _, data in ipairs(as_job_chunks(chunks)) do
+    f:feed_list(data)
+  end
+  return lines, f
+end
+
+local function via_bytes(chunks)
+  local f, lines = collect()
+  for _, c in ipairs(chunks) do
+    f:feed_bytes(c)
+  end
+  return lines, f
+end
+
+test("framing: jobstart lists, the partial last element joins the next chunk", function()
+  local f, lines = collect()
+  f:feed_list({ '{"a":', })
+  eq({}, lines, "nothing before a newline")
+  f:feed_list({ '1}', '{"b":2}', '{"c"' })
+  eq({ '{"a":1}', '{"b":2}' }, lines, "two lines, third partial")
+  ok(f:pending(), "a partial line is pending")
+  f:feed_list({ ':3}', '' })
+  eq({ '{"a":1}', '{"b":2}', '{"c":3}' }, lines, "the partial completed by the next chunk")
+  ok(not f:pending(), "nothing pending after a final newline")
+end)
+
+test("framing: an empty string element is a newline boundary", function()
+  local f, lines = collect()
+  f:feed_list({ "one" })
+  f:feed_list({ "", "two" }) -- the chunk began with "\n"
+  eq({ "one" }, lines, "a chunk starting with a newline ends the previous line")
+  f:feed_list({ "", "", "" }) -- "\n\n": ends "two", then a blank line
+  eq({ "one", "two" }, lines, "blank lines are skipped")
+  f:feed_list({ "three", "" })
+  eq({ "one", "two", "three" }, lines, "line ended by its chunk")
+end)
+
+test("framing: CRLF and whitespace-only lines", function()
+  local lines = via_list({ 'x\r\n   \r\n\t\ny\n' })
+  eq({ "x", "y" }, lines, "CR dropped, blank lines skipped")
+end)
+
+test("framing: EOF delivers a last line without newline", function()
+  local lines, f = via_list({ "a\nb" })
+  eq({ "a" }, lines, "before EOF")
+  f:feed_list({ "" }) -- what jobstart sends at EOF: no change
+  f:finish()
+  eq({ "a", "b" }, lines, "after EOF")
+end)
+
+test("framing: every split of a stream gives the same lines (lists and bytes)", function()
+  local msgs = {
+    compat.json_encode({ jsonrpc = "2.0", method = "console/message", params = { text = "héllo € \240\159\152\128" } }),
+    '{"jsonrpc":"2.0","id":1,"result":{"t":"\\u2028 and é"}}',
+    '{"jsonrpc":"2.0","method":"x","params":{}}',
+  }
+  local stream = table.concat(msgs, "\n") .. "\r\n\n" .. msgs[1] .. "\n"
+  local want = { msgs[1], msgs[2], msgs[3], msgs[1] }
+  for i = 0, #stream do
+    local chunks = { stream:sub(1, i), stream:sub(i + 1) }
+    eq(want, (via_list(chunks)), "split at byte " .. i .. " (lists)")
+    eq(want, (via_bytes(chunks)), "split at byte " .. i .. " (bytes)")
+  end
+  local one = {}
+  for i = 1, #stream do
+    one[i] = stream:sub(i, i)
+  end
+  eq(want, (via_list(one)), "one byte per chunk (lists)")
+  eq(want, (via_bytes(one)), "one byte per chunk (bytes)")
+  local whole = via_list({ stream })
+  eq(want, whole, "all at once")
+  for _, l in ipairs(whole) do
+    ok(compat.json_decode(l), "line decodes: " .. l)
+  end
+end)
+
+test("framing: a line over the limit is dropped up to its newline, the next survives", function()
+  local errors, lines = {}, {}
+  local f = framing.new(function(l)
+    lines[#lines + 1] = l
+  end, { max_bytes = 10, on_error = function(e)
+    errors[#errors + 1] = e
+  end })
+  f:feed_list({ "0123456" })
+  f:feed_list({ "789abcdef", "ok" })
+  f:feed_list({ "", "" })
+  eq({ "ok" }, lines, "only the short line")
+  eq(1, #errors, "one error")
+  h.matches("limit of 10 bytes", errors[1], "error text")
+end)
+
+test("framing: encode escapes U+2028/2029 and ends with one newline", function()
+  local line = framing.encode({ text = "a\226\128\168b\226\128\169c\nd" })
+  eq(1, select(2, line:gsub("\n", "")), "exactly one newline")
+  ok(line:sub(-1) == "\n", "ends with a newline")
+  ok(not line:find("\226\128\168") and not line:find("\226\128\169"), "no raw U+2028/2029")
+  ok(line:find("\\u2028", 1, true) and line:find("\\u2029", 1, true), "escaped")
+  eq({ text = "a\226\128\168b\226\128\169c\nd" }, compat.json_decode(line), "round trip")
+  eq("{}\n", framing.encode({}), "an empty table is an object")
+end)
+
+test("compat: lone surrogates decode as U+FFFD, pairs and escaped backslashes kept", function()
+  eq({ t = "a \239\191\189 b" }, compat.json_decode('{"t":"a \\ud800 b"}'), "lone high")
+  eq({ t = "\239\191\189x" }, compat.json_decode('{"t":"\\udc00x"}'), "lone low")
+  eq({ t = "\240\159\152\128 \239\191\189", u = "\\ud800" },
+    compat.json_decode('{"t":"\\ud83d\\ude00 \\ud83d","u":"\\\\ud800"}'), "pair kept, escaped backslash kept")
+  local v, err = compat.json_decode("%%% garbage")
+  ok(v == nil and err, "garbage gives an error")
+end)
+
+-- A fake transport: records what the client sends; the test feeds lines.
+local function fake_client(opts)
+  local client = require("bdg.rpc.client")
+  local sent = {}
+  local c = client.new(opts or {})
+  c:attach({
+    send = function(_, line)
+      sent[#sent + 1] = compat.json_decode(line)
+      return true
+    end,
+    close = function() end,
+  })
+  return c, sent
+end
+
+test("client: requests matched to responses out of order, params as objects", function()
+  local c, sent = fake_client()
+  local got = {}
+  c:request("a", nil, function(err, r)
+    got.a = { err, r }
+  end)
+  c:request("b", { x = 1 }, function(err, r)
+    got.b = { err, r }
+  end)
+  eq("2.0", sent[1].jsonrpc, "jsonrpc")
+  eq({}, sent[1].params, "absent params sent as {}")
+  eq(vim.empty_dict(), sent[1].params, "as an object")
+  eq(2, sent[2].id, "ids increase")
+  c:handle_line('{"jsonrpc":"2.0","id":2,"result":{"ok":true}}')
+  c:handle_line('{"jsonrpc":"2.0","id":1,"result":null}')
+  eq({ nil, { ok = true } }, got.b, "b's answer")
+  eq({}, got.a, "a's answer: null result is nil")
+end)
+
+test("client: errors carry code, message, kind and hint", function()
+  local c = fake_client()
+  local e
+  c:request("session/start", { url = "x" }, function(err)
+    e = err
+  end)
+  c:handle_line('{"id":1,"error":{"code":-32001,"message":"session \\"default\\" already running (pid 4242)",'
+    .. '"data":{"kind":"already_running","hint":"stop it first"}},"jsonrpc":"2.0"}')
+  eq(-32001, e.code, "code")
+  eq("already_running", e.data.kind, "kind")
+  eq("stop it first", e.data.hint, "hint")
+  local msg = require("bdg.util.notify").format_error("cannot start", e)
+  h.matches("already running %(pid 4242%) %[already_running%]\nhint: stop it first", msg, "formatted")
+end)
+
+test("client: notifications, peer requests refused, garbage reported, close fails pending calls", function()
+  local notes, problems, closed = {}, {}, nil
+  local c, sent = fake_client({
+    on_notification = function(m, p)
+      notes[#notes + 1] = { m, p }
+    end,
+    on_protocol_error = function(msg)
+      problems[#problems + 1] = msg
+    end,
+    on_close = function(code)
+      closed = code
+    end,
+  })
+  c:handle_line('{"jsonrpc":"2.0","method":"console/message","params":{"session":"default","seq":1}}')
+  eq({ { "console/message", { session = "default", seq = 1 } } }, notes, "notification")
+  c:handle_line('{"jsonrpc":"2.0","id":"s1","method":"workspace/configuration","params":{}}')
+  eq("s1", sent[1].id, "reply to the peer's request")
+  eq(-32601, sent[1].error.code, "method not found")
+  c:handle_line("%%% garbage")
+  c:handle_line('{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}')
+  c:handle_line('[1,2]')
+  eq(3, #problems, "three protocol problems")
+  local e
+  c:request("session/status", {}, function(err)
+    e = err
+  end)
+  c:handlers().on_close(1, { "boom" })
+  ok(e and e.code == require("bdg.rpc.client").CONNECTION_CLOSED, "pending call failed on close")
+  eq(1, closed, "on_close called")
+  local e2
+  c:request("x", {}, function(err)
+    e2 = err
+  end)
+  ok(e2 ~= nil, "a request after close fails at once")
+end)
+
+test("job transport: real jobstart chunks, split mid-message and mid-character", function()
+  local job = require("bdg.rpc.job")
+  local client = require("bdg.rpc.client")
+  local notes, code = {}, nil
+  local c = client.new({
+    on_notification = function(_, p)
+      notes[#notes + 1] = p.text
+    end,
+    on_close = function(status)
+      code = status
+    end,
+  })
+  -- Writes split inside a message, inside "é" (\303\251), and two messages
+  -- in one write; the last message has no trailing newline.
+  local script = [[
+printf '{"jsonrpc":"2.0","method":"m","params":{"text":"h\303'; sleep 0.05
+printf '\251llo"}}\n{"jsonrpc":"2.0","me'; sleep 0.05
+printf 'thod":"m","params":{"text":"two"}}\n\n{"jsonrpc":"2.0","method":"m","params":{"text":"three"}}\r\n'; sleep 0.05
+printf '{"jsonrpc":"2.0","method":"m","params":{"text":"four"}}'
+]]
+  local t = assert(job.spawn({ "sh", "-c", script }, c:handlers()))
+  c:attach(t)
+  h.wait(5000, function()
+    return code ~= nil
+  end, "the script to exit")
+  eq({ "h\195\169llo", "two", "three", "four" }, notes, "messages")
+  eq(0, code, "exit status")
+end)
+
+test("job transport: a missing binary is an error with a message", function()
+  local job = require("bdg.rpc.job")
+  local t, err = job.spawn({ "/nonexistent/bdg-rpc", "serve" }, { on_line = function() end })
+  ok(t == nil, "no transport")
+  h.matches("not executable", err, "error")
+end)
+
+-- Events for a fake session.
+local function console_event(seq, level, text)
+  return { session = "t", seq = seq, message = { seq = seq, level = level, source = "console", type = "log",
+    text = text, timestamp = 1764104133408.3 + seq, navigationId = 1 } }
+end
+
+local function request_event(seq, id, state, status)
+  return { session = "t", seq = seq, request = { seq = seq, requestId = id, url = "http://x/" .. id, method = "GET",
+    timestamp = 1764104133408, navigationId = 1, state = state, status = status, duration = state == "finished" and 12.5 or nil } }
+end
+
+test("session: events applied in seq order, repeats ignored, rows replaced by requestId", function()
+  local session = require("bdg.session")
+  local s = session.new("t")
+  s:apply("console/message", console_event(1, "log", "a"))
+  s:apply("network/request", request_event(2, "r1", "pending"))
+  s:apply("console/message", console_event(1, "log", "a again"))
+  s:apply("network/finished", request_event(3, "r1", "finished", 200))
+  eq(1, s.console.ring:len(), "one console entry")
+  eq(1, s.network:len(), "one row")
+  eq(200, s.network:get("r1").status, "row replaced")
+  eq(3, s.last_seq, "last seq")
+  s:apply("session/ended", { session = "t", seq = 4, reason = "stopped", outputPath = "/x/session.json" })
+  eq("ended", s.state, "state")
+  eq("ended", s.console.ring:get(s.console.ring.last).kind, "an end marker")
+end)
+
+test("views: a 10,000-message burst is one bounded, highlighted redraw", function()
+  local config = require("bdg.config")
+  config.setup({ max_lines = 10000, redraw_ms = 50 })
+  local s = require("bdg.sessions").ensure("burst")
+  s:reset()
+  local view = require("bdg.ui.console").get(s)
+  local renders = 0
+  local orig = view.render
+  view.render = function(self)
+    renders = renders + 1
+    return orig(self)
+  end
+  local t0 = uv.hrtime()
+  local levels = { "log", "info", "warning", "error", "debug" }
+  for i = 1, 12000 do
+    s:apply("console/message", console_event(i, levels[i % 5 + 1], "burst " .. i .. "\nsecond line"))
+  end
+  local apply_ms = (uv.hrtime() - t0) / 1e6
+  h.wait(3000, function()
+    return vim.api.nvim_buf_line_count(view.buf) == 10000
+  end, "10,000 lines", function()
+    return "lines: " .. vim.api.nvim_buf_line_count(view.buf)
+  end)
+  local total_ms = (uv.hrtime() - t0) / 1e6
+  h.log("      12,000 events applied in %.0f ms, drawn in %.0f ms, %d redraw(s)", apply_ms, total_ms, renders)
+  ok(renders <= 2, "coalesced into few redraws, got " .. renders)
+  ok(total_ms < 3000, "fast enough: " .. total_ms .. " ms")
+  local lines = vim.api.nvim_buf_get_lines(view.buf, 0, -1, false)
+  h.matches("burst 2001 ⏎ second line$", lines[1], "oldest kept is #2001")
+  h.matches("burst 12000 ⏎ second line$", lines[10000], "newest last")
+  local marks = vim.api.nvim_buf_get_extmarks(view.buf, require("bdg.ui.highlight").ns, 0, -1, {})
+  eq(8000, #marks, "every non-log line highlighted")
+  -- More, incrementally: appended, oldest dropped, still 10,000.
+  for i = 12001, 12100 do
+    s:apply("console/message", console_event(i, "error", "more " .. i))
+  end
+  h.wait(2000, function()
+    return (vim.api.nvim_buf_get_lines(view.buf, -2, -1, false)[1] or ""):find("more 12100", 1, true) ~= nil
+  end, "the incremental redraw")
+  eq(10000, vim.api.nvim_buf_line_count(view.buf), "still bounded")
+  h.matches("burst 2101 ", vim.api.nvim_buf_get_lines(view.buf, 0, 1, false)[1], "first line after the drop")
+  vim.cmd("bwipeout! " .. view.buf)
+  config.setup({})
+end)
+
+test("views: network rows updated in place, bounded, <CR> asks network/get", function()
+  local config = require("bdg.config")
+  config.setup({ max_lines = 3, redraw_ms = 20 })
+  local s = require("bdg.sessions").ensure("t")
+  s:reset()
+  local view = require("bdg.actions").open_network("t")
+  s:apply("network/request", request_event(1, "r1", "pending"))
+  s:apply("network/request", request_event(2, "r2", "pending"))
+  local function lines()
+    return vim.api.nvim_buf_get_lines(view.buf, 0, -1, false)
+  end
+  h.wait(2000, function()
+    return #lines() == 2 and lines()[2]:find("r2", 1, true)
+  end, "two rows", function()
+    return vim.inspect(lines())
+  end)
+  h.matches("^GET     %.%.%.  http://x/r1  pending$", lines()[1], "pending row")
+  s:apply("network/finished", request_event(3, "r1", "finished", 404))
+  h.wait(2000, function()
+    return lines()[1]:find("404", 1, true)
+  end, "r1 updated in place")
+  eq("GET     404  http://x/r1  13 ms", lines()[1], "finished row")
+  eq(2, #lines(), "still two rows")
+  s:apply("network/request", request_event(4, "r3", "pending"))
+  s:apply("network/request", request_event(5, "r4", "pending"))
+  h.wait(2000, function()
+    return lines()[3] and lines()[3]:find("r4", 1, true)
+  end, "bounded to 3 rows", function()
+    return vim.inspect(lines())
+  end)
+  eq(3, #lines(), "three rows")
+  h.matches("r2", lines()[1], "the oldest row was dropped")
+  -- <CR> on the first row asks for r2, through the fake backend route.
+  local actions = require("bdg.actions")
+  local asked
+  local saved = actions.show_request
+  actions.show_request = function(name, id)
+    asked = { name, id }
+  end
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes("<CR>", true, false, true), "x", false)
+  actions.show_request = saved
+  eq({ "t", "r2" }, asked, "<CR> asks for the row's request")
+  vim.cmd("bwipeout! " .. view.buf)
+  config.setup({})
+end)
+
+test("format: request details with headers and body", function()
+  local format = require("bdg.ui.format")
+  local lines = format.request_detail({
+    requestId = "1.2", url = "http://x/data.json", method = "GET", state = "finished", status = 200,
+    statusText = "OK", mimeType = "application/json", requestHeaders = { Accept = "*/*" },
+    responseHeaders = { ["Content-Type"] = "application/json" }, responseBody = '{"n":42}', bodySize = 8,
+  })
+  local text = table.concat(lines, "\n")
+  h.matches("^GET http://x/data.json\nStatus: 200 OK", text, "head")
+  h.matches("Request headers\n  Accept: %*/%*", text, "request headers")
+  h.matches("Response headers\n  Content%-Type: application/json", text, "response headers")
+  h.matches('Response body %(8 B%)\n{"n":42}$', text, "body")
+end)
+
+-- The backend against test/fake-bdg-rpc, a shell stand-in for serve.
+local fake = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h") .. "/fake-bdg-rpc"
+
+local function with_notes(fn)
+  local notes, real = {}, vim.notify
+  vim.notify = function(msg, level)
+    notes[#notes + 1] = { msg = msg, level = level }
+  end
+  local ok_, err = pcall(fn, notes)
+  vim.notify = real
+  if not ok_ then
+    error(err, 0)
+  end
+end
+
+test("backend: lifecycle, a 10,000-message burst through jobstart, stop, shutdown and exit", function()
+  with_notes(function(notes)
+    local log = vim.fn.tempname()
+    vim.env.FAKE_BDG_LOG, vim.env.FAKE_BDG_BURST = log, "10000"
+    require("bdg").setup({ path = fake, redraw_ms = 50 })
+    local bdg, backend = require("bdg"), require("bdg.backend")
+    local view = bdg.console("f")
+    local started
+    local t0 = uv.hrtime()
+    bdg.start("http://x/", { session = "f" }, function(err, r)
+      started = { err, r }
+    end)
+    h.wait(5000, function()
+      return started ~= nil
+    end, "session/start's answer")
+    ok(not started[1], "started: " .. vim.inspect(started[1]))
+    eq("Fake/1", started[2].chrome.version, "result")
+    h.wait(10000, function()
+      local last = vim.api.nvim_buf_get_lines(view.buf, -2, -1, false)[1] or ""
+      return last:find("m10000 é", 1, true) ~= nil
+    end, "10,000 messages in the console", function()
+      return ("lines: %d, last: %s"):format(vim.api.nvim_buf_line_count(view.buf),
+        vim.api.nvim_buf_get_lines(view.buf, -2, -1, false)[1])
+    end)
+    h.log("      10,000 messages through a real pipe, on screen in %.0f ms", (uv.hrtime() - t0) / 1e6)
+    eq(10000, vim.api.nvim_buf_line_count(view.buf), "bounded to 10,000 lines")
+    h.wait(2000, function()
+      return bdg.session("f").network:get("r1") ~= nil
+    end, "the request after the burst")
+    eq("running", bdg.session("f").state, "running")
+
+    local stopped
+    bdg.stop("f", function(err, r)
+      stopped = { err, r }
+    end)
+    h.wait(5000, function()
+      return stopped ~= nil
+    end, "session/stop's answer")
+    eq("ended", bdg.session("f").state, "ended")
+    h.wait(5000, function()
+      return not backend.is_running()
+    end, "the backend released once no session needs it")
+    h.matches("session f stopped after 1%.50 s: 1 requests, 3 console messages", notes[#notes].msg, "stop message")
+    h.wait(5000, function()
+      local lines = vim.fn.readfile(log)
+      return lines[#lines] and lines[#lines]:find('"method":"exit"', 1, true)
+    end, "exit sent", function()
+      return table.concat(vim.fn.readfile(log), "\n")
+    end)
+    local lines = vim.fn.readfile(log)
+    local init = compat.json_decode(lines[1])
+    eq("initialize", init.method, "first message")
+    eq({ name = "bdg.nvim", version = "0.1.0" }, init.params.clientInfo, "clientInfo")
+    eq(vim.fn.getpid(), init.params.processId, "processId")
+    eq("initialized", compat.json_decode(lines[2]).method, "then initialized")
+    local start = compat.json_decode(lines[3])
+    eq({ url = "http://x/", session = "f" }, start.params, "session/start params")
+    eq({ "session/stop", "shutdown", "exit" }, {
+      compat.json_decode(lines[4]).method, compat.json_decode(lines[5]).method, compat.json_decode(lines[6]).method,
+    }, "then stop, shutdown, exit")
+    vim.cmd("bwipeout! " .. view.buf)
+    vim.fn.delete(log)
+    vim.env.FAKE_BDG_LOG, vim.env.FAKE_BDG_BURST = nil, nil
+  end)
+end)
+
+test("backend: events still in flight from a replaced process are ignored", function()
+  with_notes(function()
+    require("bdg").setup({ path = fake })
+    local backend = require("bdg.backend")
+    local ready
+    backend.ensure(function(err)
+      ready = err or true
+    end)
+    h.wait(5000, function()
+      return ready ~= nil
+    end, "the backend")
+    eq(true, ready, "ready")
+    local s = require("bdg.sessions").ensure("f")
+    s:reset()
+    s.via = "serve"
+    local old = backend.client()
+    backend.kill()
+    old:handle_line('{"jsonrpc":"2.0","method":"console/message","params":{"session":"f","seq":50,'
+      .. '"message":{"seq":50,"level":"log","source":"console","type":"log","text":"late","timestamp":1,"navigationId":1}}}')
+    eq(0, s.last_seq, "the late event was not applied")
+    eq(0, s.console.ring:len(), "nothing in the console")
+  end)
+end)
+
+test("backend: a binary without `serve` is reported with its stderr and a hint", function()
+  with_notes(function(notes)
+    vim.env.FAKE_BDG_MODE = "exit"
+    require("bdg").setup({ path = fake })
+    local got
+    require("bdg").status("f", function(err)
+      got = err
+    end)
+    h.wait(5000, function()
+      return got ~= nil
+    end, "the error")
+    vim.env.FAKE_BDG_MODE = nil
+    h.matches('unknown command "serve"', got.message, "stderr quoted")
+    h.matches("g:bdg_path", got.data.hint, "hint")
+    h.matches("^bdg: no status for session f: bdg%-rpc serve exited %(status 81%)", notes[#notes].msg, "shown")
+    eq(vim.log.levels.ERROR, notes[#notes].level, "as an error")
+  end)
+end)
+
+test("backend: a missing binary, and a server error with its hint", function()
+  with_notes(function(notes)
+    require("bdg").setup({ path = "/nonexistent/bdg-rpc" })
+    local got
+    require("bdg").stop("f", function(err)
+      got = err
+    end)
+    ok(got and got.message:find("not executable", 1, true), "not executable: " .. vim.inspect(got))
+    h.matches("hint: put bdg%-rpc on PATH, or set g:bdg_path", notes[#notes].msg, "hint shown")
+    require("bdg").setup({ path = fake })
+    got = nil
+    require("bdg").status("f", function(err)
+      got = err
+    end)
+    h.wait(5000, function()
+      return got ~= nil
+    end, "the error")
+    h.matches('no status for session f: no session "f" is running %[no_session%]\nhint: start one', notes[#notes].msg, "shown with its hint")
+    require("bdg.backend").shutdown()
+    require("bdg").setup({})
+  end)
+end)
+
+test("VimLeavePre: the backend gets shutdown and exit, and is gone", function()
+  with_notes(function()
+    local log = vim.fn.tempname()
+    vim.env.FAKE_BDG_LOG = log
+    require("bdg").setup({ path = fake })
+    local backend = require("bdg.backend")
+    local ready
+    backend.ensure(function(err)
+      ready = err or true
+    end)
+    h.wait(5000, function()
+      return ready ~= nil
+    end, "the backend")
+    local pid = backend.info().pid
+    ok(pid and uv.kill(pid, 0) == 0, "serve runs")
+    vim.cmd("doautocmd VimLeavePre")
+    ok(not backend.is_running(), "not running")
+    h.wait(2000, function()
+      return uv.kill(pid, 0) ~= 0
+    end, "the process to be gone")
+    local methods = {}
+    for _, l in ipairs(vim.fn.readfile(log)) do
+      methods[#methods + 1] = compat.json_decode(l).method
+    end
+    eq({ "initialize", "initialized", "shutdown", "exit" }, methods, "what serve was sent")
+    vim.fn.delete(log)
+    vim.env.FAKE_BDG_LOG = nil
+    require("bdg").setup({})
+  end)
+end)
