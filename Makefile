@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/bdg-rpc
 
-.PHONY: all build test test-go lint bench bench-codec demo fuzz clean
+.PHONY: all build test test-go lint bench bench-codec bench-cli demo fuzz clean
 
 all: build
 
@@ -35,10 +35,17 @@ fuzz:
 
 # Benchmarks print ratios measured side by side in one run; docs/BENCHMARKS.md
 # records them.
-bench: bench-codec
+bench: bench-codec bench-worker bench-cli
 
 bench-codec:
 	$(GO) test -count=1 -run TestCodecRatios ./rpc -v -ratios | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
+
+# status and peek with 10,000 stored events, beside node -e 0 (hyperfine).
+bench-cli: build
+	.ci/bench-cli.sh
+
+bench-worker:
+	$(GO) test -count=1 -run TestWorkerBench ./session/worker -v -bench-worker -timeout 20m | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
 
 demo: build
 	.ci/ensure-tools.sh chromium
