@@ -7,8 +7,16 @@ local M = {}
 
 local tests = {}
 
+local finals = {}
+
 function M.test(name, fn)
   tests[#tests + 1] = { name = name, fn = fn }
+end
+
+-- finally(name, fn) runs fn after the tests, whatever happened to them
+-- (cleanup); an error in it is a failure too.
+function M.finally(name, fn)
+  finals[#finals + 1] = { name = name, fn = fn }
 end
 
 local function fail(msg, level)
@@ -51,23 +59,29 @@ function M.log(fmt, ...)
   io.stdout:flush()
 end
 
--- run runs the registered tests in order; it returns the number failed.
+-- run runs the registered tests in order, then the finally functions; it
+-- returns the number failed.
 function M.run(filter)
   local failed = 0
+  local list = {}
   for _, t in ipairs(tests) do
     if not filter or t.name:find(filter, 1, true) then
-      local t0 = uv.hrtime()
-      local ok, err = xpcall(t.fn, debug.traceback)
-      local ms = (uv.hrtime() - t0) / 1e6
-      if ok then
-        M.log("ok    %-60s %7.1f ms", t.name, ms)
-      else
-        failed = failed + 1
-        M.log("FAIL  %-60s %7.1f ms\n%s", t.name, ms, tostring(err))
-      end
+      list[#list + 1] = t
     end
   end
-  tests = {}
+  vim.list_extend(list, finals)
+  tests, finals = {}, {}
+  for _, t in ipairs(list) do
+    local t0 = uv.hrtime()
+    local ok, err = xpcall(t.fn, debug.traceback)
+    local ms = (uv.hrtime() - t0) / 1e6
+    if ok then
+      M.log("ok    %-60s %7.1f ms", t.name, ms)
+    else
+      failed = failed + 1
+      M.log("FAIL  %-60s %7.1f ms\n%s", t.name, ms, tostring(err))
+    end
+  end
   return failed
 end
 

@@ -325,6 +325,8 @@ test("views: a 10,000-message burst is one bounded, highlighted redraw", functio
     return (vim.api.nvim_buf_get_lines(view.buf, -2, -1, false)[1] or ""):find("more 12100", 1, true) ~= nil
   end, "the incremental redraw")
   eq(10000, vim.api.nvim_buf_line_count(view.buf), "still bounded")
+  eq(8020, #vim.api.nvim_buf_get_extmarks(view.buf, require("bdg.ui.highlight").ns, 0, -1, {}),
+    "no marks left behind by the dropped lines")
   h.matches("burst 2101 ", vim.api.nvim_buf_get_lines(view.buf, 0, 1, false)[1], "first line after the drop")
   vim.cmd("bwipeout! " .. view.buf)
   config.setup({})
@@ -352,9 +354,23 @@ test("views: network rows updated in place, bounded, <CR> asks network/get", fun
     return lines()[1]:find("404", 1, true)
   end, "r1 updated in place")
   eq("GET     404  http://x/r1  13 ms", lines()[1], "finished row")
+  local function groups(lnum)
+    local out = {}
+    for _, m in ipairs(vim.api.nvim_buf_get_extmarks(view.buf, require("bdg.ui.highlight").ns,
+      { lnum - 1, 0 }, { lnum - 1, -1 }, { details = true })) do
+      out[#out + 1] = m[4].hl_group
+    end
+    return out
+  end
+  s:apply("network/finished", request_event(4, "r2", "finished", 200))
+  h.wait(2000, function()
+    return lines()[2]:find("200", 1, true)
+  end, "r2 updated in place")
+  eq({ "BdgNetworkError" }, groups(1), "the row above keeps its highlight when the next one changes")
+  eq({}, groups(2), "a 200 has none")
   eq(2, #lines(), "still two rows")
-  s:apply("network/request", request_event(4, "r3", "pending"))
-  s:apply("network/request", request_event(5, "r4", "pending"))
+  s:apply("network/request", request_event(5, "r3", "pending"))
+  s:apply("network/request", request_event(6, "r4", "pending"))
   h.wait(2000, function()
     return lines()[3] and lines()[3]:find("r4", 1, true)
   end, "bounded to 3 rows", function()

@@ -174,6 +174,7 @@ function M.status(name, cb)
   name = sessions.name(name)
   local s = sessions.ensure(name)
   call(s, "session/status", {}, function(err, st)
+    release_backend()
     if err then
       notify.error("no status for session " .. name, err)
       return cb(err)

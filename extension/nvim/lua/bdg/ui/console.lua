@@ -38,11 +38,11 @@ local function windows_at_bottom(buf, nlines)
   return out
 end
 
-function View:_highlight(start, groups)
+function View:_highlight(start, lines, groups)
   local marks = {}
   for i, g in ipairs(groups) do
     if g and g ~= "BdgConsoleLog" then
-      marks[#marks + 1] = { start + i - 1, g }
+      marks[#marks + 1] = { start + i - 1, g, #lines[i] }
     end
   end
   hl.apply(self.buf, marks)
@@ -67,14 +67,16 @@ function View:render()
     api.nvim_buf_clear_namespace(buf, hl.ns, 0, -1)
     local lines, groups = entries_lines(ring, first, last)
     buffer.set_lines(buf, 0, -1, lines)
-    self:_highlight(0, groups)
+    self:_highlight(0, lines, groups)
   else
     -- Append what is new, then drop from the top what the store dropped.
     local lines, groups = entries_lines(ring, self.last + 1, last)
     buffer.set_lines(buf, old_count, old_count, lines)
-    self:_highlight(old_count, groups)
+    self:_highlight(old_count, lines, groups)
     local gone = first - self.first
     if gone > 0 then
+      -- Marks of deleted lines would pile up at the top: clear them first.
+      api.nvim_buf_clear_namespace(buf, hl.ns, 0, gone)
       buffer.set_lines(buf, 0, gone, {})
     end
   end

@@ -23,7 +23,7 @@ local function fill(name, filetype, lines, headings)
   buffer.set_lines(buf, 0, -1, lines)
   local marks = {}
   for _, l in ipairs(headings) do
-    marks[#marks + 1] = { l, "BdgDetailHeading" }
+    marks[#marks + 1] = { l, "BdgDetailHeading", #lines[l + 1] }
   end
   hl.apply(buf, marks)
   return buf

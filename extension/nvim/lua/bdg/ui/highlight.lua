@@ -15,7 +15,6 @@ local links = {
   BdgNetworkRedirect = { "DiagnosticWarn", "WarningMsg" },
   BdgNetworkPending = { "Comment", "Comment" },
   BdgDetailHeading = { "Title", "Title" },
-  BdgDetailKey = { "Identifier", "Identifier" },
 }
 
 -- The group of each console level.
@@ -34,10 +33,14 @@ function M.define()
   end
 end
 
--- add highlights whole lines: marks is a list of {line (0-based), group}.
+-- apply highlights whole lines: marks is a list of {line (0-based), group,
+-- length in bytes}. Each mark ends on its own line, so that clearing or
+-- rewriting the next line leaves it alone (a mark to the end of the line,
+-- col -1, ends at the start of the next one).
 function M.apply(buf, marks)
+  local set = vim.api.nvim_buf_set_extmark
   for _, m in ipairs(marks) do
-    vim.api.nvim_buf_add_highlight(buf, M.ns, m[2], m[1], 0, -1)
+    set(buf, M.ns, m[1], 0, { end_row = m[1], end_col = m[3], hl_group = m[2] })
   end
 end
 

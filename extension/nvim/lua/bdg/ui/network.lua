@@ -30,11 +30,11 @@ local function row_lines(store, from, to)
   return lines, groups
 end
 
-function View:_highlight(start, groups)
+function View:_highlight(start, lines, groups)
   local marks = {}
   for i, g in ipairs(groups) do
     if g then
-      marks[#marks + 1] = { start + i - 1, g }
+      marks[#marks + 1] = { start + i - 1, g, #lines[i] }
     end
   end
   hl.apply(self.buf, marks)
@@ -45,7 +45,7 @@ function View:_full(store, first, last)
   api.nvim_buf_clear_namespace(self.buf, hl.ns, 0, -1)
   local lines, groups = row_lines(store, first, last)
   buffer.set_lines(self.buf, 0, -1, lines)
-  self:_highlight(0, groups)
+  self:_highlight(0, lines, groups)
 end
 
 -- render brings the buffer up to date with the store.
@@ -69,10 +69,10 @@ function View:render()
       if row and row.index <= self.last then
         local lnum = row.index - first
         local line, group = format.network_row(row.request)
-        buffer.set_lines(buf, lnum, lnum + 1, { line })
         api.nvim_buf_clear_namespace(buf, hl.ns, lnum, lnum + 1)
+        buffer.set_lines(buf, lnum, lnum + 1, { line })
         if group then
-          hl.apply(buf, { { lnum, group } })
+          hl.apply(buf, { { lnum, group, #line } })
         end
       end
     end
@@ -80,7 +80,7 @@ function View:render()
       local count = self.last - first + 1
       local lines, groups = row_lines(store, self.last + 1, last)
       buffer.set_lines(buf, count, count, lines)
-      self:_highlight(count, groups)
+      self:_highlight(count, lines, groups)
     end
   end
   self.gen, self.first, self.last = session.gen, first, last
