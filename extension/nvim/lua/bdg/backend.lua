@@ -96,11 +96,10 @@ local function spawn()
       if state.client ~= c then
         return -- an earlier process, already replaced
       end
-      local was = state.status
       state.status, state.client, state.transport = "down", nil, nil
       detach_sessions()
-      if c.expected_exit or was == "starting" then
-        return -- expected, or reported by initialize's callback
+      if c.expected_exit then
+        return
       end
       notify.error("backend", last_words(code, tail), "sessions keep running: :BdgAttach [session] rejoins one")
     end,
@@ -123,8 +122,11 @@ local function spawn()
       return
     end
     if ierr then
-      if c.exit_code ~= nil then
-        ierr = { message = last_words(c.exit_code, c.stderr_tail), data = { hint = "is " .. cmd[1] .. " a bdg-rpc with `serve`? " .. PATH_HINT } }
+      if c.exit_code ~= nil then -- it died: say how, not just "not running"
+        ierr = {
+          message = last_words(c.exit_code, c.stderr_tail),
+          data = { hint = "is " .. cmd[1] .. " a bdg-rpc with `serve`? " .. PATH_HINT },
+        }
       end
       finish_waiters(ierr)
       return M.kill()

@@ -40,8 +40,15 @@ function M.error(what, err, hint)
 end
 
 -- progress shows a passing status line that does not go to :messages.
+-- It is cut to the width of the command line, so it never asks to press
+-- ENTER.
 function M.progress(msg)
-  vim.api.nvim_echo({ { "bdg: " .. msg, "ModeMsg" } }, false, {})
+  msg = "bdg: " .. msg
+  local room = vim.v.echospace
+  if room and room > 1 and vim.fn.strdisplaywidth(msg) > room then
+    msg = vim.fn.strcharpart(msg, 0, room - 1) .. "…"
+  end
+  vim.api.nvim_echo({ { msg, "ModeMsg" } }, false, {})
 end
 
 return M
