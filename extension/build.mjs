@@ -1,0 +1,38 @@
+// Bundles the extension with esbuild: extension/src/extension.ts to
+// out/extension.js. With --tests, also each extension/test/*.test.ts (and the
+// helper scripts the tests run) to out/test/. Type checking is tsc's job
+// (npm run typecheck); esbuild only strips the types.
+import { build } from 'esbuild';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+await build({
+  ...common,
+  entryPoints: [join(here, 'src/extension.ts')],
+  outfile: join(root, 'out/extension.js'),
+  external: ['vscode'],
+  minify: process.argv.includes('--minify'),
+});
+
+if (process.argv.includes('--tests')) {
+  const testDir = join(here, 'test');
+  const pick = (suffix) => readdirSync(testDir).filter((f) => f.endsWith(suffix)).map((f) => join(testDir, f));
+  // The tests run under plain node: nothing may pull in vscode.
+  await build({ ...common, entryPoints: pick('.test.ts'), outdir: join(root, 'out/test') });
+  // Scripts the tests run as processes (the fake backend), kept apart so
+  // that node --test does not take them for tests.
+  await build({ ...common, entryPoints: pick('.script.ts'), outdir: join(root, 'out/test-helpers') });
+}

@@ -1,0 +1,356 @@
+// The client of `bdg-rpc serve`: it runs the backend, performs the
+// lifecycle (initialize / initialized ... shutdown / exit), makes typed calls,
+// and hands on session events in seq order, each once.
+//
+// When the backend dies, the client starts a new one and re-attaches every
+// session it follows with `since` = the last seq it saw, so no event is lost
+// (session workers keep running without a backend). It knows nothing of VS
+// Code.
+
+import { CONNECTION_CLOSED, Connection, RpcError, type CallOptions } from './connection';
+import { Emitter } from './emitter';
+import { LineDecoder } from './framing';
+import type { BackendProcess, Exit, Launcher } from './process';
+import {
+  ErrorCodes,
+  sessionEventMethods,
+  type AttachResult,
+  type ClientInfo,
+  type DroppedEvent,
+  type InitializeResult,
+  type Method,
+  type ParamsOf,
+  type ProgressParams,
+  type ResultOf,
+  type SessionEvent,
+  type StartParams,
+  type StartResult,
+  type StopResult,
+} from './protocol';
+
+export type BackendState = 'stopped' | 'starting' | 'ready' | 'restarting' | 'failed';
+
+export interface ClientOptions {
+  launch: Launcher;
+  clientInfo?: ClientInfo;
+  /** Delays between restarts, in ms, the last repeated (default 100 ms up to 5 s). */
+  backoffMs?: number[];
+  /** Restarts in a row without a backend lasting restartResetMs, before giving up (default 8). */
+  maxRestarts?: number;
+  restartResetMs?: number;
+}
+
+export interface Reattached {
+  session: string;
+  since: number;
+  result?: AttachResult;
+  error?: RpcError;
+}
+
+interface Live {
+  proc: BackendProcess;
+  conn: Connection;
+  startedAt: number;
+  exit?: Exit;
+}
+
+const DEFAULT_BACKOFF = [100, 250, 500, 1000, 2000, 5000];
+
+export class BackendClient {
+  private live: Live | undefined;
+  private ready: Promise<Connection> | undefined;
+  private stateValue: BackendState = 'stopped';
+  private disposed = false;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private initResult: InitializeResult | undefined;
+  /** The sessions followed: the seq of the last event seen of each. */
+  private readonly followed = new Map<string, number>();
+
+  private readonly eventEmitter = new Emitter<SessionEvent>();
+  private readonly droppedEmitter = new Emitter<DroppedEvent>();
+  private readonly progressEmitter = new Emitter<ProgressParams>();
+  private readonly stateEmitter = new Emitter<BackendState>();
+  private readonly logEmitter = new Emitter<string>();
+  private readonly reattachedEmitter = new Emitter<Reattached>();
+
+  /** Session events, in seq order per session, each once. */
+  readonly onEvent = this.eventEmitter.event;
+  readonly onDropped = this.droppedEmitter.event;
+  readonly onProgress = this.progressEmitter.event;
+  readonly onState = this.stateEmitter.event;
+  /** The backend's stderr, line by line, and the client's own notes. */
+  readonly onLog = this.logEmitter.event;
+  /** After a restart, for each session re-attached (or lost: error set). */
+  readonly onReattached = this.reattachedEmitter.event;
+
+  constructor(private readonly opts: ClientOptions) {}
+
+  get state(): BackendState {
+    return this.stateValue;
+  }
+
+  get backendPid(): number | undefined {
+    return this.live?.proc.pid;
+  }
+
+  get serverInfo(): InitializeResult | undefined {
+    return this.initResult;
+  }
+
+  /** The seq of the last event seen of session, or undefined if not followed. */
+  lastSeq(session: string): number | undefined {
+    return this.followed.get(session);
+  }
+
+  get followedSessions(): string[] {
+    return [...this.followed.keys()];
+  }
+
+  /** Starts the backend (once); resolves when it is initialized. */
+  async start(): Promise<InitializeResult> {
+    await this.connection();
+    return this.initResult as InitializeResult;
+  }
+
+  /** Calls a method of the backend, starting it first if needed. */
+  async call<M extends Method>(method: M, params: ParamsOf<M>, options?: CallOptions): Promise<ResultOf<M>> {
+    const conn = await this.connection();
+    return (await conn.request(method, params, options)) as ResultOf<M>;
+  }
+
+  /** session/start; the session is followed from its first event. */
+  async startSession(params: StartParams, options?: CallOptions): Promise<StartResult> {
+    const session = params.session ?? 'default';
+    const previous = this.followed.get(session);
+    this.followed.set(session, 0);
+    try {
+      return await this.call('session/start', params, options);
+    } catch (err) {
+      // If the backend died, the worker may still come up: the restart
+      // re-attaches with since 0 and drops the session if there is none.
+      if (!(err instanceof RpcError && err.code === CONNECTION_CLOSED)) this.restore(session, previous);
+      throw err;
+    }
+  }
+
+  /** session/attach; since 0 replays every event retained. */
+  async attach(session: string, since?: number): Promise<AttachResult> {
+    const previous = this.followed.get(session);
+    this.followed.set(session, since ?? 0);
+    try {
+      return await this.call('session/attach', since === undefined ? { session } : { session, since });
+    } catch (err) {
+      this.restore(session, previous);
+      throw err;
+    }
+  }
+
+  /** After a failed start or attach: follow session as before the call. */
+  private restore(session: string, previous: number | undefined): void {
+    if (previous === undefined) this.followed.delete(session);
+    else this.followed.set(session, Math.max(previous, this.followed.get(session) ?? 0));
+  }
+
+  /** session/stop; the session is no longer followed. */
+  async stopSession(session: string): Promise<StopResult> {
+    const result = await this.call('session/stop', { session });
+    this.followed.delete(session);
+    return result;
+  }
+
+  /** Stops following session without stopping it. */
+  forget(session: string): void {
+    this.followed.delete(session);
+  }
+
+  /** shutdown and exit, then the backend is gone; sessions keep running. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearTimeout(this.restartTimer);
+    const live = this.live;
+    if (live) {
+      if (!live.conn.closed && this.stateValue === 'ready') {
+        await Promise.race([live.conn.request('shutdown', undefined).catch(() => null), delay(2000)]);
+        live.conn.notify('exit');
+      }
+      live.proc.stdin.end();
+      const exited = await Promise.race([live.proc.exited, delay(2000).then(() => undefined)]);
+      if (!exited) {
+        live.proc.kill('SIGKILL');
+        await live.proc.exited;
+      }
+    }
+    this.setState('stopped');
+    for (const e of [
+      this.eventEmitter,
+      this.droppedEmitter,
+      this.progressEmitter,
+      this.stateEmitter,
+      this.logEmitter,
+      this.reattachedEmitter,
+    ]) {
+      e.dispose();
+    }
+  }
+
+  // ---- The backend's life ----
+
+  private connection(): Promise<Connection> {
+    if (this.disposed) return Promise.reject(new RpcError(CONNECTION_CLOSED, 'the BDG client is disposed'));
+    if (!this.ready) {
+      if (this.stateValue === 'failed') this.restarts = 0;
+      this.ready = this.launch();
+      // Keep the rejection handled; callers get it through their await.
+      this.ready.catch(() => undefined);
+    }
+    return this.ready;
+  }
+
+  private async launch(): Promise<Connection> {
+    this.setState(this.restarts > 0 ? 'restarting' : 'starting');
+    const proc = this.opts.launch();
+    const conn = new Connection(proc.stdout, proc.stdin);
+    const live: Live = { proc, conn, startedAt: Date.now() };
+    this.live = live;
+    this.pipeStderr(proc);
+    conn.onLog((line) => this.log(line));
+    conn.onNotification((n) => this.onNotification(n.method, n.params));
+    void proc.exited.then((exit) => this.onExit(live, exit));
+
+    try {
+      this.initResult = (await conn.request('initialize', {
+        processId: process.pid,
+        clientInfo: this.opts.clientInfo ?? { name: 'bdg-rpc-client' },
+      })) as InitializeResult;
+      conn.notify('initialized', {});
+      if (this.restarts > 0) await this.reattachAll(conn);
+    } catch (err) {
+      const e = err instanceof RpcError ? err : new RpcError(CONNECTION_CLOSED, String(err));
+      if (live.exit?.error) {
+        throw new RpcError(CONNECTION_CLOSED, `cannot run the backend: ${live.exit.error.message}`, {
+          hint: 'set bdg.path to the bdg-rpc binary (make build puts it in bin/bdg-rpc)',
+        });
+      }
+      // onExit starts the next try when the process dies; a backend that
+      // answers initialize with an error is stopped (and so restarted).
+      if (e.code !== CONNECTION_CLOSED) this.fail(live, `initialize failed: ${e.message}`);
+      throw e;
+    }
+    if (this.live === live) this.setState('ready');
+    return conn;
+  }
+
+  private async reattachAll(conn: Connection): Promise<void> {
+    for (const [session, since] of [...this.followed]) {
+      try {
+        const result = (await conn.request('session/attach', { session, since })) as AttachResult;
+        this.log(`re-attached to session ${session} since ${since}`);
+        this.reattachedEmitter.fire({ session, since, result });
+      } catch (err) {
+        if (!(err instanceof RpcError)) throw err;
+        if (err.code === CONNECTION_CLOSED) throw err;
+        this.followed.delete(session);
+        this.log(`session ${session} is gone: ${err.message}`);
+        this.reattachedEmitter.fire({ session, since, error: err });
+      }
+    }
+  }
+
+  private onExit(live: Live, exit: Exit): void {
+    live.exit = exit;
+    live.conn.close(`the backend ${describeExit(exit)}`);
+    if (this.live !== live) return;
+    this.live = undefined;
+    this.ready = undefined;
+    if (this.disposed) return;
+    this.log(`the backend ${describeExit(exit)}`);
+    if (exit.error) {
+      // Not there at all: no use retrying until the next call.
+      this.setState('failed');
+      return;
+    }
+    if (Date.now() - live.startedAt > (this.opts.restartResetMs ?? 10_000)) this.restarts = 0;
+    const max = this.opts.maxRestarts ?? 8;
+    if (this.restarts >= max) {
+      this.log(`the backend failed ${max} times in a row; giving up until the next call`);
+      this.setState('failed');
+      return;
+    }
+    const backoff = this.opts.backoffMs ?? DEFAULT_BACKOFF;
+    const wait = backoff[Math.min(this.restarts, backoff.length - 1)];
+    this.restarts++;
+    this.setState('restarting');
+    this.restartTimer = setTimeout(() => {
+      if (this.disposed || this.ready) return;
+      this.ready = this.launch();
+      this.ready.catch((err: Error) => this.log(`restart failed: ${err.message}`));
+    }, wait);
+  }
+
+  private fail(live: Live, why: string): void {
+    this.log(why);
+    live.proc.kill('SIGKILL');
+  }
+
+  private onNotification(method: string, params: unknown): void {
+    if (method === '$/progress') {
+      this.progressEmitter.fire(params as ProgressParams);
+      return;
+    }
+    if (method === 'events/dropped') {
+      const d = params as DroppedEvent;
+      const seen = this.followed.get(d.session);
+      if (seen !== undefined && d.toSeq > seen) this.followed.set(d.session, d.toSeq);
+      this.droppedEmitter.fire(d);
+      return;
+    }
+    if (!sessionEventMethods.has(method)) {
+      this.log(`ignored notification ${method}`);
+      return;
+    }
+    const ev = { method, params } as SessionEvent;
+    const { session, seq } = ev.params;
+    const seen = this.followed.get(session);
+    if (seen !== undefined) {
+      if (seq <= seen) return; // replayed after a re-attach: already handed on
+      this.followed.set(session, seq);
+    }
+    if (ev.method === 'session/ended') this.followed.delete(session);
+    this.eventEmitter.fire(ev);
+  }
+
+  private pipeStderr(proc: BackendProcess): void {
+    const lines = new LineDecoder();
+    proc.stderr.on('data', (chunk: Buffer) => {
+      try {
+        for (const l of lines.push(chunk)) this.logEmitter.fire(l);
+      } catch {
+        this.logEmitter.fire('(a stderr line too long to show)');
+      }
+    });
+  }
+
+  private log(line: string): void {
+    this.logEmitter.fire(`[client] ${line}`);
+  }
+
+  private setState(s: BackendState): void {
+    if (this.stateValue === s) return;
+    this.stateValue = s;
+    this.stateEmitter.fire(s);
+  }
+}
+
+export function describeExit(exit: Exit): string {
+  if (exit.error) return `could not start: ${exit.error.message}`;
+  if (exit.signal) return `was killed by ${exit.signal}`;
+  return `exited with status ${exit.code}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+export { ErrorCodes, RpcError };

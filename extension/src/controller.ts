@@ -1,0 +1,315 @@
+// The extension's commands, and the wiring between the backend client and
+// the session model the views show.
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { findBinary } from './binary';
+import { BackendClient, type BackendState, type Reattached } from './client';
+import { RpcError } from './connection';
+import { requestUri } from './details';
+import { describeError, showError } from './errors';
+import { SessionModel } from './model';
+import { sessionJson, sessionPartialJson, workerLog } from './paths';
+import { spawnLauncher } from './process';
+import {
+  ErrorCodes,
+  type NetworkGetResult,
+  type ProgressParams,
+  type StartParams,
+  type StatusResult,
+} from './protocol';
+import { shortUrl, statusText } from './views/format';
+
+const LAST_URL_KEY = 'bdg.lastUrl';
+
+export class Controller implements vscode.Disposable {
+  private client: BackendClient | undefined;
+  private progressSink: ((p: ProgressParams) => void) | undefined;
+  private outputPath: string | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly model: SessionModel,
+    private readonly output: vscode.OutputChannel,
+  ) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('bdg.maxRows')) this.model.maxRows = this.config().get('maxRows', 10_000);
+        if (e.affectsConfiguration('bdg.path')) void this.resetClient();
+      }),
+    );
+  }
+
+  private config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration('bdg');
+  }
+
+  // ---- The backend ----
+
+  /** The client, made (and its backend spawned) on first use. */
+  private backend(): BackendClient {
+    if (this.client) return this.client;
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const command =
+      findBinary({
+        setting: this.config().get<string>('path', ''),
+        folders,
+        extraRoots: [this.context.extensionPath],
+      }) ?? 'bdg-rpc';
+    this.output.appendLine(`[client] running ${command} serve`);
+    const client = new BackendClient({
+      launch: spawnLauncher({ command, cwd: folders[0] }),
+      clientInfo: { name: 'vscode-bdg', version: String(this.context.extension.packageJSON.version ?? '') },
+    });
+    client.onLog((line) => this.output.appendLine(line));
+    client.onEvent((ev) => this.model.apply(ev));
+    client.onDropped((d) => {
+      this.model.applyDropped(d);
+      this.output.appendLine(`[client] ${d.count} events of ${d.session} were lost (seq ${d.fromSeq}-${d.toSeq})`);
+    });
+    client.onProgress((p) => this.progressSink?.(p));
+    client.onState((s) => this.onBackendState(s));
+    client.onReattached((r) => this.onReattached(r));
+    this.client = client;
+    return client;
+  }
+
+  private async resetClient(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    await c?.dispose();
+  }
+
+  private onBackendState(s: BackendState): void {
+    const m = this.model;
+    if (s === 'restarting' && (m.phase === 'running' || m.phase === 'starting')) m.setPhase('reconnecting');
+    if (s === 'ready' && m.phase === 'reconnecting') m.setPhase('running');
+    if (s === 'failed' && m.phase === 'reconnecting') {
+      void showError('the backend keeps failing', new Error('see the BDG output'), () => this.output.show());
+    }
+  }
+
+  private onReattached(r: Reattached): void {
+    if (r.session !== this.model.session) return;
+    if (r.error) {
+      this.model.setPhase('ended');
+      void vscode.window.showWarningMessage(`BDG: session ${r.session} is gone: ${describeError(r.error)}`);
+    } else if (this.model.phase === 'reconnecting') {
+      this.model.setPhase('running');
+    }
+  }
+
+  private updateContext(): void {
+    const active = ['starting', 'running', 'reconnecting'].includes(this.model.phase);
+    void vscode.commands.executeCommand('setContext', 'bdg.sessionActive', active);
+  }
+
+  // ---- Commands ----
+
+  async startSession(urlArg?: string): Promise<void> {
+    const last = this.context.globalState.get<string>(LAST_URL_KEY);
+    const url =
+      urlArg ??
+      (await vscode.window.showInputBox({
+        title: 'BDG: Start Session',
+        prompt: 'The page to open in Chrome',
+        placeHolder: 'http://localhost:3000/',
+        value: last,
+        ignoreFocusOut: true,
+        validateInput: (v) => (v.trim() === '' ? 'Enter a URL, such as http://localhost:3000/' : undefined),
+      }));
+    if (!url) return;
+    await this.context.globalState.update(LAST_URL_KEY, url.trim());
+
+    const cfg = this.config();
+    const session = cfg.get<string>('session', 'default') || 'default';
+    const params: StartParams = { url: url.trim(), session };
+    const headless = cfg.get<boolean | null>('headless', null);
+    if (typeof headless === 'boolean') params.headless = headless;
+    const chromePath = cfg.get<string>('chromePath', '');
+    if (chromePath) params.chromePath = chromePath;
+
+    if (this.model.session && this.model.session !== session) this.client?.forget(this.model.session);
+    this.model.reset(session, 'starting');
+    this.outputPath = undefined;
+    this.updateContext();
+    try {
+      const result = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `BDG: starting session ${session}`,
+          cancellable: true,
+        },
+        async (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          this.progressSink = (p) => {
+            if (p.session !== session) return;
+            if (p.kind === 'begin' && p.title) progress.report({ message: p.title });
+            if (p.kind === 'report' && p.message) progress.report({ message: p.message });
+          };
+          try {
+            return await this.backend().startSession(params, { signal: abort.signal });
+          } finally {
+            this.progressSink = undefined;
+          }
+        },
+      );
+      this.model.targetUrl = result.target.url;
+      if (this.model.phase === 'starting') this.model.setPhase('running');
+      this.output.appendLine(`[client] session ${session} started: worker pid ${result.pid}, ${result.chrome.version ?? 'Chrome'}`);
+      await vscode.commands.executeCommand('workbench.view.extension.bdg');
+    } catch (err) {
+      this.model.setPhase('idle');
+      if (err instanceof RpcError && err.code === ErrorCodes.RequestCancelled) {
+        void vscode.window.showInformationMessage(`BDG: starting session ${session} was cancelled`);
+      } else if (err instanceof RpcError && err.code === ErrorCodes.AlreadyRunning) {
+        const choice = await showError(`session ${session}`, err, () => this.showLogs(session), 'Attach', 'Stop It');
+        if (choice === 'Attach') await this.attachTo(session);
+        if (choice === 'Stop It') await this.stopSession(session);
+      } else {
+        await showError(`could not start session ${session}`, err, () => this.showLogs(session));
+      }
+    } finally {
+      this.updateContext();
+    }
+  }
+
+  async stopSession(sessionArg?: string): Promise<void> {
+    const session = sessionArg ?? this.model.session;
+    if (!session) {
+      void vscode.window.showInformationMessage('BDG: no session to stop. Attach to one first.');
+      return;
+    }
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `BDG: stopping ${session}` },
+        () => this.backend().stopSession(session),
+      );
+      this.outputPath = result.outputPath;
+      if (this.model.session === session) this.model.setPhase('ended');
+      const choice = await vscode.window.showInformationMessage(
+        `BDG: session ${session} ended: ${result.counts.network} requests, ${result.counts.console} console messages.`,
+        'Open session.json',
+      );
+      if (choice) await this.openSessionJson();
+    } catch (err) {
+      if (err instanceof RpcError && err.code === ErrorCodes.NoSession && this.model.session === session) {
+        this.model.setPhase('ended');
+      }
+      await showError(`could not stop session ${session}`, err, () => this.showLogs(session));
+    } finally {
+      this.updateContext();
+    }
+  }
+
+  async attachSession(): Promise<void> {
+    let sessions: StatusResult[];
+    try {
+      sessions = (await this.backend().call('session/list', undefined)).sessions;
+    } catch (err) {
+      await showError('could not list the sessions', err, () => this.output.show());
+      return;
+    }
+    const running = sessions.filter((s) => s.state === 'running' || s.state === 'starting');
+    if (running.length === 0) {
+      const choice = await vscode.window.showInformationMessage('BDG: no session is running.', 'Start Session…');
+      if (choice) await this.startSession();
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(
+      running.map((s) => ({
+        label: s.session,
+        description: `${s.state} · ${s.counts.network} requests · ${s.counts.console} messages`,
+        detail: s.target.url,
+        session: s.session,
+      })),
+      { title: 'BDG: Attach to Running Session', placeHolder: 'Session' },
+    );
+    if (pick) await this.attachTo(pick.session);
+  }
+
+  /** Follows session from its first retained event. */
+  private async attachTo(session: string): Promise<void> {
+    if (this.model.session && this.model.session !== session) this.client?.forget(this.model.session);
+    this.model.reset(session, 'running');
+    this.outputPath = undefined;
+    this.updateContext();
+    try {
+      const result = await this.backend().attach(session, 0);
+      this.model.targetUrl = result.status.target.url;
+      if (result.oldestSeq > 1) {
+        this.output.appendLine(`[client] ${session}: events before seq ${result.oldestSeq} are no longer retained`);
+      }
+      await vscode.commands.executeCommand('workbench.view.extension.bdg');
+    } catch (err) {
+      this.model.setPhase('idle');
+      await showError(`could not attach to session ${session}`, err, () => this.showLogs(session));
+    } finally {
+      this.updateContext();
+    }
+  }
+
+  async showRequest(requestId?: string): Promise<void> {
+    const session = this.model.session;
+    if (!session) {
+      void vscode.window.showInformationMessage('BDG: no session. Start or attach to one first.');
+      return;
+    }
+    let id = requestId;
+    if (!id) {
+      const pick = await vscode.window.showQuickPick(
+        this.model.requests().map((r) => ({
+          label: `${r.method} ${statusText(r)}`,
+          description: shortUrl(r.url),
+          id: r.requestId,
+        })),
+        { title: 'BDG: Show Request Details', matchOnDescription: true },
+      );
+      id = pick?.id;
+    }
+    if (!id) return;
+    const r = this.model.request(id) ?? { requestId: id, url: id, method: 'GET' };
+    const doc = await vscode.workspace.openTextDocument(requestUri(session, r));
+    await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: requestId !== undefined });
+  }
+
+  /** network/get with the body, for the details documents. */
+  fetchRequest(session: string, requestId: string): Promise<NetworkGetResult> {
+    return this.backend().call('network/get', { session, requestId, body: true });
+  }
+
+  async openSessionJson(): Promise<void> {
+    const session = this.model.session ?? this.config().get<string>('session', 'default');
+    const candidates = [this.outputPath, this.model.ended?.outputPath, sessionJson(session), sessionPartialJson(session)];
+    const file = candidates.find((p): p is string => !!p && existsSync(p));
+    if (!file) {
+      void vscode.window.showInformationMessage(
+        `BDG: session ${session} has no session.json yet (it is written when the session stops; ${dirname(sessionJson(session))}).`,
+      );
+      return;
+    }
+    if (file.endsWith('session.partial.json')) {
+      void vscode.window.showInformationMessage('BDG: the session still runs: showing session.partial.json, the capture so far.');
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+  }
+
+  async showLogs(sessionArg?: string): Promise<void> {
+    const session = sessionArg ?? this.model.session ?? this.config().get<string>('session', 'default');
+    const log = workerLog(session);
+    if (existsSync(log)) {
+      await vscode.window.showTextDocument(vscode.Uri.file(log), { preview: true });
+    } else {
+      this.output.appendLine(`[client] no worker log at ${join(log)}`);
+    }
+    this.output.show(true);
+  }
+
+  async dispose(): Promise<void> {
+    for (const d of this.disposables) d.dispose();
+    await this.resetClient();
+  }
+}

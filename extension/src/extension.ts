@@ -1,0 +1,53 @@
+// Entry point: registers the views, commands and the bdg: documents.
+
+import * as vscode from 'vscode';
+import { Controller } from './controller';
+import { RequestDocumentProvider, SCHEME } from './details';
+import { openLocation } from './location';
+import { SessionModel } from './model';
+import { ConsoleTreeProvider } from './views/console';
+import { NetworkTreeProvider } from './views/network';
+import { StatusBar } from './views/statusBar';
+
+let controller: Controller | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const output = vscode.window.createOutputChannel('BDG');
+  const model = new SessionModel(vscode.workspace.getConfiguration('bdg').get<number>('maxRows', 10_000));
+  const ctl = new Controller(context, model, output);
+  controller = ctl;
+
+  const network = new NetworkTreeProvider(model);
+  const consoleView = new ConsoleTreeProvider(model);
+  context.subscriptions.push(
+    output,
+    network,
+    consoleView,
+    new StatusBar(model),
+    vscode.window.createTreeView('bdg.network', { treeDataProvider: network, showCollapseAll: false }),
+    vscode.window.createTreeView('bdg.console', { treeDataProvider: consoleView, showCollapseAll: false }),
+    vscode.workspace.registerTextDocumentContentProvider(
+      SCHEME,
+      new RequestDocumentProvider((s, id) => ctl.fetchRequest(s, id)),
+    ),
+    vscode.commands.registerCommand('bdg.startSession', (url?: unknown) =>
+      ctl.startSession(typeof url === 'string' ? url : undefined),
+    ),
+    vscode.commands.registerCommand('bdg.stopSession', () => ctl.stopSession()),
+    vscode.commands.registerCommand('bdg.attachSession', () => ctl.attachSession()),
+    vscode.commands.registerCommand('bdg.showRequest', (id?: unknown) =>
+      ctl.showRequest(typeof id === 'string' ? id : undefined),
+    ),
+    vscode.commands.registerCommand('bdg.openSessionJson', () => ctl.openSessionJson()),
+    vscode.commands.registerCommand('bdg.showLogs', () => ctl.showLogs()),
+    vscode.commands.registerCommand('bdg.openLocation', (url: string, line?: number, column?: number) =>
+      openLocation(url, line, column),
+    ),
+  );
+}
+
+/** The backend gets shutdown and exit; sessions keep running. */
+export async function deactivate(): Promise<void> {
+  await controller?.dispose();
+  controller = undefined;
+}

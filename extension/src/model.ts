@@ -1,0 +1,176 @@
+// What the views show of one session: its requests (one row per requestId,
+// replaced as events come) and console messages, bounded to the newest
+// maxRows of each, plus the counts for the status bar. It applies events
+// as they come and says what changed; the views decide when to redraw.
+
+import { Emitter } from './emitter';
+import type {
+  ConsoleMessage,
+  DroppedEvent,
+  EndedEvent,
+  NetworkRequest,
+  SessionEvent,
+} from './protocol';
+
+export type SessionPhase = 'idle' | 'starting' | 'running' | 'reconnecting' | 'ended';
+
+export interface Change {
+  network: boolean;
+  console: boolean;
+}
+
+export interface Totals {
+  /** Requests seen (distinct ids), including rows no longer kept. */
+  network: number;
+  /** Requests that failed or answered 4xx/5xx. */
+  networkErrors: number;
+  console: number;
+  consoleErrors: number;
+  consoleWarnings: number;
+  /** Events the backend said were lost (events/dropped). */
+  lost: number;
+  /** Rows let go to keep the views bounded. */
+  evicted: number;
+}
+
+export function isErrorRequest(r: NetworkRequest): boolean {
+  return r.state === 'failed' || (r.status !== undefined && r.status >= 400);
+}
+
+export class SessionModel {
+  private readonly requestRows = new Map<string, NetworkRequest>();
+  private consoleRows: ConsoleMessage[] = [];
+  private readonly erroredIds = new Set<string>();
+
+  session: string | undefined;
+  phase: SessionPhase = 'idle';
+  ended: EndedEvent | undefined;
+  targetUrl: string | undefined;
+  totals: Totals = emptyTotals();
+
+  private readonly changeEmitter = new Emitter<Change>();
+  /** Fired for every change; listeners throttle their redraws. */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(public maxRows = 10_000) {}
+
+  /** Starts over for session: empties every row. */
+  reset(session: string | undefined, phase: SessionPhase): void {
+    this.session = session;
+    this.phase = phase;
+    this.ended = undefined;
+    this.targetUrl = undefined;
+    this.requestRows.clear();
+    this.consoleRows = [];
+    this.erroredIds.clear();
+    this.totals = emptyTotals();
+    this.changeEmitter.fire({ network: true, console: true });
+  }
+
+  setPhase(phase: SessionPhase): void {
+    if (this.phase === phase) return;
+    this.phase = phase;
+    this.changeEmitter.fire({ network: false, console: false });
+  }
+
+  /** Applies an event of this model's session; others are ignored. */
+  apply(ev: SessionEvent): void {
+    if (ev.params.session !== this.session) return;
+    switch (ev.method) {
+      case 'console/message':
+        this.addConsole(ev.params.message);
+        this.changeEmitter.fire({ network: false, console: true });
+        return;
+      case 'network/request':
+      case 'network/response':
+      case 'network/finished':
+      case 'network/failed':
+        this.putRequest(ev.params.request);
+        this.changeEmitter.fire({ network: true, console: false });
+        return;
+      case 'page/navigated':
+        this.targetUrl = ev.params.navigation.url;
+        this.changeEmitter.fire({ network: false, console: false });
+        return;
+      case 'session/ended':
+        this.ended = ev.params;
+        this.phase = 'ended';
+        this.changeEmitter.fire({ network: false, console: false });
+        return;
+    }
+  }
+
+  applyDropped(d: DroppedEvent): void {
+    if (d.session !== this.session) return;
+    this.totals.lost += d.count;
+    this.changeEmitter.fire({ network: false, console: false });
+  }
+
+  /** Requests, newest first. */
+  requests(): NetworkRequest[] {
+    return [...this.requestRows.values()].reverse();
+  }
+
+  request(id: string): NetworkRequest | undefined {
+    return this.requestRows.get(id);
+  }
+
+  /** Console messages, newest first. */
+  messages(): ConsoleMessage[] {
+    return this.consoleRows.slice().reverse();
+  }
+
+  get requestCount(): number {
+    return this.requestRows.size;
+  }
+
+  get messageCount(): number {
+    return this.consoleRows.length;
+  }
+
+  private putRequest(r: NetworkRequest): void {
+    if (!this.requestRows.has(r.requestId)) {
+      this.totals.network++;
+      // Map.set on a new key appends: the map stays in arrival order.
+      this.requestRows.set(r.requestId, r);
+      while (this.requestRows.size > this.maxRows) {
+        const oldest = this.requestRows.keys().next().value as string;
+        this.requestRows.delete(oldest);
+        this.erroredIds.delete(oldest);
+        this.totals.evicted++;
+      }
+    } else {
+      this.requestRows.set(r.requestId, r);
+    }
+    if (isErrorRequest(r) && !this.erroredIds.has(r.requestId)) {
+      this.erroredIds.add(r.requestId);
+      this.totals.networkErrors++;
+    }
+  }
+
+  private addConsole(m: ConsoleMessage): void {
+    this.totals.console++;
+    if (m.level === 'error') this.totals.consoleErrors++;
+    if (m.level === 'warning') this.totals.consoleWarnings++;
+    this.consoleRows.push(m);
+    // Trim in steps, not one shift per message.
+    const slack = Math.max(1, Math.floor(this.maxRows / 10));
+    if (this.consoleRows.length > this.maxRows + slack) {
+      const excess = this.consoleRows.length - this.maxRows;
+      this.consoleRows.splice(0, excess);
+      this.totals.evicted += excess;
+    }
+  }
+}
+
+function emptyTotals(): Totals {
+  return {
+    network: 0,
+    networkErrors: 0,
+    console: 0,
+    consoleErrors: 0,
+    consoleWarnings: 0,
+    lost: 0,
+    evicted: 0,
+  };
+}

@@ -1,0 +1,69 @@
+// The Console view: messages newest first, with level icons and the
+// source location, redrawn at most once per refresh interval.
+
+import * as vscode from 'vscode';
+import type { SessionModel } from '../model';
+import type { ConsoleLevel, ConsoleMessage } from '../protocol';
+import { refreshInterval, Throttle } from '../throttle';
+import { messageLabel, messageLocation } from './format';
+
+const LEVEL_ICONS: Record<ConsoleLevel, [string, string | undefined]> = {
+  error: ['error', 'errorForeground'],
+  warning: ['warning', 'list.warningForeground'],
+  info: ['info', 'charts.blue'],
+  log: ['output', undefined],
+  debug: ['debug', 'descriptionForeground'],
+};
+
+export function levelIcon(m: ConsoleMessage): vscode.ThemeIcon {
+  if (m.source === 'exception') return new vscode.ThemeIcon('flame', new vscode.ThemeColor('errorForeground'));
+  const [icon, color] = LEVEL_ICONS[m.level] ?? ['output', undefined];
+  return new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+export class ConsoleTreeProvider implements vscode.TreeDataProvider<ConsoleMessage>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly throttle: Throttle;
+  private readonly subscription: { dispose(): void };
+
+  constructor(private readonly model: SessionModel) {
+    this.throttle = new Throttle(
+      () => this.changed.fire(),
+      () => refreshInterval(model.messageCount),
+    );
+    this.subscription = model.onDidChange((c) => {
+      if (c.console) this.throttle.schedule();
+    });
+  }
+
+  getChildren(element?: ConsoleMessage): ConsoleMessage[] {
+    return element ? [] : this.model.messages();
+  }
+
+  getTreeItem(m: ConsoleMessage): vscode.TreeItem {
+    const item = new vscode.TreeItem(messageLabel(m), vscode.TreeItemCollapsibleState.None);
+    item.id = `${this.model.session ?? ''}/${m.seq}`;
+    item.description = messageLocation(m);
+    item.iconPath = levelIcon(m);
+    item.contextValue = `bdgConsole.${m.level}`;
+    const md = new vscode.MarkdownString();
+    md.appendCodeblock(m.stack ? `${m.text}\n${m.stack}` : m.text, 'text');
+    if (m.url) md.appendText(`${m.url}${m.line !== undefined ? `:${m.line}` : ''}`);
+    item.tooltip = md;
+    if (m.url) {
+      item.command = {
+        command: 'bdg.openLocation',
+        title: 'Open Source Location',
+        arguments: [m.url, m.line, m.column],
+      };
+    }
+    return item;
+  }
+
+  dispose(): void {
+    this.throttle.dispose();
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

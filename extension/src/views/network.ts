@@ -1,0 +1,100 @@
+// The Network view: one row per request, newest first, redrawn at most
+// once per refresh interval however many events arrive.
+
+import * as vscode from 'vscode';
+import { isErrorRequest, type SessionModel } from '../model';
+import type { NetworkRequest } from '../protocol';
+import { refreshInterval, Throttle } from '../throttle';
+import { formatBytes, formatDuration, requestDescription, requestLabel } from './format';
+
+const TYPE_ICONS: Record<string, string> = {
+  Document: 'file',
+  Script: 'file-code',
+  Stylesheet: 'symbol-color',
+  Image: 'file-media',
+  Media: 'play-circle',
+  Font: 'text-size',
+  Fetch: 'arrow-swap',
+  XHR: 'arrow-swap',
+  WebSocket: 'plug',
+  EventSource: 'broadcast',
+  Manifest: 'json',
+};
+
+export function requestIcon(r: NetworkRequest): vscode.ThemeIcon {
+  if (r.state === 'failed' || (r.status !== undefined && r.status >= 500)) {
+    return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+  }
+  if (r.status !== undefined && r.status >= 400) {
+    return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+  }
+  if (r.state === 'pending') return new vscode.ThemeIcon('loading~spin');
+  const type = r.resourceType ? TYPE_ICONS[r.resourceType] : undefined;
+  return new vscode.ThemeIcon(type ?? 'globe', new vscode.ThemeColor('charts.green'));
+}
+
+export class NetworkTreeProvider implements vscode.TreeDataProvider<NetworkRequest>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly throttle: Throttle;
+  private readonly subscription: { dispose(): void };
+
+  constructor(private readonly model: SessionModel) {
+    this.throttle = new Throttle(
+      () => this.changed.fire(),
+      () => refreshInterval(model.requestCount),
+    );
+    this.subscription = model.onDidChange((c) => {
+      if (c.network) this.throttle.schedule();
+    });
+  }
+
+  getChildren(element?: NetworkRequest): NetworkRequest[] {
+    return element ? [] : this.model.requests();
+  }
+
+  getTreeItem(r: NetworkRequest): vscode.TreeItem {
+    const item = new vscode.TreeItem(requestLabel(r), vscode.TreeItemCollapsibleState.None);
+    item.id = `${this.model.session ?? ''}/${r.requestId}`;
+    item.description = requestDescription(r);
+    item.iconPath = requestIcon(r);
+    item.contextValue = isErrorRequest(r) ? 'bdgRequestError' : 'bdgRequest';
+    item.tooltip = tooltip(r);
+    item.accessibilityInformation = { label: `${requestLabel(r)} ${item.description}` };
+    item.command = {
+      command: 'bdg.showRequest',
+      title: 'Show Request Details',
+      arguments: [r.requestId],
+    };
+    return item;
+  }
+
+  dispose(): void {
+    this.throttle.dispose();
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+function tooltip(r: NetworkRequest): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${r.method}** `);
+  md.appendText(r.url);
+  md.appendMarkdown('\n\n');
+  const rows: Array<[string, string | undefined]> = [
+    ['Status', r.status !== undefined ? `${r.status} ${r.statusText ?? ''}` : r.state],
+    ['Type', r.resourceType],
+    ['MIME', r.mimeType],
+    ['Duration', formatDuration(r.duration)],
+    ['Size', formatBytes(r.encodedDataLength)],
+    ['Error', r.errorText],
+  ];
+  for (const [k, v] of rows) {
+    if (v) {
+      md.appendMarkdown(`${k}: `);
+      md.appendText(v);
+      md.appendMarkdown('  \n');
+    }
+  }
+  return md;
+}

@@ -1,0 +1,195 @@
+// The client against a tiny fake backend (fake-server.script.ts): lifecycle,
+// errors, restart and re-attach, without Chrome.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { BackendClient } from '../src/client';
+import { CONNECTION_CLOSED, RpcError } from '../src/connection';
+import { once } from '../src/emitter';
+import { spawnLauncher } from '../src/process';
+import { ErrorCodes, type ProgressParams } from '../src/protocol';
+
+const fakeScript = join(__dirname, '..', 'test-helpers', 'fake-server.script.js');
+let dir: string;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'bdg-fake-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function fakeClient(name: string, env: NodeJS.ProcessEnv = {}): BackendClient {
+  return new BackendClient({
+    launch: spawnLauncher({
+      command: process.execPath,
+      args: [fakeScript, 'serve'],
+      env: { ...process.env, FAKE_STATE: join(dir, `${name}.json`), ...env },
+    }),
+    backoffMs: [20],
+  });
+}
+
+function ticks(client: BackendClient, session: string): number[] {
+  const seen: number[] = [];
+  client.onEvent((ev) => {
+    if (ev.method === 'console/message' && ev.params.session === session) {
+      assert.equal(ev.params.message.text, `tick ${ev.params.seq} ✓`);
+      seen.push(ev.params.seq);
+    }
+  });
+  return seen;
+}
+
+test('initialize, session/start with $/progress, events, stop', async () => {
+  const client = fakeClient('lifecycle');
+  try {
+    const init = await client.start();
+    assert.equal(init.serverInfo.name, 'fake');
+    assert.equal(client.state, 'ready');
+    const progress: ProgressParams[] = [];
+    client.onProgress((p) => progress.push(p));
+    const seen = ticks(client, 'default');
+    const ended = once(client.onEvent, (e) => e.method === 'session/ended');
+    const tenth = once(client.onEvent, (e) => e.params.seq === 10);
+    const started = await client.startSession({ url: 'fake://n=10' });
+    assert.equal(started.session, 'default');
+    assert.deepEqual(progress.map((p) => p.kind), ['begin', 'report', 'end']);
+    await tenth;
+    await client.stopSession('default');
+    assert.equal((await ended).params.seq, 11);
+    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(client.lastSeq('default'), undefined, 'an ended session is no longer followed');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('errors carry code, kind and hint', async () => {
+  const client = fakeClient('errors');
+  try {
+    await client.startSession({ url: 'fake://n=1000' });
+    await assert.rejects(client.startSession({ url: 'fake://n=1' }), (err: unknown) => {
+      assert.ok(err instanceof RpcError);
+      assert.equal(err.code, ErrorCodes.AlreadyRunning);
+      assert.equal(err.kind, 'already_running');
+      assert.equal(err.hint, 'stop it first');
+      return true;
+    });
+    await client.stopSession('default');
+    await assert.rejects(client.stopSession('default'), (err: unknown) => err instanceof RpcError && err.kind === 'no_session');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('a backend that cannot be run fails with a hint about bdg.path', async () => {
+  const client = new BackendClient({ launch: spawnLauncher({ command: join(dir, 'no-such-bdg-rpc') }) });
+  try {
+    await assert.rejects(client.start(), (err: unknown) => {
+      assert.ok(err instanceof RpcError);
+      assert.equal(err.code, CONNECTION_CLOSED);
+      assert.match(err.message, /ENOENT/);
+      assert.match(err.hint ?? '', /bdg\.path/);
+      return true;
+    });
+    assert.equal(client.state, 'failed');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('a backend that refuses initialize is retried, then given up', async () => {
+  const launch = spawnLauncher({
+    command: process.execPath,
+    args: [fakeScript],
+    env: { ...process.env, FAKE_STATE: join(dir, 'init.json'), FAKE_MODE: 'init-error' },
+  });
+  let launches = 0;
+  const client = new BackendClient({
+    launch: () => {
+      launches++;
+      return launch();
+    },
+    backoffMs: [10],
+    maxRestarts: 3,
+  });
+  try {
+    await assert.rejects(client.start(), (err: unknown) => err instanceof RpcError && err.message === 'broken on purpose');
+    await once(client.onState, (s) => s === 'failed');
+    assert.equal(launches, 4, 'the first try and 3 restarts');
+    // The next call tries again.
+    await assert.rejects(client.start(), (err: unknown) => err instanceof RpcError && err.message === 'broken on purpose');
+    assert.equal(launches, 5);
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('killed backends are restarted and re-attached with since: every event once', async () => {
+  const client = fakeClient('restart');
+  try {
+    const seen = ticks(client, 'default');
+    const reattached: number[] = [];
+    client.onReattached((r) => {
+      assert.equal(r.error, undefined);
+      reattached.push(r.since);
+    });
+    await client.startSession({ url: 'fake://n=300' });
+    for (const at of [50, 150]) {
+      await once(client.onEvent, (e) => e.params.seq >= at);
+      const pid = client.backendPid;
+      assert.ok(pid);
+      process.kill(pid, 'SIGKILL');
+      await once(client.onReattached);
+      assert.notEqual(client.backendPid, pid);
+    }
+    await once(client.onEvent, (e) => e.params.seq === 300);
+    assert.deepEqual(seen, Array.from({ length: 300 }, (_, i) => i + 1));
+    assert.equal(reattached.length, 2);
+    assert.ok(reattached[0] >= 50 && reattached[1] >= 150, reattached.join(','));
+    await client.stopSession('default');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('a session gone while the backend was down is reported and dropped', async () => {
+  const client = fakeClient('gone');
+  const other = fakeClient('gone');
+  try {
+    await client.startSession({ url: 'fake://n=100000' });
+    await other.start();
+    const pid = client.backendPid;
+    assert.ok(pid);
+    const lost = once(client.onReattached);
+    process.kill(pid, 'SIGSTOP');
+    await other.stopSession('default'); // shares the state file: the "worker" ends
+    process.kill(pid, 'SIGKILL');
+    const r = await lost;
+    assert.equal(r.error?.kind, 'no_session');
+    assert.deepEqual(client.followedSessions, []);
+  } finally {
+    await client.dispose();
+    await other.dispose();
+  }
+});
+
+test('a call cancelled with an AbortSignal sends $/cancelRequest', async () => {
+  const client = fakeClient('cancel');
+  try {
+    await client.start();
+    const abort = new AbortController();
+    const start = client.startSession({ url: 'fake://slow', session: 'c' }, { signal: abort.signal });
+    abort.abort();
+    await assert.rejects(start, (err: unknown) => err instanceof RpcError && err.code === ErrorCodes.RequestCancelled);
+    assert.deepEqual(client.followedSessions, [], 'a cancelled start is not followed');
+    // The connection is still usable.
+    const r = await client.startSession({ url: 'fake://n=1', session: 'c' });
+    assert.equal(r.session, 'c');
+    await client.stopSession('c');
+  } finally {
+    await client.dispose();
+  }
+});

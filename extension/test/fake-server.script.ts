@@ -1,0 +1,163 @@
+// A tiny stand-in for `bdg-rpc serve`, for the client's unit tests: the
+// lifecycle, session/start with $/progress, session/attach with since,
+// session/stop, and errors with data.hint. A session's events are a pure
+// function of time since its start (event i at startedAt + i*intervalMs,
+// a console/message "tick i"), kept in a state file, so that a fake started
+// after another one was killed replays exactly what a worker would have
+// retained.
+//
+// Env: FAKE_STATE (the state file, required), FAKE_MODE=init-error to fail
+// initialize.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { encodeMessage, LineDecoder } from '../src/framing';
+import type { ConsoleEvent, RequestMessage, ResponseError } from '../src/protocol';
+
+interface FakeSession {
+  startedAt: number;
+  n: number;
+  intervalMs: number;
+  stopped: boolean;
+}
+type State = Record<string, FakeSession>;
+
+const stateFile = process.env.FAKE_STATE ?? '';
+const load = (): State => {
+  try {
+    return JSON.parse(readFileSync(stateFile, 'utf8')) as State;
+  } catch {
+    return {};
+  }
+};
+const save = (s: State): void => writeFileSync(stateFile, JSON.stringify(s));
+
+const send = (m: unknown): void => {
+  process.stdout.write(encodeMessage(m));
+};
+const reply = (id: RequestMessage['id'], result: unknown): void => send({ jsonrpc: '2.0', id, result });
+const fail = (id: RequestMessage['id'], error: ResponseError): void => send({ jsonrpc: '2.0', id, error });
+
+let initialized = false;
+const sent = new Map<string, number>(); // session -> last seq sent
+const timers = new Map<string, NodeJS.Timeout>();
+
+function tick(name: string): void {
+  const s = load()[name];
+  if (!s) return;
+  const due = Math.min(s.n, Math.floor((Date.now() - s.startedAt) / s.intervalMs) + 1);
+  for (let seq = (sent.get(name) ?? 0) + 1; seq <= due; seq++) {
+    const params: ConsoleEvent = {
+      session: name,
+      seq,
+      message: { seq, level: 'log', source: 'console', type: 'log', text: `tick ${seq} ✓`, timestamp: s.startedAt + seq, navigationId: 1 },
+    };
+    send({ jsonrpc: '2.0', method: 'console/message', params });
+    sent.set(name, seq);
+  }
+  if (due >= s.n) {
+    clearInterval(timers.get(name));
+    timers.delete(name);
+  }
+}
+
+function follow(name: string, since: number): void {
+  sent.set(name, since);
+  tick(name);
+  if (!timers.has(name)) timers.set(name, setInterval(() => tick(name), 5));
+}
+
+const notFound = (name: string): ResponseError => ({
+  code: -32003,
+  message: `no session "${name}"`,
+  data: { kind: 'no_session', hint: 'start one: bdg-rpc start URL' },
+});
+
+const cancelled = new Set<RequestMessage['id']>();
+
+function handle(msg: RequestMessage): void {
+  const p = (msg.params ?? {}) as Record<string, unknown>;
+  const name = typeof p.session === 'string' ? p.session : 'default';
+  if (msg.method === '$/cancelRequest') cancelled.add(p.id as RequestMessage['id']);
+  if (msg.id === undefined) return; // notifications: initialized, exit, $/cancelRequest
+  if (msg.method === 'initialize') {
+    if (process.env.FAKE_MODE === 'init-error') {
+      fail(msg.id, { code: -32603, message: 'broken on purpose', data: { hint: 'a hint' } });
+      return;
+    }
+    initialized = true;
+    reply(msg.id, { serverInfo: { name: 'fake', version: '0' }, protocolVersion: '1', capabilities: { methods: [], notifications: [] } });
+    return;
+  }
+  if (!initialized) {
+    fail(msg.id, { code: -32002, message: 'not initialized' });
+    return;
+  }
+  const state = load();
+  switch (msg.method) {
+    case 'session/start': {
+      if (state[name] && !state[name].stopped) {
+        fail(msg.id, { code: -32001, message: `session "${name}" already running (pid 1)`, data: { kind: 'already_running', hint: 'stop it first' } });
+        return;
+      }
+      if (String(p.url).includes('slow')) {
+        // Answers in 300 ms, unless cancelled by then.
+        setTimeout(() => {
+          if (cancelled.has(msg.id)) fail(msg.id, { code: -32800, message: 'Request cancelled' });
+          else reply(msg.id, { session: name, pid: process.pid, socketPath: '/nowhere', chrome: { launched: true, headless: true }, target: { url: String(p.url), title: '' } });
+        }, 300);
+        return;
+      }
+      const m = /n=(\d+)/.exec(String(p.url));
+      state[name] = { startedAt: Date.now(), n: m ? Number(m[1]) : 10, intervalMs: 5, stopped: false };
+      save(state);
+      const token = `start/${name}`;
+      send({ jsonrpc: '2.0', method: '$/progress', params: { token, session: name, kind: 'begin', title: `Starting session ${name}` } });
+      send({ jsonrpc: '2.0', method: '$/progress', params: { token, session: name, kind: 'report', message: 'launching Chrome' } });
+      send({ jsonrpc: '2.0', method: '$/progress', params: { token, session: name, kind: 'end' } });
+      reply(msg.id, { session: name, pid: process.pid, socketPath: '/nowhere', chrome: { launched: true, headless: true }, target: { url: String(p.url), title: '' } });
+      follow(name, 0);
+      return;
+    }
+    case 'session/attach': {
+      const s = state[name];
+      if (!s || s.stopped) {
+        fail(msg.id, notFound(name));
+        return;
+      }
+      reply(msg.id, { status: { session: name, state: 'running', target: { url: '', title: '' }, chrome: { launched: true, headless: true }, counts: { network: 0, console: 0 }, dropped: { network: 0, console: 0 }, lastSeq: 0, navigationId: 1 }, oldestSeq: 1 });
+      follow(name, typeof p.since === 'number' ? p.since : Math.floor((Date.now() - s.startedAt) / s.intervalMs));
+      return;
+    }
+    case 'session/stop': {
+      const s = state[name];
+      if (!s || s.stopped) {
+        fail(msg.id, notFound(name));
+        return;
+      }
+      s.stopped = true;
+      save(state);
+      clearInterval(timers.get(name));
+      timers.delete(name);
+      const seq = (sent.get(name) ?? 0) + 1;
+      send({ jsonrpc: '2.0', method: 'session/ended', params: { session: name, seq, reason: 'stopped' } });
+      reply(msg.id, { session: name, outputPath: '/nowhere/session.json', durationMs: 1, counts: { network: 0, console: seq - 1 }, dropped: { network: 0, console: 0 } });
+      return;
+    }
+    case 'shutdown':
+      reply(msg.id, null);
+      return;
+    default:
+      fail(msg.id, { code: -32601, message: `method not found: ${msg.method}` });
+  }
+}
+
+const decoder = new LineDecoder();
+process.stdin.on('data', (chunk: Buffer) => {
+  for (const line of decoder.push(chunk)) {
+    const msg = JSON.parse(line) as RequestMessage;
+    if (msg.method === 'exit') process.exit(0);
+    handle(msg);
+  }
+});
+process.stdin.on('end', () => process.exit(0));
+process.stderr.write('fake backend ready\n');

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { once } from '../src/emitter';
+import { SessionModel } from '../src/model';
+import type { NetworkRequest, SessionEvent } from '../src/protocol';
+import { refreshInterval, Throttle } from '../src/throttle';
+
+function consoleEvent(seq: number, level: 'log' | 'error' | 'warning' = 'log', session = 's'): SessionEvent {
+  return {
+    method: 'console/message',
+    params: { session, seq, message: { seq, level, source: 'console', type: 'log', text: `m ${seq}`, timestamp: seq, navigationId: 1 } },
+  };
+}
+
+function request(seq: number, id: string, extra: Partial<NetworkRequest> = {}): NetworkRequest {
+  return { seq, requestId: id, url: `http://h/${id}`, method: 'GET', timestamp: seq, navigationId: 1, state: 'pending', ...extra };
+}
+
+test('one row per requestId, replaced in place; errors counted once', () => {
+  const m = new SessionModel(100);
+  m.reset('s', 'running');
+  m.apply({ method: 'network/request', params: { session: 's', seq: 1, request: request(1, 'a') } });
+  m.apply({ method: 'network/request', params: { session: 's', seq: 2, request: request(2, 'b') } });
+  m.apply({ method: 'network/response', params: { session: 's', seq: 3, request: request(3, 'a', { state: 'responded', status: 404 }) } });
+  m.apply({ method: 'network/finished', params: { session: 's', seq: 4, request: request(4, 'a', { state: 'finished', status: 404 }) } });
+  m.apply({ method: 'network/failed', params: { session: 's', seq: 5, request: request(5, 'b', { state: 'failed', errorText: 'net::ERR' }) } });
+  assert.deepEqual(m.requests().map((r) => [r.requestId, r.state]), [['b', 'failed'], ['a', 'finished']]);
+  assert.equal(m.totals.network, 2);
+  assert.equal(m.totals.networkErrors, 2);
+});
+
+test('events of other sessions are ignored; session/ended ends the phase', () => {
+  const m = new SessionModel();
+  m.reset('s', 'running');
+  m.apply(consoleEvent(1, 'log', 'other'));
+  assert.equal(m.messageCount, 0);
+  m.apply({ method: 'session/ended', params: { session: 's', seq: 2, reason: 'stopped' } });
+  assert.equal(m.phase, 'ended');
+  assert.equal(m.ended?.reason, 'stopped');
+});
+
+test('rows are bounded to maxRows, newest kept, and the evicted counted', () => {
+  const m = new SessionModel(1000);
+  m.reset('s', 'running');
+  for (let i = 1; i <= 5000; i++) {
+    m.apply(consoleEvent(i, i % 10 === 0 ? 'error' : 'log'));
+    m.apply({ method: 'network/request', params: { session: 's', seq: i, request: request(i, `r${i}`) } });
+  }
+  assert.ok(m.messageCount <= 1100, `console rows ${m.messageCount}`);
+  assert.ok(m.messageCount >= 1000);
+  assert.equal(m.messages()[0].seq, 5000, 'newest first');
+  assert.equal(m.requestCount, 1000);
+  assert.equal(m.requests()[0].requestId, 'r5000');
+  assert.equal(m.requests()[999].requestId, 'r4001');
+  assert.equal(m.totals.console, 5000);
+  assert.equal(m.totals.consoleErrors, 500);
+  assert.equal(m.totals.network, 5000);
+  assert.equal(m.totals.evicted, 5000 - m.messageCount + 4000);
+});
+
+test('a 10,000-event burst makes a handful of refreshes, not one per event', async () => {
+  const m = new SessionModel(10_000);
+  m.reset('s', 'running');
+  let refreshes = 0;
+  const done = new Promise<void>((resolve) => {
+    const t = new Throttle(
+      () => {
+        refreshes++;
+        if (m.totals.console === 10_000) {
+          t.dispose();
+          resolve();
+        }
+      },
+      () => refreshInterval(m.messageCount),
+    );
+    m.onDidChange((c) => c.console && t.schedule());
+  });
+  const started = Date.now();
+  // The burst arrives in chunks of 100 events, as reads of the pipe would.
+  for (let i = 1; i <= 10_000; i += 100) {
+    for (let j = i; j < i + 100; j++) m.apply(consoleEvent(j));
+    await new Promise((r) => setImmediate(r));
+  }
+  await done;
+  const elapsed = Date.now() - started;
+  assert.ok(refreshes >= 1);
+  // At most one refresh per 150 ms (plus the first, at once).
+  assert.ok(refreshes <= Math.ceil(elapsed / 150) + 1, `${refreshes} refreshes in ${elapsed} ms`);
+  assert.ok(refreshes < 50, `${refreshes} refreshes`);
+});
+
+test('Throttle: the first call comes at once, the rest of a burst at the interval end', async () => {
+  const calls: number[] = [];
+  const t = new Throttle(() => calls.push(Date.now()), () => 100);
+  const t0 = Date.now();
+  t.schedule();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(calls.length, 1);
+  assert.ok(calls[0] - t0 < 50);
+  for (let i = 0; i < 50; i++) t.schedule();
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(calls.length, 2);
+  assert.ok(calls[1] - calls[0] >= 95, `${calls[1] - calls[0]} ms apart`);
+  t.dispose();
+});
+
+test('refreshInterval grows with the rows, within 150 ms..1 s', () => {
+  assert.equal(refreshInterval(0), 150);
+  assert.ok(refreshInterval(10_000) > refreshInterval(100));
+  assert.equal(refreshInterval(1e9), 1000);
+});
+
+test('once resolves with the first matching value', async () => {
+  const m = new SessionModel();
+  m.reset('s', 'running');
+  const ended = once(m.onDidChange, () => m.phase === 'ended');
+  m.apply(consoleEvent(1));
+  m.setPhase('ended');
+  await ended;
+  assert.equal(m.phase, 'ended');
+});
