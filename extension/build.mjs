@@ -1,6 +1,7 @@
 // Bundles the extension with esbuild: extension/src/extension.ts to
-// out/extension.js. With --tests, also each extension/test/*.test.ts (and the
-// helper scripts the tests run) to out/test/. Type checking is tsc's job
+// out/extension.js. With --tests, also each extension/test/*.test.ts to
+// out/test/, the scripts the tests run to out/test-helpers/ and the
+// end-to-end driver to out/e2e/. Type checking is tsc's job
 // (npm run typecheck); esbuild only strips the types.
 import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
@@ -35,4 +36,11 @@ if (process.argv.includes('--tests')) {
   // Scripts the tests run as processes (the fake backend), kept apart so
   // that node --test does not take them for tests.
   await build({ ...common, entryPoints: pick('.script.ts'), outdir: join(root, 'out/test-helpers') });
+  // The end-to-end driver; playwright-core stays in node_modules.
+  await build({
+    ...common,
+    entryPoints: [join(here, 'e2e/driver.ts')],
+    outdir: join(root, 'out/e2e'),
+    external: ['playwright-core'],
+  });
 }

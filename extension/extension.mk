@@ -1,6 +1,32 @@
 # VS Code extension targets, included by the Makefile.
-.PHONY: test-extension package
-test-extension:
-	@echo "test-extension: no VS Code extension yet"
-package:
-	@echo "package: no VS Code extension yet"
+#   make package          the .vsix (out/bdg-rpc.vsix), offline
+#   make test-extension   type check, unit tests (node --test, against the
+#                         real bin/bdg-rpc) and the end-to-end test in a real
+#                         VS Code extension host (code-server, installed
+#                         under .e2e/ when absent)
+.PHONY: test-extension test-extension-unit test-extension-e2e package ext-deps
+
+NPM ?= npm
+EXT_STAMP := node_modules/.bdg-npm-ci
+
+# npm ci when package-lock.json changed since the last install.
+$(EXT_STAMP): package.json package-lock.json
+	.ci/ensure-tools.sh node
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+ext-deps: $(EXT_STAMP)
+
+package: ext-deps
+	$(NPM) run --silent package
+
+test-extension: test-extension-unit test-extension-e2e
+
+test-extension-unit: build ext-deps
+	.ci/ensure-tools.sh chromium
+	$(NPM) run --silent typecheck
+	$(NPM) run --silent test:unit
+
+test-extension-e2e: build package
+	.ci/ensure-tools.sh chromium
+	extension/e2e/run.sh out/bdg-rpc.vsix

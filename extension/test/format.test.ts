@@ -28,12 +28,13 @@ const base: NetworkRequest = {
 };
 
 test('request rows: method, status, URL, duration', () => {
-  assert.equal(requestLabel(base), 'GET 200 127.0.0.1:8080/data.json?x=1');
-  assert.equal(requestDescription(base), '4 ms · 120 B · Fetch');
-  assert.equal(requestLabel({ ...base, state: 'pending', status: undefined }), 'GET … 127.0.0.1:8080/data.json?x=1');
+  assert.equal(requestLabel(base), 'GET 200 /data.json?x=1');
+  assert.equal(requestDescription(base), '4 ms · 120 B · Fetch · 127.0.0.1:8080');
+  assert.equal(requestLabel({ ...base, state: 'pending', status: undefined }), 'GET … /data.json?x=1');
   const failed: NetworkRequest = { ...base, state: 'failed', status: undefined, errorText: 'net::ERR_FAILED', duration: 1500 };
-  assert.equal(requestLabel(failed), 'GET failed 127.0.0.1:8080/data.json?x=1');
-  assert.equal(requestDescription(failed), 'net::ERR_FAILED · 1.50 s');
+  assert.equal(requestLabel(failed), 'GET failed /data.json?x=1');
+  assert.equal(requestDescription(failed), 'net::ERR_FAILED · 1.50 s · 127.0.0.1:8080');
+  assert.equal(requestLabel({ ...base, url: 'data:text/plain,hi' }), 'GET 200 data:text/plain,hi');
   assert.equal(shortUrl('data:text/plain,' + 'x'.repeat(200)).length, 120);
   assert.equal(formatDuration(0.2), '<1 ms');
 });

@@ -34,17 +34,41 @@ export function formatBytes(n: number | undefined): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** "GET 200 host/path": what a network row says. */
-export function requestLabel(r: NetworkRequest): string {
-  return `${r.method} ${statusText(r)} ${shortUrl(r.url)}`;
+/** The path and query of an http(s) URL, else the URL shortened. */
+export function urlPath(url: string, max = 120): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'http:' || u.protocol === 'https:') {
+      const s = `${u.pathname}${u.search}`;
+      return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+    }
+  } catch {
+    // not a URL
+  }
+  return shortUrl(url, max);
 }
 
-/** What follows the label, dimmed: duration and size or the error. */
+function urlHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.host : '';
+  } catch {
+    return '';
+  }
+}
+
+/** "GET 200 /path?query": what a network row says; the host is in the description. */
+export function requestLabel(r: NetworkRequest): string {
+  return `${r.method} ${statusText(r)} ${urlPath(r.url)}`;
+}
+
+/** What follows the label, dimmed: duration, size, type (or the error), host. */
 export function requestDescription(r: NetworkRequest): string {
-  if (r.state === 'failed') return [r.errorText, formatDuration(r.duration)].filter(Boolean).join(' · ');
-  return [formatDuration(r.duration), formatBytes(r.encodedDataLength), r.resourceType]
-    .filter(Boolean)
-    .join(' · ');
+  const parts =
+    r.state === 'failed'
+      ? [r.errorText, formatDuration(r.duration)]
+      : [formatDuration(r.duration), formatBytes(r.encodedDataLength), r.resourceType];
+  return [...parts, urlHost(r.url)].filter(Boolean).join(' · ');
 }
 
 /** The first line of a message, cut to max characters. */

@@ -29,9 +29,20 @@ export class StatusBar implements vscode.Disposable {
     return s;
   }
 
+  /** What a screen reader says: the same, in words. */
+  static label(model: SessionModel): string {
+    if (model.phase === 'idle' || !model.session) return 'BDG: no session';
+    const t = model.totals;
+    return (
+      `BDG session ${model.session}: ${model.phase}, ${t.network} requests (${t.networkErrors} failed), ` +
+      `${t.console} console messages (${t.consoleErrors} errors)`
+    );
+  }
+
   render(): void {
     const m = this.model;
     this.item.text = StatusBar.text(m);
+    this.item.accessibilityInformation = { label: StatusBar.label(m), role: 'button' };
     const t = m.totals;
     const lines = [
       m.session ? `Session ${m.session}: ${m.phase}` : 'No BDG session',

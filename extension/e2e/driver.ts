@@ -1,0 +1,322 @@
+// The end-to-end test: the .vsix in a real VS Code extension host
+// (code-server), its workbench driven by playwright-core in Debian's
+// chromium. It runs BDG: Start Session… on a fixture page through the
+// command palette and the input box, and reads the Network and Console
+// views, the status bar and a request's details from the workbench's DOM.
+//
+// Usage: node out/e2e/driver.js CODE_SERVER_PACKAGE_DIR VSIX SCREENSHOT_DIR
+// Prints "N passed, M failed" as its last line.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { bdgBinary, repoRoot, serveFixtures, TempHome } from '../test/support';
+
+const [csDir, vsix, shotDir] = process.argv.slice(2);
+if (!csDir || !vsix || !shotDir) {
+  console.error('usage: driver.js CODE_SERVER_PACKAGE_DIR VSIX SCREENSHOT_DIR');
+  process.exit(2);
+}
+const CHROMIUM = process.env.BDG_E2E_CHROMIUM ?? '/usr/bin/chromium';
+const T = 60_000; // the longest wait for one state of the workbench
+
+const results: Array<{ name: string; error?: Error }> = [];
+
+function log(s: string): void {
+  console.log(`e2e: ${s}`);
+}
+
+async function step(name: string, fn: () => Promise<void>): Promise<void> {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name });
+    log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    results.push({ name, error: err as Error });
+    log(`FAIL ${name}: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')}: status ${code}`))));
+  });
+}
+
+async function waitHealthy(url: string, server: ChildProcess): Promise<void> {
+  const until = Date.now() + T;
+  while (Date.now() < until) {
+    if (server.exitCode !== null) throw new Error(`code-server exited with status ${server.exitCode}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('code-server did not answer /healthz in time');
+}
+
+/** Stops code-server: its process group, politely first. */
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.pid === undefined || server.exitCode !== null) return;
+  const exited = new Promise<void>((r) => server.once('exit', () => r()));
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const t = setTimeout(() => {
+    try {
+      process.kill(-(server.pid as number), 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }, 5000);
+  await exited;
+  clearTimeout(t);
+}
+
+// ---- The workbench ----
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+  // F1 opens the palette. Until the extension host has read the
+  // extensions, the palette lacks their commands: close it and ask again.
+  await expectSoon(async () => {
+    if (await input.isVisible()) await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 3000 });
+    await input.fill(`>${title}`);
+    await row.waitFor({ state: 'visible', timeout: 3000 });
+  }, `the command ${title} in the palette`);
+  await row.click();
+}
+
+async function expectSoon(fn: () => Promise<void>, what: string, timeout = T): Promise<void> {
+  const until = Date.now() + timeout;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      await fn();
+      return;
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw new Error(`${what}: ${(last as Error)?.message ?? 'timed out'}`);
+}
+
+/** The list rows of the sidebar pane titled title. */
+function paneRows(page: Page, title: string): Locator {
+  const pane = page.locator('.part.sidebar .pane', {
+    has: page.locator('.pane-header', { hasText: new RegExp(`^\\s*${title}`, 'i') }),
+  });
+  return pane.locator('.monaco-list-row');
+}
+
+async function waitRow(rows: Locator, text: string | RegExp): Promise<Locator> {
+  const row = rows.filter({ hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout: T });
+  return row;
+}
+
+async function rowTexts(rows: Locator): Promise<string[]> {
+  return (await rows.allTextContents()).map((s) => s.replace(/\s+/g, ' ').trim());
+}
+
+// ---- The test ----
+
+async function main(): Promise<void> {
+  const home = new TempHome();
+  const fixtures = await serveFixtures();
+  const tmp = mkdtempSync(join(tmpdir(), 'bdg-e2e-'));
+  let server: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  try {
+    // A workspace with the fixture pages (console locations open them) and
+    // bin/bdg-rpc, found through the relative bdg.path setting.
+    const ws = join(tmp, 'workspace');
+    mkdirSync(join(ws, '.vscode'), { recursive: true });
+    mkdirSync(join(ws, 'bin'));
+    symlinkSync(bdgBinary(), join(ws, 'bin', 'bdg-rpc'));
+    cpSync(join(repoRoot, 'testdata', 'fixtures', 'everything.html'), join(ws, 'everything.html'));
+    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'bdg.path': 'bin/bdg-rpc', 'bdg.headless': true }, null, 2));
+    const userData = join(tmp, 'user-data');
+    mkdirSync(join(userData, 'User'), { recursive: true });
+    writeFileSync(
+      join(userData, 'User', 'settings.json'),
+      JSON.stringify({
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'telemetry.telemetryLevel': 'off',
+        'workbench.enableExperiments': false,
+      }),
+    );
+
+    const env: NodeJS.ProcessEnv = {
+      ...home.env(),
+      XDG_CONFIG_HOME: join(tmp, 'config'),
+      XDG_DATA_HOME: join(tmp, 'data'),
+    };
+    const entry = join(csDir, 'out', 'node', 'entry.js');
+    const common = ['--extensions-dir', join(tmp, 'ext'), '--user-data-dir', userData];
+    await step('install the .vsix into a throwaway profile', () =>
+      run(process.execPath, [entry, ...common, '--install-extension', vsix], env),
+    );
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const serverLog = join(tmp, 'code-server.log');
+    server = spawn(
+      process.execPath,
+      [entry, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry',
+        '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', ws],
+      { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const serverOut: string[] = [];
+    server.stdout?.on('data', (d: Buffer) => serverOut.push(d.toString()));
+    server.stderr?.on('data', (d: Buffer) => serverOut.push(d.toString()));
+    server.once('exit', () => writeFileSync(serverLog, serverOut.join('')));
+    await step('code-server answers /healthz', () => waitHealthy(url, server as ChildProcess));
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+    const p = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    page = p;
+    await step('the workbench opens the workspace', async () => {
+      await p.goto(`${url}/?folder=${encodeURIComponent(ws)}`);
+      await p.locator('.monaco-workbench').waitFor({ timeout: T });
+      await p.locator('.part.statusbar').waitFor({ timeout: T });
+    });
+
+    const pageUrl = fixtures.url('/everything.html');
+    await step('BDG: Start Session… through the palette and the input box', async () => {
+      await runCommand(p, 'BDG: Start Session');
+      const input = p.locator('.quick-input-widget .quick-input-box input');
+      await p.locator('.quick-input-widget', { hasText: 'The page to open in Chrome' }).waitFor({ timeout: T });
+      await input.fill(pageUrl);
+      await input.press('Enter');
+    });
+
+    const network = paneRows(p, 'Network');
+    const consoleRows = paneRows(p, 'Console');
+    await step('the Network view lists the fixture requests', async () => {
+      await waitRow(network, /GET 200 \/everything\.html/);
+      await waitRow(network, /GET 200 \/data\.json/);
+      const missing = await waitRow(network, /GET 404 \/missing/);
+      // 4xx rows carry the warning icon.
+      await missing.locator('.codicon-warning').waitFor({ timeout: T });
+    });
+
+    await step('the Console view lists the fixture messages', async () => {
+      for (const t of ['everything done', 'an error line', 'a warning line', 'hello from the fixture']) {
+        await waitRow(consoleRows, t);
+      }
+      await (await waitRow(consoleRows, 'an error line')).locator('.codicon-error').waitFor({ timeout: T });
+      await waitRow(consoleRows, /fixture exception/);
+      await waitRow(consoleRows, /everything\.html:\d+/);
+    });
+
+    await step('the status bar shows the session and its counts', async () => {
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: running/ }).first().waitFor({ timeout: T });
+    });
+
+    await step("selecting a request opens its headers and body (network/get body:true)", async () => {
+      await (await waitRow(network, /\/data\.json/)).click();
+      const editor = p.locator('.part.editor .monaco-editor .view-lines');
+      await editor.filter({ hasText: /"n":\s*42/ }).first().waitFor({ timeout: T });
+      await editor.filter({ hasText: 'Response headers' }).first().waitFor({ timeout: T });
+    });
+
+    await step('a console row opens its source location in the workspace', async () => {
+      await (await waitRow(consoleRows, 'a warning line')).click();
+      await p.locator('.part.editor .tab', { hasText: 'everything.html' }).first().waitFor({ timeout: T });
+    });
+
+    mkdirSync(shotDir, { recursive: true });
+    await p.screenshot({ path: join(shotDir, 'vscode-session.png') });
+    log(`texts: network ${JSON.stringify(await rowTexts(network))}`);
+
+    await step('BDG: Stop Session ends it', async () => {
+      await runCommand(p, 'BDG: Stop Session');
+      await p.locator('.notifications-toasts', { hasText: /session default ended/ }).first().waitFor({ timeout: T });
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: ended/ }).first().waitFor({ timeout: T });
+    });
+
+    await step('a 10,000-message burst: every message counted, the workbench responsive', async () => {
+      await runCommand(p, 'BDG: Start Session');
+      const input = p.locator('.quick-input-widget .quick-input-box input');
+      await p.locator('.quick-input-widget', { hasText: 'The page to open in Chrome' }).waitFor({ timeout: T });
+      // The box remembers the last URL.
+      const remembered = await input.inputValue();
+      if (remembered !== pageUrl) throw new Error(`the input box offered ${JSON.stringify(remembered)}, not the last URL`);
+      await input.fill(fixtures.url('/console-burst.html?n=10000'));
+      await input.press('Enter');
+      await waitRow(consoleRows, /^burst done 10000/);
+      // 10,000 burst lines and "burst done" (and Chrome's own lines, such as
+      // a favicon's 404): the status bar's label counts them.
+      const status = p.locator('.part.statusbar .statusbar-item [aria-label^="BDG session"]').first();
+      await expectSoon(async () => {
+        const label = (await status.getAttribute('aria-label', { timeout: 3000 })) ?? '';
+        const n = Number(/(\d+) console messages/.exec(label)?.[1] ?? 0);
+        if (!/running/.test(label) || n < 10_001) throw new Error(`the status bar says ${JSON.stringify(label)}`);
+      }, 'every burst message counted');
+      const t0 = Date.now();
+      await runCommand(p, 'BDG: Stop Session');
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: ended/ }).first().waitFor({ timeout: T });
+      log(`stop after the burst answered in ${Date.now() - t0} ms`);
+    });
+    await p.screenshot({ path: join(shotDir, 'vscode-burst.png') });
+  } catch (err) {
+    if (page) await page.screenshot({ path: join(shotDir, 'vscode-failure.png') }).catch(() => undefined);
+    throw err;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    if (server) await stopServer(server);
+    await fixtures.close();
+    home.cleanup();
+    if (results.some((r) => r.error)) log(`code-server's log is in ${join(tmp, 'code-server.log')}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main()
+  .catch((err: Error) => {
+    // A failure outside a step counts too.
+    if (!results.some((r) => r.error)) results.push({ name: 'setup', error: err });
+    console.error(err);
+  })
+  .finally(() => {
+    const failed = results.filter((r) => r.error).length;
+    console.log(`${results.length - failed} passed, ${failed} failed`);
+    process.exit(failed > 0 || results.length === 0 ? 1 : 0);
+  });
