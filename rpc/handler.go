@@ -53,11 +53,14 @@ type releaseKey struct{}
 type afterReplyKey struct{}
 
 // AfterReply runs f once the reply to the current call has been written, so
-// that what f sends (a subscription's first events) follows the reply.
-func AfterReply(ctx context.Context, f func()) {
-	if fs, ok := ctx.Value(afterReplyKey{}).(*[]func()); ok {
+// that what f sends (a subscription's first events) follows the reply. It
+// reports false, and does nothing, outside a call.
+func AfterReply(ctx context.Context, f func()) bool {
+	fs, ok := ctx.Value(afterReplyKey{}).(*[]func())
+	if ok {
 		*fs = append(*fs, f)
 	}
+	return ok
 }
 
 // Async lets the next call on the connection start before this one has

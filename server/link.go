@@ -32,6 +32,12 @@ type link struct {
 	closed bool
 	done   chan struct{} // closed when the watcher goroutine ends
 	cancel context.CancelFunc
+
+	// Events wait until the reply to the call that made the link (start or
+	// attach) has been written: a client sees the result first.
+	gate     chan struct{}
+	openGate func()
+	stopped  chan struct{} // closed by close
 }
 
 // Bounds of a link's attempts to reach a worker again.
@@ -51,7 +57,11 @@ func (c *client) attach(ctx context.Context, d session.Dir, since *uint64) (prot
 		old.close()
 	}
 	lctx, cancel := context.WithCancel(context.Background())
-	l := &link{c: c, dir: d, done: make(chan struct{}), cancel: cancel}
+	l := &link{c: c, dir: d, done: make(chan struct{}), cancel: cancel, gate: make(chan struct{}), stopped: make(chan struct{})}
+	l.openGate = sync.OnceFunc(func() { close(l.gate) })
+	if !rpc.AfterReply(ctx, l.openGate) {
+		l.openGate()
+	}
 	res, err := l.connect(ctx, since)
 	if err != nil {
 		cancel()
@@ -89,6 +99,11 @@ func (l *link) connect(ctx context.Context, since *uint64) (protocol.SubscribeRe
 // forward writes one event of the worker to the client. It runs on the
 // worker connection's read loop, so events go out in the order they came.
 func (l *link) forward(method string, frame []byte) bool {
+	select {
+	case <-l.gate:
+	case <-l.stopped:
+		return true
+	}
 	if seq, ok := seqOf(frame); ok {
 		l.lastSeq.Store(seq)
 	}
@@ -206,6 +221,7 @@ func (l *link) close() {
 	l.closed = true
 	wc := l.wc
 	l.mu.Unlock()
+	close(l.stopped)
 	l.cancel()
 	if wc != nil {
 		wc.Close()

@@ -78,6 +78,7 @@ type StatusResult struct {
 	NavigationID int    `json:"navigationId"`
 	SocketPath   string `json:"socketPath,omitempty"`
 	OutputPath   string `json:"outputPath,omitempty"`
+	Subscribers  int    `json:"subscribers"` // clients receiving the events
 	Stale
 }
 

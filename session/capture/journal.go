@@ -102,6 +102,13 @@ func (c *Capture) Subscribe(since *uint64) (*Subscription, protocol.SubscribeRes
 	return s, protocol.SubscribeResult{LastSeq: c.journal.last, OldestSeq: c.journal.oldest()}
 }
 
+// Subscribers counts the subscriptions.
+func (c *Capture) Subscribers() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.journal.subs)
+}
+
 // Close ends the subscription.
 func (s *Subscription) Close() {
 	s.c.mu.Lock()

@@ -130,7 +130,7 @@ func (w *worker) status() protocol.StatusResult {
 		Session: w.opts.Session, State: w.getState(), PID: os.Getpid(),
 		StartTime: w.start.UTC().Format(time.RFC3339Nano), UptimeMs: time.Since(w.start).Milliseconds(),
 		Target: w.getTarget(), Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq,
-		NavigationID: st.Navigation.ID, SocketPath: w.socket,
+		NavigationID: st.Navigation.ID, SocketPath: w.socket, Subscribers: w.capture.Subscribers(),
 		Chrome: protocol.Chrome{Version: w.version, Launched: w.chrome != nil, Headless: w.meta.Chrome.Headless},
 	}
 	if w.chrome != nil {

@@ -53,6 +53,7 @@ func TestScripts(t *testing.T) {
 			"waitgone":   cmdWaitGone,
 			"await":      cmdAwait,
 			"awaitfile":  cmdAwaitFile,
+			"awaitsubs":  cmdAwaitSubscribers,
 		},
 	})
 }
@@ -163,6 +164,27 @@ func cmdAwaitFile(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	ts.Fatalf("%s never held %q", args[0], text)
+}
+
+// cmdAwaitSubscribers waits until a session's worker has N subscribers:
+//
+//	awaitsubs other 1
+func cmdAwaitSubscribers(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: awaitsubs SESSION N")
+	}
+	d, err := session.NewDir(ts.Getenv("BDG_HOME"), args[0])
+	ts.Check(err)
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if st, err := d.Status(context.Background()); err == nil && st.Subscribers == want {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Fatalf("session %s never had %d subscribers", args[0], want)
 }
 
 func waitWorkerGone(ts *testscript.TestScript, d session.Dir) {
