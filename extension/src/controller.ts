@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { findBinary } from './binary';
 import { BackendClient, type BackendState, type Reattached } from './client';
 import { RpcError } from './connection';
-import { requestUri } from './details';
+import { requestUri, type RequestDocumentProvider } from './details';
 import { describeError, showError } from './errors';
 import { SessionModel } from './model';
 import { sessionJson, sessionPartialJson, workerLog } from './paths';
@@ -28,6 +28,9 @@ export class Controller implements vscode.Disposable {
   private progressSink: ((p: ProgressParams) => void) | undefined;
   private outputPath: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Set by extension.ts: refreshes a request's open details document. */
+  details: RequestDocumentProvider | undefined;
+  private lastPhase: SessionModel['phase'] = 'idle';
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -38,6 +41,11 @@ export class Controller implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('bdg.maxRows')) this.model.maxRows = this.config().get('maxRows', 10_000);
         if (e.affectsConfiguration('bdg.path')) void this.resetClient();
+      }),
+      this.model.onDidChange(() => {
+        if (this.model.phase === this.lastPhase) return;
+        this.lastPhase = this.model.phase;
+        this.updateContext();
       }),
     );
   }
@@ -64,7 +72,12 @@ export class Controller implements vscode.Disposable {
       clientInfo: { name: 'vscode-bdg', version: String(this.context.extension.packageJSON.version ?? '') },
     });
     client.onLog((line) => this.output.appendLine(line));
-    client.onEvent((ev) => this.model.apply(ev));
+    client.onEvent((ev) => {
+      this.model.apply(ev);
+      if (ev.method === 'session/ended' && ev.params.session === this.model.session && ev.params.reason !== 'stopped') {
+        void this.reportEnd(ev.params.session, ev.params.reason, ev.params.error);
+      }
+    });
     client.onDropped((d) => {
       this.model.applyDropped(d);
       this.output.appendLine(`[client] ${d.count} events of ${d.session} were lost (seq ${d.fromSeq}-${d.toSeq})`);
@@ -80,6 +93,33 @@ export class Controller implements vscode.Disposable {
     const c = this.client;
     this.client = undefined;
     await c?.dispose();
+  }
+
+  /** A session that ended by itself (Chrome closed, a timeout...). */
+  private async reportEnd(session: string, reason: string, error?: string): Promise<void> {
+    const choice = await vscode.window.showWarningMessage(
+      `BDG: session ${session} ended: ${reason}${error ? ` (${error})` : ''}.`,
+      'Open session.json',
+      'Show Logs',
+    );
+    if (choice === 'Open session.json') await this.openSessionJson();
+    if (choice === 'Show Logs') await this.showLogs(session);
+  }
+
+  /**
+   * At activation: follows the bdg.session session if it is running (after a
+   * window reload, say), quietly: nothing is shown when there is none or the
+   * backend cannot run.
+   */
+  async autoAttach(): Promise<void> {
+    const session = this.config().get<string>('session', 'default') || 'default';
+    try {
+      const { sessions } = await this.backend().call('session/list', undefined);
+      const s = sessions.find((x) => x.session === session);
+      if (s?.state === 'running' && this.model.phase === 'idle') await this.attachTo(session, false);
+    } catch (err) {
+      this.output.appendLine(`[client] no session to re-join: ${describeError(err)}`);
+    }
   }
 
   private onBackendState(s: BackendState): void {
@@ -232,7 +272,7 @@ export class Controller implements vscode.Disposable {
   }
 
   /** Follows session from its first retained event. */
-  private async attachTo(session: string): Promise<void> {
+  private async attachTo(session: string, reveal = true): Promise<void> {
     if (this.model.session && this.model.session !== session) this.client?.forget(this.model.session);
     this.model.reset(session, 'running');
     this.outputPath = undefined;
@@ -243,7 +283,7 @@ export class Controller implements vscode.Disposable {
       if (result.oldestSeq > 1) {
         this.output.appendLine(`[client] ${session}: events before seq ${result.oldestSeq} are no longer retained`);
       }
-      await vscode.commands.executeCommand('workbench.view.extension.bdg');
+      if (reveal) await vscode.commands.executeCommand('workbench.view.extension.bdg');
     } catch (err) {
       this.model.setPhase('idle');
       await showError(`could not attach to session ${session}`, err, () => this.showLogs(session));
@@ -272,7 +312,10 @@ export class Controller implements vscode.Disposable {
     }
     if (!id) return;
     const r = this.model.request(id) ?? { requestId: id, url: id, method: 'GET' };
-    const doc = await vscode.workspace.openTextDocument(requestUri(session, r));
+    const uri = requestUri(session, r);
+    // An open document shows the request as it was: ask again.
+    if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) this.details?.refresh(uri);
+    const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: requestId !== undefined });
   }
 

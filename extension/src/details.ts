@@ -31,8 +31,20 @@ export function parseRequestUri(uri: vscode.Uri): { session: string; requestId: 
 
 export type RequestFetcher = (session: string, requestId: string) => Promise<NetworkGetResult>;
 
-export class RequestDocumentProvider implements vscode.TextDocumentContentProvider {
+export class RequestDocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** Fired to have an open document asked for again (the request moved on). */
+  readonly onDidChange = this.changed.event;
+
   constructor(private readonly fetch: RequestFetcher) {}
+
+  refresh(uri: vscode.Uri): void {
+    this.changed.fire(uri);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const ref = parseRequestUri(uri);

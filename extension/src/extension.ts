@@ -17,6 +17,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const ctl = new Controller(context, model, output);
   controller = ctl;
 
+  const details = new RequestDocumentProvider((s, id) => ctl.fetchRequest(s, id));
+  ctl.details = details;
   const network = new NetworkTreeProvider(model);
   const consoleView = new ConsoleTreeProvider(model);
   context.subscriptions.push(
@@ -26,10 +28,8 @@ export function activate(context: vscode.ExtensionContext): void {
     new StatusBar(model),
     vscode.window.createTreeView('bdg.network', { treeDataProvider: network, showCollapseAll: false }),
     vscode.window.createTreeView('bdg.console', { treeDataProvider: consoleView, showCollapseAll: false }),
-    vscode.workspace.registerTextDocumentContentProvider(
-      SCHEME,
-      new RequestDocumentProvider((s, id) => ctl.fetchRequest(s, id)),
-    ),
+    details,
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, details),
     vscode.commands.registerCommand('bdg.startSession', (url?: unknown) =>
       ctl.startSession(typeof url === 'string' ? url : undefined),
     ),
@@ -44,6 +44,8 @@ export function activate(context: vscode.ExtensionContext): void {
       openLocation(url, line, column),
     ),
   );
+  // Re-join the configured session if it runs (after a window reload).
+  void ctl.autoAttach();
 }
 
 /** The backend gets shutdown and exit; sessions keep running. */

@@ -229,3 +229,27 @@ test('session/list, session/attach from a second client, errors with hints', asy
   const ev = await withTimeout(ended, 10_000, 'session/ended on the second client');
   assert.equal(ev.method === 'session/ended' && ev.params.reason, 'stopped');
 });
+
+test('cancelling session/start (the progress notification\'s Cancel) ends the worker it was starting', async () => {
+  const { client } = realClient();
+  await client.start();
+  const abort = new AbortController();
+  // Cancel at the first progress report, while Chrome is being launched.
+  client.onProgress((p) => {
+    if (p.kind === 'report') abort.abort();
+  });
+  await assert.rejects(
+    client.startSession({ url: fixtures.url('/everything.html'), headless: true }, { signal: abort.signal }),
+    (e: unknown) => e instanceof RpcError && e.code === -32800,
+  );
+  assert.ok(abort.signal.aborted, 'a progress report came');
+  assert.deepEqual(client.followedSessions, []);
+  const list = await client.call('session/list', undefined);
+  const running = list.sessions.filter((s) => s.state === 'running' || s.state === 'starting');
+  assert.deepEqual(running, [], JSON.stringify(list.sessions));
+  // The name is free again.
+  const done = waitConsole(client, 'everything done');
+  await client.startSession({ url: fixtures.url('/everything.html'), headless: true });
+  await done;
+  await client.stopSession('default');
+});
