@@ -218,6 +218,13 @@ async function main(): Promise<void> {
       await p.locator('.part.statusbar').waitFor({ timeout: T });
     });
 
+    await step('opening the BDG view activates the extension: welcome and status bar', async () => {
+      await p.locator('.activitybar .action-item a[aria-label^="BDG"]').first().click();
+      await p.locator('.part.sidebar .pane', { hasText: 'No session yet.' }).first().waitFor({ timeout: T });
+      await p.locator('.part.sidebar .pane a', { hasText: 'Start Session…' }).first().waitFor({ timeout: T });
+      await p.locator('.part.statusbar [aria-label="BDG: no session"]').first().waitFor({ timeout: T });
+    });
+
     const pageUrl = fixtures.url('/everything.html');
     await step('BDG: Start Session… through the palette and the input box', async () => {
       await runCommand(p, 'BDG: Start Session');
@@ -255,6 +262,8 @@ async function main(): Promise<void> {
       const editor = p.locator('.part.editor .monaco-editor .view-lines');
       await editor.filter({ hasText: /"n":\s*42/ }).first().waitFor({ timeout: T });
       await editor.filter({ hasText: 'Response headers' }).first().waitFor({ timeout: T });
+      mkdirSync(shotDir, { recursive: true });
+      await p.screenshot({ path: join(shotDir, 'vscode-request.png') });
     });
 
     await step('a console row opens its source location in the workspace', async () => {

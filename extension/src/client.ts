@@ -310,6 +310,10 @@ export class BackendClient {
       this.log(`ignored notification ${method}`);
       return;
     }
+    if (!hasSessionAndSeq(params)) {
+      this.log(`ignored ${method} without session and seq`);
+      return;
+    }
     const ev = { method, params } as SessionEvent;
     const { session, seq } = ev.params;
     const seen = this.followed.get(session);
@@ -341,6 +345,12 @@ export class BackendClient {
     this.stateValue = s;
     this.stateEmitter.fire(s);
   }
+}
+
+function hasSessionAndSeq(p: unknown): p is { session: string; seq: number } {
+  if (typeof p !== 'object' || p === null) return false;
+  const o = p as Record<string, unknown>;
+  return typeof o.session === 'string' && typeof o.seq === 'number';
 }
 
 export function describeExit(exit: Exit): string {

@@ -31,6 +31,7 @@ export class Controller implements vscode.Disposable {
   /** Set by extension.ts: refreshes a request's open details document. */
   details: RequestDocumentProvider | undefined;
   private lastPhase: SessionModel['phase'] = 'idle';
+  private disposed = false;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -89,10 +90,21 @@ export class Controller implements vscode.Disposable {
     return client;
   }
 
+  /** Replaces the backend (bdg.path changed): the session shown is re-joined where it was. */
   private async resetClient(): Promise<void> {
     const c = this.client;
+    if (!c) return;
     this.client = undefined;
-    await c?.dispose();
+    const session = this.model.session;
+    const since = session ? c.lastSeq(session) : undefined;
+    await c.dispose();
+    if (this.disposed || !session || since === undefined) return;
+    try {
+      await this.backend().attach(session, since);
+    } catch (err) {
+      this.model.setPhase('ended');
+      await showError(`could not re-join session ${session}`, err, () => this.showLogs(session));
+    }
   }
 
   /** A session that ended by itself (Chrome closed, a timeout...). */
@@ -136,7 +148,8 @@ export class Controller implements vscode.Disposable {
     if (r.error) {
       this.model.setPhase('ended');
       void vscode.window.showWarningMessage(`BDG: session ${r.session} is gone: ${describeError(r.error)}`);
-    } else if (this.model.phase === 'reconnecting') {
+    } else if (this.model.phase === 'reconnecting' || this.model.phase === 'idle') {
+      // idle: a start cut off by the backend's death came up after all.
       this.model.setPhase('running');
     }
   }
@@ -315,7 +328,9 @@ export class Controller implements vscode.Disposable {
     const uri = requestUri(session, r);
     // An open document shows the request as it was: ask again.
     if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) this.details?.refresh(uri);
-    const doc = await vscode.workspace.openTextDocument(uri);
+    let doc = await vscode.workspace.openTextDocument(uri);
+    // Named after the URL ("GET data.json"), it would be taken for JSON.
+    if (doc.languageId !== 'plaintext') doc = await vscode.languages.setTextDocumentLanguage(doc, 'plaintext');
     await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: requestId !== undefined });
   }
 
@@ -352,6 +367,7 @@ export class Controller implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     for (const d of this.disposables) d.dispose();
     await this.resetClient();
   }
