@@ -8,11 +8,13 @@
 // Prints "N passed, M failed" as its last line.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { BackendClient } from '../src/client';
+import { spawnLauncher } from '../src/process';
 import { bdgBinary, repoRoot, serveFixtures, TempHome } from '../test/support';
 
 const [csDir, vsix, shotDir] = process.argv.slice(2);
@@ -146,6 +148,41 @@ async function rowTexts(rows: Locator): Promise<string[]> {
   return (await rows.allTextContents()).map((s) => s.replace(/\s+/g, ' ').trim());
 }
 
+async function startSessionOn(page: Page, pageUrl: string): Promise<string> {
+  await runCommand(page, 'BDG: Start Session');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget', { hasText: 'The page to open in Chrome' }).waitFor({ timeout: T });
+  const offered = await input.inputValue();
+  await input.fill(pageUrl);
+  await input.press('Enter');
+  return offered;
+}
+
+/** Reads the status bar item's accessible label. */
+function statusLabel(page: Page): () => Promise<string> {
+  const item = page.locator('.part.statusbar .statusbar-item [aria-label^="BDG session"]').first();
+  return async () => (await item.getAttribute('aria-label', { timeout: 3000 })) ?? '';
+}
+
+function consoleCount(label: string): number {
+  return Number(/(\d+) console messages/.exec(label)?.[1] ?? -1);
+}
+
+/** The pids of `BINARY serve` processes (the extension's backend). */
+function backendPids(binary: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (argv[0] === binary && argv[1] === 'serve') pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
 // ---- The test ----
 
 async function main(): Promise<void> {
@@ -227,11 +264,7 @@ async function main(): Promise<void> {
 
     const pageUrl = fixtures.url('/everything.html');
     await step('BDG: Start Session… through the palette and the input box', async () => {
-      await runCommand(p, 'BDG: Start Session');
-      const input = p.locator('.quick-input-widget .quick-input-box input');
-      await p.locator('.quick-input-widget', { hasText: 'The page to open in Chrome' }).waitFor({ timeout: T });
-      await input.fill(pageUrl);
-      await input.press('Enter');
+      await startSessionOn(p, pageUrl);
     });
 
     const network = paneRows(p, 'Network');
@@ -281,23 +314,48 @@ async function main(): Promise<void> {
       await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: ended/ }).first().waitFor({ timeout: T });
     });
 
+    await step('the backend killed mid-session: re-attached, every message counted once', async () => {
+      await startSessionOn(p, fixtures.url('/sequence.html?n=400&ms=10'));
+      const label = statusLabel(p);
+      await expectSoon(async () => {
+        if (consoleCount(await label()) < 50) throw new Error(`the status bar says ${JSON.stringify(await label())}`);
+      }, 'the first 50 messages');
+      const serve = join(ws, 'bin', 'bdg-rpc');
+      const [pid] = backendPids(serve);
+      if (!pid) throw new Error(`no ${serve} serve process`);
+      process.kill(pid, 'SIGKILL');
+      const atKill = consoleCount(await label());
+      if (atKill >= 400) throw new Error(`the page had logged everything (${atKill}) before the kill`);
+      await waitRow(consoleRows, /^seq done/);
+      const after = backendPids(serve);
+      if (after.length !== 1 || after[0] === pid) throw new Error(`backends after the kill: ${after.join(', ')}`);
+      // What the session recorded, asked of its worker directly.
+      const probe = new BackendClient({ launch: spawnLauncher({ command: bdgBinary(), env: home.env() }) });
+      try {
+        await expectSoon(async () => {
+          const recorded = (await probe.call('session/status', { session: 'default' })).counts.console;
+          const shown = consoleCount(await label());
+          if (shown !== recorded) throw new Error(`the status bar counts ${shown} messages, the session ${recorded}`);
+        }, 'the counts to agree', 15_000);
+      } finally {
+        await probe.dispose();
+      }
+      await runCommand(p, 'BDG: Stop Session');
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: ended/ }).first().waitFor({ timeout: T });
+    });
+
     await step('a 10,000-message burst: every message counted, the workbench responsive', async () => {
-      await runCommand(p, 'BDG: Start Session');
-      const input = p.locator('.quick-input-widget .quick-input-box input');
-      await p.locator('.quick-input-widget', { hasText: 'The page to open in Chrome' }).waitFor({ timeout: T });
+      const last = fixtures.url('/sequence.html?n=400&ms=10');
+      const offered = await startSessionOn(p, fixtures.url('/console-burst.html?n=10000'));
       // The box remembers the last URL.
-      const remembered = await input.inputValue();
-      if (remembered !== pageUrl) throw new Error(`the input box offered ${JSON.stringify(remembered)}, not the last URL`);
-      await input.fill(fixtures.url('/console-burst.html?n=10000'));
-      await input.press('Enter');
+      if (offered !== last) throw new Error(`the input box offered ${JSON.stringify(offered)}, not the last URL`);
       await waitRow(consoleRows, /^burst done 10000/);
       // 10,000 burst lines and "burst done" (and Chrome's own lines, such as
       // a favicon's 404): the status bar's label counts them.
-      const status = p.locator('.part.statusbar .statusbar-item [aria-label^="BDG session"]').first();
+      const label = statusLabel(p);
       await expectSoon(async () => {
-        const label = (await status.getAttribute('aria-label', { timeout: 3000 })) ?? '';
-        const n = Number(/(\d+) console messages/.exec(label)?.[1] ?? 0);
-        if (!/running/.test(label) || n < 10_001) throw new Error(`the status bar says ${JSON.stringify(label)}`);
+        const l = await label();
+        if (!/running/.test(l) || consoleCount(l) < 10_001) throw new Error(`the status bar says ${JSON.stringify(l)}`);
       }, 'every burst message counted');
       const t0 = Date.now();
       await runCommand(p, 'BDG: Stop Session');
