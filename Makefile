@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/bdg-rpc
 
-.PHONY: all build test test-go lint bench bench-codec bench-cli demo fuzz clean
+.PHONY: all build test test-go lint bench bench-codec bench-cli demo stress fuzz clean
 
 all: build
 
@@ -28,6 +28,12 @@ lint:
 test-go: build
 	.ci/ensure-tools.sh chromium
 	$(GO) test -count=1 ./...
+
+# Load: 100 starts and stops in a row, 50 concurrent starts x 10 rounds, 5
+# named sessions at once (.ci/run runs it after make test).
+stress: build
+	.ci/ensure-tools.sh chromium
+	$(GO) test -count=1 -run TestStress ./cmd/bdg-rpc/internal/cli -v -stress -timeout 30m | grep -v "^=== RUN\|^PASS\|^ok"
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./rpc

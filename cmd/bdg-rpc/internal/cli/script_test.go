@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "worker" {
 		os.Exit(worker.Main())
 	}
+	if os.Getenv("BDG_TEST_AS_CLI") == "1" { // the stress test's "bdg-rpc"
+		os.Exit(Main())
+	}
 	testscript.Main(m, map[string]func(){
 		"bdg-rpc": func() { os.Exit(Main()) },
 	})
@@ -59,7 +62,7 @@ func TestScripts(t *testing.T) {
 }
 
 // stopAll stops whatever sessions a script left running.
-func stopAll(t testscript.T, home string) {
+func stopAll(t interface{ Log(...any) }, home string) {
 	names, _ := session.List(home)
 	for _, name := range names {
 		d, err := session.NewDir(home, name)

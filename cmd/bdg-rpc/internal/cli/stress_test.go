@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+)
+
+var stress = flag.Bool("stress", false, "run the load tests (make stress)")
+
+// cliRun is one run of the command line, as a separate process.
+type cliRun struct {
+	code   int
+	stdout string
+	stderr string
+	took   time.Duration
+}
+
+// stressEnv runs the test binary as "bdg-rpc" (TestMain's BDG_TEST_AS_CLI)
+// with a BDG_HOME of its own.
+type stressEnv struct {
+	t    *testing.T
+	exe  string
+	home string
+	env  []string
+	fx   *browsertest.Fixtures
+}
+
+func newStressEnv(t *testing.T) *stressEnv {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stressEnv{t: t, exe: exe, home: t.TempDir(), fx: browsertest.ServeFixtures(t)}
+	s.env = append(os.Environ(), "BDG_TEST_AS_CLI=1", "BDG_HOME="+s.home, "BDG_CHROME="+browsertest.ExecPath(t), "NO_COLOR=1")
+	t.Cleanup(func() { stopAll(t, s.home) })
+	return s
+}
+
+func (s *stressEnv) run(args ...string) cliRun {
+	cmd := exec.Command(s.exe, args...)
+	cmd.Env = s.env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := cliRun{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		r.code = exitErr.ExitCode()
+	case err != nil:
+		s.t.Fatalf("running bdg-rpc %v: %v", args, err)
+	}
+	return r
+}
+
+// startJSON starts a session and returns its handshake.
+func (s *stressEnv) startJSON(url string, args ...string) (session.Handshake, cliRun) {
+	r := s.run(append([]string{"start", url, "--headless", "--json"}, args...)...)
+	var env struct {
+		Data session.Handshake `json:"data"`
+	}
+	_ = json.Unmarshal([]byte(r.stdout), &env)
+	return env.Data, r
+}
+
+// assertClean checks that a stopped session left only its result, its log
+// and its lock files, and that its worker and Chrome are gone.
+func (s *stressEnv) assertClean(name string, hs session.Handshake) {
+	s.t.Helper()
+	d, err := session.NewDir(s.home, name)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if alive, _ := d.WorkerAlive(); alive {
+		s.t.Errorf("session %s: a worker still holds the lock", name)
+	}
+	entries, _ := os.ReadDir(d.Path)
+	allowed := []string{session.OutputFile, session.LogFile, session.LogFile + ".1", session.StartLock, session.WorkerLock}
+	for _, e := range entries {
+		if !slices.Contains(allowed, e.Name()) {
+			s.t.Errorf("session %s: stale file %s left behind", name, e.Name())
+		}
+	}
+	if _, err := session.ProcStart(hs.PID); err == nil && hs.PID != 0 {
+		s.t.Errorf("session %s: worker %d still runs", name, hs.PID)
+	}
+	if hs.Chrome.PID != 0 {
+		browsertest.AssertGroupGone(s.t, hs.Chrome.PID)
+	}
+	if _, err := os.Stat(hs.SocketPath); err == nil {
+		s.t.Errorf("session %s: socket %s left behind", name, hs.SocketPath)
+	}
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+// TestStress is make stress: 100 starts and stops in a row, 50 concurrent
+// starts of one session 10 times over, and 5 named sessions at once. It
+// prints its figures for the notes; it asserts outcomes, never speed.
+func TestStress(t *testing.T) {
+	if !*stress {
+		t.Skip("run with -stress (make stress)")
+	}
+	t.Run("100 starts and stops in a row", func(t *testing.T) {
+		s := newStressEnv(t)
+		var starts, stops []time.Duration
+		for i := range 100 {
+			hs, r := s.startJSON(s.fx.URL("everything.html"))
+			if r.code != 0 {
+				t.Fatalf("start %d exited %d: %s", i, r.code, r.stderr)
+			}
+			starts = append(starts, r.took)
+			r = s.run("stop")
+			if r.code != 0 {
+				t.Fatalf("stop %d exited %d: %s", i, r.code, r.stderr)
+			}
+			stops = append(stops, r.took)
+			s.assertClean(session.DefaultName, hs)
+		}
+		fmt.Printf("sequential: 100 rounds; start median %s p90 %s max %s; stop median %s p90 %s max %s\n",
+			percentile(starts, .5), percentile(starts, .9), percentile(starts, 1), percentile(stops, .5), percentile(stops, .9), percentile(stops, 1))
+	})
+	t.Run("50 concurrent starts, 10 rounds", func(t *testing.T) {
+		s := newStressEnv(t)
+		var loserTimes []time.Duration
+		for round := range 10 {
+			results := make([]cliRun, 50)
+			hss := make([]session.Handshake, 50)
+			var wg sync.WaitGroup
+			gate := make(chan struct{})
+			for i := range 50 {
+				wg.Go(func() {
+					<-gate
+					hss[i], results[i] = s.startJSON(s.fx.URL("everything.html"))
+				})
+			}
+			close(gate)
+			wg.Wait()
+			wins := 0
+			var winner session.Handshake
+			for i, r := range results {
+				switch r.code {
+				case 0:
+					wins++
+					winner = hss[i]
+				case ExitAlreadyRunning:
+					loserTimes = append(loserTimes, r.took)
+					var env errorEnvelope
+					if err := json.Unmarshal([]byte(r.stdout), &env); err != nil || env.Error.Kind != protocol.KindAlreadyRunning ||
+						!strings.Contains(env.Error.Message, "(pid ") {
+						t.Errorf("round %d: a loser said %q / %q", round, r.stdout, r.stderr)
+					}
+				default:
+					t.Errorf("round %d: a start exited %d: %s", round, r.code, r.stderr)
+				}
+			}
+			if wins != 1 {
+				t.Fatalf("round %d: %d starts won, want exactly 1", round, wins)
+			}
+			if r := s.run("stop"); r.code != 0 {
+				t.Fatalf("round %d: stop exited %d: %s", round, r.code, r.stderr)
+			}
+			s.assertClean(session.DefaultName, winner)
+		}
+		fmt.Printf("concurrent: 10 rounds x 50 starts: 10 wins, %d losers with exit 86; loser time median %s p90 %s max %s\n",
+			len(loserTimes), percentile(loserTimes, .5), percentile(loserTimes, .9), percentile(loserTimes, 1))
+	})
+	t.Run("5 named sessions at once", func(t *testing.T) {
+		s := newStressEnv(t)
+		names := []string{"alpha", "bravo", "charlie", "delta", "echo"}
+		hss := map[string]session.Handshake{}
+		for _, name := range names {
+			hs, r := s.startJSON(s.fx.URL("console-burst.html?n=200&label="+name), "--session", name)
+			if r.code != 0 {
+				t.Fatalf("starting %s: %s", name, r.stderr)
+			}
+			hss[name] = hs
+		}
+		var wg sync.WaitGroup
+		for _, name := range names {
+			wg.Go(func() { s.assertOwnEvents(name) })
+		}
+		wg.Wait()
+		for _, name := range names {
+			if r := s.run("stop", "--session", name); r.code != 0 {
+				t.Errorf("stopping %s: %s", name, r.stderr)
+			}
+			s.assertClean(name, hss[name])
+		}
+		fmt.Printf("named: 5 sessions at once, each received its own 201 messages and nothing else\n")
+	})
+}
+
+// assertOwnEvents replays a session's events and checks that every console
+// message is its page's.
+func (s *stressEnv) assertOwnEvents(name string) {
+	d, _ := session.NewDir(s.home, name)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	msgs := make(chan protocol.ConsoleEvent, 1024)
+	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(method string, frame []byte) bool {
+		if method == protocol.NotifyConsole {
+			var n struct {
+				Params protocol.ConsoleEvent `json:"params"`
+			}
+			_ = json.Unmarshal(frame, &n)
+			msgs <- n.Params
+		}
+		return true
+	}))
+	if err != nil {
+		s.t.Errorf("%s: %v", name, err)
+		return
+	}
+	defer c.Close()
+	since := uint64(0)
+	if err := c.Call(ctx, protocol.MethodSubscribe, protocol.SubscribeParams{Since: &since}, nil); err != nil {
+		s.t.Errorf("%s: %v", name, err)
+		return
+	}
+	for n := 0; ; n++ {
+		select {
+		case m := <-msgs:
+			if m.Session != name || !strings.HasPrefix(m.Message.Text, name+" ") {
+				s.t.Errorf("session %s received %q of session %s", name, m.Message.Text, m.Session)
+			}
+			if strings.HasPrefix(m.Message.Text, name+" done") {
+				if n != 200 {
+					s.t.Errorf("session %s received %d messages before its last, want 200", name, n)
+				}
+				return
+			}
+		case <-ctx.Done():
+			s.t.Errorf("session %s: its messages did not all arrive", name)
+			return
+		}
+	}
+}
