@@ -62,6 +62,8 @@ export class BackendClient {
   private stateValue: BackendState = 'stopped';
   private disposed = false;
   private restarts = 0;
+  /** Backends launched so far: from the second on, followed sessions are re-attached. */
+  private launches = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private initResult: InitializeResult | undefined;
   /** The sessions followed: the seq of the last event seen of each. */
@@ -209,7 +211,8 @@ export class BackendClient {
   }
 
   private async launch(): Promise<Connection> {
-    this.setState(this.restarts > 0 ? 'restarting' : 'starting');
+    const relaunch = this.launches++ > 0;
+    this.setState(relaunch ? 'restarting' : 'starting');
     const proc = this.opts.launch();
     const conn = new Connection(proc.stdout, proc.stdin);
     const live: Live = { proc, conn, startedAt: Date.now() };
@@ -225,7 +228,7 @@ export class BackendClient {
         clientInfo: this.opts.clientInfo ?? { name: 'bdg-rpc-client' },
       })) as InitializeResult;
       conn.notify('initialized', {});
-      if (this.restarts > 0) await this.reattachAll(conn);
+      if (relaunch) await this.reattachAll(conn);
     } catch (err) {
       const e = err instanceof RpcError ? err : new RpcError(CONNECTION_CLOSED, String(err));
       if (live.exit?.error) {

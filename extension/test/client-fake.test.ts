@@ -193,3 +193,33 @@ test('a call cancelled with an AbortSignal sends $/cancelRequest', async () => {
     await client.dispose();
   }
 });
+
+test('after giving up, the next call starts a backend that re-attaches the followed sessions', async () => {
+  const state = join(dir, 'giveup.json');
+  const good = spawnLauncher({ command: process.execPath, args: [fakeScript], env: { ...process.env, FAKE_STATE: state } });
+  const bad = spawnLauncher({ command: process.execPath, args: [fakeScript], env: { ...process.env, FAKE_STATE: state, FAKE_MODE: 'init-error' } });
+  let broken = false;
+  const client = new BackendClient({ launch: () => (broken ? bad() : good()), backoffMs: [10], maxRestarts: 2 });
+  try {
+    const seen = ticks(client, 'default');
+    await client.startSession({ url: 'fake://n=200' });
+    await once(client.onEvent, (e) => e.params.seq >= 20);
+    broken = true;
+    const pid = client.backendPid;
+    assert.ok(pid);
+    process.kill(pid, 'SIGKILL');
+    await once(client.onState, (s) => s === 'failed');
+    assert.deepEqual(client.followedSessions, ['default'], 'still followed');
+    broken = false;
+    const back = once(client.onReattached);
+    await client.start();
+    const r = await back;
+    assert.equal(r.error, undefined);
+    assert.ok(r.since >= 20);
+    await once(client.onEvent, (e) => e.params.seq === 200);
+    assert.deepEqual(seen, Array.from({ length: 200 }, (_, i) => i + 1));
+    await client.stopSession('default');
+  } finally {
+    await client.dispose();
+  }
+});
