@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -37,22 +36,7 @@ func (c *client) dir(name string) (session.Dir, error) {
 }
 
 // rpcError turns an error of package session into a JSON-RPC error.
-func rpcError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *rpc.Error
-	if errors.As(err, &e) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) {
-		return err
-	}
-	if kind := session.KindOf(err); kind != "" {
-		return protocol.NewError(kind, err.Error(), session.HintOf(err))
-	}
-	return err
-}
+func rpcError(err error) error { return session.RPCError(err) }
 
 func (c *client) start(ctx context.Context, _ *rpc.Call, p protocol.StartParams) (protocol.StartResult, error) {
 	d, err := c.dir(p.Session)

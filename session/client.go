@@ -84,6 +84,10 @@ func (d Dir) Stop(ctx context.Context) (protocol.StopResult, error) {
 	if err == nil {
 		err = c.Call(ctx, protocol.MethodStop, protocol.StopParams{}, &res)
 		c.Close()
+		var rpcErr *jsonrpc2.Error
+		if errors.As(err, &rpcErr) {
+			return res, err // the worker answered: it could not end the session as asked
+		}
 	}
 	if err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
 		// No answer: end the worker by signal, but only if the pid in the

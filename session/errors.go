@@ -1,8 +1,11 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
@@ -54,6 +57,24 @@ func HintOf(err error) string {
 		return k.Hint
 	}
 	return ""
+}
+
+// RPCError turns an error into what a JSON-RPC handler returns: a session
+// Error becomes the protocol error of its kind (code, message, hint); an
+// error that already is a JSON-RPC error, or a cancellation, passes as it
+// is.
+func RPCError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *rpc.Error
+	if errors.As(err, &e) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	if kind := KindOf(err); kind != "" {
+		return protocol.NewError(kind, err.Error(), HintOf(err))
+	}
+	return err
 }
 
 // AlreadyRunning is the error of a start that finds the session running or

@@ -122,5 +122,7 @@ func (d Dir) ReadOutput() (protocol.Output, string, time.Duration, error) {
 	if err := json.Unmarshal(b, &out); err != nil {
 		return out, path, 0, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return out, path, time.Since(mod), nil
+	// A file "from the future" means the clock went back: its age is
+	// unknown, and zero is the honest lower bound.
+	return out, path, max(0, time.Since(mod)), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/browser"
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 	"github.com/sourcegraph/jsonrpc2"
@@ -99,7 +100,8 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 			return protocol.StopResult{}, errStopping
 		}
 		rpc.AfterReply(ctx, w.replies.done)
-		return w.requestStop(ctx)
+		res, err := w.requestStop(ctx)
+		return res, session.RPCError(err)
 	}))
 	return m
 }
