@@ -44,7 +44,17 @@ export function spawnLauncher(opts: SpawnOptions): Launcher {
         // 'exit' does not follow when the process never started.
         if (child.pid === undefined) resolve({ code: null, signal: null, error });
       });
-      child.once('exit', (code, signal) => resolve({ code, signal }));
+      // Let the client read what the process wrote before it exited: wait
+      // for its stdout to end, or 200 ms if something else holds it open.
+      child.once('exit', (code, signal) => {
+        const done = (): void => resolve({ code, signal });
+        if (child.stdout.readableEnded) return done();
+        const t = setTimeout(done, 200);
+        child.stdout.once('close', () => {
+          clearTimeout(t);
+          done();
+        });
+      });
     });
     // A broken pipe after the backend died shows up on close; don't crash.
     child.stdin.on('error', () => undefined);
