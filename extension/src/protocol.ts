@@ -230,6 +230,8 @@ export interface StatusResult extends Stale {
   navigationId: number;
   socketPath?: string;
   outputPath?: string;
+  /** Clients receiving the events (rpc/protocol/methods.go; not yet in docs/PROTOCOL.md). */
+  subscribers?: number;
 }
 
 export interface AttachResult {
