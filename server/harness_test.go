@@ -41,6 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 func serveMain(args []string) int {
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	exe, _ := os.Executable()
@@ -111,6 +112,17 @@ type backend struct {
 
 	pause chan struct{} // closed by stopReading
 	quit  chan struct{} // closed at the end of the test
+
+	stdout io.Closer     // the client's read end
+	exited chan struct{} // closed when the child has been reaped (stdio)
+}
+
+// vanish makes the client disappear mid-stream: both of its ends close at
+// once, as when an editor crashes.
+func (b *backend) vanish() {
+	b.stopReading()
+	b.stdin.Close()
+	b.stdout.Close()
 }
 
 // stopReading makes the client stop reading what the backend writes, as a
@@ -137,19 +149,22 @@ func (e *env) serve() *backend {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	b.stdout = stdout
 	if err := b.cmd.Start(); err != nil {
 		e.t.Fatal(err)
 	}
-	go b.read(stdout) // ends when the backend closes stdout
+	b.exited = make(chan struct{})
+	go func() { b.cmd.Wait(); close(b.exited) }() // the reaper
+	go b.read(stdout)                             // ends when the backend closes stdout
 	e.t.Cleanup(func() {
 		close(b.quit)
 		b.stdin.Close()
 		select {
-		case <-b.done:
+		case <-b.exited:
 		case <-time.After(waitLimit):
 			b.cmd.Process.Kill()
+			<-b.exited
 		}
-		b.cmd.Wait()
 		if e.t.Failed() {
 			e.t.Logf("backend stderr:\n%s", b.stderr.String())
 		}
@@ -201,6 +216,7 @@ func (e *env) connect(path string) *backend {
 	}
 	b := &backend{t: e.t, stdin: conn, waiters: map[string]chan json.RawMessage{}, notes: make(chan map[string]json.RawMessage, 1<<17),
 		done: make(chan struct{}), stderr: &strings.Builder{}, nextID: 1000, pause: make(chan struct{}), quit: make(chan struct{})}
+	b.stdout = conn
 	go b.read(conn) // ends when the connection closes
 	e.t.Cleanup(func() { close(b.quit); conn.Close(); <-b.done })
 	return b

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/server"
@@ -14,6 +16,9 @@ import (
 
 // runServe runs the JSON-RPC backend on stdio, or on a Unix socket.
 func runServe(ctx context.Context, env *Env, args []string) error {
+	// A client that vanishes mid-write makes writes fail with EPIPE, which
+	// ends its connection; it must not kill the backend with SIGPIPE.
+	signal.Ignore(syscall.SIGPIPE)
 	fs := newFlagSet("serve", env)
 	listen := fs.String("listen", "", "serve clients on this Unix socket (mode 0600) instead of stdio")
 	logFile := fs.String("log-file", "", "write the log here instead of stderr")
