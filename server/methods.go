@@ -27,6 +27,9 @@ func (c *client) dir(name string) (session.Dir, error) {
 	if name == "" {
 		name = session.DefaultName
 	}
+	if err := session.CheckHome(c.srv.cfg.Home); err != nil {
+		return session.Dir{}, rpcError(err)
+	}
 	d, err := session.NewDir(c.srv.cfg.Home, name)
 	if err != nil {
 		return d, protocol.NewError(protocol.KindInvalidArgs, err.Error(),

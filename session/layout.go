@@ -23,6 +23,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"syscall"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
 
 // DefaultName is the session used when none is named.
@@ -68,6 +70,24 @@ func Home(getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("finding the home directory (set BDG_HOME): %w", err)
 	}
 	return filepath.Join(home, ".bdg"), nil
+}
+
+// CheckHome fails with a session_file error when home exists but is not a
+// directory bdg-rpc can use; a missing home is fine (it is created on the
+// first start).
+func CheckHome(home string) error {
+	fi, err := os.Stat(home)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return &Error{Kind: protocol.KindSessionFile, Err: err, Msg: fmt.Sprintf("BDG_HOME %s cannot be used: %v", home, err),
+			Hint: "set BDG_HOME to a directory you own, or unset it for ~/.bdg"}
+	case !fi.IsDir():
+		return &Error{Kind: protocol.KindSessionFile, Msg: fmt.Sprintf("BDG_HOME %s is not a directory", home),
+			Hint: "set BDG_HOME to a directory you own, or unset it for ~/.bdg"}
+	}
+	return nil
 }
 
 // NameFrom returns the session name from a flag value, else $BDG_SESSION,

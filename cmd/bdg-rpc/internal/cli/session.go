@@ -63,6 +63,9 @@ func (f *sessionFlags) dir(env *Env) (session.Dir, error) {
 	if err != nil {
 		return session.Dir{}, &cliError{code: ExitSessionFile, msg: err.Error()}
 	}
+	if err := session.CheckHome(home); err != nil {
+		return session.Dir{}, sessionError(err)
+	}
 	d, err := session.NewDir(home, name)
 	if err != nil {
 		return session.Dir{}, usageErrorf("%v", err)
