@@ -308,10 +308,27 @@ async function main(): Promise<void> {
     await p.screenshot({ path: join(shotDir, 'vscode-session.png') });
     log(`texts: network ${JSON.stringify(await rowTexts(network))}`);
 
-    await step('BDG: Stop Session ends it', async () => {
+    await step('BDG: Stop Session ends it; BDG: Open session.json opens the result', async () => {
       await runCommand(p, 'BDG: Stop Session');
       await p.locator('.notifications-toasts', { hasText: /session default ended/ }).first().waitFor({ timeout: T });
       await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: ended/ }).first().waitFor({ timeout: T });
+      await runCommand(p, 'BDG: Open session.json');
+      await p.locator('.part.editor .tab', { hasText: 'session.json' }).first().waitFor({ timeout: T });
+      await p.locator('.part.editor .monaco-editor .view-lines', { hasText: /"success"/ }).first().waitFor({ timeout: T });
+    });
+
+    await step('BDG: Attach to Running Session picks a session started by the command line', async () => {
+      await run(bdgBinary(), ['start', fixtures.url('/everything.html'), '--session', 'cli', '--headless'], home.env());
+      await runCommand(p, 'BDG: Attach to Running Session');
+      const item = p.locator('.quick-input-widget .monaco-list-row', { hasText: 'cli' }).first();
+      await item.waitFor({ timeout: T });
+      await item.click();
+      // Attached with since 0: the whole session so far is replayed.
+      await waitRow(consoleRows, 'everything done');
+      await waitRow(network, /GET 404 \/missing/);
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG cli: running/ }).first().waitFor({ timeout: T });
+      await runCommand(p, 'BDG: Stop Session');
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG cli: ended/ }).first().waitFor({ timeout: T });
     });
 
     await step('the backend killed mid-session: re-attached, every message counted once', async () => {
