@@ -22,18 +22,12 @@ var demoFiles embed.FS
 // it, prints its events live for a few seconds, stops it, and says where
 // session.json is.
 func runDemo(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("demo", env)
-	var sf sessionFlags
-	sf.register(fs)
-	seconds := fs.Int("seconds", 6, "how long to watch")
-	headed := fs.Bool("headed", false, "show Chrome's window")
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
-	if sf.name == "" {
-		sf.name = "demo"
-	}
-	d, err := sf.dir(env)
+	sf := newSessionFlags("demo", env)
+	sf.name = "demo"
+	sf.fs.Lookup("session").DefValue = "demo"
+	seconds := sf.fs.Int("seconds", 6, "how long to watch")
+	headed := sf.fs.Bool("headed", false, "show Chrome's window")
+	d, _, err := sf.parse(env, args, 0)
 	if err != nil {
 		return err
 	}

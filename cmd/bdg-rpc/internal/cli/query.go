@@ -42,21 +42,16 @@ func ask(ctx context.Context, env *Env, d session.Dir, method string, params, re
 }
 
 func runPeek(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("peek", env)
-	var sf sessionFlags
-	sf.register(fs)
-	last := fs.Int("last", protocol.DefaultPeekLast, "how many of the newest items of each kind")
-	network := fs.Bool("network", false, "only requests")
-	console := fs.Bool("console", false, "only console messages")
-	if err := noArgs(fs, args); err != nil {
+	sf := newSessionFlags("peek", env)
+	last := sf.fs.Int("last", protocol.DefaultPeekLast, "how many of the newest items of each kind")
+	network := sf.fs.Bool("network", false, "only requests")
+	console := sf.fs.Bool("console", false, "only console messages")
+	d, _, err := sf.parse(env, args, 0)
+	if err != nil {
 		return err
 	}
 	if *last < 0 {
 		return usageErrorf("--last must not be negative")
-	}
-	d, err := sf.dir(env)
-	if err != nil {
-		return err
 	}
 	p := protocol.PeekParams{Last: *last}
 	if *network && !*console {
@@ -156,13 +151,12 @@ func runNetwork(ctx context.Context, env *Env, args []string) error {
 }
 
 func runNetworkList(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("network list", env)
-	var sf sessionFlags
-	sf.register(fs)
-	filter := fs.String("filter", "", "only requests that match (see 'bdg-rpc help filter')")
-	last := fs.Int("last", 0, "only the newest N (0: all)")
-	offset := fs.Int("offset", 0, "skip the newest N first")
-	if err := noArgs(fs, args); err != nil {
+	sf := newSessionFlags("network list", env)
+	filter := sf.fs.String("filter", "", "only requests that match (see 'bdg-rpc help filter')")
+	last := sf.fs.Int("last", 0, "only the newest N (0: all)")
+	offset := sf.fs.Int("offset", 0, "skip the newest N first")
+	d, _, err := sf.parse(env, args, 0)
+	if err != nil {
 		return err
 	}
 	if *last < 0 || *offset < 0 {
@@ -170,10 +164,6 @@ func runNetworkList(ctx context.Context, env *Env, args []string) error {
 	}
 	if _, err := capture.ParseFilter(*filter); err != nil {
 		return usageErrorf("%v", err).withHint("see 'bdg-rpc help filter'")
-	}
-	d, err := sf.dir(env)
-	if err != nil {
-		return err
 	}
 	var res protocol.NetworkListResult
 	p := protocol.NetworkListParams{LastParams: protocol.LastParams{Last: *last, Offset: *offset}, Filter: *filter}
@@ -191,20 +181,14 @@ func runNetworkList(ctx context.Context, env *Env, args []string) error {
 }
 
 func runNetworkGet(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("network get", env)
-	var sf sessionFlags
-	sf.register(fs)
-	body := fs.Bool("body", false, "print the response body too")
-	pos, err := parseInterspersed(fs, args)
+	sf := newSessionFlags("network get", env)
+	body := sf.fs.Bool("body", false, "print the response body too")
+	d, pos, err := sf.parse(env, args, -1)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usageErrorf("network get takes one request id").withHint("ids are in the first column of 'bdg-rpc network list'")
-	}
-	d, err := sf.dir(env)
-	if err != nil {
-		return err
 	}
 	var res protocol.NetworkGetResult
 	if err := ask(ctx, env, d, protocol.MethodNetworkGet, protocol.NetworkGetParams{RequestID: pos[0], Body: *body}, &res); err != nil {
@@ -258,17 +242,8 @@ func printHeaders(w io.Writer, f *formatter, title string, h protocol.Headers) {
 }
 
 func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("network har", env)
-	var sf sessionFlags
-	sf.register(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 1 {
-		return usageErrorf("network har takes at most one file name (- for stdout)")
-	}
-	d, err := sf.dir(env)
+	sf := newSessionFlags("network har", env)
+	d, pos, err := sf.parse(env, args, 1)
 	if err != nil {
 		return err
 	}
@@ -304,22 +279,17 @@ func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 }
 
 func runConsole(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("console", env)
-	var sf sessionFlags
-	sf.register(fs)
-	level := fs.String("level", "", "only these levels, comma-separated (debug, log, info, warning, error); 'warning+' means warning and error")
-	last := fs.Int("last", 0, "only the newest N (0: all)")
-	if err := noArgs(fs, args); err != nil {
+	sf := newSessionFlags("console", env)
+	level := sf.fs.String("level", "", "only these levels, comma-separated (debug, log, info, warning, error); 'warning+' means warning and error")
+	last := sf.fs.Int("last", 0, "only the newest N (0: all)")
+	d, _, err := sf.parse(env, args, 0)
+	if err != nil {
 		return err
 	}
 	if *last < 0 {
 		return usageErrorf("--last must not be negative")
 	}
 	levels, err := parseLevels(*level)
-	if err != nil {
-		return err
-	}
-	d, err := sf.dir(env)
 	if err != nil {
 		return err
 	}
@@ -427,43 +397,31 @@ func runSessions(ctx context.Context, env *Env, args []string) error {
 }
 
 func runCDP(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("cdp", env)
-	var sf sessionFlags
-	sf.register(fs)
-	pos, err := parseInterspersed(fs, args)
+	return runRaw(ctx, env, args, "cdp", "bdg-rpc cdp Runtime.evaluate '{\"expression\":\"document.title\",\"returnByValue\":true}'")
+}
+
+func runCall(ctx context.Context, env *Env, args []string) error {
+	return runRaw(ctx, env, args, "call", "bdg-rpc call network/list '{\"last\":5}'")
+}
+
+// runRaw sends "METHOD [JSON]" as it is: a CDP command to the session's page
+// (cdp), or a JSON-RPC call to its worker (call).
+func runRaw(ctx context.Context, env *Env, args []string, cmd, example string) error {
+	sf := newSessionFlags(cmd, env)
+	d, pos, err := sf.parse(env, args, -1)
 	if err != nil {
 		return err
 	}
-	method, params, err := methodAndParams("cdp", pos, "bdg-rpc cdp Runtime.evaluate '{\"expression\":\"document.title\",\"returnByValue\":true}'")
-	if err != nil {
-		return err
-	}
-	d, err := sf.dir(env)
+	method, params, err := methodAndParams(cmd, pos, example)
 	if err != nil {
 		return err
 	}
 	var res json.RawMessage
-	if err := ask(ctx, env, d, protocol.MethodCDPSend, protocol.CDPSendParams{Method: method, Params: params}, &res); err != nil {
-		return err
-	}
-	return printResult(env, sf.json, res)
-}
-
-func runCall(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("call", env)
-	var sf sessionFlags
-	sf.register(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	method, params, err := methodAndParams("call", pos, "bdg-rpc call network/list '{\"last\":5}'")
-	if err != nil {
-		return err
-	}
-	d, err := sf.dir(env)
-	if err != nil {
-		return err
+	if cmd == "cdp" {
+		if err := ask(ctx, env, d, protocol.MethodCDPSend, protocol.CDPSendParams{Method: method, Params: params}, &res); err != nil {
+			return err
+		}
+		return printResult(env, sf.json, res)
 	}
 	if params == nil {
 		params = json.RawMessage("{}")
@@ -473,7 +431,6 @@ func runCall(ctx context.Context, env *Env, args []string) error {
 		return sessionError(err)
 	}
 	defer c.Close()
-	var res json.RawMessage
 	if err := c.Call(ctx, method, params, &res); err != nil {
 		return sessionError(err)
 	}
@@ -568,15 +525,10 @@ func runCleanup(ctx context.Context, env *Env, args []string) error {
 }
 
 func runLogs(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("logs", env)
-	var sf sessionFlags
-	sf.register(fs)
-	follow := fs.Bool("follow", false, "keep printing what is appended, until interrupted")
-	lines := fs.Int("lines", 50, "how many of the last lines to print first (0: all)")
-	if err := noArgs(fs, args); err != nil {
-		return err
-	}
-	d, err := sf.dir(env)
+	sf := newSessionFlags("logs", env)
+	follow := sf.fs.Bool("follow", false, "keep printing what is appended, until interrupted")
+	lines := sf.fs.Int("lines", 50, "how many of the last lines to print first (0: all)")
+	d, _, err := sf.parse(env, args, 0)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -44,13 +45,44 @@ func sessionError(err error) error {
 
 // sessionFlags are the flags every session command has.
 type sessionFlags struct {
+	fs   *flag.FlagSet
 	name string
 	json bool
 }
 
-func (f *sessionFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.name, "session", "", "session name (default $BDG_SESSION or \"default\")")
-	fs.BoolVar(&f.json, "json", false, "print one JSON envelope")
+// newSessionFlags returns the flag set of a session command with --session
+// and --json registered; the command adds its own flags to fs.
+func newSessionFlags(name string, env *Env) *sessionFlags {
+	f := &sessionFlags{fs: newFlagSet(name, env)}
+	f.fs.StringVar(&f.name, "session", "", "session name (default $BDG_SESSION or \"default\")")
+	f.fs.BoolVar(&f.json, "json", false, "print one JSON envelope")
+	return f
+}
+
+// parse parses args, whose flags may come before or after the positional
+// arguments, refuses more than maxArgs of those (-1: any number; the
+// command checks), and resolves the session's directory.
+func (f *sessionFlags) parse(env *Env, args []string, maxArgs int) (session.Dir, []string, error) {
+	pos, err := parseInterspersed(f.fs, args)
+	if err != nil {
+		return session.Dir{}, nil, err
+	}
+	if maxArgs >= 0 && len(pos) > maxArgs {
+		return session.Dir{}, nil, usageErrorf("%s takes %s, got %q", f.fs.Name(), plural(maxArgs, "argument"), strings.Join(pos, " ")).
+			withHint(fmt.Sprintf("run '%s --help'", f.fs.Name()))
+	}
+	d, err := f.dir(env)
+	return d, pos, err
+}
+
+func plural(n int, what string) string {
+	switch n {
+	case 0:
+		return "no " + what + "s"
+	case 1:
+		return "at most one " + what
+	}
+	return fmt.Sprintf("at most %d %ss", n, what)
 }
 
 // dir resolves the session directory from the flags and the environment.
@@ -94,9 +126,8 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func runStart(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("start", env)
-	var sf sessionFlags
-	sf.register(fs)
+	sf := newSessionFlags("start", env)
+	fs := sf.fs
 	headless := fs.Bool("headless", false, "run Chrome headless (the default without a display)")
 	headed := fs.Bool("headed", false, "show Chrome's window")
 	browserURL := fs.String("browser-url", "", "attach to a running Chrome, e.g. http://127.0.0.1:9222")
@@ -166,13 +197,8 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 }
 
 func runStatus(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("status", env)
-	var sf sessionFlags
-	sf.register(fs)
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
-	d, err := sf.dir(env)
+	sf := newSessionFlags("status", env)
+	d, _, err := sf.parse(env, args, 0)
 	if err != nil {
 		return err
 	}
@@ -216,13 +242,8 @@ func runStatus(ctx context.Context, env *Env, args []string) error {
 }
 
 func runStop(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("stop", env)
-	var sf sessionFlags
-	sf.register(fs)
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
-	d, err := sf.dir(env)
+	sf := newSessionFlags("stop", env)
+	d, _, err := sf.parse(env, args, 0)
 	if err != nil {
 		return err
 	}

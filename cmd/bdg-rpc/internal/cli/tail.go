@@ -12,14 +12,9 @@ import (
 // runTail prints a session's events as they happen, one line each, until
 // interrupted or the session ends.
 func runTail(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet("tail", env)
-	var sf sessionFlags
-	sf.register(fs)
-	since := fs.Int64("since", -1, "replay the events after this seq first (0: all retained); default: only new events")
-	if err := noArgs(fs, args); err != nil {
-		return err
-	}
-	d, err := sf.dir(env)
+	sf := newSessionFlags("tail", env)
+	since := sf.fs.Int64("since", -1, "replay the events after this seq first (0: all retained); default: only new events")
+	d, _, err := sf.parse(env, args, 0)
 	if err != nil {
 		return err
 	}
