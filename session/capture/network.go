@@ -161,12 +161,19 @@ func (c *Capture) onServedFromCache(ev *evServedFromCache) {
 	}
 }
 
-func (c *Capture) onLoadingFinished(ev *evLoadingFinished) {
-	if _, ok := c.filtered[ev.RequestID]; ok {
-		delete(c.filtered, ev.RequestID)
-		return
+// ending returns the slot of a request whose last event has come, and
+// forgets a request that was filtered out.
+func (c *Capture) ending(id string) (*slot, bool) {
+	if _, ok := c.filtered[id]; ok {
+		delete(c.filtered, id)
+		return nil, false
 	}
-	s, ok := c.network.byID[ev.RequestID]
+	s, ok := c.network.byID[id]
+	return s, ok
+}
+
+func (c *Capture) onLoadingFinished(ev *evLoadingFinished) {
+	s, ok := c.ending(ev.RequestID)
 	if !ok {
 		return
 	}
@@ -193,11 +200,7 @@ func (c *Capture) onLoadingFinished(ev *evLoadingFinished) {
 }
 
 func (c *Capture) onLoadingFailed(ev *evLoadingFailed) {
-	if _, ok := c.filtered[ev.RequestID]; ok {
-		delete(c.filtered, ev.RequestID)
-		return
-	}
-	s, ok := c.network.byID[ev.RequestID]
+	s, ok := c.ending(ev.RequestID)
 	if !ok {
 		return
 	}
