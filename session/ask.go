@@ -53,40 +53,28 @@ func (d Dir) Ask(ctx context.Context, method string, params json.RawMessage) (js
 
 // offlineAnswers answer the query methods from a restored capture.
 var offlineAnswers = map[string]func(*capture.Capture, protocol.Stale, json.RawMessage) (any, error){
-	protocol.MethodPeek: func(c *capture.Capture, st protocol.Stale, raw json.RawMessage) (any, error) {
-		var p protocol.PeekParams
+	protocol.MethodPeek: offline(func(c *capture.Capture, p protocol.PeekParams) (protocol.PeekResult, error) {
+		return c.Peek(p), nil
+	}),
+	protocol.MethodNetworkList: offline((*capture.Capture).NetworkList),
+	protocol.MethodNetworkGet:  offline((*capture.Capture).NetworkGet),
+	protocol.MethodConsoleList: offline(func(c *capture.Capture, p protocol.ConsoleListParams) (protocol.ConsoleListResult, error) {
+		return c.ConsoleList(p), nil
+	}),
+}
+
+// offline adapts a query of the capture to raw params and a stale answer.
+func offline[P, R any, PR interface {
+	*R
+	SetStale(protocol.Stale)
+}](answer func(*capture.Capture, P) (R, error)) func(*capture.Capture, protocol.Stale, json.RawMessage) (any, error) {
+	return func(c *capture.Capture, st protocol.Stale, raw json.RawMessage) (any, error) {
+		var p P
 		if err := rpc.DecodeParams(raw, &p); err != nil {
 			return nil, err
 		}
-		res := c.Peek(p)
-		res.Stale = st
-		return res, nil
-	},
-	protocol.MethodNetworkList: func(c *capture.Capture, st protocol.Stale, raw json.RawMessage) (any, error) {
-		var p protocol.NetworkListParams
-		if err := rpc.DecodeParams(raw, &p); err != nil {
-			return nil, err
-		}
-		res, err := c.NetworkList(p)
-		res.Stale = st
+		res, err := answer(c, p)
+		PR(&res).SetStale(st)
 		return res, err
-	},
-	protocol.MethodNetworkGet: func(c *capture.Capture, st protocol.Stale, raw json.RawMessage) (any, error) {
-		var p protocol.NetworkGetParams
-		if err := rpc.DecodeParams(raw, &p); err != nil {
-			return nil, err
-		}
-		res, err := c.NetworkGet(p)
-		res.Stale = st
-		return res, err
-	},
-	protocol.MethodConsoleList: func(c *capture.Capture, st protocol.Stale, raw json.RawMessage) (any, error) {
-		var p protocol.ConsoleListParams
-		if err := rpc.DecodeParams(raw, &p); err != nil {
-			return nil, err
-		}
-		res := c.ConsoleList(p)
-		res.Stale = st
-		return res, nil
-	},
+	}
 }

@@ -90,6 +90,9 @@ type Chrome struct {
 	Headless bool   `json:"headless"`
 }
 
+// SetStale marks the answer that embeds s.
+func (s *Stale) SetStale(v Stale) { *s = v }
+
 // Stale marks an answer read from session.partial.json or session.json
 // because the worker was not there to ask. DataAgeMs says how old the file
 // is; Source names it.
