@@ -84,7 +84,8 @@ func (c *client) dispatch(ctx context.Context, call *rpc.Call) (any, error) {
 			"send initialize, then initialized, as in the Language Server Protocol")
 	}
 	if shutdown {
-		return nil, rpc.NewError(rpc.CodeInvalidRequest, "Invalid Request: the server is shutting down; only \"exit\" is accepted", "")
+		return nil, rpc.NewError(rpc.CodeInvalidRequest, "Invalid Request: the server is shutting down; only \"exit\" is accepted",
+			"send the exit notification, then start a new backend")
 	}
 	if call.Method == protocol.MethodShutdown {
 		c.mu.Lock()

@@ -156,6 +156,11 @@ func (d Dir) Status(ctx context.Context) (protocol.StatusResult, error) {
 	}
 	res.StartTime = out.Timestamp
 	res.Target = out.Target
+	res.Chrome = out.Chrome
+	res.Chrome.PID = 0 // gone with the worker
+	if n := len(out.Navigations); n > 0 {
+		res.NavigationID = out.Navigations[n-1].ID
+	}
 	res.Counts, res.Dropped, res.LastSeq = out.Counts, out.Dropped, out.LastSeq
 	if path == d.File(OutputFile) {
 		res.OutputPath = path

@@ -127,6 +127,7 @@ type Output struct {
 
 	// Beyond the bdg shape:
 	Session     string       `json:"session"`
+	Chrome      Chrome       `json:"chrome"`
 	Reason      string       `json:"reason,omitempty"` // why it ended (session.json)
 	WrittenAt   string       `json:"writtenAt"`        // RFC 3339
 	LastSeq     uint64       `json:"lastSeq"`

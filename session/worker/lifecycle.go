@@ -264,6 +264,10 @@ func (w *worker) output(snap capture.Snapshot, final bool, reason, errText strin
 		Partial: !final || reason != protocol.ReasonStopped && reason != protocol.ReasonSignal && reason != protocol.ReasonTimeout,
 		Error:   errText, Session: w.opts.Session, WrittenAt: time.Now().UTC().Format(time.RFC3339Nano),
 		LastSeq: snap.LastSeq, Counts: snap.Counts, Dropped: snap.Dropped, Navigations: snap.Navigations,
+		Chrome: protocol.Chrome{Version: w.version, Launched: w.chrome != nil, Headless: w.meta.Chrome.Headless},
+	}
+	if w.chrome != nil {
+		out.Chrome.PID = w.chrome.PID()
 	}
 	if final {
 		out.Reason = reason
