@@ -41,7 +41,7 @@ fuzz:
 
 # Benchmarks print ratios measured side by side in one run; docs/BENCHMARKS.md
 # records them.
-bench: bench-codec bench-worker bench-cli
+bench: bench-codec bench-worker bench-cli bench-serve
 
 bench-codec:
 	$(GO) test -count=1 -run TestCodecRatios ./rpc -v -ratios | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
@@ -52,6 +52,12 @@ bench-cli: build
 
 bench-worker:
 	$(GO) test -count=1 -run TestWorkerBench ./session/worker -v -bench-worker -timeout 20m | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
+
+# A page logs 50,000 console messages: what a bare CDP reader and a client of
+# bdg-rpc serve receive (rate, latency, CPU), and what watching costs the page.
+bench-serve:
+	.ci/ensure-tools.sh chromium
+	$(GO) test -count=1 -run TestServeBench ./server -v -bench-serve -timeout 30m | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
 
 demo: build
 	.ci/ensure-tools.sh chromium
