@@ -141,7 +141,10 @@ test('everything.html through a proxy that re-chunks bytes at random boundaries'
   assert.ok(saved.data.console.some((m) => m.text === 'everything done'));
   assert.ok(stop.outputPath.startsWith(home.dir));
 
-  assert.ok(stats && stats.toClient.several > 0, 'some chunks held several messages');
+  // Whether a random piece happens to span two messages depends on how the
+  // backend's writes are timed; framing.test.ts checks several messages in
+  // one chunk deterministically. Here the bytes must have been split.
+  assert.ok(stats !== undefined);
   assert.ok(stats.toClient.chunks > got.events.length, 'messages were split across chunks');
   assert.ok(stats.toBackend.chunks > 4, 'requests were split too');
 });
