@@ -13,7 +13,8 @@ import (
 const DefaultMaxFrame = 64 << 20
 
 const (
-	initialBufSize = 4 << 10
+	// Large enough that a stream of small messages takes few reads.
+	initialBufSize = 32 << 10
 	// A buffer grown past keepBufSize by a large frame is dropped once the
 	// frame has been consumed, so one big message does not pin its memory
 	// for the life of the connection.
@@ -100,6 +101,22 @@ func (rd *Reader) ReadFrame() ([]byte, error) {
 // Buffered reports how many bytes have been read from the source but not yet
 // returned as frames.
 func (rd *Reader) Buffered() int { return rd.w - rd.r }
+
+// HasFrame reports whether another complete line is already buffered, so
+// that the next ReadFrame returns without reading. It searches each byte at
+// most once, as ReadFrame does.
+func (rd *Reader) HasFrame() bool {
+	if rd.err != nil {
+		return false
+	}
+	i := bytes.IndexByte(rd.buf[rd.scan:rd.w], '\n')
+	if i < 0 {
+		rd.examined += rd.w - rd.scan
+		rd.scan = rd.w
+		return false
+	}
+	return true
+}
 
 // nextLine consumes and returns the next complete line in the buffer.
 func (rd *Reader) nextLine() ([]byte, bool) {

@@ -3,7 +3,9 @@ package rpc
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -116,4 +118,64 @@ type writeRecorder struct{ writes []string }
 func (w *writeRecorder) Write(p []byte) (int, error) {
 	w.writes = append(w.writes, string(bytes.Clone(p)))
 	return len(p), nil
+}
+
+// TestQueueAndWriteLines: queued lines go out with the next write, before
+// it, in order; WriteLines is one Write; a raw newline is refused.
+func TestQueueAndWriteLines(t *testing.T) {
+	w := &writeRecorder{}
+	s := NewStream(rwc{nil, w})
+	if err := s.QueueLine([]byte(`{"a":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.QueueLine([]byte("{\"b\":\"\u2028\"}")); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.writes) != 0 {
+		t.Fatalf("queued lines were written at once: %q", w.writes)
+	}
+	if err := s.WriteObject(&Message{JSONRPC: "2.0", Method: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "{\"a\":1}\n{\"b\":\"\\u2028\"}\n{\"jsonrpc\":\"2.0\",\"method\":\"c\"}\n"
+	if len(w.writes) != 1 || w.writes[0] != want {
+		t.Fatalf("writes %q, want one write %q", w.writes, want)
+	}
+	if err := s.WriteLines([][]byte{[]byte(`{"d":1}`), []byte(`{"e":2}`)}); err != nil || len(w.writes) != 2 || w.writes[1] != "{\"d\":1}\n{\"e\":2}\n" {
+		t.Fatalf("WriteLines: %v, writes %q", err, w.writes)
+	}
+	if err := s.QueueLine([]byte("{\"x\":\n1}")); err == nil {
+		t.Error("QueueLine accepted a raw newline")
+	}
+	if err := s.Flush(); err != nil || len(w.writes) != 2 {
+		t.Errorf("Flush of an empty queue wrote: %v %q", err, w.writes)
+	}
+}
+
+// TestTrustedNotifications: with TrustNotifications, the stream's own
+// notification lines reach the interceptor undecoded, with "more" telling
+// whether another frame is buffered; other lines are still checked.
+func TestTrustedNotifications(t *testing.T) {
+	input := `{"jsonrpc":"2.0","method":"console/message","params":{"seq":1}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"network/request","params":{"seq":2}}` + "\n" +
+		`{"method":"x","jsonrpc":"2.0"}` + "\n" +
+		`{"jsonrpc":"2.0","method":"broken` + "\n" +
+		`{"jsonrpc":"2.0","id":1,"result":{}}` + "\n"
+	var got []string
+	conn := &chunkConn{chunks: [][]byte{[]byte(input)}}
+	s := NewStream(conn, TrustNotifications(), InterceptNotifications(func(method string, frame []byte, more bool) bool {
+		got = append(got, fmt.Sprintf("%s more=%v", method, more))
+		return true
+	}))
+	var m Message
+	if err := s.ReadObject(&m); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"console/message more=true", "network/request more=true", "x more=true"}
+	if !slices.Equal(got, want) || string(m.ID) != "1" {
+		t.Errorf("intercepted %q, then %+v; want %q, then the response", got, m, want)
+	}
+	if out := conn.output(); len(out) != 1 || !strings.Contains(out[0], "-32700") {
+		t.Errorf("the broken line got %q, want a parse error", out)
+	}
 }

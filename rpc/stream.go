@@ -14,8 +14,10 @@ import (
 
 // NotificationFunc receives a notification before any further decoding. It
 // gets the method and the whole frame, which is valid only during the call,
-// and returns true when it has consumed the notification.
-type NotificationFunc func(method string, frame []byte) bool
+// and whether another frame is already buffered behind it (a forwarder can
+// hold its writes until there is none); it returns true when it has consumed
+// the notification.
+type NotificationFunc func(method string, frame []byte, more bool) bool
 
 // Stream is a jsonrpc2.ObjectStream that speaks newline-delimited JSON: one
 // JSON-RPC 2.0 message per line. Every connection of bdg-rpc, over stdio or a
@@ -35,12 +37,14 @@ type Stream struct {
 	w         io.Writer
 	c         io.Closer
 	intercept NotificationFunc
+	trusted   bool // intercept our own notifications without checking them
 	beforeEOF func()
 	log       *slog.Logger
 
-	wmu  sync.Mutex
-	wbuf bytes.Buffer
-	enc  *json.Encoder
+	wmu     sync.Mutex
+	wbuf    bytes.Buffer
+	enc     *json.Encoder
+	pending []byte // queued lines, written before anything else
 }
 
 var _ jsonrpc2.ObjectStream = (*Stream)(nil)
@@ -59,6 +63,16 @@ func MaxFrame(n int) StreamOption {
 // jsonrpc2's generic decoding.
 func InterceptNotifications(f NotificationFunc) StreamOption {
 	return func(s *Stream) { s.intercept = f }
+}
+
+// TrustNotifications makes InterceptNotifications take lines that begin as
+// bdg-rpc itself writes notifications, {"jsonrpc":"2.0","method":"...",
+// without decoding them first. It is for a peer that is bdg-rpc's own
+// worker (its socket is the user's only, and the peer's uid is checked),
+// whose event lines a backend forwards as they are: checking each one would
+// double the backend's work per event. Anything else is checked as usual.
+func TrustNotifications() StreamOption {
+	return func(s *Stream) { s.trusted = true }
 }
 
 // BeforeEOF runs f when the input ends cleanly, before ReadObject reports
@@ -107,6 +121,11 @@ func (s *Stream) ReadObject(v any) error {
 			}
 			return err
 		}
+		if s.trusted && s.intercept != nil {
+			if method, ok := ownNotification(frame); ok && s.intercept(method, frame, s.rd.HasFrame()) {
+				continue
+			}
+		}
 		var h header
 		if fe := inspect(frame, &h); fe != nil {
 			s.log.Warn("rejected a message", "code", fe.err.Code, "error", fe.err.Message)
@@ -120,7 +139,7 @@ func (s *Stream) ReadObject(v any) error {
 			continue
 		}
 		if s.intercept != nil && h.Method != nil && h.ID == nil {
-			if s.intercept(methodName(h.Method), frame) {
+			if s.intercept(methodName(h.Method), frame, s.rd.HasFrame()) {
 				continue
 			}
 		}
@@ -139,6 +158,23 @@ func (s *Stream) ReadObject(v any) error {
 	}
 }
 
+// notificationPrefix is how bdg-rpc's encoder begins every notification.
+var notificationPrefix = []byte(`{"jsonrpc":"2.0","method":"`)
+
+// ownNotification recognizes a notification line as bdg-rpc writes them and
+// returns its method (methods never hold quotes or escapes).
+func ownNotification(frame []byte) (string, bool) {
+	rest, ok := bytes.CutPrefix(frame, notificationPrefix)
+	if !ok {
+		return "", false
+	}
+	i := bytes.IndexByte(rest, '"')
+	if i <= 0 || bytes.IndexByte(rest[:i], '\\') >= 0 || frame[len(frame)-1] != '}' {
+		return "", false
+	}
+	return string(rest[:i]), true
+}
+
 // WriteObject writes v as one line.
 func (s *Stream) WriteObject(v any) error {
 	s.wmu.Lock()
@@ -147,33 +183,87 @@ func (s *Stream) WriteObject(v any) error {
 	if err := s.enc.Encode(v); err != nil { // Encode ends the line with '\n'
 		return fmt.Errorf("encoding a message: %w", err)
 	}
-	return s.writeLocked(s.wbuf.Bytes())
+	line := s.wbuf.Bytes()
+	if bytes.IndexByte(line[:len(line)-1], '\n') >= 0 { // no encoder writes one; this makes sure
+		return errors.New("refusing to write a message containing a raw newline")
+	}
+	return s.writeLocked(line)
 }
 
 // WriteLine writes a message that is already encoded as JSON, such as a
 // notification received from another stream and forwarded as it is. The
 // line must not end in a newline; WriteLine adds it.
-func (s *Stream) WriteLine(msg []byte) error {
+func (s *Stream) WriteLine(msg []byte) error { return s.WriteLines([][]byte{msg}) }
+
+// WriteLines writes several encoded messages with one Write.
+func (s *Stream) WriteLines(msgs [][]byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.wbuf.Reset()
-	s.wbuf.Grow(len(msg) + 1)
-	s.wbuf.Write(msg)
-	s.wbuf.WriteByte('\n')
+	for _, msg := range msgs {
+		if err := checkLine(msg); err != nil {
+			return err
+		}
+		s.wbuf.Write(msg)
+		s.wbuf.WriteByte('\n')
+	}
 	return s.writeLocked(s.wbuf.Bytes())
 }
 
-func (s *Stream) writeLocked(line []byte) error {
+// QueueLine queues an encoded message to be written with the next write or
+// Flush, so that a forwarder writes a burst of lines in a few large writes
+// instead of one each. A queue past 64 KiB is written at once.
+func (s *Stream) QueueLine(msg []byte) error {
+	if err := checkLine(msg); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.pending = append(s.pending, escapeLineSeparators(msg)...)
+	s.pending = append(s.pending, '\n')
+	if len(s.pending) < queueFlushSize {
+		return nil
+	}
+	return s.writeLocked(nil)
+}
+
+// Flush writes the queued lines.
+func (s *Stream) Flush() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if len(s.pending) == 0 {
+		return nil
+	}
+	return s.writeLocked(nil)
+}
+
+const queueFlushSize = 64 << 10
+
+// checkLine refuses an encoded message with a raw newline inside.
+func checkLine(msg []byte) error {
+	if bytes.IndexByte(msg, '\n') >= 0 {
+		return errors.New("refusing to write a message containing a raw newline")
+	}
+	return nil
+}
+
+// writeLocked writes the queued lines and then lines (complete, each ended
+// by '\n') with one Write.
+func (s *Stream) writeLocked(lines []byte) error {
 	defer func() {
 		if s.wbuf.Cap() > keepBufSize {
 			s.wbuf = bytes.Buffer{}
 		}
+		if cap(s.pending) > keepBufSize {
+			s.pending = nil
+		}
 	}()
-	line = escapeLineSeparators(line)
-	if bytes.IndexByte(line[:len(line)-1], '\n') >= 0 {
-		return errors.New("refusing to write a message containing a raw newline")
+	lines = escapeLineSeparators(lines)
+	if len(s.pending) > 0 {
+		lines = append(s.pending, lines...)
+		s.pending = s.pending[:0]
 	}
-	if _, err := s.w.Write(line); err != nil {
+	if _, err := s.w.Write(lines); err != nil {
 		return fmt.Errorf("writing a message: %w", err)
 	}
 	return nil

@@ -82,7 +82,7 @@ func (c *client) attach(ctx context.Context, d session.Dir, since *uint64) (prot
 // connect dials the worker and subscribes.
 func (l *link) connect(ctx context.Context, since *uint64) (protocol.SubscribeResult, error) {
 	var res protocol.SubscribeResult
-	wc, err := l.dir.Connect(ctx, nil, l.c.log, rpc.InterceptNotifications(l.forward))
+	wc, err := l.dir.Connect(ctx, nil, l.c.log, rpc.InterceptNotifications(l.forward), rpc.TrustNotifications())
 	if err != nil {
 		return res, err
 	}
@@ -98,7 +98,9 @@ func (l *link) connect(ctx context.Context, since *uint64) (protocol.SubscribeRe
 
 // forward writes one event of the worker to the client. It runs on the
 // worker connection's read loop, so events go out in the order they came.
-func (l *link) forward(method string, frame []byte) bool {
+// Lines are queued while more are already buffered from the worker, and
+// written together when there are none: a burst goes out in large writes.
+func (l *link) forward(method string, frame []byte, more bool) bool {
 	select {
 	case <-l.gate:
 	case <-l.stopped:
@@ -110,7 +112,11 @@ func (l *link) forward(method string, frame []byte) bool {
 	if method == protocol.NotifyEnded {
 		l.ended.Store(true)
 	}
-	if err := l.c.stream.WriteLine(frame); err != nil {
+	err := l.c.stream.QueueLine(frame)
+	if err == nil && !more {
+		err = l.c.stream.Flush()
+	}
+	if err != nil {
 		l.c.log.Debug("could not forward an event", "session", l.dir.Name, "error", err)
 	}
 	return true

@@ -178,7 +178,7 @@ func (h *harness) subscribe(d session.Dir, since *uint64) *subscriber {
 	s := &subscriber{t: h.t, notes: make(chan note, 1<<16)}
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(method string, frame []byte) bool {
+	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(method string, frame []byte, _ bool) bool {
 		var m struct {
 			Params json.RawMessage `json:"params"`
 		}

@@ -198,12 +198,10 @@ func (cs *connState) startPump(sub *capture.Subscription) {
 			if err != nil {
 				return
 			}
-			for _, line := range b.Lines {
-				if err := cs.stream.WriteLine(line); err != nil {
-					cs.w.log.Warn("dropping a subscriber that cannot be written to", "error", err)
-					cs.nc.Close()
-					return
-				}
+			if err := cs.stream.WriteLines(b.Lines); err != nil {
+				cs.w.log.Warn("dropping a subscriber that cannot be written to", "error", err)
+				cs.nc.Close()
+				return
 			}
 			if b.Ended {
 				return

@@ -50,7 +50,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "Session %q started: worker pid %d, %s (pid %d)\n\n", d.Name, w.Handshake.PID, w.Handshake.Chrome.Version, w.Handshake.Chrome.PID)
 
 	events := make(chan []byte, 1024)
-	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte) bool {
+	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte, _ bool) bool {
 		select {
 		case events <- append([]byte(nil), frame...):
 		default: // the demo prints what it can keep up with

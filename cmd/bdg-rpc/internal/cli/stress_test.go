@@ -219,7 +219,7 @@ func (s *stressEnv) assertOwnEvents(name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	msgs := make(chan protocol.ConsoleEvent, 1024)
-	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(method string, frame []byte) bool {
+	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(method string, frame []byte, _ bool) bool {
 		if method == protocol.NotifyConsole {
 			var n struct {
 				Params protocol.ConsoleEvent `json:"params"`

@@ -20,7 +20,7 @@ func runTail(ctx context.Context, env *Env, args []string) error {
 	}
 	f := newFormatter(env)
 	lines := make(chan []byte, 4096)
-	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte) bool {
+	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte, _ bool) bool {
 		select {
 		case lines <- append([]byte(nil), frame...):
 		case <-ctx.Done():
