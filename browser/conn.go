@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -283,8 +284,10 @@ func (c *Conn) stopped() {
 
 func (c *Conn) readLoop() {
 	defer c.stopped()
+	// One buffer for every message: decodeMessage copies what it keeps.
+	var buf bytes.Buffer
 	for {
-		_, data, err := c.ws.ReadMessage()
+		data, err := c.readMessage(&buf)
 		if err != nil {
 			c.end(err)
 			return
@@ -300,6 +303,23 @@ func (c *Conn) readLoop() {
 			c.deliverEvent(m)
 		}
 	}
+}
+
+// readMessage reads the next message into buf, which it reuses; a buffer
+// grown large by one big message is let go afterwards.
+func (c *Conn) readMessage(buf *bytes.Buffer) ([]byte, error) {
+	if buf.Cap() > 4<<20 {
+		*buf = bytes.Buffer{}
+	}
+	buf.Reset()
+	_, r, err := c.ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // end fails every pending call and ends every subscription and the event

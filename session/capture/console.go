@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -28,28 +26,28 @@ func (c *Capture) addConsole(m *protocol.ConsoleMessage) {
 	c.changed = true
 }
 
-func (c *Capture) onConsoleAPICalled(ev *runtime.EventConsoleAPICalled) {
+func (c *Capture) onConsoleAPICalled(ev *evConsoleAPICalled) {
 	m := &protocol.ConsoleMessage{
-		Level: consoleLevel(string(ev.Type)), Source: protocol.SourceConsole, Type: string(ev.Type),
-		Text: renderArgs(ev.Args), Timestamp: float64(ev.Timestamp),
+		Level: consoleLevel(ev.Type), Source: protocol.SourceConsole, Type: ev.Type,
+		Text: renderArgs(ev.Args), Timestamp: ev.Timestamp,
 	}
 	if ev.StackTrace != nil && len(ev.StackTrace.CallFrames) > 0 {
 		f := ev.StackTrace.CallFrames[0]
 		m.URL, m.Line, m.Column = f.URL, int(f.LineNumber)+1, int(f.ColumnNumber)+1
 		switch ev.Type {
-		case runtime.ConsoleAPICalledTypeError, runtime.ConsoleAPICalledTypeWarning, runtime.ConsoleAPICalledTypeTrace, runtime.ConsoleAPICalledTypeAssert:
+		case "error", "warning", "trace", "assert":
 			m.Stack = formatStack(ev.StackTrace)
 		}
 	}
-	if ev.Type == runtime.ConsoleAPICalledTypeAssert && m.Text == "" {
+	if ev.Type == "assert" && m.Text == "" {
 		m.Text = "Assertion failed"
-	} else if ev.Type == runtime.ConsoleAPICalledTypeAssert {
+	} else if ev.Type == "assert" {
 		m.Text = "Assertion failed: " + m.Text
 	}
 	c.addConsole(m)
 }
 
-func (c *Capture) onExceptionThrown(ev *runtime.EventExceptionThrown) {
+func (c *Capture) onExceptionThrown(ev *evExceptionThrown) {
 	d := ev.ExceptionDetails
 	if d == nil {
 		return
@@ -67,7 +65,7 @@ func (c *Capture) onExceptionThrown(ev *runtime.EventExceptionThrown) {
 	}
 	m := &protocol.ConsoleMessage{
 		Level: protocol.LevelError, Source: protocol.SourceException, Type: "exception",
-		Text: text, Timestamp: float64(ev.Timestamp), URL: d.URL,
+		Text: text, Timestamp: ev.Timestamp, URL: d.URL,
 		Line: int(d.LineNumber) + 1, Column: int(d.ColumnNumber) + 1,
 	}
 	if d.StackTrace != nil {
@@ -79,14 +77,14 @@ func (c *Capture) onExceptionThrown(ev *runtime.EventExceptionThrown) {
 	c.addConsole(m)
 }
 
-func (c *Capture) onLogEntry(ev *log.EventEntryAdded) {
+func (c *Capture) onLogEntry(ev *evLogEntry) {
 	e := ev.Entry
 	if e == nil {
 		return
 	}
 	m := &protocol.ConsoleMessage{
-		Level: logLevel(string(e.Level)), Source: protocol.SourceBrowser, Type: string(e.Source),
-		Text: e.Text, Timestamp: float64(e.Timestamp), URL: e.URL,
+		Level: logLevel(e.Level), Source: protocol.SourceBrowser, Type: e.Source,
+		Text: e.Text, Timestamp: e.Timestamp, URL: e.URL,
 	}
 	if e.LineNumber > 0 {
 		m.Line = int(e.LineNumber) + 1
@@ -125,7 +123,7 @@ func logLevel(level string) string {
 	return protocol.LevelLog
 }
 
-func formatStack(st *runtime.StackTrace) string {
+func formatStack(st *stackTrace) string {
 	var b strings.Builder
 	for st != nil {
 		if st.Description != "" && b.Len() > 0 {
@@ -145,13 +143,13 @@ func formatStack(st *runtime.StackTrace) string {
 
 // renderArgs renders console arguments as DevTools shows them: format
 // specifiers in a leading string are substituted, the rest joined by spaces.
-func renderArgs(args []*runtime.RemoteObject) string {
+func renderArgs(args []remoteObject) string {
 	if len(args) == 0 {
 		return ""
 	}
 	var parts []string
 	rest := args
-	if first := args[0]; first != nil && first.Type == runtime.RemoteObjectTypeString {
+	if first := &args[0]; first.Type == "string" {
 		format := remoteToString(first)
 		rest = args[1:]
 		if strings.Contains(format, "%") {
@@ -159,14 +157,14 @@ func renderArgs(args []*runtime.RemoteObject) string {
 		}
 		parts = append(parts, format)
 	}
-	for _, a := range rest {
-		parts = append(parts, remoteToString(a))
+	for i := range rest {
+		parts = append(parts, remoteToString(&rest[i]))
 	}
 	return strings.Join(parts, " ")
 }
 
 // substitute applies %s %d %i %f %o %O %c and %% to format, consuming args.
-func substitute(format string, args []*runtime.RemoteObject) (string, []*runtime.RemoteObject) {
+func substitute(format string, args []remoteObject) (string, []remoteObject) {
 	var b strings.Builder
 	for i := 0; i < len(format); i++ {
 		ch := format[i]
@@ -184,7 +182,7 @@ func substitute(format string, args []*runtime.RemoteObject) (string, []*runtime
 			b.WriteByte(ch)
 			continue
 		}
-		a := args[0]
+		a := &args[0]
 		args = args[1:]
 		i++
 		switch verb {
@@ -208,12 +206,12 @@ func substitute(format string, args []*runtime.RemoteObject) (string, []*runtime
 	return b.String(), args
 }
 
-func primitiveText(o *runtime.RemoteObject) string {
+func primitiveText(o *remoteObject) string {
 	if o.UnserializableValue != "" {
-		return string(o.UnserializableValue)
+		return o.UnserializableValue
 	}
 	var s string
-	if o.Type == runtime.RemoteObjectTypeString && json.Unmarshal(o.Value, &s, jsontext.AllowInvalidUTF8(true)) == nil {
+	if o.Type == "string" && json.Unmarshal(o.Value, &s, jsontext.AllowInvalidUTF8(true)) == nil {
 		return s
 	}
 	return string(o.Value)
@@ -221,24 +219,24 @@ func primitiveText(o *runtime.RemoteObject) string {
 
 // remoteToString renders one value: primitives as their text, objects from
 // their preview ({a: 1, b: "x"}, [1, 2]) or description.
-func remoteToString(o *runtime.RemoteObject) string {
+func remoteToString(o *remoteObject) string {
 	if o == nil {
 		return "undefined"
 	}
 	switch o.Type {
-	case runtime.RemoteObjectTypeString, runtime.RemoteObjectTypeNumber, runtime.RemoteObjectTypeBoolean, runtime.RemoteObjectTypeBigint:
+	case "string", "number", "boolean", "bigint":
 		return primitiveText(o)
-	case runtime.RemoteObjectTypeUndefined:
+	case "undefined":
 		return "undefined"
-	case runtime.RemoteObjectTypeSymbol, runtime.RemoteObjectTypeFunction:
+	case "symbol", "function":
 		return o.Description
 	}
-	if o.Subtype == runtime.RemoteObjectSubtypeNull {
+	if o.Subtype == "null" {
 		return "null"
 	}
 	if o.Preview != nil {
 		switch o.Subtype {
-		case runtime.RemoteObjectSubtypeError, runtime.RemoteObjectSubtypeRegexp, runtime.RemoteObjectSubtypeDate, runtime.RemoteObjectSubtypeNode:
+		case "error", "regexp", "date", "node":
 		default:
 			return renderPreview(o.Preview, o.Description)
 		}
@@ -249,12 +247,12 @@ func remoteToString(o *runtime.RemoteObject) string {
 	if len(o.Value) > 0 {
 		return string(o.Value)
 	}
-	return string(o.ClassName)
+	return o.ClassName
 }
 
-func renderPreview(p *runtime.ObjectPreview, description string) string {
+func renderPreview(p *objectPreview, description string) string {
 	var items []string
-	isArray := p.Subtype == runtime.ObjectPreviewSubtypeArray || p.Subtype == runtime.ObjectPreviewSubtypeTypedarray
+	isArray := p.Subtype == "array" || p.Subtype == "typedarray"
 	for _, e := range p.Entries {
 		v := renderEntryPreview(e.Value)
 		if e.Key != nil {
@@ -262,7 +260,8 @@ func renderPreview(p *runtime.ObjectPreview, description string) string {
 		}
 		items = append(items, v)
 	}
-	for _, prop := range p.Properties {
+	for i := range p.Properties {
+		prop := &p.Properties[i]
 		v := renderPropertyValue(prop)
 		if isArray {
 			if _, err := strconv.Atoi(prop.Name); err == nil {
@@ -283,7 +282,7 @@ func renderPreview(p *runtime.ObjectPreview, description string) string {
 			prefix = description + " "
 		}
 		return prefix + "[" + body + "]"
-	case p.Subtype == runtime.ObjectPreviewSubtypeMap || p.Subtype == runtime.ObjectPreviewSubtypeSet:
+	case p.Subtype == "map" || p.Subtype == "set":
 		return description + " {" + body + "}"
 	case description != "" && description != "Object":
 		return description + " {" + body + "}"
@@ -291,23 +290,23 @@ func renderPreview(p *runtime.ObjectPreview, description string) string {
 	return "{" + body + "}"
 }
 
-func renderEntryPreview(p *runtime.ObjectPreview) string {
+func renderEntryPreview(p *objectPreview) string {
 	if p == nil {
 		return "undefined"
 	}
-	if p.Type == runtime.ObjectPreviewTypeObject && len(p.Properties) > 0 {
+	if p.Type == "object" && len(p.Properties) > 0 {
 		return renderPreview(p, p.Description)
 	}
 	return p.Description
 }
 
-func renderPropertyValue(p *runtime.PropertyPreview) string {
+func renderPropertyValue(p *propertyPreview) string {
 	switch {
-	case p.Type == runtime.PropertyPreviewTypeString:
+	case p.Type == "string":
 		return strconv.Quote(p.Value)
-	case p.ValuePreview != nil && len(p.ValuePreview.Properties) > 0 && p.ValuePreview.Subtype != runtime.ObjectPreviewSubtypeArray:
+	case p.ValuePreview != nil && len(p.ValuePreview.Properties) > 0 && p.ValuePreview.Subtype != "array":
 		return renderPreview(p.ValuePreview, p.ValuePreview.Description)
-	case p.Type == runtime.PropertyPreviewTypeAccessor:
+	case p.Type == "accessor":
 		return "(...)"
 	}
 	return p.Value

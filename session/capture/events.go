@@ -2,8 +2,6 @@ package capture
 
 import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -45,11 +43,11 @@ func (c *Capture) HandleEvent(method string, params []byte) bool {
 	case "Network.requestServedFromCache":
 		v = new(evServedFromCache)
 	case "Runtime.consoleAPICalled":
-		v = new(runtime.EventConsoleAPICalled)
+		v = new(evConsoleAPICalled)
 	case "Runtime.exceptionThrown":
-		v = new(runtime.EventExceptionThrown)
+		v = new(evExceptionThrown)
 	case "Log.entryAdded":
-		v = new(log.EventEntryAdded)
+		v = new(evLogEntry)
 	case "Page.frameStartedNavigating":
 		v = new(evFrameStartedNavigating)
 	case "Page.frameNavigated":
@@ -77,11 +75,11 @@ func (c *Capture) HandleEvent(method string, params []byte) bool {
 		c.onLoadingFailed(ev)
 	case *evServedFromCache:
 		c.onServedFromCache(ev)
-	case *runtime.EventConsoleAPICalled:
+	case *evConsoleAPICalled:
 		c.onConsoleAPICalled(ev)
-	case *runtime.EventExceptionThrown:
+	case *evExceptionThrown:
 		c.onExceptionThrown(ev)
-	case *log.EventEntryAdded:
+	case *evLogEntry:
 		c.onLogEntry(ev)
 	case *evFrameStartedNavigating:
 		c.onFrameStartedNavigating(ev)

@@ -16,7 +16,7 @@ import (
 )
 
 const (
-	minPartialInterval  = 250 * time.Millisecond
+	minPartialInterval  = time.Second
 	socketCheckInterval = time.Second
 	drainTimeout        = 2 * time.Second
 	chromeCloseTimeout  = 5 * time.Second
@@ -28,10 +28,10 @@ const (
 // on the way, and returns why it ended.
 func (w *worker) wait(ctx context.Context) (reason, errText string) {
 	// The partial file is rewritten soon after a change while it is cheap
-	// to write, and less often as it grows: each write may take a tenth of
-	// the time between writes, between minPartialInterval and the
-	// configured interval (5 s).
-	partialEvery := minPartialInterval
+	// to write, and less often as it grows: each write may take a fiftieth
+	// of the time between writes (2% of a core), between
+	// minPartialInterval and the configured interval (5 s).
+	partialEvery := min(minPartialInterval, w.opts.PartialInterval())
 	partial := time.NewTimer(partialEvery)
 	defer partial.Stop()
 	sockCheck := time.NewTicker(socketCheckInterval)
@@ -71,7 +71,7 @@ func (w *worker) wait(ctx context.Context) (reason, errText string) {
 					w.capture.MarkChanged() // try again next time; the data is in memory
 					w.log.Error("writing the partial file", "error", err)
 				}
-				partialEvery = min(max(10*time.Since(began), minPartialInterval), w.opts.PartialInterval())
+				partialEvery = min(max(50*time.Since(began), minPartialInterval), w.opts.PartialInterval())
 			}
 			partial.Reset(partialEvery)
 		case <-sockCheck.C:
