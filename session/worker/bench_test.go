@@ -63,8 +63,10 @@ const (
 )
 
 // profileEnv, in a worker's environment, names a directory where the worker
-// writes a CPU profile (from its start until SIGUSR2) and, on each SIGUSR1,
-// a heap profile and its runtime.MemStats.
+// writes a CPU profile (from its start until SIGUSR2, which the benchmark
+// sends after a session/stop reply: the profiles of workers stopped with
+// Dir.Stop stay incomplete) and, on each SIGUSR1, a heap profile and its
+// runtime.MemStats.
 const profileEnv = "BDG_BENCH_PROFILE"
 
 func init() {
@@ -541,23 +543,38 @@ type stopRound struct {
 	output int64 // size of session.json
 }
 
+// Ways of stopping in the stop benchmark.
+const (
+	stopDirNow   = "Dir.Stop"
+	stopReplyNow = "session/stop reply"
+	stopQuiet    = "session/stop reply, partial file already written"
+)
+
 func (b *bench) stopTime() {
 	var rounds []stopRound
-	for i := range b.rounds {
+	kinds := []string{stopDirNow, stopReplyNow, stopQuiet}
+	perKind := (b.rounds + 1) / 2
+	for i := range perKind * len(kinds) {
 		w, _, _ := b.start(fmt.Sprintf("stop-%d", i), b.h.fx.URL(fmt.Sprintf("console-burst.html?n=%d", benchEvents)), 0)
 		st := b.awaitStatus(w, "10,001 console messages", waitLimit, func(st protocol.StatusResult) bool {
 			return st.Counts.Console+st.Dropped.Console >= benchEvents+1 // and "burst done"
 		})
-		r := stopRound{counts: st.Counts}
+		r := stopRound{counts: st.Counts, how: kinds[i%len(kinds)]}
 		var res protocol.StopResult
-		if i%2 == 0 {
-			r.how = "Dir.Stop"
+		switch r.how {
+		case stopDirNow:
 			t0 := time.Now()
 			res = b.stopDir(w)
 			r.stop = time.Since(t0)
 			r.exit = r.stop // Dir.Stop returns once the worker is gone
-		} else {
-			r.how = "session/stop reply"
+		case stopReplyNow:
+			r.stop, r.exit, res, _ = b.stopCall(w)
+		case stopQuiet:
+			// The worker rewrites the partial file soon after changes; a
+			// stop that comes while it writes waits for that write. Here
+			// the file holds everything and nothing changes any more.
+			b.awaitPartial(w, st.Counts)
+			time.Sleep(300 * time.Millisecond)
 			r.stop, r.exit, res, _ = b.stopCall(w)
 		}
 		if fi, err := os.Stat(res.OutputPath); err == nil {
@@ -565,24 +582,41 @@ func (b *bench) stopTime() {
 		}
 		rounds = append(rounds, r)
 	}
-	fmt.Printf("\n### Stop time with %d console events (%d rounds, alternating)\n\n", benchEvents, b.rounds)
+	fmt.Printf("\n### Stop time with %d console events (%d rounds, the three ways in turn)\n\n", benchEvents, len(rounds))
 	fmt.Printf("| round | measured | console held | session.json (MB) | stop (ms) | worker exited (ms) |\n|---|---|---|---|---|---|\n")
 	byHow := map[string][]time.Duration{}
-	var exits []time.Duration
+	exits := map[string][]time.Duration{}
 	for i, r := range rounds {
 		fmt.Printf("| %d | %s | %d | %.1f | %s | %s |\n", i+1, r.how, r.counts.Console, mbB(uint64(r.output)), ms(r.stop), ms(r.exit))
 		byHow[r.how] = append(byHow[r.how], r.stop)
-		if r.how != "Dir.Stop" {
-			exits = append(exits, r.exit-r.stop)
-		}
+		exits[r.how] = append(exits[r.how], r.exit-r.stop)
 	}
-	dirStop := median(byHow["Dir.Stop"])
+	dirStop := median(byHow[stopDirNow])
 	fmt.Printf("\n| | median (ms) | p90 (ms) |\n|---|---|---|\n")
-	fmt.Printf("| Dir.Stop (session.json written, worker exited) | **%s** | %s |\n", ms(dirStop), ms(p90(byHow["Dir.Stop"])))
-	fmt.Printf("| session/stop reply (session.json written) | %s | %s |\n", ms(median(byHow["session/stop reply"])), ms(p90(byHow["session/stop reply"])))
-	fmt.Printf("| from that reply to the worker's exit (Chrome closed) | %s | %s |\n", ms(median(exits)), ms(p90(exits)))
+	fmt.Printf("| Dir.Stop right after the burst (session.json written, worker exited) | **%s** | %s |\n", ms(dirStop), ms(p90(byHow[stopDirNow])))
+	fmt.Printf("| session/stop reply right after the burst (session.json written) | %s | %s |\n", ms(median(byHow[stopReplyNow])), ms(p90(byHow[stopReplyNow])))
+	fmt.Printf("| session/stop reply once the partial file is written | %s | %s |\n", ms(median(byHow[stopQuiet])), ms(p90(byHow[stopQuiet])))
+	all := append(slices.Clone(exits[stopReplyNow]), exits[stopQuiet]...)
+	fmt.Printf("| from the reply to the worker's exit (Chrome closed) | %s | %s |\n", ms(median(all)), ms(p90(all)))
 	fmt.Printf("| Dir.Stop of an idle session (start benchmark) | %s | %s |\n", ms(median(b.idleStops)), ms(p90(b.idleStops)))
 	fmt.Printf("\nGoal: under %s ms with %d events: %s (%s ms).\n", ms(goalStop), benchEvents, metOrMissed(dirStop < goalStop), ms(dirStop))
+}
+
+// awaitPartial waits until the session's partial file holds at least counts.
+func (b *bench) awaitPartial(w *session.Worker, counts protocol.Counts) {
+	partial := w.Dir.File(session.PartialFile)
+	for deadline := time.Now().Add(waitLimit); ; time.Sleep(50 * time.Millisecond) {
+		var out struct {
+			Counts protocol.Counts `json:"counts"`
+		}
+		if bs, err := os.ReadFile(partial); err == nil && json.Unmarshal(bs, &out) == nil &&
+			out.Counts.Network >= counts.Network && out.Counts.Console >= counts.Console {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s never held the whole capture", partial)
+		}
+	}
 }
 
 type memResult struct {
@@ -649,19 +683,7 @@ func (b *bench) memoryRun(name string, partialMs int, env string) memResult {
 	r.st = b.awaitSettled(w)
 	r.load = time.Since(t0) - settleFor
 	// At least one write of the partial file with everything in it.
-	partial := w.Dir.File(session.PartialFile)
-	for deadline := time.Now().Add(waitLimit); ; time.Sleep(100 * time.Millisecond) {
-		var out struct {
-			Counts protocol.Counts `json:"counts"`
-		}
-		if bs, err := os.ReadFile(partial); err == nil && json.Unmarshal(bs, &out) == nil &&
-			out.Counts.Network >= r.st.Counts.Network && out.Counts.Console >= r.st.Counts.Console {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never held the whole capture", partial)
-		}
-	}
+	b.awaitPartial(w, r.st.Counts)
 	r.loaded = readProcMem(t, w.Handshake.PID)
 	if b.profileDir != "" {
 		r.heap = b.heapProfile(w.Handshake.PID)
