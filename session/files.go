@@ -1,6 +1,8 @@
 package session
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,6 +53,51 @@ func WriteJSONAtomic(path string, v any) error {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		return enc.Encode(v)
+	})
+}
+
+// WriteOutputAtomic writes a session document (session.json or
+// session.partial.json) atomically, streaming its records one by one into
+// the file: a document of tens of megabytes is never built in memory. out
+// carries everything but the records, which come as shared pointers.
+func WriteOutputAtomic(path string, out protocol.Output, network []*protocol.NetworkRequest, console []*protocol.ConsoleMessage) error {
+	out.Data = protocol.OutputData{Network: []protocol.NetworkRequest{}, Console: []protocol.ConsoleMessage{}}
+	head, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", path, err)
+	}
+	marker := []byte(`"data":{"network":[],"console":[]}`)
+	i := bytes.Index(head, marker)
+	if i < 0 {
+		return fmt.Errorf("encoding %s: no data member in the document", path)
+	}
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		enc := json.NewEncoder(bw)
+		enc.SetEscapeHTML(false)
+		bw.Write(head[:i])
+		bw.WriteString(`"data":{"network":[`)
+		for j, r := range network {
+			if j > 0 {
+				bw.WriteByte(',')
+			}
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		bw.WriteString(`],"console":[`)
+		for j, m := range console {
+			if j > 0 {
+				bw.WriteByte(',')
+			}
+			if err := enc.Encode(m); err != nil {
+				return err
+			}
+		}
+		bw.WriteString(`]}`)
+		bw.Write(head[i+len(marker):])
+		bw.WriteByte('\n')
+		return bw.Flush()
 	})
 }
 

@@ -1,8 +1,13 @@
 package session
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
 	"testing"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestNormalizeURL(t *testing.T) {
@@ -39,5 +44,36 @@ func TestValidateName(t *testing.T) {
 		if err := ValidateName(bad); !errors.Is(err, ErrInvalidName) {
 			t.Errorf("ValidateName(%q) = %v, want ErrInvalidName", bad, err)
 		}
+	}
+}
+
+func TestWriteOutputAtomicStreams(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/session.json"
+	out := protocol.Output{Version: "v", Session: "s", Target: protocol.Target{URL: "http://h/", Title: "<T&>"}, Error: "e"}
+	net := []*protocol.NetworkRequest{{RequestID: "1", URL: "http://h/a?x=1&y=2", ResponseBody: "{\"n\":1}"}, {RequestID: "2", URL: "http://h/b"}}
+	con := []*protocol.ConsoleMessage{{Seq: 3, Text: "line\u2028sep"}}
+	if err := WriteOutputAtomic(path, out, net, con); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got protocol.Output
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	want := out
+	want.Data = protocol.OutputData{Network: []protocol.NetworkRequest{*net[0], *net[1]}, Console: []protocol.ConsoleMessage{*con[0]}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("document (-want +got):\n%s", diff)
+	}
+	if err := WriteOutputAtomic(path, out, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(path)
+	if err := json.Unmarshal(b, &got); err != nil || len(got.Data.Network) != 0 || got.Data.Network == nil {
+		t.Errorf("empty document: %v %s", err, b)
 	}
 }

@@ -293,8 +293,13 @@ func TestRestoreAnswersLikeTheLiveCapture(t *testing.T) {
 	requestEvents(t, live, "b", "http://h/b", "text/html", 404)
 	event(t, live, "Runtime.consoleAPICalled", `{"type":"warning","args":[{"type":"string","value":"w"}],"executionContextId":1,"timestamp":1}`)
 	snap := live.Snapshot()
-	out := protocol.Output{Session: "r", LastSeq: snap.LastSeq, Counts: snap.Counts,
-		Data: protocol.OutputData{Network: snap.Network, Console: snap.Console}}
+	out := protocol.Output{Session: "r", LastSeq: snap.LastSeq, Counts: snap.Counts}
+	for _, r := range snap.Network {
+		out.Data.Network = append(out.Data.Network, *r)
+	}
+	for _, m := range snap.Console {
+		out.Data.Console = append(out.Data.Console, *m)
+	}
 	restored := Restore(out)
 	for _, p := range []protocol.NetworkListParams{{}, {Filter: "status-code:>=400"}, {LastParams: protocol.LastParams{Last: 1}}} {
 		a, _ := live.NetworkList(p)

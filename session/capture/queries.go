@@ -94,34 +94,24 @@ func (c *Capture) Console(last, offset int, levels []string) ([]protocol.Console
 }
 
 // Snapshot is everything captured, for session.json and its partial twin.
+// The records are shared, not copied: they never change.
 type Snapshot struct {
 	State
-	Network     []protocol.NetworkRequest // with bodies
-	Console     []protocol.ConsoleMessage
+	Network     []*protocol.NetworkRequest // with bodies
+	Console     []*protocol.ConsoleMessage
 	Navigations []protocol.Navigation
 }
 
-// Snapshot copies what has been captured. The lock is held only to copy
-// pointers; records are immutable.
+// Snapshot takes what has been captured. The lock is held only to copy
+// pointers.
 func (c *Capture) Snapshot() Snapshot {
 	c.mu.Lock()
-	st := c.stateLocked()
+	defer c.mu.Unlock()
 	slots, _ := c.network.order.last(0, 0, nil)
 	recs := make([]*protocol.NetworkRequest, len(slots))
 	for i, s := range slots {
 		recs[i] = s.rec
 	}
 	msgs, _ := c.console.last(0, 0, nil)
-	navs := slices.Clone(c.navs)
-	c.mu.Unlock()
-
-	snap := Snapshot{State: st, Navigations: navs,
-		Network: make([]protocol.NetworkRequest, len(recs)), Console: make([]protocol.ConsoleMessage, len(msgs))}
-	for i, r := range recs {
-		snap.Network[i] = *r
-	}
-	for i, m := range msgs {
-		snap.Console[i] = *m
-	}
-	return snap
+	return Snapshot{State: c.stateLocked(), Network: recs, Console: msgs, Navigations: slices.Clone(c.navs)}
 }

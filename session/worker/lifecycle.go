@@ -34,6 +34,7 @@ func (w *worker) wait(ctx context.Context) (reason, errText string) {
 	partialEvery := min(minPartialInterval, w.opts.PartialInterval())
 	partial := time.NewTimer(partialEvery)
 	defer partial.Stop()
+	memory := newMemoryGovernor()
 	sockCheck := time.NewTicker(socketCheckInterval)
 	defer sockCheck.Stop()
 	var timeout <-chan time.Time
@@ -73,6 +74,7 @@ func (w *worker) wait(ctx context.Context) (reason, errText string) {
 				}
 				partialEvery = min(max(50*time.Since(began), minPartialInterval), w.opts.PartialInterval())
 			}
+			memory.tune()
 			partial.Reset(partialEvery)
 		case <-sockCheck.C:
 			w.checkSocket()
@@ -251,7 +253,7 @@ func (w *worker) writeOutput(final bool, reason, errText string) error {
 	if final {
 		name = session.OutputFile
 	}
-	return session.WriteJSONAtomic(w.dir.File(name), out)
+	return session.WriteOutputAtomic(w.dir.File(name), out, snap.Network, snap.Console)
 }
 
 // output builds the bdg-shaped document from a snapshot.
@@ -260,7 +262,6 @@ func (w *worker) output(snap capture.Snapshot, final bool, reason, errText strin
 	out := protocol.Output{
 		Version: protocol.Version, Success: errText == "", Timestamp: w.start.UTC().Format(time.RFC3339Nano),
 		Duration: time.Since(w.start).Milliseconds(), Target: protocol.Target{URL: t.URL, Title: t.Title},
-		Data:    protocol.OutputData{Network: snap.Network, Console: snap.Console},
 		Partial: !final || reason != protocol.ReasonStopped && reason != protocol.ReasonSignal && reason != protocol.ReasonTimeout,
 		Error:   errText, Session: w.opts.Session, WrittenAt: time.Now().UTC().Format(time.RFC3339Nano),
 		LastSeq: snap.LastSeq, Counts: snap.Counts, Dropped: snap.Dropped, Navigations: snap.Navigations,

@@ -82,6 +82,9 @@ func Main() int {
 	return code
 }
 
+// maxCommandSize is the largest CDP command the worker sends: 1 MiB.
+const maxCommandSize = 1 << 20
+
 type worker struct {
 	opts     session.Options
 	dir      session.Dir
@@ -220,7 +223,9 @@ func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
 	w.step(session.StepConnecting)
 	dialCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	w.conn, err = browser.Dial(dialCtx, wsURL, browser.OnEvent(w.onEvent))
+	// Commands are small; a large write buffer would only be memory held
+	// for the life of the session (cdp/send refuses larger commands).
+	w.conn, err = browser.Dial(dialCtx, wsURL, browser.OnEvent(w.onEvent), browser.MaxCommandSize(maxCommandSize))
 	if err != nil {
 		return session.Handshake{}, &session.Error{Kind: protocol.KindCDPError, Msg: fmt.Sprintf("connecting to Chrome at %s: %v", wsURL, err), Err: err}
 	}
