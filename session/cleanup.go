@@ -50,12 +50,21 @@ func (d Dir) Cleanup() (Cleaned, error) {
 func (d Dir) cleanupLocked() (Cleaned, error) {
 	c := Cleaned{Session: d.Name}
 	meta, metaErr := d.ReadMeta()
-	if metaErr == nil && isOurChrome(meta.Chrome) {
-		// An orphan: the worker died without closing it. It was started in
-		// its own process group, so the group id is its pid.
-		_ = syscall.Kill(-meta.Chrome.PID, syscall.SIGKILL)
-		c.KilledChrome = meta.Chrome.PID
-		waitGone(meta.Chrome.PID, meta.Chrome.PIDStart, 2*time.Second)
+	if metaErr == nil {
+		// What is left of a Chrome whose worker died without closing it:
+		// every process of its group that runs with its profile, killed and
+		// waited for before the profile is removed (a process on its way
+		// out still writes to it).
+		if pids := chromeProcesses(meta.Chrome); len(pids) > 0 {
+			for _, pid := range pids {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			c.KilledChrome = meta.Chrome.PID
+			deadline := time.Now().Add(5 * time.Second)
+			for len(chromeProcesses(meta.Chrome)) > 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
 	}
 	if metaErr == nil && meta.Chrome.TempProfile && isTempProfile(meta.Chrome.UserDataDir) {
 		if err := os.RemoveAll(meta.Chrome.UserDataDir); err == nil {
@@ -131,12 +140,4 @@ func isTempProfile(dir string) bool {
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
 	return (parent == filepath.Clean(os.TempDir()) || parent == "/tmp") && strings.Contains(filepath.Base(dir), "bdg")
-}
-
-// waitGone waits until pid is no longer the process that started at start.
-func waitGone(pid int, start uint64, limit time.Duration) {
-	deadline := time.Now().Add(limit)
-	for sameProcess(pid, start) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -61,19 +61,63 @@ func isOurWorker(m Meta) bool {
 	return len(args) >= 2 && args[1] == "worker"
 }
 
-// isOurChrome reports whether the Chrome described by c is still running as
-// the process the worker launched with its own profile.
-func isOurChrome(c MetaChrome) bool {
-	if !c.Launched || !sameProcess(c.PID, c.PIDStart) {
-		return false
+// chromeProcesses lists what is left of the Chrome a worker launched: the
+// live processes of its process group (its pid is the group's id) that run
+// with its profile. Both must match, so a reused pid is never taken for it.
+func chromeProcesses(c MetaChrome) []int {
+	if !c.Launched || c.PID <= 0 || c.UserDataDir == "" {
+		return nil
 	}
-	if c.UserDataDir == "" {
-		return true
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
 	}
-	for _, a := range procCmdline(c.PID) {
-		if a == "--user-data-dir="+c.UserDataDir {
-			return true
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		state, pgid, ok := procStat(pid)
+		if !ok || pgid != c.PID || state == "Z" || state == "X" {
+			continue
+		}
+		if runsWithProfile(pid, c.UserDataDir) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// runsWithProfile reports whether process pid was started with
+// --user-data-dir=dir. Chrome's processes rewrite their command line into
+// one string with spaces, so the flag is looked for within the arguments.
+func runsWithProfile(pid int, dir string) bool {
+	flag := "--user-data-dir=" + dir
+	for _, a := range procCmdline(pid) {
+		for _, word := range strings.Fields(a) {
+			if word == flag {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// procStat returns the state and process group of pid.
+func procStat(pid int) (state string, pgid int, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", 0, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return "", 0, false
+	}
+	fields := strings.Fields(string(b[i+1:]))
+	if len(fields) < 3 {
+		return "", 0, false
+	}
+	pgid, err = strconv.Atoi(fields[2]) // field 5: pgrp
+	return fields[0], pgid, err == nil
 }

@@ -83,8 +83,31 @@ func (h *harness) start(opts session.Options) *session.Worker {
 	if err != nil {
 		h.t.Fatalf("starting session %q: %v", opts.Session, err)
 	}
-	h.t.Cleanup(func() { h.reap(w) })
+	m, _ := w.Dir.ReadMeta()
+	h.t.Cleanup(func() {
+		h.reap(w)
+		if m.Chrome.TempProfile {
+			assertRemoved(h.t, m.Chrome.UserDataDir)
+		}
+	})
 	return w
+}
+
+// assertRemoved fails unless path is gone (a Chrome on its way out may
+// still write to its profile for a moment).
+func assertRemoved(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s was left behind", path)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // reap stops the worker if it is still running and asserts that nothing of
