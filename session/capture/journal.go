@@ -62,6 +62,11 @@ func (e entry) encode(session string) ([]byte, error) {
 	var params any
 	switch p := e.payload.(type) {
 	case *protocol.ConsoleMessage:
+		// The hot path of a console burst: written by hand, as
+		// encoding/json would write protocol.ConsoleEvent.
+		if line, ok := appendConsoleEvent(make([]byte, 0, 256+len(p.Text)+len(p.Stack)), session, e.seq, p); ok {
+			return line, nil
+		}
 		params = protocol.ConsoleEvent{Session: session, Seq: e.seq, Message: *p}
 	case *protocol.NetworkRequest:
 		params = protocol.NetworkEvent{Session: session, Seq: e.seq, Request: withoutBody(p)}
