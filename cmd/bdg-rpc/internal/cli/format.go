@@ -102,15 +102,21 @@ func statusColor(r protocol.NetworkRequest) string {
 	return ""
 }
 
-// request renders one request as it stands; event names the change.
-func (f *formatter) request(event string, r protocol.NetworkRequest) string {
-	status := "…"
+// statusLabel is a request's status column: the HTTP status, ERR for a
+// failure, … while it is pending.
+func statusLabel(r protocol.NetworkRequest) string {
 	switch {
 	case r.State == protocol.StateFailed:
-		status = "ERR"
+		return "ERR"
 	case r.Status > 0:
-		status = fmt.Sprint(r.Status)
+		return fmt.Sprint(r.Status)
 	}
+	return "…"
+}
+
+// request renders one request as it stands; event names the change.
+func (f *formatter) request(event string, r protocol.NetworkRequest) string {
+	status := statusLabel(r)
 	detail := ""
 	switch r.State {
 	case protocol.StateFailed:

@@ -93,13 +93,7 @@ func printRequests(w io.Writer, f *formatter, reqs []protocol.NetworkRequest) {
 	}
 	fmt.Fprintln(w, f.paint(gray, fmt.Sprintf("%-22s %-6s %-4s %-9s %8s %8s  %s", "ID", "METHOD", "STAT", "TYPE", "TIME", "SIZE", "URL")))
 	for _, r := range reqs {
-		status := "…"
-		switch {
-		case r.State == protocol.StateFailed:
-			status = "ERR"
-		case r.Status > 0:
-			status = fmt.Sprint(r.Status)
-		}
+		status := statusLabel(r)
 		dur, size := "", ""
 		if r.Duration > 0 {
 			dur = formatDuration(r.Duration)
