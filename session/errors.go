@@ -80,13 +80,12 @@ func RPCError(err error) error {
 // AlreadyRunning is the error of a start that finds the session running or
 // starting.
 func alreadyRunning(d Dir, pid int, starting bool) *Error {
-	what := "already running"
-	if starting {
-		what = "already starting"
-	}
-	msg := fmt.Sprintf("session %q %s", d.Name, what)
+	msg := fmt.Sprintf("session %q already running", d.Name)
 	if pid > 0 {
-		msg = fmt.Sprintf("session %q %s (pid %d)", d.Name, what, pid)
+		msg += fmt.Sprintf(" (pid %d)", pid)
+	}
+	if starting {
+		msg += "; it is still starting"
 	}
 	return &Error{Kind: protocol.KindAlreadyRunning, Msg: msg,
 		Hint: fmt.Sprintf("stop it first (bdg-rpc stop --session %s), or choose another --session name", d.Name)}
