@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -293,5 +292,3 @@ func (w *worker) trackConn(c net.Conn, add bool) {
 		delete(w.conns, c)
 	}
 }
-
-var errStopping = errors.New("the session is stopping")

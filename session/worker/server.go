@@ -16,7 +16,6 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
-	"github.com/sourcegraph/jsonrpc2"
 )
 
 const (
@@ -97,7 +96,8 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 	m.Handle(protocol.MethodStop, rpc.Typed(func(ctx context.Context, _ *rpc.Call, _ protocol.StopParams) (protocol.StopResult, error) {
 		rpc.Async(ctx)
 		if !w.replies.add() {
-			return protocol.StopResult{}, errStopping
+			return protocol.StopResult{}, protocol.NewError(protocol.KindNoSession,
+				fmt.Sprintf("session %q is ending", w.opts.Session), "its session.json is being written; bdg-rpc status shows it")
 		}
 		rpc.AfterReply(ctx, w.replies.done)
 		res, err := w.requestStop(ctx)
@@ -260,5 +260,3 @@ func (f *inflight) wait() {
 	f.mu.Unlock()
 	<-ch
 }
-
-var _ = jsonrpc2.ErrClosed
