@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -15,8 +16,7 @@ func (c *client) methods() *rpc.Mux {
 	m.Handle(protocol.MethodStop, rpc.Typed(c.stop))
 	m.Handle(protocol.MethodStatus, rpc.Typed(c.status))
 	m.Handle(protocol.MethodList, rpc.Typed(c.list))
-	for _, method := range []string{protocol.MethodPeek, protocol.MethodNetworkList, protocol.MethodNetworkGet,
-		protocol.MethodConsoleList, protocol.MethodCDPSend} {
+	for method := range passThroughParams {
 		m.Handle(method, c.passThrough)
 	}
 	return m
@@ -147,30 +147,33 @@ func (c *client) list(ctx context.Context, _ *rpc.Call, _ struct{}) (protocol.Li
 	return res, nil
 }
 
+// passThroughParams checks the params of each method passed through to
+// workers and returns the session they name.
+var passThroughParams = map[string]func(json.RawMessage) (string, error){
+	protocol.MethodPeek:        sessionParam(func(p *protocol.PeekParams) string { return p.Session }),
+	protocol.MethodNetworkList: sessionParam(func(p *protocol.NetworkListParams) string { return p.Session }),
+	protocol.MethodNetworkGet:  sessionParam(func(p *protocol.NetworkGetParams) string { return p.Session }),
+	protocol.MethodConsoleList: sessionParam(func(p *protocol.ConsoleListParams) string { return p.Session }),
+	protocol.MethodCDPSend:     sessionParam(func(p *protocol.CDPSendParams) string { return p.Session }),
+}
+
+// sessionParam decodes params of type P strictly and returns their session.
+func sessionParam[P any](session func(*P) string) func(json.RawMessage) (string, error) {
+	return func(raw json.RawMessage) (string, error) {
+		var p P
+		if err := rpc.DecodeParams(raw, &p); err != nil {
+			return "", err
+		}
+		return session(&p), nil
+	}
+}
+
 // passThrough gives a query to the session's worker, or, when it is gone,
 // answers it from the session's files (session.Dir.Ask). The params are
 // checked here first, so that a bad call gets -32602 whether or not the
 // worker runs.
 func (c *client) passThrough(ctx context.Context, call *rpc.Call) (any, error) {
-	var name string
-	var err error
-	switch call.Method {
-	case protocol.MethodPeek:
-		var p protocol.PeekParams
-		err, name = rpc.DecodeParams(call.Params, &p), p.Session
-	case protocol.MethodNetworkList:
-		var p protocol.NetworkListParams
-		err, name = rpc.DecodeParams(call.Params, &p), p.Session
-	case protocol.MethodNetworkGet:
-		var p protocol.NetworkGetParams
-		err, name = rpc.DecodeParams(call.Params, &p), p.Session
-	case protocol.MethodConsoleList:
-		var p protocol.ConsoleListParams
-		err, name = rpc.DecodeParams(call.Params, &p), p.Session
-	case protocol.MethodCDPSend:
-		var p protocol.CDPSendParams
-		err, name = rpc.DecodeParams(call.Params, &p), p.Session
-	}
+	name, err := passThroughParams[call.Method](call.Params)
 	if err != nil {
 		return nil, err
 	}
