@@ -4,8 +4,8 @@
 import * as vscode from 'vscode';
 import type { SessionModel } from '../model';
 import type { ConsoleLevel, ConsoleMessage } from '../protocol';
-import { refreshInterval, Throttle } from '../throttle';
 import { messageLabel, messageLocation } from './format';
+import { ThrottledTree } from './tree';
 
 const LEVEL_ICONS: Record<ConsoleLevel, [string, string | undefined]> = {
   error: ['error', 'errorForeground'],
@@ -21,24 +21,9 @@ export function levelIcon(m: ConsoleMessage): vscode.ThemeIcon {
   return new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
 }
 
-export class ConsoleTreeProvider implements vscode.TreeDataProvider<ConsoleMessage>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly throttle: Throttle;
-  private readonly subscription: { dispose(): void };
-
-  constructor(private readonly model: SessionModel) {
-    this.throttle = new Throttle(
-      () => this.changed.fire(),
-      () => refreshInterval(model.messageCount),
-    );
-    this.subscription = model.onDidChange((c) => {
-      if (c.console) this.throttle.schedule();
-    });
-  }
-
-  getChildren(element?: ConsoleMessage): ConsoleMessage[] {
-    return element ? [] : this.model.messages();
+export class ConsoleTreeProvider extends ThrottledTree<ConsoleMessage> {
+  constructor(model: SessionModel) {
+    super(model, () => model.messages(), () => model.messageCount, 'console');
   }
 
   getTreeItem(m: ConsoleMessage): vscode.TreeItem {
@@ -59,11 +44,5 @@ export class ConsoleTreeProvider implements vscode.TreeDataProvider<ConsoleMessa
       };
     }
     return item;
-  }
-
-  dispose(): void {
-    this.throttle.dispose();
-    this.subscription.dispose();
-    this.changed.dispose();
   }
 }

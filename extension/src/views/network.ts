@@ -4,8 +4,8 @@
 import * as vscode from 'vscode';
 import { isErrorRequest, type SessionModel } from '../model';
 import type { NetworkRequest } from '../protocol';
-import { refreshInterval, Throttle } from '../throttle';
 import { formatBytes, formatDuration, requestDescription, requestLabel } from './format';
+import { ThrottledTree } from './tree';
 
 const TYPE_ICONS: Record<string, string> = {
   Document: 'file',
@@ -33,24 +33,9 @@ export function requestIcon(r: NetworkRequest): vscode.ThemeIcon {
   return new vscode.ThemeIcon(type ?? 'globe', new vscode.ThemeColor('charts.green'));
 }
 
-export class NetworkTreeProvider implements vscode.TreeDataProvider<NetworkRequest>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly throttle: Throttle;
-  private readonly subscription: { dispose(): void };
-
-  constructor(private readonly model: SessionModel) {
-    this.throttle = new Throttle(
-      () => this.changed.fire(),
-      () => refreshInterval(model.requestCount),
-    );
-    this.subscription = model.onDidChange((c) => {
-      if (c.network) this.throttle.schedule();
-    });
-  }
-
-  getChildren(element?: NetworkRequest): NetworkRequest[] {
-    return element ? [] : this.model.requests();
+export class NetworkTreeProvider extends ThrottledTree<NetworkRequest> {
+  constructor(model: SessionModel) {
+    super(model, () => model.requests(), () => model.requestCount, 'network');
   }
 
   getTreeItem(r: NetworkRequest): vscode.TreeItem {
@@ -67,12 +52,6 @@ export class NetworkTreeProvider implements vscode.TreeDataProvider<NetworkReque
       arguments: [r.requestId],
     };
     return item;
-  }
-
-  dispose(): void {
-    this.throttle.dispose();
-    this.subscription.dispose();
-    this.changed.dispose();
   }
 }
 
