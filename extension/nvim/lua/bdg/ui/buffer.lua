@@ -69,4 +69,20 @@ function M.show(buf, mods)
   return win
 end
 
+-- view returns the view of a session from views (a table by session name),
+-- making a new one with make(session), drawn at once, when there is none,
+-- its buffer is gone, or it belongs to an older session of the same name.
+function M.view(views, session, make)
+  local view = views[session.name]
+  if view and view.session ~= session then
+    view:close()
+    view = nil
+  end
+  if not view or not M.valid(view.buf) then
+    view = make(session)
+    view.throttle:now()
+  end
+  return view
+end
+
 return M

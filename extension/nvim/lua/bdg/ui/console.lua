@@ -141,16 +141,7 @@ end
 -- get returns the console view of a session, creating it (drawn at once)
 -- when there is none.
 function M.get(session)
-  local view = views[session.name]
-  if view and view.session ~= session then
-    view:close()
-    view = nil
-  end
-  if not view or not buffer.valid(view.buf) then
-    view = new_view(session)
-    view.throttle:now()
-  end
-  return view
+  return buffer.view(views, session, new_view)
 end
 
 -- open shows the console of a session in a window.
