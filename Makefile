@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/bdg-rpc
 
-.PHONY: all build test test-go lint bench bench-codec bench-cli demo stress fuzz clean
+.PHONY: all build test test-go lint generate bench bench-codec bench-cli demo stress fuzz clean
 
 all: build
 
@@ -20,14 +20,38 @@ test: lint test-go test-extension test-nvim
 # The clients' targets: test-extension and package (VS Code), test-nvim.
 include extension/extension.mk extension/nvim/nvim.mk
 
-lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+# staticcheck, installed into .tools/ from the Go module proxy when absent.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := .tools/staticcheck-$(STATICCHECK_VERSION)
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/.tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv .tools/staticcheck $@
+
+# Static checks: formatting, vet, staticcheck, a tidy go.mod, the build on
+# the other release platforms (tests included: vet type-checks them), and
+# no binary or large file tracked.
+CROSS := darwin/amd64 darwin/arm64 linux/arm64
+lint: $(STATICCHECK)
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard -- '*.go' | while read -r f; do [ -f "$$f" ] && echo "$$f"; done)); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	$(GO) mod tidy -diff
+	@for p in $(CROSS); do echo "GOOS=$${p%/*} GOARCH=$${p#*/} go vet ./..."; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./... || exit 1; done
+	.ci/check-tracked.sh
 
+# The packages that run goroutines are tested with the race detector.
+RACE_PKGS := ./rpc/... ./browser/... ./session/... ./server/...
 test-go: build
 	.ci/ensure-tools.sh chromium
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
+	$(GO) test -count=1 ./cmd/...
+
+# Rewrites the files generated from the protocol's tables (the clients'
+# names, the index of docs/PROTOCOL.md); a test fails when they are stale.
+generate:
+	$(GO) generate ./rpc/protocol
 
 # Load: 100 starts and stops in a row, 50 concurrent starts x 10 rounds, 5
 # named sessions at once (.ci/run runs it after make test).

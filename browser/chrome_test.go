@@ -117,7 +117,7 @@ func awaitEvent(t *testing.T, ctx context.Context, ch <-chan browser.Event, sess
 func TestChrome(t *testing.T) {
 	chrome := browsertest.Launch(t)
 	srv := fixtures(t)
-	t.Logf("Chrome %s (pid %d) launched in %v", chrome.ExecPath(), chrome.PID(), chrome.LaunchDuration())
+	t.Logf("Chrome (pid %d) launched in %v", chrome.PID(), chrome.LaunchDuration())
 
 	t.Run("Version", func(t *testing.T) {
 		t.Parallel()
@@ -507,7 +507,7 @@ func TestCloseCleansUp(t *testing.T) {
 	if chrome.ExitErr() != nil {
 		t.Errorf("ExitErr() = %v while running", chrome.ExitErr())
 	}
-	if err := chrome.Close(ctx); err != nil {
+	if err := chrome.Close(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	<-chrome.Done()
@@ -516,7 +516,7 @@ func TestCloseCleansUp(t *testing.T) {
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("profile %s still exists: %v", dir, err)
 	}
-	if err := chrome.Close(ctx); err != nil {
+	if err := chrome.Close(ctx, nil); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
 	if !strings.Contains(out.String(), "DevTools listening on") {
@@ -544,7 +544,7 @@ func TestCloseWithConnAndUserDataDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if err := chrome.CloseWith(ctx, conn); err != nil {
+	if err := chrome.Close(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
 	browsertest.AssertGroupGone(t, chrome.PID())

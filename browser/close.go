@@ -23,21 +23,15 @@ const (
 	outputGrace = 2 * time.Second
 )
 
-// Close stops Chrome: it asks Chrome to exit with Browser.close over a new
-// connection, waits briefly, and then kills the whole process group with
-// SIGKILL. It waits until the main process is reaped and no process of the
-// group is left, and deletes the temporary profile. ctx bounds the polite part
-// only: with a ctx that has ended, Close kills at once, and the clean-up still
-// happens. Close is safe to call more than once and from several goroutines;
-// every call returns the result of the first.
-func (c *Chrome) Close(ctx context.Context) error {
-	return c.CloseWith(ctx, nil)
-}
-
-// CloseWith is Close, but sends Browser.close over conn, a connection to the
-// browser endpoint of this Chrome, if it is still up. A nil conn makes
-// CloseWith dial a new connection, as Close does.
-func (c *Chrome) CloseWith(ctx context.Context, conn *Conn) error {
+// Close stops Chrome: it asks Chrome to exit with Browser.close, over conn
+// (a connection to this Chrome's browser endpoint) if it is still up, else
+// over a new connection; waits briefly; and then kills the whole process
+// group with SIGKILL. It waits until the main process is reaped and no
+// process of the group is left, and deletes the temporary profile. ctx
+// bounds the polite part only: with a ctx that has ended, Close kills at
+// once, and the clean-up still happens. Close is safe to call more than once
+// and from several goroutines; every call returns the result of the first.
+func (c *Chrome) Close(ctx context.Context, conn *Conn) error {
 	c.closeOnce.Do(func() { c.closeErr = c.close(ctx, conn) })
 	return c.closeErr
 }

@@ -47,7 +47,6 @@ type DialOption func(*dialConfig)
 type dialConfig struct {
 	onEvent        func(Event)
 	maxCommandSize int
-	readLimit      int64
 }
 
 // OnEvent makes the connection call fn for every event, of every session, in
@@ -69,12 +68,6 @@ func OnEvent(fn func(Event)) DialOption {
 // sends, and of its write buffer. See DefaultMaxCommandSize.
 func MaxCommandSize(n int) DialOption {
 	return func(c *dialConfig) { c.maxCommandSize = n }
-}
-
-// ReadLimit sets the size of the largest message that the connection accepts
-// from Chrome. A larger message ends the connection. See DefaultReadLimit.
-func ReadLimit(n int64) DialOption {
-	return func(c *dialConfig) { c.readLimit = n }
 }
 
 // Conn is a CDP connection to Chrome over a websocket: to the browser endpoint
@@ -123,7 +116,7 @@ type subKey struct {
 // Dial connects to the CDP websocket at wsURL, such as the URL that
 // Chrome.WebSocketURL or ResolveBrowserURL returns. ctx bounds the dial only.
 func Dial(ctx context.Context, wsURL string, opts ...DialOption) (*Conn, error) {
-	cfg := dialConfig{maxCommandSize: DefaultMaxCommandSize, readLimit: DefaultReadLimit}
+	cfg := dialConfig{maxCommandSize: DefaultMaxCommandSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -141,7 +134,7 @@ func Dial(ctx context.Context, wsURL string, opts ...DialOption) (*Conn, error) 
 		}
 		return nil, fmt.Errorf("connecting to Chrome at %s: %w", wsURL, err)
 	}
-	ws.SetReadLimit(cfg.readLimit)
+	ws.SetReadLimit(DefaultReadLimit)
 
 	c := &Conn{
 		url:        wsURL,

@@ -192,9 +192,6 @@ func (c *Chrome) start(cfg *launchConfig) error {
 	// An *os.File goes to the child as it is: exec starts no copying
 	// goroutine, and Wait does not wait for Chrome's children to close it.
 	cmd.Stdout, cmd.Stderr = w, w
-	if len(cfg.env) > 0 {
-		cmd.Env = append(os.Environ(), cfg.env...)
-	}
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
@@ -229,12 +226,6 @@ func (c *Chrome) HTTPURL() string { return c.httpURL }
 // PID returns the process ID of the main Chrome process, which is also the ID
 // of its process group.
 func (c *Chrome) PID() int { return c.pid }
-
-// ExecPath returns the binary that runs.
-func (c *Chrome) ExecPath() string { return c.execPath }
-
-// Args returns the arguments that Chrome got.
-func (c *Chrome) Args() []string { return append([]string(nil), c.args...) }
 
 // UserDataDir returns the profile directory.
 func (c *Chrome) UserDataDir() string { return c.dataDir }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strings"
 )
 
 // LaunchOption configures Launch, in the style of chromedp's allocator
@@ -16,7 +15,6 @@ type LaunchOption func(*launchConfig)
 type launchConfig struct {
 	execPath string
 	flags    map[string]any // name without "--" -> string, bool or int
-	env      []string
 	output   io.Writer
 }
 
@@ -124,46 +122,12 @@ func Flag(name string, value any) LaunchOption {
 	}
 }
 
-// DisableFeatures adds Chrome features to --disable-features, after the ones
-// that are there already (Flag("disable-features", ...) replaces them all).
-func DisableFeatures(features ...string) LaunchOption {
-	return func(c *launchConfig) {
-		var list []string
-		if old, ok := c.flags["disable-features"].(string); ok && old != "" {
-			list = strings.Split(old, ",")
-		}
-		for _, f := range features {
-			if f != "" && !slices.Contains(list, f) {
-				list = append(list, f)
-			}
-		}
-		c.flags["disable-features"] = strings.Join(list, ",")
-	}
-}
-
-// NoSandbox passes --no-sandbox. Chrome needs it to run as root, so Launch
-// adds it by itself when os.Geteuid() is 0.
-func NoSandbox() LaunchOption {
-	return Flag("no-sandbox", true)
-}
-
-// WindowSize sets the size of the first window, in pixels.
-func WindowSize(width, height int) LaunchOption {
-	return Flag("window-size", fmt.Sprintf("%d,%d", width, height))
-}
-
 // Output sends what Chrome writes to stdout and stderr to w, such as the log
 // file of a worker. Without it, the output is dropped (Launch still keeps its
 // last lines for its error messages). Writes to w come from a goroutine that
 // Chrome owns, until Close returns.
 func Output(w io.Writer) LaunchOption {
 	return func(c *launchConfig) { c.output = w }
-}
-
-// Env adds environment variables, as "NAME=value", to the environment of
-// Chrome, which is otherwise the environment of this process.
-func Env(vars ...string) LaunchOption {
-	return func(c *launchConfig) { c.env = append(c.env, vars...) }
 }
 
 // args returns the flags in a stable order.

@@ -2,52 +2,55 @@ package rpc
 
 import (
 	"encoding/json"
+	"errors"
 
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/sourcegraph/jsonrpc2"
 )
 
-// Error is a JSON-RPC 2.0 error object.
-type Error = jsonrpc2.Error
+// Errors are *protocol.Error everywhere in bdg-rpc: a handler returns one,
+// the codec answers bad input with one, and a call that fails returns one.
+// jsonrpc2's own error type appears only where a message is written or
+// read.
 
-// Error codes of JSON-RPC 2.0 and of the LSP conventions bdg-rpc follows.
-const (
-	CodeParseError           = jsonrpc2.CodeParseError     // -32700: the line is not JSON
-	CodeInvalidRequest       = jsonrpc2.CodeInvalidRequest // -32600: JSON, but not a JSON-RPC 2.0 message
-	CodeMethodNotFound       = jsonrpc2.CodeMethodNotFound // -32601
-	CodeInvalidParams        = jsonrpc2.CodeInvalidParams  // -32602: params do not fit the method
-	CodeInternalError        = jsonrpc2.CodeInternalError  // -32603
-	CodeServerNotInitialized = -32002                      // a request before "initialize"
-	CodeRequestCancelled     = -32800                      // the call was cancelled by "$/cancelRequest"
-)
-
-// ErrorData is the data member of every error bdg-rpc sends: what kind of
-// failure it is, for programs, and what a person can do about it.
-type ErrorData struct {
-	Kind string `json:"kind,omitempty"`
-	Hint string `json:"hint,omitempty"`
+// NewError returns an error of the JSON-RPC layer itself (no kind) with a
+// hint for a person.
+func NewError(code int64, message, hint string) *protocol.Error {
+	return &protocol.Error{Code: code, Message: message, Hint: hint}
 }
 
-// NewError returns an error object whose data carries hint.
-func NewError(code int64, message, hint string) *Error {
-	return NewKindError(code, "", message, hint)
+// InvalidParams returns a -32602 error with the given explanation.
+func InvalidParams(why string) *protocol.Error {
+	return NewError(protocol.CodeInvalidParams, "Invalid params: "+why,
+		"see docs/PROTOCOL.md for this method's params")
 }
 
-// NewKindError returns an error object whose data carries kind and hint.
-func NewKindError(code int64, kind, message, hint string) *Error {
-	e := &Error{Code: code, Message: message}
-	if kind != "" || hint != "" {
-		b, _ := json.Marshal(ErrorData{Kind: kind, Hint: hint}) // cannot fail: two strings
-		raw := json.RawMessage(b)
-		e.Data = &raw
+// toWire turns a protocol error into the error object of a message.
+func toWire(e *protocol.Error) *jsonrpc2.Error {
+	w := &jsonrpc2.Error{Code: e.Code, Message: e.Error()}
+	if d := e.WireData(); d != nil {
+		b, err := json.Marshal(d)
+		if err == nil {
+			raw := json.RawMessage(b)
+			w.Data = &raw
+		}
 	}
+	return w
+}
+
+// fromWire turns an error a call returned into a protocol error, when the
+// peer answered with an error object; other errors (the connection closed)
+// pass as they are.
+func fromWire(err error) error {
+	var w *jsonrpc2.Error
+	if !errors.As(err, &w) {
+		return err
+	}
+	var data []byte
+	if w.Data != nil {
+		data = *w.Data
+	}
+	e := protocol.FromWire(w.Code, w.Message, data)
+	e.Err = err
 	return e
-}
-
-// DataOf decodes the data member of e, if it has the ErrorData shape.
-func DataOf(e *Error) ErrorData {
-	var d ErrorData
-	if e != nil && e.Data != nil {
-		_ = json.Unmarshal(*e.Data, &d) // other shapes leave d empty
-	}
-	return d
 }

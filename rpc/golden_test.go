@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -27,8 +28,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/co
 //
 // The archive's comment holds settings, one "key: value" per line:
 //
-//	mode: decode   (default) Stream.ReadObject into *Message; "decoded" lists
-//	               the messages, "replies" what the stream wrote back
+//	mode: decode   (default) Stream.ReadObject, as jsonrpc2 calls it;
+//	               "decoded" lists the messages it delivered, "replies"
+//	               what the stream wrote back
 //	mode: json     plain JSON lines, as the worker's handshake: "decoded"
 //	               lists the values
 //	mode: serve    a jsonrpc2 connection with a test Mux (methods "echo"
@@ -287,16 +289,18 @@ func run(t *testing.T, mode string, max int, chunks [][]byte) goldenResult {
 
 func runDecode(chunks [][]byte, max int) goldenResult {
 	conn := &chunkConn{chunks: chunks}
-	s := NewStream(conn, MaxFrame(orDefault(max)))
+	s := newStreamMax(conn, max)
 	var r goldenResult
 	for {
-		var m Message
+		// What jsonrpc2 decodes its messages from: the frame, once the
+		// stream has checked it.
+		var m json.RawMessage
 		err := s.ReadObject(&m)
 		if err != nil {
 			r.err = endError(err)
 			break
 		}
-		r.decoded = append(r.decoded, canonical(&m))
+		r.decoded = append(r.decoded, canonical(m))
 	}
 	r.replies = conn.output()
 	return r
@@ -323,19 +327,19 @@ func runJSON(chunks [][]byte, max int) goldenResult {
 
 func runServe(t *testing.T, chunks [][]byte, max int) goldenResult {
 	mux := NewMux()
-	mux.Handle("echo", Typed(func(_ context.Context, _ *Call, p echoParams) (echoParams, error) {
+	Handle(mux, protocol.Method[echoParams, echoParams]{Name: "echo"}, func(_ context.Context, p echoParams) (echoParams, error) {
 		return p, nil
-	}))
-	mux.Handle("sum", Typed(func(_ context.Context, _ *Call, p []int) (int, error) {
+	})
+	Handle(mux, protocol.Method[[]int, int]{Name: "sum"}, func(_ context.Context, p []int) (int, error) {
 		total := 0
 		for _, n := range p {
 			total += n
 		}
 		return total, nil
-	}))
+	})
 	h := NewHandler(mux.Dispatch, nil)
 	conn := &chunkConn{chunks: chunks, beforeEOF: h.Wait}
-	c := NewConn(context.Background(), NewStream(conn, MaxFrame(orDefault(max))), h, nil)
+	c := NewConn(context.Background(), newStreamMax(conn, max), h, nil)
 	<-c.DisconnectNotify()
 	h.Wait()
 	replies := conn.output()
@@ -353,6 +357,14 @@ func (p echoParams) Validate() error {
 		return errors.New(`missing required field "text"`)
 	}
 	return nil
+}
+
+// newStreamMax returns a Stream over rwc whose frame limit is max (0: the
+// default).
+func newStreamMax(rwc io.ReadWriteCloser, max int) *Stream {
+	s := NewStream(rwc)
+	s.rd.max = orDefault(max)
+	return s
 }
 
 func orDefault(max int) int {

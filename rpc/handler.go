@@ -7,12 +7,13 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/sourcegraph/jsonrpc2"
 )
 
 // CancelMethod is the notification that cancels a call in progress, as in
 // the Language Server Protocol: params {"id": <the call's id>}.
-const CancelMethod = "$/cancelRequest"
+const CancelMethod = protocol.NotifyCancel
 
 // Handler is the jsonrpc2.Handler of one connection. Each call runs in its
 // own goroutine, so a slow call never blocks the connection's read loop,
@@ -77,7 +78,7 @@ func (h *Handler) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2
 		h.cancel(req)
 		return
 	}
-	call := &Call{Conn: conn, Method: req.Method, ID: req.ID, Notif: req.Notif}
+	call := &Request{Conn: conn, Method: req.Method, ID: req.ID, Notif: req.Notif}
 	if req.Params != nil {
 		call.Params = *req.Params
 	}
@@ -125,7 +126,7 @@ func (h *Handler) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2
 	}()
 }
 
-func (h *Handler) run(ctx context.Context, call *Call) (result any, err error) {
+func (h *Handler) run(ctx context.Context, call *Request) (result any, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -142,15 +143,15 @@ func (h *Handler) reply(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		}
 		return
 	}
-	var rpcErr *Error
+	var e *protocol.Error
 	switch {
 	case cancelled:
-		rpcErr = NewError(CodeRequestCancelled, "Request cancelled", "")
-	case errors.As(err, &rpcErr):
+		e = NewError(protocol.CodeRequestCancelled, "Request cancelled", "")
+	case errors.As(err, &e):
 	default:
-		rpcErr = NewError(CodeInternalError, "Internal error: "+err.Error(), "")
+		e = NewError(protocol.CodeInternalError, "Internal error: "+err.Error(), "")
 	}
-	if err := conn.ReplyWithError(context.WithoutCancel(ctx), req.ID, rpcErr); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
+	if err := conn.ReplyWithError(context.WithoutCancel(ctx), req.ID, toWire(e)); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
 		h.log.Warn("could not send an error reply", "method", req.Method, "error", err)
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/sourcegraph/jsonrpc2"
 )
 
 // Message is one JSON-RPC 2.0 message as it travels: a request (Method and
@@ -17,11 +20,8 @@ type Message struct {
 	Method  string          `json:"method,omitempty"`
 	Params  json.RawMessage `json:"params,omitempty"`
 	Result  json.RawMessage `json:"result,omitempty"`
-	Error   *Error          `json:"error,omitempty"`
+	Error   *jsonrpc2.Error `json:"error,omitempty"`
 }
-
-// IsNotification reports whether m is a request that expects no reply.
-func (m *Message) IsNotification() bool { return m.Method != "" && m.ID == nil }
 
 // span is a JSON value located in a frame, recorded without copying. It is
 // valid only while the frame is.
@@ -52,31 +52,10 @@ type header struct {
 	Error   span `json:"error"`
 }
 
-// message fills m from a header that inspect accepted, copying what it
-// keeps out of the frame.
-func (h *header) message(m *Message) error {
-	*m = Message{JSONRPC: "2.0", ID: cloneRaw(h.ID), Params: cloneRaw(h.Params), Result: cloneRaw(h.Result)}
-	if h.Method != nil {
-		m.Method = methodName(h.Method)
-	}
-	if h.Error != nil {
-		m.Error = new(Error)
-		return json.Unmarshal(h.Error, m.Error)
-	}
-	return nil
-}
-
-func cloneRaw(s span) json.RawMessage {
-	if s == nil {
-		return nil
-	}
-	return json.RawMessage(bytes.Clone(s))
-}
-
 // frameError is a frame that cannot be delivered, with the reply it earns.
 type frameError struct {
 	id  json.RawMessage // the request's id when known, else nil (null)
-	err *Error
+	err *protocol.Error
 }
 
 // inspect decodes the header of a frame and checks it against JSON-RPC 2.0.
@@ -88,7 +67,7 @@ func inspect(frame []byte, h *header) *frameError {
 		if !json.Valid(frame) {
 			return parseError(frame)
 		}
-		return &frameError{err: NewError(CodeInvalidRequest,
+		return &frameError{err: NewError(protocol.CodeInvalidRequest,
 			"batch requests are not supported",
 			"send each request as its own line")}
 	default:
@@ -171,11 +150,11 @@ func parseError(frame []byte) *frameError {
 	} else if err != nil {
 		detail = err.Error()
 	}
-	return &frameError{err: NewError(CodeParseError, "Parse error: "+detail,
+	return &frameError{err: NewError(protocol.CodeParseError, "Parse error: "+detail,
 		"send one JSON-RPC message per line, as UTF-8 JSON ending in \\n")}
 }
 
 func invalidRequest(id json.RawMessage, why string) *frameError {
-	return &frameError{id: id, err: NewError(CodeInvalidRequest, "Invalid Request: "+why,
+	return &frameError{id: id, err: NewError(protocol.CodeInvalidRequest, "Invalid Request: "+why,
 		"see docs/PROTOCOL.md for the message format")}
 }

@@ -10,11 +10,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/sourcegraph/jsonrpc2"
 )
 
-// Call is one incoming request or notification, as a handler sees it.
-type Call struct {
+// Request is one incoming request or notification, as a handler sees it.
+type Request struct {
 	Conn   *jsonrpc2.Conn
 	Method string
 	Params json.RawMessage // nil when the message had none
@@ -22,9 +23,10 @@ type Call struct {
 	Notif  bool
 }
 
-// HandlerFunc answers a call. The result is sent as the response's result;
-// an *Error is sent as it is, and any other error as an internal error.
-type HandlerFunc func(ctx context.Context, c *Call) (any, error)
+// HandlerFunc answers a request. The result is sent as the response's
+// result; a *protocol.Error is sent as it is, and any other error as an
+// internal error.
+type HandlerFunc func(ctx context.Context, r *Request) (any, error)
 
 // Validator is implemented by params types that check themselves after
 // decoding; the error is sent as -32602 Invalid params.
@@ -53,34 +55,36 @@ func (m *Mux) Methods() []string {
 	return names
 }
 
-// Lookup returns the handler of method.
-func (m *Mux) Lookup(method string) (HandlerFunc, bool) {
-	h, ok := m.routes[method]
-	return h, ok
-}
-
-// Dispatch runs the handler of c.Method, or fails with -32601.
-func (m *Mux) Dispatch(ctx context.Context, c *Call) (any, error) {
-	h, ok := m.routes[c.Method]
+// Dispatch runs the handler of r.Method, or fails with -32601.
+func (m *Mux) Dispatch(ctx context.Context, r *Request) (any, error) {
+	h, ok := m.routes[r.Method]
 	if !ok {
-		return nil, NewError(CodeMethodNotFound, fmt.Sprintf("Method not found: %q", c.Method),
+		return nil, NewError(protocol.CodeMethodNotFound, fmt.Sprintf("Method not found: %q", r.Method),
 			"see docs/PROTOCOL.md for the methods, or ask \"initialize\" for capabilities.methods")
 	}
-	return h(ctx, c)
+	return h(ctx, r)
 }
 
-// Typed adapts a function with decoded params to a HandlerFunc. Params are
-// decoded strictly: an unknown member or a value of the wrong type is an
-// Invalid params error that names the member. Missing params decode as the
-// zero value, which Validate can refuse.
-func Typed[P, R any](f func(ctx context.Context, c *Call, p P) (R, error)) HandlerFunc {
-	return func(ctx context.Context, c *Call) (any, error) {
+// Spec is a method of the protocol (a protocol.Method): its name and, by its
+// type, its params P and result R.
+type Spec[P, R any] interface {
+	MethodName() string
+	Types(P, R)
+}
+
+// Handle registers f for the method m. Params are decoded strictly: an
+// unknown member or a value of the wrong type is an Invalid params error
+// that names the member. Missing params decode as the zero value, which
+// Validate can refuse. The compiler checks that f takes and returns what
+// the method table says.
+func Handle[P, R any](mux *Mux, m Spec[P, R], f func(ctx context.Context, p P) (R, error)) {
+	mux.Handle(m.MethodName(), func(ctx context.Context, r *Request) (any, error) {
 		var p P
-		if err := DecodeParams(c.Params, &p); err != nil {
+		if err := DecodeParams(r.Params, &p); err != nil {
 			return nil, err
 		}
-		return f(ctx, c, p)
-	}
+		return f(ctx, p)
+	})
 }
 
 // DecodeParams decodes raw into p strictly and validates it, returning an
@@ -100,12 +104,6 @@ func DecodeParams(raw json.RawMessage, p any) error {
 		}
 	}
 	return nil
-}
-
-// InvalidParams returns a -32602 error with the given explanation.
-func InvalidParams(why string) *Error {
-	return NewError(CodeInvalidParams, "Invalid params: "+why,
-		"see docs/PROTOCOL.md for this method's params")
 }
 
 func describeDecodeError(err error) string {

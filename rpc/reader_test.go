@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol/wire"
 )
 
 // TestReaderLinear feeds large frames one byte per read and checks that
@@ -152,18 +154,18 @@ func TestQueueAndWriteLines(t *testing.T) {
 	}
 }
 
-// TestTrustedNotifications: with TrustNotifications, the stream's own
-// notification lines reach the interceptor undecoded, with "more" telling
+// TestTrustedNotifications: with TrustNotifications, the event lines the
+// recognizer accepts reach the interceptor undecoded, with "more" telling
 // whether another frame is buffered; other lines are still checked.
 func TestTrustedNotifications(t *testing.T) {
-	input := `{"jsonrpc":"2.0","method":"console/message","params":{"seq":1}}` + "\n" +
-		`{"jsonrpc":"2.0","method":"network/request","params":{"seq":2}}` + "\n" +
+	input := `{"jsonrpc":"2.0","method":"console/message","params":{"session":"s","seq":1}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"network/request","params":{"session":"s","seq":2}}` + "\n" +
 		`{"method":"x","jsonrpc":"2.0"}` + "\n" +
 		`{"jsonrpc":"2.0","method":"broken` + "\n" +
 		`{"jsonrpc":"2.0","id":1,"result":{}}` + "\n"
 	var got []string
 	conn := &chunkConn{chunks: [][]byte{[]byte(input)}}
-	s := NewStream(conn, TrustNotifications(), InterceptNotifications(func(method string, frame []byte, more bool) bool {
+	s := NewStream(conn, TrustNotifications(wire.Recognize), InterceptNotifications(func(method string, frame []byte, more bool) bool {
 		got = append(got, fmt.Sprintf("%s more=%v", method, more))
 		return true
 	}))

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/sourcegraph/jsonrpc2"
 )
 
@@ -37,7 +38,7 @@ type Stream struct {
 	w         io.Writer
 	c         io.Closer
 	intercept NotificationFunc
-	trusted   bool // intercept our own notifications without checking them
+	recognize func([]byte) (string, bool) // trusted notification lines
 	beforeEOF func()
 	log       *slog.Logger
 
@@ -52,12 +53,6 @@ var _ jsonrpc2.ObjectStream = (*Stream)(nil)
 // StreamOption configures a Stream.
 type StreamOption func(*Stream)
 
-// MaxFrame sets the largest message the stream accepts (DefaultMaxFrame
-// unless set).
-func MaxFrame(n int) StreamOption {
-	return func(s *Stream) { s.rd.max = max(n, 1) }
-}
-
 // InterceptNotifications hands notifications to f before jsonrpc2 sees them,
 // in the order they arrive. It is how high-volume event streams bypass
 // jsonrpc2's generic decoding.
@@ -65,14 +60,14 @@ func InterceptNotifications(f NotificationFunc) StreamOption {
 	return func(s *Stream) { s.intercept = f }
 }
 
-// TrustNotifications makes InterceptNotifications take lines that begin as
-// bdg-rpc itself writes notifications, {"jsonrpc":"2.0","method":"...",
-// without decoding them first. It is for a peer that is bdg-rpc's own
-// worker (its socket is the user's only, and the peer's uid is checked),
-// whose event lines a backend forwards as they are: checking each one would
-// double the backend's work per event. Anything else is checked as usual.
-func TrustNotifications() StreamOption {
-	return func(s *Stream) { s.trusted = true }
+// TrustNotifications makes InterceptNotifications take the lines that
+// recognize accepts (returning their method) without checking them first.
+// It is for a peer that is bdg-rpc's own worker (its socket is the user's
+// only, and the peer's uid is checked), whose event lines a backend
+// forwards as they are: checking each one would double the backend's work
+// per event. Anything else is checked as usual.
+func TrustNotifications(recognize func(frame []byte) (method string, ok bool)) StreamOption {
+	return func(s *Stream) { s.recognize = recognize }
 }
 
 // BeforeEOF runs f when the input ends cleanly, before ReadObject reports
@@ -102,9 +97,9 @@ func NewStream(rwc io.ReadWriteCloser, opts ...StreamOption) *Stream {
 	return s
 }
 
-// ReadObject reads the next message that is valid JSON-RPC 2.0 into v. A
-// *Message is filled directly; any other v (jsonrpc2's own message type) is
-// decoded with encoding/json after the frame has been checked.
+// ReadObject reads the next message that is valid JSON-RPC 2.0 into v
+// (jsonrpc2's own message type), decoded with encoding/json after the frame
+// has been checked.
 func (s *Stream) ReadObject(v any) error {
 	for {
 		frame, err := s.rd.ReadFrame()
@@ -115,14 +110,14 @@ func (s *Stream) ReadObject(v any) error {
 			}
 			var tooLarge *FrameTooLargeError
 			if errors.As(err, &tooLarge) {
-				s.reply(nil, NewError(CodeInvalidRequest,
+				s.reply(nil, NewError(protocol.CodeInvalidRequest,
 					fmt.Sprintf("Invalid Request: message larger than the limit of %d bytes; closing the connection", tooLarge.Limit),
 					"split large payloads, or raise the limit on both ends"))
 			}
 			return err
 		}
-		if s.trusted && s.intercept != nil {
-			if method, ok := ownNotification(frame); ok && s.intercept(method, frame, s.rd.HasFrame()) {
+		if s.recognize != nil && s.intercept != nil {
+			if method, ok := s.recognize(frame); ok && s.intercept(method, frame, s.rd.HasFrame()) {
 				continue
 			}
 		}
@@ -143,36 +138,14 @@ func (s *Stream) ReadObject(v any) error {
 				continue
 			}
 		}
-		if m, ok := v.(*Message); ok {
-			err = h.message(m)
-		} else {
-			err = json.Unmarshal(frame, v)
-		}
-		if err != nil {
+		if err := json.Unmarshal(frame, v); err != nil {
 			id, _ := checkID(h.ID)
-			s.reply(id, NewError(CodeInvalidRequest, "Invalid Request: "+err.Error(),
+			s.reply(id, NewError(protocol.CodeInvalidRequest, "Invalid Request: "+err.Error(),
 				"see docs/PROTOCOL.md for the message format"))
 			continue
 		}
 		return nil
 	}
-}
-
-// notificationPrefix is how bdg-rpc's encoder begins every notification.
-var notificationPrefix = []byte(`{"jsonrpc":"2.0","method":"`)
-
-// ownNotification recognizes a notification line as bdg-rpc writes them and
-// returns its method (methods never hold quotes or escapes).
-func ownNotification(frame []byte) (string, bool) {
-	rest, ok := bytes.CutPrefix(frame, notificationPrefix)
-	if !ok {
-		return "", false
-	}
-	i := bytes.IndexByte(rest, '"')
-	if i <= 0 || bytes.IndexByte(rest[:i], '\\') >= 0 || frame[len(frame)-1] != '}' {
-		return "", false
-	}
-	return string(rest[:i]), true
 }
 
 // WriteObject writes v as one line.
@@ -274,11 +247,11 @@ func (s *Stream) Close() error { return s.c.Close() }
 
 // reply sends an error response; a failure to send is left to the next
 // read or write to discover.
-func (s *Stream) reply(id json.RawMessage, e *Error) {
+func (s *Stream) reply(id json.RawMessage, e *protocol.Error) {
 	if id == nil {
 		id = json.RawMessage("null")
 	}
-	_ = s.WriteObject(&Message{JSONRPC: "2.0", ID: id, Error: e})
+	_ = s.WriteObject(&Message{JSONRPC: "2.0", ID: id, Error: toWire(e)})
 }
 
 // escapeLineSeparators replaces raw U+2028 and U+2029, which valid JSON can

@@ -12,11 +12,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
-	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,9 +25,10 @@ import (
 
 	"github.com/bdg-rpc/bdg-rpc/browser"
 	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
-	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
 )
 
 var (
@@ -64,68 +62,10 @@ const (
 	// settle is the pause between two measurements, for the previous one's
 	// after-effects (garbage collection, bdg-rpc's partial file) to pass.
 	settle = time.Second
-	// clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times.
-	clockTicks = 100
-)
-
-const (
-	// serveProfileEnv, in the environment of the serve and worker
-	// children, names a directory: SIGUSR1 starts a CPU profile there,
-	// SIGUSR2 stops it (and writes NAME.done).
-	serveProfileEnv = "BDG_BENCH_SERVE_PROFILE"
-	// serveTraceEnv, set as well, makes the children also write an
-	// execution trace (runtime/trace) of the same span.
-	serveTraceEnv = "BDG_BENCH_SERVE_TRACE"
 )
 
 // altServe names the contender of -bench-serve-exe.
 const altServe = "serve client of -bench-serve-exe"
-
-func init() {
-	if len(os.Args) < 2 || (os.Args[1] != "serve" && os.Args[1] != "worker") || os.Getenv(serveProfileEnv) == "" {
-		return
-	}
-	dir, role, pid := os.Getenv(serveProfileEnv), os.Args[1], os.Getpid()
-	withTrace := os.Getenv(serveTraceEnv) != ""
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
-	go func() {
-		var cpu, tr *os.File
-		base := ""
-		for n := 1; ; n++ {
-			switch <-sigs {
-			case syscall.SIGUSR1:
-				if cpu != nil {
-					continue
-				}
-				base = filepath.Join(dir, fmt.Sprintf("cpu-%s-%d-%d", role, pid, n))
-				var err error
-				if cpu, err = os.Create(base + ".pprof"); err == nil && pprof.StartCPUProfile(cpu) != nil {
-					cpu.Close()
-					cpu = nil
-				}
-				if withTrace {
-					if tr, err = os.Create(base + ".trace"); err == nil && trace.Start(tr) != nil {
-						tr.Close()
-						tr = nil
-					}
-				}
-			case syscall.SIGUSR2:
-				if tr != nil {
-					trace.Stop()
-					tr.Close()
-					tr = nil
-				}
-				if cpu != nil {
-					pprof.StopCPUProfile()
-					cpu.Close()
-					cpu = nil
-					_ = os.WriteFile(base+".done", nil, 0o600)
-				}
-			}
-		}
-	}()
-}
 
 // TestServeBench measures what docs/BENCHMARKS.md records for bdg-rpc serve:
 // a page logs 50,000 console messages as fast as it can, and a bare CDP
@@ -151,9 +91,9 @@ func TestServeBench(t *testing.T) {
 			t.Fatal(err)
 		}
 		sb.profileDir = dir
-		e.vars = append(e.vars, serveProfileEnv+"="+dir)
+		e.vars = append(e.vars, sessiontest.SpanProfileEnv+"="+dir)
 		if *benchServeExecTrace {
-			e.vars = append(e.vars, serveTraceEnv+"=1")
+			e.vars = append(e.vars, sessiontest.SpanTraceEnv+"=1")
 		}
 	}
 	if *benchServeExe != "" {
@@ -193,7 +133,7 @@ func (sb *serveBench) header(version string) {
 		return
 	}
 	sb.headerDone = true
-	fmt.Printf("\nGo %s, %s/%s, %d CPUs, %s; load average at the start %s\n", strings.TrimPrefix(runtime.Version(), "go"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), version, loadAvg())
+	fmt.Printf("\nGo %s, %s/%s, %d CPUs, %s; load average at the start %s\n", strings.TrimPrefix(runtime.Version(), "go"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), version, sessiontest.LoadAvg())
 }
 
 // burstRun is one burst as one contender saw it.
@@ -456,7 +396,7 @@ func (c *lineClient) call(method string, params, result any, limit time.Duration
 	}
 	var r struct {
 		Result json.RawMessage `json:"result"`
-		Error  *rpc.Error      `json:"error"`
+		Error  *wireError      `json:"error"`
 	}
 	if err := json.Unmarshal(resp, &r); err != nil {
 		return fmt.Errorf("%s: %w", method, err)
@@ -489,7 +429,7 @@ func (c *lineClient) burst(who, session string, n, chromePID int, procs map[stri
 			Value float64 `json:"value"`
 		} `json:"result"`
 	}
-	err := c.call(protocol.MethodCDPSend, protocol.CDPSendParams{Session: session, Method: "Runtime.evaluate",
+	err := c.call(protocol.CDPSend.Name, protocol.CDPSendParams{Session: session, Method: "Runtime.evaluate",
 		Params: json.RawMessage(fmt.Sprintf(`{"expression":"burst(%d)","returnByValue":true}`, n))}, &res, burstWait)
 	r.replied = time.Now()
 	if err != nil {
@@ -547,12 +487,12 @@ func (sb *serveBench) startServe(exe, who string) *serveSession {
 	}
 	s.c = newLineClient(t, stdin, stdout)
 	t.Cleanup(s.closeServe)
-	if err := s.c.call(protocol.MethodInitialize, map[string]any{"clientInfo": map[string]string{"name": "bench"}}, nil, waitLimit); err != nil {
+	if err := s.c.call(protocol.Initialize.Name, map[string]any{"clientInfo": map[string]string{"name": "bench"}}, nil, waitLimit); err != nil {
 		t.Fatal(err)
 	}
 	s.c.notify(protocol.NotifyInitialized)
 	ready := s.c.watch(`"text":"bench-serve ready"`)
-	if err := s.c.call(protocol.MethodStart, protocol.StartParams{URL: sb.e.fx.URL(burstFixture), Session: s.name, Headless: ptr(true)}, &s.start, waitLimit); err != nil {
+	if err := s.c.call(protocol.Start.Name, protocol.StartParams{URL: sb.e.fx.URL(burstFixture), Session: s.name, Headless: ptr(true)}, &s.start, waitLimit); err != nil {
 		t.Fatal(err)
 	}
 	if !ready.wait(waitLimit) {
@@ -576,7 +516,7 @@ func (s *serveSession) stop() {
 	t := s.sb.t
 	ended := s.c.watch(`"method":"session/ended"`)
 	var res protocol.StopResult
-	if err := s.c.call(protocol.MethodStop, protocol.StopParams{Session: s.name}, &res, waitLimit); err != nil {
+	if err := s.c.call(protocol.Stop.Name, protocol.StopParams{Session: s.name}, &res, waitLimit); err != nil {
 		t.Errorf("stopping session %s: %v", s.name, err)
 	}
 	if !ended.wait(waitLimit) {
@@ -609,7 +549,7 @@ type workerSession struct {
 	sb   *serveBench
 	c    *lineClient
 	conn net.Conn
-	w    *session.Worker
+	w    *control.Worker
 }
 
 func (sb *serveBench) startWorker() *workerSession {
@@ -621,7 +561,7 @@ func (sb *serveBench) startWorker() *workerSession {
 	sb.sessions++
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	l := session.Launcher{Executable: exe, Env: sb.e.vars}
+	l := control.Launcher{Executable: exe, Env: sb.e.vars}
 	ws := &workerSession{sb: sb}
 	ws.w, err = l.Start(ctx, session.Options{Session: fmt.Sprintf("worker-%d", sb.sessions), Home: sb.e.home,
 		URL: sb.e.fx.URL(burstFixture), Headless: ptr(true)})
@@ -635,7 +575,7 @@ func (sb *serveBench) startWorker() *workerSession {
 	t.Cleanup(func() { ws.conn.Close() })
 	ready := ws.c.watch(`"text":"bench-serve ready"`)
 	var sub protocol.SubscribeResult
-	if err := ws.c.call(protocol.MethodSubscribe, protocol.SubscribeParams{Since: ptr(uint64(0))}, &sub, waitLimit); err != nil {
+	if err := ws.c.call(protocol.Subscribe.Name, protocol.SubscribeParams{Since: ptr(uint64(0))}, &sub, waitLimit); err != nil {
 		t.Fatal(err)
 	}
 	if !ready.wait(waitLimit) {
@@ -677,7 +617,7 @@ func (ws *workerSession) stop() {
 	ws.conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	if _, err := ws.w.Dir.Stop(ctx); err != nil {
+	if _, err := control.Stop(ctx, ws.w.Dir); err != nil {
 		t.Errorf("stopping session %s: %v", ws.w.Dir.Name, err)
 	}
 	select {
@@ -863,7 +803,7 @@ func (b *bareClient) close() {
 	if b.chrome == nil {
 		return
 	}
-	if err := b.chrome.CloseWith(context.Background(), b.conn); err != nil {
+	if err := b.chrome.Close(context.Background(), b.conn); err != nil {
 		b.sb.t.Errorf("closing Chrome: %v", err)
 	}
 	if b.conn != nil {
@@ -897,7 +837,7 @@ func sampleCPU(chrome int, procs map[string]int) cpuTimes {
 		if err != nil {
 			continue
 		}
-		pgrp, cpu, ok := procStat(pid)
+		pgrp, cpu, ok := sessiontest.CPU(pid)
 		if !ok || pgrp != chrome {
 			continue
 		}
@@ -909,29 +849,13 @@ func sampleCPU(chrome int, procs map[string]int) cpuTimes {
 		}
 	}
 	for name, pid := range procs {
-		_, cpu, _ := procStat(pid)
+		_, cpu, _ := sessiontest.CPU(pid)
 		ct[name] = cpu
 	}
-	_, ct[cpuSelf], _ = procStat(os.Getpid())
-	ct[psiSome] = cpuPressure()
+	_, ct[cpuSelf], _ = sessiontest.CPU(os.Getpid())
+	ct[psiSome] = sessiontest.CPUPressure()
 	ct[wallTime] = time.Duration(time.Now().UnixNano())
 	return ct
-}
-
-// cpuPressure returns the kernel's total time during which some task was
-// runnable but waiting for a CPU (/proc/pressure/cpu, "some").
-func cpuPressure() time.Duration {
-	b, err := os.ReadFile("/proc/pressure/cpu")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	_, total, ok := strings.Cut(line, "total=")
-	if !ok {
-		return 0
-	}
-	us, _ := strconv.ParseInt(strings.TrimSpace(total), 10, 64)
-	return time.Duration(us) * time.Microsecond
 }
 
 // pressure is the share of the span during which some task waited for a
@@ -941,35 +865,6 @@ func (a cpuTimes) pressure() float64 {
 		return 0
 	}
 	return float64(a[psiSome]) / float64(a[wallTime])
-}
-
-// loadAvg returns /proc/loadavg's first three figures.
-func loadAvg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func procStat(pid int) (pgrp int, cpu time.Duration, ok bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0, false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, 0, false
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, 0, false
-	}
-	pgrp, _ = strconv.Atoi(f[2])
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return pgrp, time.Duration(utime+stime) * time.Second / clockTicks, true
 }
 
 func (a cpuTimes) minus(b cpuTimes) cpuTimes {
@@ -1040,7 +935,7 @@ func (sb *serveBench) throughput(n int) {
 		ff, ft := r.rates()
 		ls := r.latencies()
 		fmt.Printf("| %d | %s | %d | %.0f | %.0f | %.0f | %.0f | %.1f | %.1f | %.1f | %.1f | %.0f%% |\n", rowRounds[i], r.who, r.received, r.pageMs, ff, ft, r.tailMs(),
-			pctl(ls, 50), pctl(ls, 90), pctl(ls, 99), pctl(ls, 100), 100*r.cpu.pressure())
+			sessiontest.Percentile(ls, 50), sessiontest.Percentile(ls, 90), sessiontest.Percentile(ls, 99), sessiontest.Percentile(ls, 100), 100*r.cpu.pressure())
 	}
 	if *benchServeTrace {
 		fmt.Printf("\nLatency (ms) by position in the burst, at every tenth of the messages:\n\n| round | reader | 10%% | 20%% | 30%% | 40%% | 50%% | 60%% | 70%% | 80%% | 90%% | 100%% |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -1065,7 +960,7 @@ func (sb *serveBench) throughput(n int) {
 	rateFirst := func(r burstRun) float64 { f, _ := r.rates(); return f }
 	rateTrigger := func(r burstRun) float64 { _, f := r.rates(); return f }
 	lat := func(p float64) func(burstRun) float64 {
-		return func(r burstRun) float64 { return pctl(r.latencies(), p) }
+		return func(r burstRun) float64 { return sessiontest.Percentile(r.latencies(), p) }
 	}
 	cols := []col{
 		{"rate, first to last arrival (msg/s)", rateFirst, "%.0f", false},
@@ -1082,7 +977,7 @@ func (sb *serveBench) throughput(n int) {
 		for _, r := range rs {
 			xs = append(xs, f(r))
 		}
-		return medianFloat(xs)
+		return sessiontest.Median(xs)
 	}
 	// medRatio is the median of the rounds' ratios of rs to the bare reader.
 	medRatio := func(rs []burstRun, f func(burstRun) float64) float64 {
@@ -1092,7 +987,7 @@ func (sb *serveBench) throughput(n int) {
 				xs = append(xs, f(rs[i])/v)
 			}
 		}
-		return medianFloat(xs)
+		return sessiontest.Median(xs)
 	}
 	delivered := func(rs []burstRun) string {
 		all := 0
@@ -1165,8 +1060,8 @@ func (sb *serveBench) throughput(n int) {
 	rate := medRatio(serve, rateFirst)
 	p99 := time.Duration(med(serve, lat(99)) * 1e6)
 	fmt.Printf("\nGoals: all %d delivered: %s; at least %.1fx the bare reader's rate: %s (%.2fx, first to last arrival; %.2fx, trigger to last); "+
-		"p99 under %s: %s (%.1f ms).\n", n, metOrMissedServe(!t.Failed()), goalRateRatio, metOrMissedServe(rate >= goalRateRatio), rate,
-		medRatio(serve, rateTrigger), goalP99, metOrMissedServe(p99 < goalP99), float64(p99)/1e6)
+		"p99 under %s: %s (%.1f ms).\n", n, sessiontest.MetOrMissed(!t.Failed()), goalRateRatio, sessiontest.MetOrMissed(rate >= goalRateRatio), rate,
+		medRatio(serve, rateTrigger), goalP99, sessiontest.MetOrMissed(p99 < goalP99), float64(p99)/1e6)
 	if sb.profileDir != "" {
 		fmt.Printf("\nCPU profiles of the serve and worker children, one per burst: %s (go tool pprof -top FILE...).\n", sb.profileDir)
 	}
@@ -1272,53 +1167,25 @@ func (sb *serveBench) pageCost(n int) {
 		}
 		fmt.Printf(" %s |\n", strings.Join(ps, ", "))
 	}
-	mb, mc := medianFloat(times[bareAt]), medianFloat(times[noneAt])
+	mb, mc := sessiontest.Median(times[bareAt]), sessiontest.Median(times[noneAt])
 	fmt.Printf("\n| | page's loop, median (ms) | µs per console.log | vs bare CDP client (median of the rounds' ratios) | vs bare (of the medians) | vs no client (of the medians) | CPU of Chrome (ms) | CPU of the watcher: worker + serve + client, or the bare reader (ms) |\n|---|---|---|---|---|---|---|---|\n")
 	for i, c := range contenders {
-		m := medianFloat(times[i])
-		perRound := fmt.Sprintf("%.2fx", medianFloat(ratios[i]))
+		m := sessiontest.Median(times[i])
+		perRound := fmt.Sprintf("%.2fx", sessiontest.Median(ratios[i]))
 		if i == 0 {
 			perRound = "**" + perRound + "**"
 		}
 		fmt.Printf("| %s | %.0f | %.1f | %s | %.2fx | %.2fx | %.0f | %.0f |\n", c.name, m, m*1e3/float64(n), perRound, m/mb, m/mc,
-			medianFloat(chromeCPU[i]), medianFloat(watcherCPU[i]))
+			sessiontest.Median(chromeCPU[i]), sessiontest.Median(watcherCPU[i]))
 	}
 	var bc []float64
 	for r := range sb.rounds {
 		bc = append(bc, times[bareAt][r]/times[noneAt][r])
 	}
-	cost := medianFloat(ratios[0])
+	cost := sessiontest.Median(ratios[0])
 	fmt.Printf("\nGoal: the page's loop with bdg-rpc at most %.1fx its time with the bare client: %s (%.2fx, median of the rounds' ratios; %.2fx of the medians). "+
-		"The bare client itself: %.2fx the page's time with no client.\n", goalPageCost, metOrMissedServe(cost <= goalPageCost),
-		cost, medianFloat(times[0])/mb, medianFloat(bc))
+		"The bare client itself: %.2fx the page's time with no client.\n", goalPageCost, sessiontest.MetOrMissed(cost <= goalPageCost),
+		cost, sessiontest.Median(times[0])/mb, sessiontest.Median(bc))
 }
 
 // ---- statistics ----
-
-// pctl returns the p-th percentile (nearest rank) of sorted xs.
-func pctl(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(float64(len(sorted))*p/100+0.5) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
-func medianFloat(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func metOrMissedServe(ok bool) string {
-	if ok {
-		return "**met**"
-	}
-	return "**missed**"
-}

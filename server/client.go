@@ -57,9 +57,9 @@ func (c *client) serve(ctx context.Context) int {
 }
 
 // dispatch enforces the lifecycle, then routes the call.
-func (c *client) dispatch(ctx context.Context, call *rpc.Call) (any, error) {
+func (c *client) dispatch(ctx context.Context, call *rpc.Request) (any, error) {
 	switch call.Method {
-	case protocol.MethodInitialize:
+	case protocol.Initialize.Name:
 		return c.initialize(call)
 	case protocol.NotifyInitialized:
 		return nil, nil
@@ -80,14 +80,14 @@ func (c *client) dispatch(ctx context.Context, call *rpc.Call) (any, error) {
 		return nil, nil // unknown or premature notifications are ignored
 	}
 	if !initialized {
-		return nil, rpc.NewError(rpc.CodeServerNotInitialized, "Server not initialized: call \"initialize\" first",
+		return nil, rpc.NewError(protocol.CodeServerNotInitialized, "Server not initialized: call \"initialize\" first",
 			"send initialize, then initialized, as in the Language Server Protocol")
 	}
 	if shutdown {
-		return nil, rpc.NewError(rpc.CodeInvalidRequest, "Invalid Request: the server is shutting down; only \"exit\" is accepted",
+		return nil, rpc.NewError(protocol.CodeInvalidRequest, "Invalid Request: the server is shutting down; only \"exit\" is accepted",
 			"send the exit notification, then start a new backend")
 	}
-	if call.Method == protocol.MethodShutdown {
+	if call.Method == protocol.Shutdown.Name {
 		c.mu.Lock()
 		c.shutdown = true
 		c.mu.Unlock()
@@ -96,7 +96,7 @@ func (c *client) dispatch(ctx context.Context, call *rpc.Call) (any, error) {
 	return c.mux.Dispatch(ctx, call)
 }
 
-func (c *client) initialize(call *rpc.Call) (any, error) {
+func (c *client) initialize(call *rpc.Request) (any, error) {
 	var p protocol.InitializeParams
 	if len(call.Params) > 0 {
 		// Lenient: an LSP client sends much more than bdg-rpc reads.
@@ -108,11 +108,10 @@ func (c *client) initialize(call *rpc.Call) (any, error) {
 	c.initialized = true
 	c.mu.Unlock()
 	c.log.Info("client initialized", "client", p.ClientInfo.Name, "version", p.ClientInfo.Version)
-	methods := append(c.mux.Methods(), protocol.MethodInitialize, protocol.MethodShutdown)
 	return protocol.InitializeResult{
 		ServerInfo:      protocol.ServerInfo{Name: "bdg-rpc", Version: protocol.Version},
 		ProtocolVersion: protocol.ProtocolVersion,
-		Capabilities:    protocol.Capabilities{Methods: methods, Notifications: protocol.Notifications},
+		Capabilities:    protocol.BackendCapabilities(),
 	}, nil
 }
 

@@ -17,7 +17,7 @@ func TestOversizedFrameOnStdio(t *testing.T) {
 	e := newEnv(t)
 	b := e.serve()
 	b.initialize()
-	b.result(protocol.MethodStart, protocol.StartParams{URL: e.fx.URL("everything.html"), Session: "big", Headless: ptr(true)}, nil)
+	b.result(protocol.Start.Name, protocol.StartParams{URL: e.fx.URL("everything.html"), Session: "big", Headless: ptr(true)}, nil)
 	go func() { // the backend stops reading at the limit; this writer then fails
 		chunk := strings.Repeat("z", 1<<20)
 		b.stdin.Write([]byte(`{"jsonrpc":"2.0","id":9,"method":"session/list","params":{"x":"`))
@@ -54,9 +54,9 @@ func TestClientVanishesMidWrite(t *testing.T) {
 
 	b := e.serve()
 	b.initialize()
-	b.result(protocol.MethodStart, protocol.StartParams{URL: e.fx.URL("console-burst.html?n=1"), Session: "gone", Headless: ptr(true)}, nil)
+	b.result(protocol.Start.Name, protocol.StartParams{URL: e.fx.URL("console-burst.html?n=1"), Session: "gone", Headless: ptr(true)}, nil)
 	b.await("burst done", consoleText("burst done"))
-	b.result(protocol.MethodCDPSend, protocol.CDPSendParams{Session: "gone", Method: "Runtime.evaluate", Params: pour}, nil)
+	b.result(protocol.CDPSend.Name, protocol.CDPSendParams{Session: "gone", Method: "Runtime.evaluate", Params: pour}, nil)
 	b.await("the pour", func(ev event) bool { return strings.HasPrefix(ev.text(), "pour 100 ") })
 	b.vanish()
 	select {
@@ -72,14 +72,14 @@ func TestClientVanishesMidWrite(t *testing.T) {
 	a, c := e.connect(path), e.connect(path)
 	a.initialize()
 	c.initialize()
-	a.result(protocol.MethodAttach, protocol.AttachParams{Session: "gone"}, nil)
-	c.result(protocol.MethodAttach, protocol.AttachParams{Session: "gone"}, nil)
-	c.result(protocol.MethodCDPSend, protocol.CDPSendParams{Session: "gone", Method: "Runtime.evaluate", Params: pour}, nil)
+	a.result(protocol.Attach.Name, protocol.AttachParams{Session: "gone"}, nil)
+	c.result(protocol.Attach.Name, protocol.AttachParams{Session: "gone"}, nil)
+	c.result(protocol.CDPSend.Name, protocol.CDPSendParams{Session: "gone", Method: "Runtime.evaluate", Params: pour}, nil)
 	a.await("the second pour", func(ev event) bool { return strings.HasPrefix(ev.text(), "pour 100 ") })
 	a.vanish()
 	c.await("poured", consoleText("poured"))
 	var st protocol.StatusResult
-	c.result(protocol.MethodStatus, protocol.StatusParams{Session: "gone"}, &st)
+	c.result(protocol.Status.Name, protocol.StatusParams{Session: "gone"}, &st)
 	if st.State != protocol.StateRunning {
 		t.Errorf("session state %q after a client vanished", st.State)
 	}

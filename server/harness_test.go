@@ -22,21 +22,15 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/server"
 	"github.com/bdg-rpc/bdg-rpc/session"
-	"github.com/bdg-rpc/bdg-rpc/session/worker"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
 )
 
 // The test binary plays bdg-rpc: "<binary> serve [--listen PATH]" is the
 // backend, with the same server package "bdg-rpc serve" runs, and
 // "<binary> worker" is a session worker.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case "worker":
-			os.Exit(worker.Main())
-		case "serve":
-			os.Exit(serveMain(os.Args[2:]))
-		}
-	}
+	sessiontest.Child(map[string]func() int{"serve": func() int { return serveMain(os.Args[2:]) }})
 	os.Exit(m.Run())
 }
 
@@ -46,7 +40,7 @@ func serveMain(args []string) int {
 	defer stop()
 	exe, _ := os.Executable()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := server.New(server.Config{Home: os.Getenv("BDG_HOME"), Log: log, Launcher: session.Launcher{Executable: exe}})
+	srv := server.New(server.Config{Home: os.Getenv("BDG_HOME"), Log: log, Launcher: control.Launcher{Executable: exe}})
 	if len(args) == 2 && args[0] == "--listen" {
 		if err := srv.Listen(ctx, args[1]); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -84,7 +78,7 @@ func (e *env) stopAll() {
 		m, merr := d.ReadMeta()
 		if alive, _ := d.WorkerAlive(); alive {
 			ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-			if _, err := d.Stop(ctx); err != nil {
+			if _, err := control.Stop(ctx, d); err != nil {
 				e.t.Errorf("stopping session %q: %v", name, err)
 			}
 			cancel()
@@ -319,7 +313,7 @@ func (b *backend) result(method string, params, result any) {
 	resp := b.call(method, params)
 	var r struct {
 		Result json.RawMessage `json:"result"`
-		Error  *rpc.Error      `json:"error"`
+		Error  *wireError      `json:"error"`
 	}
 	if err := json.Unmarshal(resp, &r); err != nil || r.Error != nil {
 		b.t.Fatalf("%s: %s", method, resp)
@@ -331,22 +325,29 @@ func (b *backend) result(method string, params, result any) {
 	}
 }
 
+// wireError is an error object as it travels.
+type wireError struct {
+	Code    int64           `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data"`
+}
+
 // errorOf calls and returns the error, failing the test on success.
-func (b *backend) errorOf(method string, params any) *rpc.Error {
+func (b *backend) errorOf(method string, params any) *protocol.Error {
 	b.t.Helper()
 	resp := b.call(method, params)
 	var r struct {
-		Error *rpc.Error `json:"error"`
+		Error *wireError `json:"error"`
 	}
 	if err := json.Unmarshal(resp, &r); err != nil || r.Error == nil {
 		b.t.Fatalf("%s succeeded: %s", method, resp)
 	}
-	return r.Error
+	return protocol.FromWire(r.Error.Code, r.Error.Message, r.Error.Data)
 }
 
 func (b *backend) initialize() {
 	b.t.Helper()
-	b.result(protocol.MethodInitialize, map[string]any{"clientInfo": map[string]string{"name": "go-test"}}, nil)
+	b.result(protocol.Initialize.Name, map[string]any{"clientInfo": map[string]string{"name": "go-test"}}, nil)
 	b.send(`{"jsonrpc":"2.0","method":"initialized","params":{}}` + "\n")
 }
 

@@ -1,17 +1,16 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol/wire"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 )
 
 // A link carries one session's events to one client: a subscription on the
@@ -28,7 +27,7 @@ type link struct {
 	ended   atomic.Bool
 
 	mu     sync.Mutex
-	wc     *session.Client
+	wc     *control.Client
 	closed bool
 	done   chan struct{} // closed when the watcher goroutine ends
 	cancel context.CancelFunc
@@ -82,11 +81,11 @@ func (c *client) attach(ctx context.Context, d session.Dir, since *uint64) (prot
 // connect dials the worker and subscribes.
 func (l *link) connect(ctx context.Context, since *uint64) (protocol.SubscribeResult, error) {
 	var res protocol.SubscribeResult
-	wc, err := l.dir.Connect(ctx, nil, l.c.log, rpc.InterceptNotifications(l.forward), rpc.TrustNotifications())
+	wc, err := control.Connect(ctx, l.dir, nil, l.c.log, rpc.InterceptNotifications(l.forward), rpc.TrustNotifications(wire.Recognize))
 	if err != nil {
 		return res, err
 	}
-	if err := wc.Call(ctx, protocol.MethodSubscribe, protocol.SubscribeParams{Since: since}, &res); err != nil {
+	if res, err = rpc.Call(ctx, wc.Conn, protocol.Subscribe, protocol.SubscribeParams{Since: since}); err != nil {
 		wc.Close()
 		return res, err
 	}
@@ -106,8 +105,8 @@ func (l *link) forward(method string, frame []byte, more bool) bool {
 	case <-l.stopped:
 		return true
 	}
-	if seq, ok := seqOf(frame); ok {
-		l.lastSeq.Store(seq)
+	if h, err := wire.ReadHead(frame); err == nil && h.HasSeq {
+		l.lastSeq.Store(h.Seq)
 	}
 	if method == protocol.NotifyEnded {
 		l.ended.Store(true)
@@ -120,31 +119,6 @@ func (l *link) forward(method string, frame []byte, more bool) bool {
 		l.c.log.Debug("could not forward an event", "session", l.dir.Name, "error", err)
 	}
 	return true
-}
-
-// seqOf finds the seq of an event line. Workers write "seq" as the second
-// member of params, after the session's name (which cannot contain quotes),
-// so a scan finds it; anything unexpected falls back to decoding.
-func seqOf(frame []byte) (uint64, bool) {
-	if i := bytes.Index(frame, []byte(`"seq":`)); i >= 0 {
-		rest := frame[i+len(`"seq":`):]
-		end := 0
-		for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
-			end++
-		}
-		if n, err := strconv.ParseUint(string(rest[:end]), 10, 64); err == nil {
-			return n, true
-		}
-	}
-	var m struct {
-		Params struct {
-			Seq *uint64 `json:"seq"`
-		} `json:"params"`
-	}
-	if json.Unmarshal(frame, &m) == nil && m.Params.Seq != nil {
-		return *m.Params.Seq, true
-	}
-	return 0, false
 }
 
 // watch waits for the worker connection to drop, and reconnects or ends the
@@ -201,7 +175,7 @@ func (l *link) reconnect(ctx context.Context) bool {
 func (l *link) workerGone(ctx context.Context) {
 	ev := protocol.EndedEvent{Session: l.dir.Name, Seq: l.lastSeq.Load() + 1, Reason: protocol.ReasonWorkerDied,
 		Error: "the session's worker exited without ending the session"}
-	cleaned, err := l.dir.Cleanup()
+	cleaned, err := control.Cleanup(l.dir)
 	switch {
 	case err != nil:
 		l.c.log.Warn("cleaning up after a dead worker", "session", l.dir.Name, "error", err)

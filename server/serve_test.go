@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 )
 
 // TestSessionOverServe: start with progress, every event in seq order with
@@ -21,7 +21,7 @@ func TestSessionOverServe(t *testing.T) {
 	b := e.serve()
 	b.initialize()
 	var res protocol.StartResult
-	b.result(protocol.MethodStart, protocol.StartParams{URL: e.fx.URL("fetches.html"), Session: "s1", Headless: ptr(true)}, &res)
+	b.result(protocol.Start.Name, protocol.StartParams{URL: e.fx.URL("fetches.html"), Session: "s1", Headless: ptr(true)}, &res)
 	if res.Session != "s1" || res.PID == 0 || !res.Chrome.Launched || res.Chrome.PID == 0 {
 		t.Errorf("start result %+v", res)
 	}
@@ -43,26 +43,26 @@ func TestSessionOverServe(t *testing.T) {
 		}
 		last = ev.Seq
 	}
-	wantSteps := []string{"begin:", "report:" + session.StepLaunching, "report:" + session.StepConnecting, "report:" + session.StepNavigating, "end:"}
+	wantSteps := []string{"begin:", "report:" + control.StepLaunching, "report:" + control.StepConnecting, "report:" + control.StepNavigating, "end:"}
 	if strings.Join(steps, " ") != strings.Join(wantSteps, " ") {
 		t.Errorf("progress %v, want %v", steps, wantSteps)
 	}
 
 	var list protocol.NetworkListResult
-	b.result(protocol.MethodNetworkList, protocol.NetworkListParams{Session: "s1", Filter: "is:error"}, &list)
+	b.result(protocol.NetworkList.Name, protocol.NetworkListParams{Session: "s1", Filter: "is:error"}, &list)
 	if list.Total != 2 { // the 404 and the refused connection
 		t.Errorf("is:error matched %d requests: %+v", list.Total, list.Requests)
 	}
 	var st protocol.StatusResult
-	b.result(protocol.MethodStatus, protocol.StatusParams{Session: "s1"}, &st)
+	b.result(protocol.Status.Name, protocol.StatusParams{Session: "s1"}, &st)
 	if st.State != protocol.StateRunning || st.LastSeq < last {
 		t.Errorf("status %+v", st)
 	}
 	var stop protocol.StopResult
-	b.result(protocol.MethodStop, protocol.StopParams{Session: "s1"}, &stop)
+	b.result(protocol.Stop.Name, protocol.StopParams{Session: "s1"}, &stop)
 	b.await("session/ended", func(ev event) bool { return ev.Method == protocol.NotifyEnded })
 	var peek protocol.PeekResult
-	b.result(protocol.MethodPeek, protocol.PeekParams{Session: "s1"}, &peek)
+	b.result(protocol.Peek.Name, protocol.PeekParams{Session: "s1"}, &peek)
 	if !peek.Stale.Stale || len(peek.Network) == 0 {
 		t.Errorf("peek after stop: stale %v, %d requests", peek.Stale.Stale, len(peek.Network))
 	}
@@ -100,11 +100,11 @@ func TestBackendRestartLosesNothing(t *testing.T) {
 	e := newEnv(t)
 	first := e.serve()
 	first.initialize()
-	first.result(protocol.MethodStart, protocol.StartParams{URL: e.fx.URL("console-burst.html?n=1"), Session: "r", Headless: ptr(true)}, nil)
+	first.result(protocol.Start.Name, protocol.StartParams{URL: e.fx.URL("console-burst.html?n=1"), Session: "r", Headless: ptr(true)}, nil)
 	first.await("burst done", consoleText("burst done"))
 	// The page logs tick 0..1999, one every millisecond or so, while the
 	// backend is replaced.
-	first.result(protocol.MethodCDPSend, protocol.CDPSendParams{Session: "r", Method: "Runtime.evaluate", Params: json.RawMessage(
+	first.result(protocol.CDPSend.Name, protocol.CDPSendParams{Session: "r", Method: "Runtime.evaluate", Params: json.RawMessage(
 		`{"expression":"let i = 0; const t = setInterval(() => { console.log('tick ' + i); if (++i === 2000) { clearInterval(t); console.log('ticks done'); } }, 1)"}`)}, nil)
 	seen := first.await("some ticks", func(ev event) bool { return strings.HasPrefix(ev.text(), "tick 20") })
 	lastSeq := seen[len(seen)-1].Seq
@@ -124,7 +124,7 @@ func TestBackendRestartLosesNothing(t *testing.T) {
 	second := e.serve()
 	second.initialize()
 	var att protocol.AttachResult
-	second.result(protocol.MethodAttach, protocol.AttachParams{Session: "r", Since: &lastSeq}, &att)
+	second.result(protocol.Attach.Name, protocol.AttachParams{Session: "r", Since: &lastSeq}, &att)
 	if att.Status.State != protocol.StateRunning {
 		t.Errorf("attach status %+v", att.Status)
 	}
@@ -147,7 +147,7 @@ func TestWorkerDiesUnderServe(t *testing.T) {
 	b := e.serve()
 	b.initialize()
 	var res protocol.StartResult
-	b.result(protocol.MethodStart, protocol.StartParams{URL: e.fx.URL("everything.html"), Session: "d", Headless: ptr(true)}, &res)
+	b.result(protocol.Start.Name, protocol.StartParams{URL: e.fx.URL("everything.html"), Session: "d", Headless: ptr(true)}, &res)
 	b.await("everything done", consoleText("everything done"))
 	d, _ := session.NewDir(e.home, "d")
 	deadline := time.Now().Add(waitLimit) // the partial file is written every 5 s
@@ -170,12 +170,12 @@ func TestWorkerDiesUnderServe(t *testing.T) {
 		t.Errorf("session/ended %+v", ended)
 	}
 	var cons protocol.ConsoleListResult
-	b.result(protocol.MethodConsoleList, protocol.ConsoleListParams{Session: "d"}, &cons)
+	b.result(protocol.ConsoleList.Name, protocol.ConsoleListParams{Session: "d"}, &cons)
 	if !cons.Stale.Stale || len(cons.Messages) == 0 {
 		t.Errorf("console/list after the worker died: stale %v, %d messages", cons.Stale.Stale, len(cons.Messages))
 	}
-	err := b.errorOf(protocol.MethodCDPSend, protocol.CDPSendParams{Session: "d", Method: "Runtime.evaluate"})
-	if rpc.DataOf(err).Kind != protocol.KindNoSession {
+	err := b.errorOf(protocol.CDPSend.Name, protocol.CDPSendParams{Session: "d", Method: "Runtime.evaluate"})
+	if err.Kind != protocol.NoSession {
 		t.Errorf("cdp/send to a dead session: %+v", err)
 	}
 }
@@ -210,16 +210,16 @@ func TestTwoClientsOnASocket(t *testing.T) {
 	for _, cl := range []*backend{a, c} {
 		cl.initialize()
 	}
-	a.result(protocol.MethodStart, protocol.StartParams{URL: e.fx.URL("console-burst.html?n=1"), Session: "two", Headless: ptr(true)}, nil)
+	a.result(protocol.Start.Name, protocol.StartParams{URL: e.fx.URL("console-burst.html?n=1"), Session: "two", Headless: ptr(true)}, nil)
 	a.await("burst done", consoleText("burst done"))
-	c.result(protocol.MethodAttach, protocol.AttachParams{Session: "two"}, nil)
+	c.result(protocol.Attach.Name, protocol.AttachParams{Session: "two"}, nil)
 	// The stuck client attaches from the start and then never reads again.
 	stuck.send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}` + "\n" +
 		`{"jsonrpc":"2.0","id":2,"method":"session/attach","params":{"session":"two","since":0}}` + "\n")
 	stuck.stopReading()
 
 	const n = 10000
-	a.result(protocol.MethodCDPSend, protocol.CDPSendParams{Session: "two", Method: "Runtime.evaluate", Params: json.RawMessage(fmt.Sprintf(
+	a.result(protocol.CDPSend.Name, protocol.CDPSendParams{Session: "two", Method: "Runtime.evaluate", Params: json.RawMessage(fmt.Sprintf(
 		`{"expression":"for (let i = 0; i < %d; i++) console.log('m ' + i + ' ' + 'x'.repeat(200)); console.log('burst of %d done')"}`, n, n))}, nil)
 	for name, cl := range map[string]*backend{"first": a, "second": c} {
 		evs := cl.await("the burst's end", consoleText(fmt.Sprintf("burst of %d done", n)))

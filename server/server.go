@@ -18,7 +18,7 @@ import (
 	"sync"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
-	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,7 +27,7 @@ type Config struct {
 	// Home is the bdg home ($BDG_HOME).
 	Home string
 	// Launcher starts workers.
-	Launcher session.Launcher
+	Launcher control.Launcher
 	// Log receives the server's log; it never goes to a protocol stream.
 	Log *slog.Logger
 }

@@ -118,14 +118,12 @@ type Meta struct {
 	Options    Options         `json:"options"`
 }
 
-// MetaChrome is what a session knows of its Chrome: enough to clean up
-// after a worker that died without closing it.
+// MetaChrome is what a session knows of its Chrome: what session/status
+// reports, and enough to clean up after a worker that died without closing
+// it.
 type MetaChrome struct {
-	PID         int    `json:"pid,omitempty"`
+	protocol.Chrome
 	PIDStart    uint64 `json:"pidStart,omitempty"`
-	Version     string `json:"version,omitempty"`
-	Launched    bool   `json:"launched"`
-	Headless    bool   `json:"headless"`
 	UserDataDir string `json:"userDataDir,omitempty"`
 	TempProfile bool   `json:"tempProfile,omitempty"` // UserDataDir is ours to delete
 }

@@ -1,7 +1,9 @@
-// Package session manages bdg-rpc sessions on disk and their workers: where
-// a session's files live, the locks that serialize starts and prove a
-// worker alive, launching a worker and waiting for its handshake, talking to
-// it, stopping it, and reading what it left behind when it is gone.
+// Package session is a session's directory and what it holds: where its
+// files live, the documents written there (session.meta.json, session.json
+// and its partial twin, written atomically), the locks that serialize
+// starts and prove a worker alive, and the options a session starts with.
+// Package control acts on sessions (starts, asks, stops and cleans up their
+// workers); package worker is the worker.
 //
 // A session directory, $BDG_HOME/sessions/NAME (mode 0700), holds:
 //
@@ -32,13 +34,13 @@ const DefaultName = "default"
 
 // File names inside a session directory.
 const (
-	SocketFile  = "worker.sock"
-	MetaFile    = "session.meta.json"
-	LogFile     = "worker.log"
-	PartialFile = "session.partial.json"
-	OutputFile  = "session.json"
-	StartLock   = "start.lock"
-	WorkerLock  = "worker.lock"
+	SocketFile     = "worker.sock"
+	MetaFile       = "session.meta.json"
+	LogFile        = "worker.log"
+	PartialFile    = "session.partial.json"
+	OutputFile     = "session.json"
+	StartLockFile  = "start.lock"
+	WorkerLockFile = "worker.lock"
 )
 
 // maxSocketPath is the longest path a Unix socket address can hold on
@@ -52,10 +54,12 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$`)
 var ErrInvalidName = errors.New("invalid session name")
 
 // ValidateName checks a session name: 1 to 64 letters, digits, '.', '_'
-// or '-', not starting with '.' or '-' (so never "..", never a path).
+// or '-', not starting with '.' or '-' (so never "..", never a path). The
+// error is an invalid_args one that wraps ErrInvalidName.
 func ValidateName(name string) error {
 	if !validName.MatchString(name) {
-		return fmt.Errorf("%w %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter, digit or '_'", ErrInvalidName, name)
+		return protocol.Wrap(protocol.InvalidArgs, fmt.Errorf("%w %q: use 1-64 letters, digits, '.', '_' or '-', starting with a letter, digit or '_'", ErrInvalidName, name)).
+			WithHint("session names are 1-64 letters, digits, '.', '_' or '-', like default or my-app")
 	}
 	return nil
 }
@@ -81,14 +85,14 @@ func CheckHome(home string) error {
 	case errors.Is(err, os.ErrNotExist):
 		return nil
 	case err != nil:
-		return &Error{Kind: protocol.KindSessionFile, Err: err, Msg: fmt.Sprintf("BDG_HOME %s cannot be used: %v", home, err),
-			Hint: "set BDG_HOME to a directory you own, or unset it for ~/.bdg"}
+		return protocol.Errorf(protocol.SessionFile, "BDG_HOME %s cannot be used: %v", home, err).WithCause(err).WithHint(homeHint)
 	case !fi.IsDir():
-		return &Error{Kind: protocol.KindSessionFile, Msg: fmt.Sprintf("BDG_HOME %s is not a directory", home),
-			Hint: "set BDG_HOME to a directory you own, or unset it for ~/.bdg"}
+		return protocol.Errorf(protocol.SessionFile, "BDG_HOME %s is not a directory", home).WithHint(homeHint)
 	}
 	return nil
 }
+
+const homeHint = "set BDG_HOME to a directory you own, or unset it for ~/.bdg"
 
 // NameFrom returns the session name from a flag value, else $BDG_SESSION,
 // else "default", validated.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/gofrs/flock"
 )
 
@@ -18,16 +19,16 @@ func (d Dir) newLock(name string) *flock.Flock {
 	return flock.New(d.File(name), flock.SetPermissions(0o600))
 }
 
-// startLock is the held start lock. The lock file holds the pid of the
+// StartLock is the held start lock. The lock file holds the pid of the
 // process the session is waiting for (the starter, then the worker it
 // spawned), so that others can say who holds it; it is emptied on release.
-type startLock struct {
+type StartLock struct {
 	l *flock.Flock
 }
 
-// tryStartLock takes the start lock if it is free.
-func (d Dir) tryStartLock() (*startLock, bool, error) {
-	l := d.newLock(StartLock)
+// TryStartLock takes the start lock if it is free.
+func (d Dir) TryStartLock() (*StartLock, bool, error) {
+	l := d.newLock(StartLockFile)
 	ok, err := l.TryLock()
 	if err != nil {
 		return nil, false, fmt.Errorf("locking %s: %w", l.Path(), err)
@@ -35,27 +36,29 @@ func (d Dir) tryStartLock() (*startLock, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	s := &startLock{l: l}
-	s.setHolder(os.Getpid())
+	s := &StartLock{l: l}
+	s.SetHolder(os.Getpid())
 	return s, true, nil
 }
 
-func (s *startLock) setHolder(pid int) {
+// SetHolder records the pid the session waits for: the starter, then the
+// worker it spawned.
+func (s *StartLock) SetHolder(pid int) {
 	_ = os.WriteFile(s.l.Path(), []byte(strconv.Itoa(pid)), 0o600)
 }
 
 // Unlock empties the lock file and releases the lock.
-func (s *startLock) Unlock() {
+func (s *StartLock) Unlock() {
 	_ = os.Truncate(s.l.Path(), 0)
 	_ = s.l.Unlock()
 }
 
-// startLockHolder returns the pid written by the start lock's holder, or 0.
+// StartLockHolder returns the pid written by the start lock's holder, or 0.
 // The holder writes it right after taking the lock, so a reader that comes
 // in between retries for a moment.
-func (d Dir) startLockHolder() int {
+func (d Dir) StartLockHolder() int {
 	for range 20 {
-		b, _ := os.ReadFile(d.File(StartLock))
+		b, _ := os.ReadFile(d.File(StartLockFile))
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
 			return pid
 		}
@@ -67,7 +70,7 @@ func (d Dir) startLockHolder() int {
 // WorkerAlive reports whether a worker holds the session's worker lock. The
 // kernel releases the lock when the worker's process ends, however it ends.
 func (d Dir) WorkerAlive() (bool, error) {
-	l := d.newLock(WorkerLock)
+	l := d.newLock(WorkerLockFile)
 	ok, err := l.TryLock()
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -84,7 +87,7 @@ func (d Dir) WorkerAlive() (bool, error) {
 
 // WaitWorkerGone waits until no worker holds the worker lock, or ctx ends.
 func (d Dir) WaitWorkerGone(ctx context.Context) error {
-	l := d.newLock(WorkerLock)
+	l := d.newLock(WorkerLockFile)
 	ok, err := l.TryLockContext(ctx, 10*time.Millisecond)
 	if err != nil {
 		return fmt.Errorf("waiting for the worker of session %q to exit: %w", d.Name, err)
@@ -100,10 +103,10 @@ func (d Dir) WaitWorkerGone(ctx context.Context) error {
 func (d Dir) AcquireWorkerLock(ctx context.Context) (*flock.Flock, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	l := d.newLock(WorkerLock)
+	l := d.newLock(WorkerLockFile)
 	ok, err := l.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil || !ok {
-		return nil, fmt.Errorf("session %q already has a worker", d.Name)
+		return nil, protocol.Errorf(protocol.AlreadyRunning, "session %q already has a worker", d.Name)
 	}
 	return l, nil
 }

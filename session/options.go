@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
 
 // Options configure a session's worker. The launcher passes them to the
@@ -39,9 +41,8 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultPartialInterval  = 5 * time.Second
-	DefaultHandshakeTimeout = 30 * time.Second
-	DefaultLogMaxBytes      = 5 << 20
+	DefaultPartialInterval = 5 * time.Second
+	DefaultLogMaxBytes     = 5 << 20
 )
 
 // PartialInterval returns how often the partial file is written.
@@ -58,10 +59,10 @@ func (o Options) Attaching() bool { return o.BrowserURL != "" || o.WSURL != "" }
 // Validate checks the options before anything is started.
 func (o Options) Validate() error {
 	if o.BrowserURL != "" && o.WSURL != "" {
-		return errors.New("give --browser-url or --ws-url, not both")
+		return protocol.Errorf(protocol.InvalidArgs, "give --browser-url or --ws-url, not both")
 	}
 	if o.MaxBodyBytes < 0 || o.MaxRequests < 0 || o.MaxConsole < 0 || o.TimeoutSeconds < 0 {
-		return errors.New("sizes and timeouts must not be negative")
+		return protocol.Errorf(protocol.InvalidArgs, "sizes and timeouts must not be negative")
 	}
 	return nil
 }
@@ -72,8 +73,16 @@ var ErrInvalidURL = errors.New("invalid URL")
 // NormalizeURL turns what a person types into a URL Chrome can open:
 // "localhost:3000" and "example.com/x" get "http://"; http, https, file,
 // about, data and chrome URLs pass as they are. Anything else is an
-// ErrInvalidURL.
+// invalid_url error that wraps ErrInvalidURL.
 func NormalizeURL(raw string) (string, error) {
+	u, err := normalizeURL(raw)
+	if err != nil {
+		return "", protocol.Wrap(protocol.InvalidURL, err)
+	}
+	return u, nil
+}
+
+func normalizeURL(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return "", fmt.Errorf("%w: empty", ErrInvalidURL)

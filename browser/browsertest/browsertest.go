@@ -59,7 +59,7 @@ func Launch(t testing.TB, opts ...browser.LaunchOption) *browser.Chrome {
 		t.Fatalf("launching Chrome: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := c.Close(context.Background()); err != nil {
+		if err := c.Close(context.Background(), nil); err != nil {
 			t.Errorf("closing Chrome: %v", err)
 		}
 		if t.Failed() {

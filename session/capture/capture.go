@@ -123,13 +123,6 @@ func (c *Capture) TakeChanged() bool {
 	return ch
 }
 
-// LastSeq returns the seq of the newest event.
-func (c *Capture) LastSeq() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.journal.last
-}
-
 // End appends session/ended as the last event; later events are ignored.
 func (c *Capture) End(reason, outputPath, errText string) {
 	c.mu.Lock()

@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
 
 func event(t *testing.T, c *Capture, method, params string) {
@@ -285,33 +286,4 @@ func seqs(t *testing.T, lines [][]byte) []uint64 {
 		out = append(out, n.Params.Seq)
 	}
 	return out
-}
-
-func TestRestoreAnswersLikeTheLiveCapture(t *testing.T) {
-	live := New(Options{Session: "r"})
-	requestEvents(t, live, "a", "http://h/a.json", "application/json", 200)
-	requestEvents(t, live, "b", "http://h/b", "text/html", 404)
-	event(t, live, "Runtime.consoleAPICalled", `{"type":"warning","args":[{"type":"string","value":"w"}],"executionContextId":1,"timestamp":1}`)
-	snap := live.Snapshot()
-	out := protocol.Output{Session: "r", LastSeq: snap.LastSeq, Counts: snap.Counts}
-	for _, r := range snap.Network {
-		out.Data.Network = append(out.Data.Network, *r)
-	}
-	for _, m := range snap.Console {
-		out.Data.Console = append(out.Data.Console, *m)
-	}
-	restored := Restore(out)
-	for _, p := range []protocol.NetworkListParams{{}, {Filter: "status-code:>=400"}, {LastParams: protocol.LastParams{Last: 1}}} {
-		a, _ := live.NetworkList(p)
-		b, _ := restored.NetworkList(p)
-		if diff := cmp.Diff(a, b); diff != "" {
-			t.Errorf("network/list %+v (-live +restored):\n%s", p, diff)
-		}
-	}
-	if diff := cmp.Diff(live.Peek(protocol.PeekParams{}), restored.Peek(protocol.PeekParams{})); diff != "" {
-		t.Errorf("peek (-live +restored):\n%s", diff)
-	}
-	if _, err := restored.NetworkGet(protocol.NetworkGetParams{RequestID: "zzz"}); err == nil {
-		t.Error("network/get of an unknown id succeeded")
-	}
 }

@@ -6,8 +6,9 @@ import (
 	"strings"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
+	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 )
 
 // maxText caps the text of one console message; DevTools itself truncates
@@ -26,28 +27,28 @@ func (c *Capture) addConsole(m *protocol.ConsoleMessage) {
 	c.changed = true
 }
 
-func (c *Capture) onConsoleAPICalled(ev *evConsoleAPICalled) {
+func (c *Capture) onConsoleAPICalled(ev *runtime.EventConsoleAPICalled) {
+	apiType := string(ev.Type)
 	m := &protocol.ConsoleMessage{
-		Level: consoleLevel(ev.Type), Source: protocol.SourceConsole, Type: ev.Type,
-		Text: renderArgs(ev.Args), Timestamp: ev.Timestamp,
+		Level: consoleLevel(apiType), Source: protocol.SourceConsole, Type: apiType,
+		Text: renderArgs(ev.Args), Timestamp: float64(ev.Timestamp),
 	}
-	if ev.StackTrace != nil && len(ev.StackTrace.CallFrames) > 0 {
-		f := ev.StackTrace.CallFrames[0]
+	if f := firstFrame(ev.StackTrace); f != nil {
 		m.URL, m.Line, m.Column = f.URL, int(f.LineNumber)+1, int(f.ColumnNumber)+1
-		switch ev.Type {
+		switch apiType {
 		case "error", "warning", "trace", "assert":
 			m.Stack = formatStack(ev.StackTrace)
 		}
 	}
-	if ev.Type == "assert" && m.Text == "" {
+	if apiType == "assert" && m.Text == "" {
 		m.Text = "Assertion failed"
-	} else if ev.Type == "assert" {
+	} else if apiType == "assert" {
 		m.Text = "Assertion failed: " + m.Text
 	}
 	c.addConsole(m)
 }
 
-func (c *Capture) onExceptionThrown(ev *evExceptionThrown) {
+func (c *Capture) onExceptionThrown(ev *runtime.EventExceptionThrown) {
 	d := ev.ExceptionDetails
 	if d == nil {
 		return
@@ -65,26 +66,26 @@ func (c *Capture) onExceptionThrown(ev *evExceptionThrown) {
 	}
 	m := &protocol.ConsoleMessage{
 		Level: protocol.LevelError, Source: protocol.SourceException, Type: "exception",
-		Text: text, Timestamp: ev.Timestamp, URL: d.URL,
+		Text: text, Timestamp: float64(ev.Timestamp), URL: d.URL,
 		Line: int(d.LineNumber) + 1, Column: int(d.ColumnNumber) + 1,
 	}
 	if d.StackTrace != nil {
 		m.Stack = formatStack(d.StackTrace)
-		if m.URL == "" && len(d.StackTrace.CallFrames) > 0 {
-			m.URL = d.StackTrace.CallFrames[0].URL
+		if f := firstFrame(d.StackTrace); m.URL == "" && f != nil {
+			m.URL = f.URL
 		}
 	}
 	c.addConsole(m)
 }
 
-func (c *Capture) onLogEntry(ev *evLogEntry) {
+func (c *Capture) onLogEntry(ev *log.EventEntryAdded) {
 	e := ev.Entry
 	if e == nil {
 		return
 	}
 	m := &protocol.ConsoleMessage{
-		Level: logLevel(e.Level), Source: protocol.SourceBrowser, Type: e.Source,
-		Text: e.Text, Timestamp: e.Timestamp, URL: e.URL,
+		Level: logLevel(string(e.Level)), Source: protocol.SourceBrowser, Type: string(e.Source),
+		Text: e.Text, Timestamp: float64(e.Timestamp), URL: e.URL,
 	}
 	if e.LineNumber > 0 {
 		m.Line = int(e.LineNumber) + 1
@@ -123,13 +124,24 @@ func logLevel(level string) string {
 	return protocol.LevelLog
 }
 
-func formatStack(st *stackTrace) string {
+// firstFrame returns the top frame of st, or nil.
+func firstFrame(st *runtime.StackTrace) *runtime.CallFrame {
+	if st == nil || len(st.CallFrames) == 0 {
+		return nil
+	}
+	return st.CallFrames[0]
+}
+
+func formatStack(st *runtime.StackTrace) string {
 	var b strings.Builder
 	for st != nil {
 		if st.Description != "" && b.Len() > 0 {
 			fmt.Fprintf(&b, "    --- %s ---\n", st.Description)
 		}
 		for _, f := range st.CallFrames {
+			if f == nil {
+				continue
+			}
 			name := f.FunctionName
 			if name == "" {
 				name = "(anonymous)"
@@ -143,13 +155,13 @@ func formatStack(st *stackTrace) string {
 
 // renderArgs renders console arguments as DevTools shows them: format
 // specifiers in a leading string are substituted, the rest joined by spaces.
-func renderArgs(args []remoteObject) string {
+func renderArgs(args []*runtime.RemoteObject) string {
 	if len(args) == 0 {
 		return ""
 	}
 	var parts []string
 	rest := args
-	if first := &args[0]; first.Type == "string" {
+	if first := args[0]; first != nil && first.Type == "string" {
 		format := remoteToString(first)
 		rest = args[1:]
 		if strings.Contains(format, "%") {
@@ -157,14 +169,14 @@ func renderArgs(args []remoteObject) string {
 		}
 		parts = append(parts, format)
 	}
-	for i := range rest {
-		parts = append(parts, remoteToString(&rest[i]))
+	for _, a := range rest {
+		parts = append(parts, remoteToString(a))
 	}
 	return strings.Join(parts, " ")
 }
 
 // substitute applies %s %d %i %f %o %O %c and %% to format, consuming args.
-func substitute(format string, args []remoteObject) (string, []remoteObject) {
+func substitute(format string, args []*runtime.RemoteObject) (string, []*runtime.RemoteObject) {
 	var b strings.Builder
 	for i := 0; i < len(format); i++ {
 		ch := format[i]
@@ -182,7 +194,7 @@ func substitute(format string, args []remoteObject) (string, []remoteObject) {
 			b.WriteByte(ch)
 			continue
 		}
-		a := &args[0]
+		a := args[0]
 		args = args[1:]
 		i++
 		switch verb {
@@ -206,12 +218,15 @@ func substitute(format string, args []remoteObject) (string, []remoteObject) {
 	return b.String(), args
 }
 
-func primitiveText(o *remoteObject) string {
+func primitiveText(o *runtime.RemoteObject) string {
+	if o == nil {
+		return "undefined"
+	}
 	if o.UnserializableValue != "" {
-		return o.UnserializableValue
+		return string(o.UnserializableValue)
 	}
 	var s string
-	if o.Type == "string" && json.Unmarshal(o.Value, &s, jsontext.AllowInvalidUTF8(true)) == nil {
+	if o.Type == "string" && jsonv2.Unmarshal(o.Value, &s, decodeOpts) == nil {
 		return s
 	}
 	return string(o.Value)
@@ -219,7 +234,7 @@ func primitiveText(o *remoteObject) string {
 
 // remoteToString renders one value: primitives as their text, objects from
 // their preview ({a: 1, b: "x"}, [1, 2]) or description.
-func remoteToString(o *remoteObject) string {
+func remoteToString(o *runtime.RemoteObject) string {
 	if o == nil {
 		return "undefined"
 	}
@@ -250,18 +265,23 @@ func remoteToString(o *remoteObject) string {
 	return o.ClassName
 }
 
-func renderPreview(p *objectPreview, description string) string {
+func renderPreview(p *runtime.ObjectPreview, description string) string {
 	var items []string
 	isArray := p.Subtype == "array" || p.Subtype == "typedarray"
 	for _, e := range p.Entries {
+		if e == nil {
+			continue
+		}
 		v := renderEntryPreview(e.Value)
 		if e.Key != nil {
 			v = renderEntryPreview(e.Key) + " => " + v
 		}
 		items = append(items, v)
 	}
-	for i := range p.Properties {
-		prop := &p.Properties[i]
+	for _, prop := range p.Properties {
+		if prop == nil {
+			continue
+		}
 		v := renderPropertyValue(prop)
 		if isArray {
 			if _, err := strconv.Atoi(prop.Name); err == nil {
@@ -290,7 +310,7 @@ func renderPreview(p *objectPreview, description string) string {
 	return "{" + body + "}"
 }
 
-func renderEntryPreview(p *objectPreview) string {
+func renderEntryPreview(p *runtime.ObjectPreview) string {
 	if p == nil {
 		return "undefined"
 	}
@@ -300,7 +320,7 @@ func renderEntryPreview(p *objectPreview) string {
 	return p.Description
 }
 
-func renderPropertyValue(p *propertyPreview) string {
+func renderPropertyValue(p *runtime.PropertyPreview) string {
 	switch {
 	case p.Type == "string":
 		return strconv.Quote(p.Value)

@@ -2,89 +2,63 @@ package capture
 
 import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
-	"github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
+	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 )
 
 // Chrome sends lone UTF-16 surrogates (console.log('\ud800')), which strict
 // decoding rejects.
-var decodeOpts = jsontext.AllowInvalidUTF8(true)
+var decodeOpts = jsonv2.AllowInvalidUTF8(true)
 
-type evFrameStartedNavigating struct {
-	FrameID        string `json:"frameId"`
-	URL            string `json:"url"`
-	NavigationType string `json:"navigationType"`
+// handler decodes one CDP event and applies it to the capture.
+type handler func(c *Capture, params []byte) error
+
+// on returns the handler that decodes an event into E and passes it to f,
+// under the capture's lock, until the capture has ended.
+func on[E any](f func(*Capture, *E)) handler {
+	return func(c *Capture, params []byte) error {
+		var ev E
+		if err := jsonv2.Unmarshal(params, &ev, decodeOpts); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !c.ended {
+			f(c, &ev)
+		}
+		return nil
+	}
 }
 
-type evFrameNavigated struct {
-	Frame struct {
-		ID       string `json:"id"`
-		ParentID string `json:"parentId"`
-		URL      string `json:"url"`
-		Fragment string `json:"urlFragment"`
-	} `json:"frame"`
-	Type string `json:"type"`
+// handlers are the events the capture uses, by their CDP names. Console and
+// page events decode into cdproto's types; network events into the lean
+// ones of network.go (see there why).
+var handlers = map[string]handler{
+	network.RequestWillBeSent.Method:      on((*Capture).onRequestWillBeSent),
+	network.ResponseReceived.Method:       on((*Capture).onResponseReceived),
+	network.LoadingFinished.Method:        on((*Capture).onLoadingFinished),
+	network.LoadingFailed.Method:          on((*Capture).onLoadingFailed),
+	network.RequestServedFromCache.Method: on((*Capture).onServedFromCache),
+	runtime.ConsoleAPICalled.Method:       on((*Capture).onConsoleAPICalled),
+	runtime.ExceptionThrown.Method:        on((*Capture).onExceptionThrown),
+	log.EntryAdded.Method:                 on((*Capture).onLogEntry),
+	page.FrameStartedNavigating.Method:    on((*Capture).onFrameStartedNavigating),
+	page.FrameNavigated.Method:            on((*Capture).onFrameNavigated),
 }
 
 // HandleEvent takes one CDP event of the page, in the order Chrome sent it.
 // It reports whether the event was one the capture uses; events it cannot
 // decode are logged and skipped.
 func (c *Capture) HandleEvent(method string, params []byte) bool {
-	var v any
-	switch method {
-	case "Network.requestWillBeSent":
-		v = new(evRequestWillBeSent)
-	case "Network.responseReceived":
-		v = new(evResponseReceived)
-	case "Network.loadingFinished":
-		v = new(evLoadingFinished)
-	case "Network.loadingFailed":
-		v = new(evLoadingFailed)
-	case "Network.requestServedFromCache":
-		v = new(evServedFromCache)
-	case "Runtime.consoleAPICalled":
-		v = new(evConsoleAPICalled)
-	case "Runtime.exceptionThrown":
-		v = new(evExceptionThrown)
-	case "Log.entryAdded":
-		v = new(evLogEntry)
-	case "Page.frameStartedNavigating":
-		v = new(evFrameStartedNavigating)
-	case "Page.frameNavigated":
-		v = new(evFrameNavigated)
-	default:
+	h, ok := handlers[method]
+	if !ok {
 		return false
 	}
-	if err := json.Unmarshal(params, v, decodeOpts); err != nil {
+	if err := h(c, params); err != nil {
 		c.opts.Logger.Warn("skipping an event that does not decode", "method", method, "error", err)
-		return true
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ended {
-		return true
-	}
-	switch ev := v.(type) {
-	case *evRequestWillBeSent:
-		c.onRequestWillBeSent(ev)
-	case *evResponseReceived:
-		c.onResponseReceived(ev)
-	case *evLoadingFinished:
-		c.onLoadingFinished(ev)
-	case *evLoadingFailed:
-		c.onLoadingFailed(ev)
-	case *evServedFromCache:
-		c.onServedFromCache(ev)
-	case *evConsoleAPICalled:
-		c.onConsoleAPICalled(ev)
-	case *evExceptionThrown:
-		c.onExceptionThrown(ev)
-	case *evLogEntry:
-		c.onLogEntry(ev)
-	case *evFrameStartedNavigating:
-		c.onFrameStartedNavigating(ev)
-	case *evFrameNavigated:
-		c.onFrameNavigated(ev)
 	}
 	return true
 }
@@ -92,25 +66,26 @@ func (c *Capture) HandleEvent(method string, params []byte) bool {
 // A navigation starts when the main frame starts navigating to a new
 // document; items captured from then on carry its id. It is announced
 // (page/navigated) when it commits.
-func (c *Capture) onFrameStartedNavigating(ev *evFrameStartedNavigating) {
-	if ev.FrameID != c.mainFrame || ev.NavigationType == "sameDocument" {
+func (c *Capture) onFrameStartedNavigating(ev *page.EventFrameStartedNavigating) {
+	if string(ev.FrameID) != c.mainFrame || ev.NavigationType == "sameDocument" {
 		return
 	}
 	c.startNavigation(ev.URL)
 }
 
-func (c *Capture) onFrameNavigated(ev *evFrameNavigated) {
-	if ev.Frame.ParentID != "" {
+func (c *Capture) onFrameNavigated(ev *page.EventFrameNavigated) {
+	f := ev.Frame
+	if f == nil || f.ParentID != "" {
 		return
 	}
 	if c.mainFrame == "" {
-		c.mainFrame = ev.Frame.ID
+		c.mainFrame = string(f.ID)
 	}
 	if !c.navPending {
-		c.startNavigation(ev.Frame.URL) // a Chrome without frameStartedNavigating
+		c.startNavigation(f.URL) // a Chrome without frameStartedNavigating
 	}
 	c.navPending = false
-	c.navigation.URL = ev.Frame.URL + ev.Frame.Fragment
+	c.navigation.URL = f.URL + f.URLFragment
 	if n := len(c.navs); n > 0 {
 		c.navs[n-1] = c.navigation
 	}

@@ -2,9 +2,10 @@ package capture
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol/wire"
 )
 
 // entry is one event in the journal: its seq, its notification method and
@@ -59,31 +60,19 @@ func (j *journal) at(seq uint64) entry {
 
 // encode renders the entry as a complete notification line.
 func (e entry) encode(session string) ([]byte, error) {
-	var params any
 	switch p := e.payload.(type) {
 	case *protocol.ConsoleMessage:
-		// The hot path of a console burst: written by hand, as
-		// encoding/json would write protocol.ConsoleEvent.
-		if line, ok := appendConsoleEvent(make([]byte, 0, 256+len(p.Text)+len(p.Stack)), session, e.seq, p); ok {
-			return line, nil
-		}
-		params = protocol.ConsoleEvent{Session: session, Seq: e.seq, Message: *p}
+		return wire.Console(make([]byte, 0, 256+len(p.Text)+len(p.Stack)), session, e.seq, p)
 	case *protocol.NetworkRequest:
-		params = protocol.NetworkEvent{Session: session, Seq: e.seq, Request: withoutBody(p)}
+		return wire.Network(nil, e.method, session, e.seq, p)
 	case protocol.Navigation:
-		params = protocol.NavigatedEvent{Session: session, Seq: e.seq, Navigation: p}
+		return wire.Navigated(nil, session, e.seq, p)
 	case *protocol.EndedEvent:
 		ev := *p
-		ev.Seq = e.seq
-		params = ev
+		ev.Session, ev.Seq = session, e.seq
+		return wire.Ended(nil, ev)
 	}
-	return json.Marshal(notification{JSONRPC: "2.0", Method: e.method, Params: params})
-}
-
-type notification struct {
-	JSONRPC string `json:"jsonrpc"`
-	Method  string `json:"method"`
-	Params  any    `json:"params"`
+	return nil, fmt.Errorf("no wire format for a %T", e.payload)
 }
 
 // Subscription follows the journal from a seq on.
@@ -139,9 +128,9 @@ func (s *Subscription) Next(ctx context.Context, max int) (Batch, error) {
 		j := &s.c.journal
 		var b Batch
 		if oldest := j.oldest(); s.next < oldest && j.last > 0 {
-			line, err := json.Marshal(notification{JSONRPC: "2.0", Method: protocol.NotifyDropped, Params: protocol.DroppedEvent{
+			line, err := wire.Dropped(nil, protocol.DroppedEvent{
 				Session: s.c.opts.Session, Count: oldest - s.next, FromSeq: s.next, ToSeq: oldest - 1,
-			}})
+			})
 			if err == nil {
 				b.Lines = append(b.Lines, line)
 			}

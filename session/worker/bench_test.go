@@ -1,21 +1,16 @@
 package worker_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"runtime/pprof"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,8 +19,11 @@ import (
 
 	"github.com/bdg-rpc/bdg-rpc/browser"
 	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
+	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
 )
 
 var (
@@ -62,60 +60,6 @@ const (
 	memLimit = "GOMEMLIMIT=32MiB"
 )
 
-// profileEnv, in a worker's environment, names a directory where the worker
-// writes a CPU profile (from its start until SIGUSR2, which the benchmark
-// sends after a session/stop reply: the profiles of workers stopped with
-// Dir.Stop stay incomplete) and, on each SIGUSR1, a heap profile and its
-// runtime.MemStats.
-const profileEnv = "BDG_BENCH_PROFILE"
-
-func init() {
-	if len(os.Args) < 2 || os.Args[1] != "worker" || os.Getenv(profileEnv) == "" {
-		return
-	}
-	dir := os.Getenv(profileEnv)
-	pid := os.Getpid()
-	cpu, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", pid)))
-	if err == nil && pprof.StartCPUProfile(cpu) != nil {
-		cpu.Close()
-		cpu = nil
-	}
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2)
-	go func() {
-		for n := 1; ; n++ {
-			switch <-sigs {
-			case syscall.SIGUSR1:
-				writeHeapProfile(filepath.Join(dir, fmt.Sprintf("heap-%d-%d", pid, n)))
-			case syscall.SIGUSR2:
-				if cpu != nil {
-					pprof.StopCPUProfile()
-					cpu.Close()
-					cpu = nil
-				}
-			}
-		}
-	}()
-}
-
-// writeHeapProfile writes base.pprof and base.memstats (the figures the
-// benchmark prints), then base.done.
-func writeHeapProfile(base string) {
-	if f, err := os.Create(base + ".pprof"); err == nil {
-		_ = pprof.WriteHeapProfile(f)
-		f.Close()
-	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b, _ := json.Marshal(map[string]uint64{
-		"HeapAlloc": ms.HeapAlloc, "HeapInuse": ms.HeapInuse, "HeapIdle": ms.HeapIdle,
-		"HeapReleased": ms.HeapReleased, "HeapSys": ms.HeapSys, "StackSys": ms.StackSys,
-		"Sys": ms.Sys, "NumGC": uint64(ms.NumGC),
-	})
-	_ = os.WriteFile(base+".memstats", b, 0o600)
-	_ = os.WriteFile(base+".done", nil, 0o600)
-}
-
 // TestWorkerBench measures what docs/BENCHMARKS.md records for the worker:
 // start time against Chrome's bare launch in the same run, stop time with
 // 10,000 events, and the worker's memory with 10,000 requests and 10,000
@@ -127,7 +71,7 @@ func TestWorkerBench(t *testing.T) {
 		t.Skip("run with -bench-worker (make bench-worker)")
 	}
 	h := newHarness(t)
-	b := &bench{h: h, t: t, exe: browsertest.ExecPath(t), rounds: max(*benchRounds, 2), profiles: map[*session.Worker]string{}}
+	b := &bench{h: h, t: t, exe: browsertest.ExecPath(t), rounds: max(*benchRounds, 2), profiles: map[*control.Worker]string{}}
 	if *benchProfile != "" {
 		dir, err := filepath.Abs(*benchProfile)
 		if err == nil {
@@ -137,7 +81,7 @@ func TestWorkerBench(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.profileDir = dir
-		h.launcher.Env = append(h.launcher.Env, profileEnv+"="+dir)
+		h.launcher.Env = append(h.launcher.Env, sessiontest.ProfileEnv+"="+dir)
 	}
 	h.launcher.Env = append(h.launcher.Env, strings.Fields(*benchEnv)...)
 	if *benchExe != "" {
@@ -171,7 +115,7 @@ type bench struct {
 	idleStops  []time.Duration // Dir.Stop of the start benchmark's idle sessions
 	// profiles are the temporary Chrome profiles of the workers, which
 	// must be gone once the workers have exited.
-	profiles map[*session.Worker]string
+	profiles map[*control.Worker]string
 }
 
 // startRound is one round of the start benchmark.
@@ -181,7 +125,7 @@ type startRound struct {
 	bdg       time.Duration            // Launcher.Start until the handshake
 	steps     map[string]time.Duration // progress steps, since the call of Start
 	inWorker  time.Duration            // the worker's own browser.Launch, from worker.log
-	idleRSS   procMem                  // the worker once started
+	idleRSS   sessiontest.Mem          // the worker once started
 	client    clientRun                // a bare CDP client doing the worker's calls
 }
 
@@ -196,7 +140,7 @@ func (b *bench) startTime() {
 		r.bdg, r.steps = took, steps
 		version = w.Handshake.Chrome.Version
 		r.inWorker = chromeLaunchInLog(w.Dir.File(session.LogFile))
-		r.idleRSS = readProcMem(t, w.Handshake.PID)
+		r.idleRSS = readMem(t, w.Handshake.PID)
 		t0 := time.Now()
 		b.stopDir(w)
 		b.idleStops = append(b.idleStops, time.Since(t0))
@@ -217,7 +161,7 @@ func (b *bench) startTime() {
 	fmt.Printf("| round | bare Chrome: Launch to DevToolsActivePort (ms) | bdg-rpc: Launcher.Start to handshake (ms) | difference (ms) | bare CDP client: Launch to Page.navigate reply (ms) |\n|---|---|---|---|---|\n")
 	var bare, bdg, diff, inWorker, client []time.Duration
 	for i, r := range rounds {
-		fmt.Printf("| %d | %s | %s | %s | %s |\n", i+1, ms(r.bare), ms(r.bdg), ms(r.bdg-r.bare), ms(r.client.total()))
+		fmt.Printf("| %d | %s | %s | %s | %s |\n", i+1, sessiontest.Ms(r.bare), sessiontest.Ms(r.bdg), sessiontest.Ms(r.bdg-r.bare), sessiontest.Ms(r.client.total()))
 		bare, bdg, diff = append(bare, r.bare), append(bdg, r.bdg), append(diff, r.bdg-r.bare)
 		client = append(client, r.client.total())
 		if r.inWorker > 0 {
@@ -225,15 +169,15 @@ func (b *bench) startTime() {
 		}
 	}
 	fmt.Printf("\n| | median (ms) | p90 (ms) |\n|---|---|---|\n")
-	fmt.Printf("| bare Chrome | %s | %s |\n", ms(median(bare)), ms(p90(bare)))
-	fmt.Printf("| bdg-rpc start | %s | %s |\n", ms(median(bdg)), ms(p90(bdg)))
-	over := median(bdg) - median(bare)
-	fmt.Printf("| difference (of the medians) | **%s** | %s |\n", ms(over), ms(p90(bdg)-p90(bare)))
-	fmt.Printf("| difference (median of the rounds' differences) | %s | %s |\n", ms(median(diff)), ms(p90(diff)))
-	fmt.Printf("| ratio bdg-rpc / bare Chrome | %.2fx | %.2fx |\n", ratio(median(bdg), median(bare)), ratio(p90(bdg), p90(bare)))
-	fmt.Printf("| bare CDP client (Launch, then the worker's calls) | %s | %s |\n", ms(median(client)), ms(p90(client)))
-	fmt.Printf("| bdg-rpc start minus bare CDP client (of the medians) | %s | %s |\n", ms(median(bdg)-median(client)), ms(p90(bdg)-p90(client)))
-	fmt.Printf("\nGoal: at most %s ms more than bare Chrome: %s (%s ms more).\n", ms(goalStartOverhead), metOrMissed(over <= goalStartOverhead), ms(over))
+	fmt.Printf("| bare Chrome | %s | %s |\n", sessiontest.Ms(sessiontest.Median(bare)), sessiontest.Ms(sessiontest.Percentile(bare, 90)))
+	fmt.Printf("| bdg-rpc start | %s | %s |\n", sessiontest.Ms(sessiontest.Median(bdg)), sessiontest.Ms(sessiontest.Percentile(bdg, 90)))
+	over := sessiontest.Median(bdg) - sessiontest.Median(bare)
+	fmt.Printf("| difference (of the medians) | **%s** | %s |\n", sessiontest.Ms(over), sessiontest.Ms(sessiontest.Percentile(bdg, 90)-sessiontest.Percentile(bare, 90)))
+	fmt.Printf("| difference (median of the rounds' differences) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(diff)), sessiontest.Ms(sessiontest.Percentile(diff, 90)))
+	fmt.Printf("| ratio bdg-rpc / bare Chrome | %.2fx | %.2fx |\n", sessiontest.Ratio(sessiontest.Median(bdg), sessiontest.Median(bare)), sessiontest.Ratio(sessiontest.Percentile(bdg, 90), sessiontest.Percentile(bare, 90)))
+	fmt.Printf("| bare CDP client (Launch, then the worker's calls) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(client)), sessiontest.Ms(sessiontest.Percentile(client, 90)))
+	fmt.Printf("| bdg-rpc start minus bare CDP client (of the medians) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(bdg)-sessiontest.Median(client)), sessiontest.Ms(sessiontest.Percentile(bdg, 90)-sessiontest.Percentile(client, 90)))
+	fmt.Printf("\nGoal: at most %s ms more than bare Chrome: %s (%s ms more).\n", sessiontest.Ms(goalStartOverhead), sessiontest.MetOrMissed(over <= goalStartOverhead), sessiontest.Ms(over))
 
 	// Where the start time goes, from the worker's progress steps as the
 	// launcher receives them.
@@ -257,15 +201,15 @@ func (b *bench) startTime() {
 	fmt.Printf("\nWhere bdg-rpc's start time goes (from the worker's progress steps):\n\n")
 	fmt.Printf("| phase | median (ms) | p90 (ms) |\n|---|---|---|\n")
 	for _, p := range []struct{ name, from, to string }{
-		{"launcher, worker process start, lock, metadata (to \"" + session.StepLaunching + "\")", "", session.StepLaunching},
-		{"Chrome launch in the worker (to \"" + session.StepConnecting + "\")", session.StepLaunching, session.StepConnecting},
-		{"websocket, page, Browser.getVersion, domains, socket (to \"" + session.StepNavigating + "\")", session.StepConnecting, session.StepNavigating},
-		{"Page.navigate, handshake", session.StepNavigating, ""},
+		{"launcher, worker process start, lock, metadata (to \"" + control.StepLaunching + "\")", "", control.StepLaunching},
+		{"Chrome launch in the worker (to \"" + control.StepConnecting + "\")", control.StepLaunching, control.StepConnecting},
+		{"websocket, page, Browser.getVersion, domains, socket (to \"" + control.StepNavigating + "\")", control.StepConnecting, control.StepNavigating},
+		{"Page.navigate, handshake", control.StepNavigating, ""},
 	} {
 		ds := phase(p.from, p.to)
-		fmt.Printf("| %s | %s | %s |\n", p.name, ms(median(ds)), ms(p90(ds)))
+		fmt.Printf("| %s | %s | %s |\n", p.name, sessiontest.Ms(sessiontest.Median(ds)), sessiontest.Ms(sessiontest.Percentile(ds, 90)))
 	}
-	fmt.Printf("| of which browser.Launch in the worker (its LaunchDuration, from worker.log) | %s | %s |\n", ms(median(inWorker)), ms(p90(inWorker)))
+	fmt.Printf("| of which browser.Launch in the worker (its LaunchDuration, from worker.log) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(inWorker)), sessiontest.Ms(sessiontest.Percentile(inWorker, 90)))
 
 	fmt.Printf("\nThe worker's CDP calls, one by one, on a bare Chrome (the bare CDP client above, and %d Chromes after a %s pause):\n\n", len(paused), pause)
 	fmt.Printf("| call | right after DevToolsActivePort: median (ms) | p90 (ms) | after a %s pause: median (ms) | p90 (ms) |\n|---|---|---|---|---|\n", pause)
@@ -285,9 +229,9 @@ func (b *bench) startTime() {
 		return ds
 	}
 	for i, name := range clientCalls {
-		fmt.Printf("| %s | %.1f | %.1f | %.1f | %.1f |\n", name, msF(median(col(now, i))), msF(p90(col(now, i))), msF(median(col(paused, i))), msF(p90(col(paused, i))))
+		fmt.Printf("| %s | %.1f | %.1f | %.1f | %.1f |\n", name, sessiontest.MsF(sessiontest.Median(col(now, i))), sessiontest.MsF(sessiontest.Percentile(col(now, i), 90)), sessiontest.MsF(sessiontest.Median(col(paused, i))), sessiontest.MsF(sessiontest.Percentile(col(paused, i), 90)))
 	}
-	fmt.Printf("| all | **%.1f** | %.1f | **%.1f** | %.1f |\n", msF(median(col(now, -1))), msF(p90(col(now, -1))), msF(median(col(paused, -1))), msF(p90(col(paused, -1))))
+	fmt.Printf("| all | **%.1f** | %.1f | **%.1f** | %.1f |\n", sessiontest.MsF(sessiontest.Median(col(now, -1))), sessiontest.MsF(sessiontest.Percentile(col(now, -1), 90)), sessiontest.MsF(sessiontest.Median(col(paused, -1))), sessiontest.MsF(sessiontest.Percentile(col(paused, -1), 90)))
 
 	var closes []time.Duration
 	var rss []float64
@@ -296,7 +240,7 @@ func (b *bench) startTime() {
 		rss = append(rss, float64(r.idleRSS.RSS))
 	}
 	fmt.Printf("\nFor comparison: bare Chrome's Close %s ms (median); Dir.Stop of the idle bdg-rpc session %s ms (median); "+
-		"worker VmRSS once started %.1f MB (median).\n", ms(median(closes)), ms(median(b.idleStops)), medianF(rss)/1024)
+		"worker VmRSS once started %.1f MB (median).\n", sessiontest.Ms(sessiontest.Median(closes)), sessiontest.Ms(sessiontest.Median(b.idleStops)), sessiontest.Median(rss)/1024)
 }
 
 // clientCalls names the calls of bareClient: what the worker does between
@@ -346,7 +290,7 @@ func (b *bench) bareClient(pause time.Duration) clientRun {
 	var conn *browser.Conn
 	var page *browser.Session
 	defer func() {
-		if err := chrome.CloseWith(context.Background(), conn); err != nil {
+		if err := chrome.Close(context.Background(), conn); err != nil {
 			t.Errorf("closing bare Chrome: %v", err)
 		}
 		if conn != nil {
@@ -405,7 +349,7 @@ func (b *bench) bareLaunch() (launch, closeTook time.Duration) {
 	}
 	launch = c.LaunchDuration()
 	t0 := time.Now()
-	if err := c.Close(context.Background()); err != nil {
+	if err := c.Close(context.Background(), nil); err != nil {
 		t.Errorf("closing bare Chrome: %v", err)
 	}
 	closeTook = time.Since(t0)
@@ -418,7 +362,7 @@ func (b *bench) bareLaunch() (launch, closeTook time.Duration) {
 
 // start starts a headless session (reaped at the end of the test) and
 // returns how long Launcher.Start took and when it heard each progress step.
-func (b *bench) start(name, url string, partialMs int) (*session.Worker, time.Duration, map[string]time.Duration) {
+func (b *bench) start(name, url string, partialMs int) (*control.Worker, time.Duration, map[string]time.Duration) {
 	var mu sync.Mutex
 	steps := map[string]time.Duration{}
 	t0 := time.Now()
@@ -456,10 +400,10 @@ func (b *bench) start(name, url string, partialMs int) (*session.Worker, time.Du
 
 // stopDir stops a session with Dir.Stop and waits until the launcher has
 // reaped the worker, so the harness's reap finds nothing left to stop.
-func (b *bench) stopDir(w *session.Worker) protocol.StopResult {
+func (b *bench) stopDir(w *control.Worker) protocol.StopResult {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	res, err := w.Dir.Stop(ctx)
+	res, err := control.Stop(ctx, w.Dir)
 	if err != nil {
 		b.t.Fatalf("stopping session %q: %v", w.Dir.Name, err)
 	}
@@ -467,7 +411,7 @@ func (b *bench) stopDir(w *session.Worker) protocol.StopResult {
 	return res
 }
 
-func (b *bench) awaitExit(w *session.Worker) {
+func (b *bench) awaitExit(w *control.Worker) {
 	select {
 	case <-w.Done():
 	case <-time.After(waitLimit):
@@ -484,16 +428,17 @@ func (b *bench) awaitExit(w *session.Worker) {
 // reply's time and the process's exit time, both from the call. Before the
 // process exits, after the reply, it reads the worker's memory and, when
 // profiling, ends its CPU profile.
-func (b *bench) stopCall(w *session.Worker) (reply, exit time.Duration, res protocol.StopResult, mem procMem) {
+func (b *bench) stopCall(w *control.Worker) (reply, exit time.Duration, res protocol.StopResult, mem sessiontest.Mem) {
 	c := b.h.client(w.Dir)
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	t0 := time.Now()
-	if err := c.Call(ctx, protocol.MethodStop, protocol.StopParams{}, &res); err != nil {
+	res, err := rpc.Call(ctx, c.Conn, protocol.Stop, protocol.StopParams{})
+	if err != nil {
 		b.t.Fatalf("session/stop of %q: %v", w.Dir.Name, err)
 	}
 	reply = time.Since(t0)
-	mem = readProcMem(b.t, w.Handshake.PID)
+	mem = readMem(b.t, w.Handshake.PID)
 	if b.profileDir != "" {
 		_ = syscall.Kill(w.Handshake.PID, syscall.SIGUSR2)
 	}
@@ -504,13 +449,12 @@ func (b *bench) stopCall(w *session.Worker) (reply, exit time.Duration, res prot
 }
 
 // awaitStatus polls session/status until ok accepts it.
-func (b *bench) awaitStatus(w *session.Worker, what string, limit time.Duration, ok func(protocol.StatusResult) bool) protocol.StatusResult {
+func (b *bench) awaitStatus(w *control.Worker, what string, limit time.Duration, ok func(protocol.StatusResult) bool) protocol.StatusResult {
 	c := b.h.client(w.Dir)
 	defer c.Close()
 	deadline := time.Now().Add(limit)
 	for {
-		var st protocol.StatusResult
-		b.h.call(c, protocol.MethodStatus, protocol.StatusParams{}, &st)
+		st := call(b.h, c, protocol.Status, protocol.StatusParams{})
 		if ok(st) {
 			return st
 		}
@@ -524,7 +468,7 @@ func (b *bench) awaitStatus(w *session.Worker, what string, limit time.Duration,
 
 // awaitSettled waits until the session's event count has not changed for
 // settleFor.
-func (b *bench) awaitSettled(w *session.Worker) protocol.StatusResult {
+func (b *bench) awaitSettled(w *control.Worker) protocol.StatusResult {
 	last, since := uint64(0), time.Now()
 	return b.awaitStatus(w, "the events to stop", loadWait, func(st protocol.StatusResult) bool {
 		if st.LastSeq != last {
@@ -587,23 +531,23 @@ func (b *bench) stopTime() {
 	byHow := map[string][]time.Duration{}
 	exits := map[string][]time.Duration{}
 	for i, r := range rounds {
-		fmt.Printf("| %d | %s | %d | %.1f | %s | %s |\n", i+1, r.how, r.counts.Console, mbB(uint64(r.output)), ms(r.stop), ms(r.exit))
+		fmt.Printf("| %d | %s | %d | %.1f | %s | %s |\n", i+1, r.how, r.counts.Console, mbB(uint64(r.output)), sessiontest.Ms(r.stop), sessiontest.Ms(r.exit))
 		byHow[r.how] = append(byHow[r.how], r.stop)
 		exits[r.how] = append(exits[r.how], r.exit-r.stop)
 	}
-	dirStop := median(byHow[stopDirNow])
+	dirStop := sessiontest.Median(byHow[stopDirNow])
 	fmt.Printf("\n| | median (ms) | p90 (ms) |\n|---|---|---|\n")
-	fmt.Printf("| Dir.Stop right after the burst (session.json written, worker exited) | **%s** | %s |\n", ms(dirStop), ms(p90(byHow[stopDirNow])))
-	fmt.Printf("| session/stop reply right after the burst (session.json written) | %s | %s |\n", ms(median(byHow[stopReplyNow])), ms(p90(byHow[stopReplyNow])))
-	fmt.Printf("| session/stop reply once the partial file is written | %s | %s |\n", ms(median(byHow[stopQuiet])), ms(p90(byHow[stopQuiet])))
+	fmt.Printf("| Dir.Stop right after the burst (session.json written, worker exited) | **%s** | %s |\n", sessiontest.Ms(dirStop), sessiontest.Ms(sessiontest.Percentile(byHow[stopDirNow], 90)))
+	fmt.Printf("| session/stop reply right after the burst (session.json written) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(byHow[stopReplyNow])), sessiontest.Ms(sessiontest.Percentile(byHow[stopReplyNow], 90)))
+	fmt.Printf("| session/stop reply once the partial file is written | %s | %s |\n", sessiontest.Ms(sessiontest.Median(byHow[stopQuiet])), sessiontest.Ms(sessiontest.Percentile(byHow[stopQuiet], 90)))
 	all := append(slices.Clone(exits[stopReplyNow]), exits[stopQuiet]...)
-	fmt.Printf("| from the reply to the worker's exit (Chrome closed) | %s | %s |\n", ms(median(all)), ms(p90(all)))
-	fmt.Printf("| Dir.Stop of an idle session (start benchmark) | %s | %s |\n", ms(median(b.idleStops)), ms(p90(b.idleStops)))
-	fmt.Printf("\nGoal: under %s ms with %d events: %s (%s ms).\n", ms(goalStop), benchEvents, metOrMissed(dirStop < goalStop), ms(dirStop))
+	fmt.Printf("| from the reply to the worker's exit (Chrome closed) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(all)), sessiontest.Ms(sessiontest.Percentile(all, 90)))
+	fmt.Printf("| Dir.Stop of an idle session (start benchmark) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(b.idleStops)), sessiontest.Ms(sessiontest.Percentile(b.idleStops, 90)))
+	fmt.Printf("\nGoal: under %s ms with %d events: %s (%s ms).\n", sessiontest.Ms(goalStop), benchEvents, sessiontest.MetOrMissed(dirStop < goalStop), sessiontest.Ms(dirStop))
 }
 
 // awaitPartial waits until the session's partial file holds at least counts.
-func (b *bench) awaitPartial(w *session.Worker, counts protocol.Counts) {
+func (b *bench) awaitPartial(w *control.Worker, counts protocol.Counts) {
 	partial := w.Dir.File(session.PartialFile)
 	for deadline := time.Now().Add(waitLimit); ; time.Sleep(50 * time.Millisecond) {
 		var out struct {
@@ -623,12 +567,12 @@ type memResult struct {
 	name      string
 	load      time.Duration // from the handshake until the load settled
 	st        protocol.StatusResult
-	loaded    procMem // once the load settled and the partial file holds it
+	loaded    sessiontest.Mem // once the load settled and the partial file holds it
 	heap      map[string]uint64
 	stopReply time.Duration
-	exit      time.Duration // from the stop call to the worker's exit
-	stopped   procMem       // right after the session/stop reply: session.json written
-	output    int64         // size of session.json
+	exit      time.Duration   // from the stop call to the worker's exit
+	stopped   sessiontest.Mem // right after the session/stop reply: session.json written
+	output    int64           // size of session.json
 }
 
 func (b *bench) memory() {
@@ -649,7 +593,7 @@ func (b *bench) memory() {
 	for _, r := range results {
 		fmt.Printf("| %s | %.1f | %d | %d | **%.1f** | %.1f | %.1f | %.1f | %.1f | %s | %s | %.1f |\n", r.name, r.load.Seconds(),
 			r.st.Counts.Network, r.st.Counts.Console, mb(r.loaded.RSS), mb(r.loaded.Anon), mb(r.loaded.File), mb(r.loaded.HWM),
-			mbB(uint64(r.output)), ms(r.stopReply), ms(r.exit), mb(r.stopped.HWM))
+			mbB(uint64(r.output)), sessiontest.Ms(r.stopReply), sessiontest.Ms(r.exit), mb(r.stopped.HWM))
 	}
 	for _, r := range results {
 		if r.heap != nil {
@@ -660,7 +604,7 @@ func (b *bench) memory() {
 	}
 	def := results[0].loaded.RSS
 	fmt.Printf("\nGoal: under %d MB RSS: %s (%.1f MB with the default options, once loaded and the partial file written).\n",
-		goalRSSKB>>10, metOrMissed(def < goalRSSKB), mb(def))
+		goalRSSKB>>10, sessiontest.MetOrMissed(def < goalRSSKB), mb(def))
 }
 
 // memoryRun loads 10,000 requests and 10,000 console messages into a
@@ -684,7 +628,7 @@ func (b *bench) memoryRun(name string, partialMs int, env string) memResult {
 	r.load = time.Since(t0) - settleFor
 	// At least one write of the partial file with everything in it.
 	b.awaitPartial(w, r.st.Counts)
-	r.loaded = readProcMem(t, w.Handshake.PID)
+	r.loaded = readMem(t, w.Handshake.PID)
 	if b.profileDir != "" {
 		r.heap = b.heapProfile(w.Handshake.PID)
 	}
@@ -725,40 +669,13 @@ func (b *bench) heapProfile(pid int) map[string]uint64 {
 	return nil
 }
 
-// procMem is a process's memory from /proc/<pid>/status, in kB.
-type procMem struct {
-	RSS, HWM, Anon, File int
-}
-
-func readProcMem(t *testing.T, pid int) procMem {
+// sessiontest.Mem is a process's memory from /proc/<pid>/status, in kB.
+// readMem reads the memory of a worker.
+func readMem(t *testing.T, pid int) sessiontest.Mem {
 	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	m, err := sessiontest.ReadMem(pid)
 	if err != nil {
-		t.Fatalf("reading the memory of worker %d: %v", pid, err)
-	}
-	defer f.Close()
-	var m procMem
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(value)
-		if len(fields) == 0 {
-			continue
-		}
-		n, _ := strconv.Atoi(fields[0])
-		switch name {
-		case "VmRSS":
-			m.RSS = n
-		case "VmHWM":
-			m.HWM = n
-		case "RssAnon":
-			m.Anon = n
-		case "RssFile":
-			m.File = n
-		}
+		t.Fatal(err)
 	}
 	return m
 }
@@ -779,60 +696,6 @@ func chromeLaunchInLog(path string) time.Duration {
 	return d
 }
 
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// p90 is the nearest-rank 90th percentile.
-func p90(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[int(math.Ceil(0.9*float64(len(s))))-1]
-}
-
-func medianF(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func ms(d time.Duration) string {
-	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 0, 64)
-}
-
-func msF(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func ratio(a, b time.Duration) float64 {
-	if b == 0 {
-		return 0
-	}
-	return float64(a) / float64(b)
-}
-
 func mb(kb int) float64 { return float64(kb) / 1024 }
 
 func mbB(b uint64) float64 { return float64(b) / (1 << 20) }
-
-func metOrMissed(ok bool) string {
-	if ok {
-		return "**met**"
-	}
-	return "**missed**"
-}

@@ -15,6 +15,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 )
 
 // floodJS makes the page log without pause until it is gone.
@@ -27,8 +28,7 @@ func TestKillWorkerMidBurst(t *testing.T) {
 	h := newHarness(t)
 	w := h.start(h.options("burst-kill", h.fx.URL("console-burst.html?n=1")))
 	c := h.client(w.Dir)
-	var res json.RawMessage
-	h.call(c, protocol.MethodCDPSend, protocol.CDPSendParams{Method: "Runtime.evaluate", Params: json.RawMessage(floodJS)}, &res)
+	call(h, c, protocol.CDPSend, protocol.CDPSendParams{Method: "Runtime.evaluate", Params: json.RawMessage(floodJS)})
 	awaitFile(t, w.Dir.File(session.PartialFile), func(out protocol.Output) bool { return out.Counts.Console > 1000 })
 	if err := syscall.Kill(w.Handshake.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -38,11 +38,11 @@ func TestKillWorkerMidBurst(t *testing.T) {
 		t.Fatalf("the dead worker's socket should still be there for this test: %v", err)
 	}
 
-	st, err := w.Dir.Status(context.Background())
+	st, err := control.Status(context.Background(), w.Dir)
 	if err != nil || st.State != protocol.StateStale || st.Counts.Console <= 1000 || st.Stale.DataAgeMs < 0 {
 		t.Fatalf("status after kill -9 mid-burst: %+v, %v", st, err)
 	}
-	if _, err := w.Dir.Connect(context.Background(), nil, nil); session.KindOf(err) != protocol.KindNoSession {
+	if _, err := control.Connect(context.Background(), w.Dir, nil, nil); protocol.KindOf(err) != protocol.NoSession {
 		t.Errorf("connecting to the stale socket: %v, want no_session", err)
 	}
 	w2 := h.start(h.options("burst-kill", h.fx.URL("everything.html")))
@@ -50,7 +50,7 @@ func TestKillWorkerMidBurst(t *testing.T) {
 	if !out.Partial || out.Reason != protocol.ReasonWorkerDied || out.Counts.Console < st.Counts.Console {
 		t.Errorf("rescued session.json: partial %v reason %q console %d (partial file had %d)", out.Partial, out.Reason, out.Counts.Console, st.Counts.Console)
 	}
-	if _, err := w2.Dir.Status(context.Background()); err != nil {
+	if _, err := control.Status(context.Background(), w2.Dir); err != nil {
 		t.Errorf("the new session: %v", err)
 	}
 }
@@ -64,7 +64,7 @@ func TestPageCrash(t *testing.T) {
 	sub.await("everything done", consoleText("everything done"))
 	c := h.client(w.Dir)
 	// Page.crash does not answer: the renderer is gone before it can.
-	go c.Call(context.Background(), protocol.MethodCDPSend, protocol.CDPSendParams{Method: "Page.crash"}, nil)
+	go rpc.Call(context.Background(), c.Conn, protocol.CDPSend, protocol.CDPSendParams{Method: "Page.crash"}) //nolint:errcheck // no answer comes
 	ended, out := endedBy(t, sub, w)
 	if ended.Reason != protocol.ReasonPageCrashed || !out.Partial || out.Success || out.Counts.Console < 7 {
 		t.Errorf("ended %+v; session.json partial %v success %v console %d", ended, out.Partial, out.Success, out.Counts.Console)
@@ -87,13 +87,12 @@ func TestDiskRefusesSessionJSON(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(blocker, "keep"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := w.Dir.Stop(context.Background())
-	if session.KindOf(err) != protocol.KindSessionFile || !strings.Contains(err.Error(), "could not write session.json") {
-		t.Fatalf("stop with session.json blocked: %v (kind %q)", err, session.KindOf(err))
+	_, err := control.Stop(context.Background(), w.Dir)
+	if protocol.KindOf(err) != protocol.SessionFile || !strings.Contains(err.Error(), "could not write session.json") {
+		t.Fatalf("stop with session.json blocked: %v (kind %q)", err, protocol.KindOf(err))
 	}
 	c := h.client(w.Dir)
-	var cons protocol.ConsoleListResult
-	h.call(c, protocol.MethodConsoleList, protocol.ConsoleListParams{}, &cons)
+	cons := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{})
 	if len(cons.Messages) < 7 {
 		t.Errorf("the worker answers with %d messages while it retries", len(cons.Messages))
 	}
@@ -123,7 +122,7 @@ func TestSocketDeletedUnderLiveWorker(t *testing.T) {
 	}
 	deadline := time.Now().Add(waitLimit)
 	for {
-		st, err := w.Dir.Status(context.Background())
+		st, err := control.Status(context.Background(), w.Dir)
 		if err == nil && !st.Stale.Stale && st.State == protocol.StateRunning {
 			break
 		}
@@ -149,7 +148,7 @@ func TestClockJump(t *testing.T) {
 	if err := os.Chtimes(d.File(session.PartialFile), future, future); err != nil {
 		t.Fatal(err)
 	}
-	st, err := d.Status(context.Background())
+	st, err := control.Status(context.Background(), d)
 	if err != nil || st.Stale.DataAgeMs != 0 {
 		t.Errorf("age of a file from the future: %d ms, %v", st.Stale.DataAgeMs, err)
 	}
@@ -157,7 +156,7 @@ func TestClockJump(t *testing.T) {
 	if err := os.Chtimes(d.File(session.PartialFile), past, past); err != nil {
 		t.Fatal(err)
 	}
-	st, _ = d.Status(context.Background())
+	st, _ = control.Status(context.Background(), d)
 	if age := time.Duration(st.Stale.DataAgeMs) * time.Millisecond; age < 59*time.Minute {
 		t.Errorf("age of a file an hour old: %s", age)
 	}
@@ -197,8 +196,7 @@ func TestOversizedFrameOnTheSocket(t *testing.T) {
 		t.Logf("writing the rest of the frame: %v", werr)
 	}
 	c := h.client(w.Dir)
-	var st protocol.StatusResult
-	h.call(c, protocol.MethodStatus, protocol.StatusParams{}, &st)
+	st := call(h, c, protocol.Status, protocol.StatusParams{})
 	if st.State != protocol.StateRunning {
 		t.Errorf("worker state after an oversized frame: %q", st.State)
 	}

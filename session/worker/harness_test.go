@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,6 +14,8 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
 	"github.com/bdg-rpc/bdg-rpc/session/worker"
 )
 
@@ -22,12 +23,12 @@ import (
 // "<test binary> worker", as it runs "bdg-rpc worker". With BDG_FAKE_WORKER
 // set it plays a misbehaving worker instead.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "worker" {
+	sessiontest.Child(map[string]func() int{"worker": func() int {
 		if mode := os.Getenv("BDG_FAKE_WORKER"); mode != "" {
-			os.Exit(fakeWorker(mode))
+			return fakeWorker(mode)
 		}
-		os.Exit(worker.Main())
-	}
+		return worker.Main()
+	}})
 	os.Exit(m.Run())
 }
 
@@ -39,7 +40,7 @@ type harness struct {
 	t        *testing.T
 	home     string
 	fx       *browsertest.Fixtures
-	launcher session.Launcher
+	launcher control.Launcher
 }
 
 func newHarness(t *testing.T) *harness {
@@ -53,7 +54,7 @@ func newHarness(t *testing.T) *harness {
 		t:    t,
 		home: t.TempDir(),
 		fx:   browsertest.ServeFixtures(t),
-		launcher: session.Launcher{
+		launcher: control.Launcher{
 			Executable: exe,
 			Env:        append(os.Environ(), "BDG_CHROME="+chrome, "BDG_FAKE_WORKER="),
 		},
@@ -75,7 +76,7 @@ func (h *harness) dir(name string) session.Dir {
 
 // start launches a session and, at the end of the test, stops it if it is
 // still running and checks that neither the worker nor its Chrome is left.
-func (h *harness) start(opts session.Options) *session.Worker {
+func (h *harness) start(opts session.Options) *control.Worker {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
@@ -112,7 +113,7 @@ func assertRemoved(t *testing.T, path string) {
 
 // reap stops the worker if it is still running and asserts that nothing of
 // the session survives.
-func (h *harness) reap(w *session.Worker) {
+func (h *harness) reap(w *control.Worker) {
 	defer func() {
 		if h.t.Failed() {
 			if b, err := os.ReadFile(w.Dir.File(session.LogFile)); err == nil {
@@ -127,7 +128,7 @@ func (h *harness) reap(w *session.Worker) {
 	case <-w.Done():
 	default:
 		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-		if _, err := w.Dir.Stop(ctx); err != nil {
+		if _, err := control.Stop(ctx, w.Dir); err != nil {
 			h.t.Errorf("stopping session %q at the end of the test: %v", w.Dir.Name, err)
 			_ = syscall.Kill(w.Handshake.PID, syscall.SIGKILL)
 		}
@@ -146,11 +147,11 @@ func (h *harness) reap(w *session.Worker) {
 	}
 }
 
-func (h *harness) client(d session.Dir) *session.Client {
+func (h *harness) client(d session.Dir) *control.Client {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	c, err := d.Connect(ctx, nil, nil)
+	c, err := control.Connect(ctx, d, nil, nil)
 	if err != nil {
 		h.t.Fatalf("connecting to session %q: %v", d.Name, err)
 	}
@@ -158,13 +159,16 @@ func (h *harness) client(d session.Dir) *session.Client {
 	return c
 }
 
-func (h *harness) call(c *session.Client, method string, params, result any) {
+// call calls a method of the worker and fails the test if it fails.
+func call[P, R any](h *harness, c *control.Client, m rpc.Spec[P, R], params P) R {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	if err := c.Call(ctx, method, params, result); err != nil {
-		h.t.Fatalf("%s: %v", method, err)
+	res, err := rpc.Call(ctx, c.Conn, m, params)
+	if err != nil {
+		h.t.Fatalf("%s: %v", m.MethodName(), err)
 	}
+	return res
 }
 
 // note is one notification a subscriber received.
@@ -189,10 +193,9 @@ func (n note) request() protocol.NetworkRequest {
 // subscriber collects the events of one subscription, in order.
 type subscriber struct {
 	t      *testing.T
-	client *session.Client
+	client *control.Client
 	notes  chan note
 	seen   []note
-	mu     sync.Mutex
 }
 
 // subscribe connects to the session and subscribes, replaying after since.
@@ -201,7 +204,7 @@ func (h *harness) subscribe(d session.Dir, since *uint64) *subscriber {
 	s := &subscriber{t: h.t, notes: make(chan note, 1<<16)}
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(method string, frame []byte, _ bool) bool {
+	c, err := control.Connect(ctx, d, nil, nil, rpc.InterceptNotifications(func(method string, frame []byte, _ bool) bool {
 		var m struct {
 			Params json.RawMessage `json:"params"`
 		}
@@ -218,8 +221,7 @@ func (h *harness) subscribe(d session.Dir, since *uint64) *subscriber {
 	}
 	h.t.Cleanup(func() { c.Close() })
 	s.client = c
-	var res protocol.SubscribeResult
-	if err := c.Call(ctx, protocol.MethodSubscribe, protocol.SubscribeParams{Since: since}, &res); err != nil {
+	if _, err := rpc.Call(ctx, c.Conn, protocol.Subscribe, protocol.SubscribeParams{Since: since}); err != nil {
 		h.t.Fatalf("subscribing: %v", err)
 	}
 	return s

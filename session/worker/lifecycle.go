@@ -96,9 +96,9 @@ func (w *worker) end(reason, errText string) int {
 	err := w.writeOutput(true, reason, errText)
 	if err != nil {
 		w.log.Error("writing session.json", "error", err)
-		w.replyStops(stopReply{err: &session.Error{Kind: protocol.KindSessionFile, Err: err,
-			Msg:  fmt.Sprintf("could not write session.json: %v; the worker keeps the capture in memory and retries for %s", err, finalRetryFor),
-			Hint: "free disk space or fix the permissions of " + w.dir.Path + "; bdg-rpc status shows the session meanwhile"}}, false)
+		w.replyStops(stopReply{err: protocol.Errorf(protocol.SessionFile,
+			"could not write session.json: %v; the worker keeps the capture in memory and retries for %s", err, finalRetryFor).WithCause(err).
+			WithHint("free disk space or fix the permissions of " + w.dir.Path + "; bdg-rpc status shows the session meanwhile")}, false)
 		err = w.retryOutput(reason, errText)
 	}
 	if err != nil {
@@ -112,7 +112,7 @@ func (w *worker) end(reason, errText string) int {
 		Counts: st.Counts, Dropped: st.Dropped,
 	}}
 	if err != nil {
-		final.err = &session.Error{Kind: protocol.KindSessionFile, Err: err, Msg: "could not write session.json: " + err.Error()}
+		final.err = protocol.Errorf(protocol.SessionFile, "could not write session.json: %v", err).WithCause(err)
 	}
 	w.replyStops(final, true)
 	w.drain()
@@ -140,7 +140,7 @@ func (w *worker) retryOutput(reason, errText string) error {
 		}
 		w.log.Error("writing session.json, will retry", "error", err)
 		for _, r := range w.takeStops() { // later stop requests learn the same
-			r.reply <- stopReply{err: &session.Error{Kind: protocol.KindSessionFile, Err: err, Msg: "could not write session.json yet: " + err.Error()}}
+			r.reply <- stopReply{err: protocol.Errorf(protocol.SessionFile, "could not write session.json yet: %v", err).WithCause(err)}
 		}
 	}
 }
@@ -196,7 +196,7 @@ func (w *worker) drain() {
 func (w *worker) shutdownChrome() {
 	if w.chrome != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), chromeCloseTimeout)
-		err := w.chrome.CloseWith(ctx, w.conn)
+		err := w.chrome.Close(ctx, w.conn)
 		cancel()
 		if err != nil {
 			w.log.Warn("closing Chrome", "error", err)
@@ -230,7 +230,7 @@ func (w *worker) checkSocket() {
 	}
 	old.Close()
 	w.servers.Add(1)
-	go w.accept()
+	go w.accept(w.ln)
 }
 
 func socketInode(path string) uint64 {
@@ -264,10 +264,7 @@ func (w *worker) output(snap capture.Snapshot, final bool, reason, errText strin
 		Partial: !final || reason != protocol.ReasonStopped && reason != protocol.ReasonSignal && reason != protocol.ReasonTimeout,
 		Error:   errText, Session: w.opts.Session, WrittenAt: time.Now().UTC().Format(time.RFC3339Nano),
 		LastSeq: snap.LastSeq, Counts: snap.Counts, Dropped: snap.Dropped, Navigations: snap.Navigations,
-		Chrome: protocol.Chrome{Version: w.version, Launched: w.chrome != nil, Headless: w.meta.Chrome.Headless},
-	}
-	if w.chrome != nil {
-		out.Chrome.PID = w.chrome.PID()
+		Chrome: w.chromeInfo(),
 	}
 	if final {
 		out.Reason = reason

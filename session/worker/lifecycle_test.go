@@ -12,11 +12,12 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 )
 
 // endedBy waits for the worker to end the session by itself and returns
 // its session/ended event and session.json.
-func endedBy(t *testing.T, sub *subscriber, w *session.Worker) (protocol.EndedEvent, protocol.Output) {
+func endedBy(t *testing.T, sub *subscriber, w *control.Worker) (protocol.EndedEvent, protocol.Output) {
 	t.Helper()
 	notes := sub.await("session/ended", func(n note) bool { return n.Method == protocol.NotifyEnded })
 	var ended protocol.EndedEvent
@@ -68,7 +69,7 @@ func TestAttachToRunningChrome(t *testing.T) {
 	}
 	sub := h.subscribe(w.Dir, ptr(uint64(0)))
 	sub.await("everything done", consoleText("everything done"))
-	if _, err := w.Dir.Stop(context.Background()); err != nil {
+	if _, err := control.Stop(context.Background(), w.Dir); err != nil {
 		t.Fatal(err)
 	}
 	<-w.Done()
@@ -102,7 +103,7 @@ func TestLogRotates(t *testing.T) {
 	w := h.start(opts)
 	sub := h.subscribe(w.Dir, ptr(uint64(0)))
 	sub.await("burst done", consoleText("burst done"))
-	if _, err := w.Dir.Stop(context.Background()); err != nil {
+	if _, err := control.Stop(context.Background(), w.Dir); err != nil {
 		t.Fatal(err)
 	}
 	<-w.Done()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 )
 
 // TestRejectsOtherUsers: even with the directory and socket opened up, a
@@ -62,8 +63,7 @@ func TestRejectsOtherUsers(t *testing.T) {
 		t.Errorf("another user's connection was not refused:\n%s", out)
 	}
 	c := h.client(w.Dir)
-	var st protocol.StatusResult
-	h.call(c, protocol.MethodStatus, protocol.StatusParams{}, &st)
+	call(h, c, protocol.Status, protocol.StatusParams{})
 	log, _ := os.ReadFile(w.Dir.File(session.LogFile))
 	if !strings.Contains(string(log), "rejected a connection") || !strings.Contains(string(log), "not ours") {
 		t.Errorf("the log does not say a connection was rejected")
@@ -126,12 +126,10 @@ func TestNoSecretsInLogs(t *testing.T) {
 	const secret = "s3cr3t-t0ken-value"
 	expr := fmt.Sprintf(`document.cookie = "session=%s"; fetch("/data.json", {headers: {"Authorization": "Bearer %s"}}).then(() => console.log("sent"))`, secret, secret)
 	params, _ := json.Marshal(map[string]any{"expression": expr})
-	var res json.RawMessage
-	h.call(c, protocol.MethodCDPSend, protocol.CDPSendParams{Method: "Runtime.evaluate", Params: params}, &res)
+	call(h, c, protocol.CDPSend, protocol.CDPSendParams{Method: "Runtime.evaluate", Params: params})
 	sub := h.subscribe(w.Dir, ptr(uint64(0)))
 	sub.await("sent", consoleText("sent"))
-	var list protocol.NetworkListResult
-	h.call(c, protocol.MethodNetworkList, protocol.NetworkListParams{}, &list)
+	list := call(h, c, protocol.NetworkList, protocol.NetworkListParams{})
 	captured := false
 	for _, r := range list.Requests {
 		captured = captured || strings.Contains(string(r.RequestHeaders), secret)
@@ -139,7 +137,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	if !captured {
 		t.Errorf("the Authorization header was not captured")
 	}
-	if _, err := w.Dir.Stop(context.Background()); err != nil {
+	if _, err := control.Stop(context.Background(), w.Dir); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{session.LogFile, session.LogFile + ".1"} {
@@ -174,9 +172,8 @@ func TestLongHomeUsesShortSocket(t *testing.T) {
 		t.Errorf("the fallback directory: %v, mode %v", err, fi.Mode().Perm())
 	}
 	c := h.client(w.Dir)
-	var st protocol.StatusResult
-	h.call(c, protocol.MethodStatus, protocol.StatusParams{}, &st)
-	if _, err := w.Dir.Stop(context.Background()); err != nil {
+	call(h, c, protocol.Status, protocol.StatusParams{})
+	if _, err := control.Stop(context.Background(), w.Dir); err != nil {
 		t.Fatal(err)
 	}
 	<-w.Done()
@@ -196,8 +193,8 @@ func TestUnusableHome(t *testing.T) {
 	opts := h.options("x", h.fx.URL("everything.html"))
 	opts.Home = file
 	_, err := h.launcher.Start(context.Background(), opts)
-	if session.KindOf(err) != protocol.KindSessionFile || !strings.Contains(err.Error(), "not-a-dir") {
-		t.Errorf("start with BDG_HOME a file: %v (kind %q)", err, session.KindOf(err))
+	if protocol.KindOf(err) != protocol.SessionFile || !strings.Contains(err.Error(), "not-a-dir") {
+		t.Errorf("start with BDG_HOME a file: %v (kind %q)", err, protocol.KindOf(err))
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -13,8 +12,8 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/browser"
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
-	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
+	"github.com/bdg-rpc/bdg-rpc/session/queries"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 )
 
@@ -68,41 +67,29 @@ func (d deadlineWriter) Write(p []byte) (int, error) {
 
 func (w *worker) mux(cs *connState) *rpc.Mux {
 	m := rpc.NewMux()
-	m.Handle(protocol.MethodStatus, rpc.Typed(func(ctx context.Context, _ *rpc.Call, _ protocol.StatusParams) (protocol.StatusResult, error) {
+	queries.Register(m, w.capture, protocol.Stale{})
+	rpc.Handle(m, protocol.Status, func(context.Context, protocol.StatusParams) (protocol.StatusResult, error) {
 		return w.status(), nil
-	}))
-	m.Handle(protocol.MethodPeek, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.PeekParams) (protocol.PeekResult, error) {
-		return w.capture.Peek(p), nil
-	}))
-	m.Handle(protocol.MethodNetworkList, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.NetworkListParams) (protocol.NetworkListResult, error) {
-		return w.capture.NetworkList(p)
-	}))
-	m.Handle(protocol.MethodNetworkGet, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.NetworkGetParams) (protocol.NetworkGetResult, error) {
-		return w.capture.NetworkGet(p)
-	}))
-	m.Handle(protocol.MethodConsoleList, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.ConsoleListParams) (protocol.ConsoleListResult, error) {
-		return w.capture.ConsoleList(p), nil
-	}))
-	m.Handle(protocol.MethodCDPSend, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.CDPSendParams) (json.RawMessage, error) {
+	})
+	rpc.Handle(m, protocol.CDPSend, func(ctx context.Context, p protocol.CDPSendParams) (protocol.RawResult, error) {
 		rpc.Async(ctx)
 		return w.cdpSend(ctx, p)
-	}))
-	m.Handle(protocol.MethodSubscribe, rpc.Typed(func(ctx context.Context, _ *rpc.Call, p protocol.SubscribeParams) (protocol.SubscribeResult, error) {
+	})
+	rpc.Handle(m, protocol.Subscribe, func(ctx context.Context, p protocol.SubscribeParams) (protocol.SubscribeResult, error) {
 		sub, res := w.capture.Subscribe(p.Since)
 		// The reply goes first; the events follow it.
 		rpc.AfterReply(ctx, func() { cs.startPump(sub) })
 		return res, nil
-	}))
-	m.Handle(protocol.MethodStop, rpc.Typed(func(ctx context.Context, _ *rpc.Call, _ protocol.StopParams) (protocol.StopResult, error) {
+	})
+	rpc.Handle(m, protocol.Stop, func(ctx context.Context, _ protocol.StopParams) (protocol.StopResult, error) {
 		rpc.Async(ctx)
 		if !w.replies.add() {
-			return protocol.StopResult{}, protocol.NewError(protocol.KindNoSession,
-				fmt.Sprintf("session %q is ending", w.opts.Session), "its session.json is being written; bdg-rpc status shows it")
+			return protocol.StopResult{}, protocol.Errorf(protocol.NoSession, "session %q is ending", w.opts.Session).
+				WithHint("its session.json is being written; bdg-rpc status shows it")
 		}
 		rpc.AfterReply(ctx, w.replies.done)
-		res, err := w.requestStop(ctx)
-		return res, session.RPCError(err)
-	}))
+		return w.requestStop(ctx)
+	})
 	return m
 }
 
@@ -133,10 +120,7 @@ func (w *worker) status() protocol.StatusResult {
 		StartTime: w.start.UTC().Format(time.RFC3339Nano), UptimeMs: time.Since(w.start).Milliseconds(),
 		Target: w.getTarget(), Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq,
 		NavigationID: st.Navigation.ID, SocketPath: w.socket, Subscribers: w.capture.Subscribers(),
-		Chrome: protocol.Chrome{Version: w.version, Launched: w.chrome != nil, Headless: w.meta.Chrome.Headless},
-	}
-	if w.chrome != nil {
-		res.Chrome.PID = w.chrome.PID()
+		Chrome: w.chromeInfo(),
 	}
 	return res
 }
@@ -158,14 +142,14 @@ func (w *worker) cdpSend(ctx context.Context, p protocol.CDPSendParams) (json.Ra
 		var cerr *browser.CDPError
 		switch {
 		case errors.As(err, &cerr):
-			return nil, protocol.NewError(protocol.KindCDPError, cerr.Error(),
-				"check the method and params against https://chromedevtools.github.io/devtools-protocol/")
+			return nil, protocol.Errorf(protocol.CDPError, "%s", cerr.Error()).
+				WithHint("check the method and params against https://chromedevtools.github.io/devtools-protocol/")
 		case errors.Is(err, context.DeadlineExceeded):
-			return nil, protocol.NewError(protocol.KindCDPTimeout, fmt.Sprintf("%s: no answer from Chrome within %s", p.Method, cdpTimeout), "")
+			return nil, protocol.Errorf(protocol.CDPTimeout, "%s: no answer from Chrome within %s", p.Method, cdpTimeout)
 		case errors.Is(err, context.Canceled):
 			return nil, err
 		}
-		return nil, protocol.NewError(protocol.KindCDPError, fmt.Sprintf("%s: %v", p.Method, err), "")
+		return nil, protocol.Errorf(protocol.CDPError, "%s: %v", p.Method, err)
 	}
 	return json.RawMessage(res), nil
 }

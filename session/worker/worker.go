@@ -33,6 +33,8 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/proc"
 	"github.com/chromedp/cdproto/cdp"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 	"github.com/chromedp/cdproto/inspector"
@@ -41,7 +43,6 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/gofrs/flock"
 	"golang.org/x/sys/unix"
 )
@@ -58,8 +59,8 @@ func Main() int {
 		err = json.Unmarshal(line, &opts)
 	}
 	if err != nil {
-		writeHandshake(os.Stdout, session.Handshake{Error: handshakeError(protocol.KindInvalidArgs,
-			fmt.Errorf("reading options from standard input: %w (bdg-rpc worker is started by bdg-rpc start, not by hand)", err))})
+		writeHandshake(os.Stdout, control.Handshake{Error: protocol.Errorf(protocol.InvalidArgs,
+			"reading options from standard input: %v (bdg-rpc worker is started by bdg-rpc start, not by hand)", err)})
 		return 2
 	}
 	logMax := opts.LogMaxBytes
@@ -68,7 +69,7 @@ func Main() int {
 	}
 	d, err := session.NewDir(opts.Home, opts.Session)
 	if err != nil {
-		writeHandshake(os.Stdout, session.Handshake{Error: handshakeError(protocol.KindInvalidArgs, err)})
+		writeHandshake(os.Stdout, control.Handshake{Error: protocol.AsError(err)})
 		return 2
 	}
 	logw := openLog(d.File(session.LogFile), logMax)
@@ -154,7 +155,7 @@ func (w *worker) run(ctx context.Context, hs *os.File) int {
 	handshake, err := w.startup(ctx)
 	if err != nil {
 		w.log.Error("start failed", "error", err)
-		handshake = session.Handshake{Error: handshakeError(kindOfStartError(err), err)}
+		handshake = control.Handshake{Error: startError(err)}
 	}
 	writeHandshake(hs, handshake)
 	// Nothing more goes to the launcher: standard output becomes /dev/null,
@@ -180,21 +181,21 @@ func (w *worker) run(ctx context.Context, hs *os.File) int {
 func (w *worker) step(s string) {
 	w.log.Info(s)
 	if w.progress != nil {
-		b, _ := json.Marshal(session.Progress{Step: s})
+		b, _ := json.Marshal(control.Progress{Step: s})
 		_, _ = w.progress.Write(append(b, '\n'))
 	}
 }
 
 // startup gets the session ready: lock, Chrome, page, domains, socket,
 // navigation.
-func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
+func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	lock, err := w.dir.AcquireWorkerLock(ctx)
 	if err != nil {
-		return session.Handshake{}, &session.Error{Kind: protocol.KindAlreadyRunning, Msg: err.Error(), Err: err}
+		return control.Handshake{}, err
 	}
 	w.lock = lock
 	w.socket = w.dir.SocketPath()
-	pidStart, _ := session.ProcStart(os.Getpid())
+	pidStart, _ := proc.Start(os.Getpid())
 	exe, _ := os.Executable()
 	w.meta = session.Meta{
 		Version: protocol.Version, Session: w.opts.Session, State: protocol.StateStarting,
@@ -202,7 +203,7 @@ func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
 		StartTime: w.start, URL: w.opts.URL, Options: w.opts,
 	}
 	if err := w.writeMeta(); err != nil {
-		return session.Handshake{}, err
+		return control.Handshake{}, err
 	}
 
 	copts := capture.Options{
@@ -218,16 +219,16 @@ func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
 
 	wsURL, err := w.browser(ctx)
 	if err != nil {
-		return session.Handshake{}, err
+		return control.Handshake{}, err
 	}
-	w.step(session.StepConnecting)
+	w.step(control.StepConnecting)
 	dialCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	// Commands are small; a large write buffer would only be memory held
 	// for the life of the session (cdp/send refuses larger commands).
 	w.conn, err = browser.Dial(dialCtx, wsURL, browser.OnEvent(w.onEvent), browser.MaxCommandSize(maxCommandSize))
 	if err != nil {
-		return session.Handshake{}, &session.Error{Kind: protocol.KindCDPError, Msg: fmt.Sprintf("connecting to Chrome at %s: %v", wsURL, err), Err: err}
+		return control.Handshake{}, protocol.Errorf(protocol.CDPError, "connecting to Chrome at %s: %v", wsURL, err).WithCause(err)
 	}
 	attach := browser.AttachOptions{}
 	if w.chrome == nil && w.opts.URL != "" {
@@ -235,7 +236,7 @@ func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
 	}
 	pageSess, info, err := browser.AttachPage(dialCtx, w.conn, attach)
 	if err != nil {
-		return session.Handshake{}, cdpErr("attaching to a page", err)
+		return control.Handshake{}, cdpErr("attaching to a page", err)
 	}
 	w.page = pageSess
 	id := pageSess.ID()
@@ -246,27 +247,27 @@ func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
 		w.version = v
 	}
 	if err := w.enableDomains(dialCtx); err != nil {
-		return session.Handshake{}, err
+		return control.Handshake{}, err
 	}
 	if err := w.listen(); err != nil {
-		return session.Handshake{}, err
+		return control.Handshake{}, err
 	}
 	w.serveCtx, w.serveStop = context.WithCancel(context.Background())
 	go w.capture.Run(w.serveCtx)
 	w.servers.Add(1)
-	go w.accept()
+	go w.accept(w.ln)
 
 	w.meta.State = protocol.StateRunning
 	w.meta.Chrome.Version = w.version
 	if err := w.writeMeta(); err != nil {
-		return session.Handshake{}, err
+		return control.Handshake{}, err
 	}
 	target := w.getTarget()
 	if w.opts.URL != "" {
-		w.step(session.StepNavigating)
+		w.step(control.StepNavigating)
 		res, err := cdp.Call(dialCtx, w.page, page.Navigate, page.NavigateParams{URL: w.opts.URL})
 		if err != nil {
-			return session.Handshake{}, cdpErr("navigating to "+w.opts.URL, err)
+			return control.Handshake{}, cdpErr("navigating to "+w.opts.URL, err)
 		}
 		if res.ErrorText != "" {
 			// The page shows Chrome's error page; the failed request is
@@ -276,12 +277,9 @@ func (w *worker) startup(ctx context.Context) (session.Handshake, error) {
 		target.URL, target.Title = w.opts.URL, "" // the new page's title is not known yet
 		w.setTarget(target)
 	}
-	hs := session.Handshake{
+	hs := control.Handshake{
 		Version: protocol.Version, PID: os.Getpid(), SocketPath: w.socket,
-		Chrome: session.HandshakeChrome{Version: w.version}, Target: target,
-	}
-	if w.chrome != nil {
-		hs.Chrome.PID = w.chrome.PID()
+		Chrome: w.chromeInfo(), Target: target,
 	}
 	w.log.Info("ready", "socket", w.socket, "target", hs.Target.ID, "chrome", w.version, "took", time.Since(w.start))
 	return hs, nil
@@ -294,24 +292,24 @@ func (w *worker) browser(ctx context.Context) (string, error) {
 	case w.opts.WSURL != "":
 		return w.opts.WSURL, nil
 	case w.opts.BrowserURL != "":
-		w.step(session.StepConnecting)
+		w.step(control.StepConnecting)
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		ws, err := browser.ResolveBrowserURL(rctx, w.opts.BrowserURL)
 		if err != nil {
-			return "", &session.Error{Kind: protocol.KindCDPError, Msg: err.Error(), Err: err,
-				Hint: "is Chrome running with --remote-debugging-port? try: curl " + w.opts.BrowserURL + "/json/version"}
+			return "", protocol.Wrap(protocol.CDPError, err).
+				WithHint("is Chrome running with --remote-debugging-port? try: curl " + w.opts.BrowserURL + "/json/version")
 		}
 		return ws, nil
 	}
-	w.step(session.StepLaunching)
+	w.step(control.StepLaunching)
 	explicit := w.opts.ChromePath
 	if explicit == "" {
 		explicit = os.Getenv(browser.ChromeEnv)
 	}
 	exe, err := browser.FindChrome(explicit)
 	if err != nil {
-		return "", &session.Error{Kind: protocol.KindChromeNotFound, Msg: err.Error(), Err: err}
+		return "", protocol.Wrap(protocol.ChromeNotFound, err)
 	}
 	headless := !hasDisplay()
 	if w.opts.Headless != nil {
@@ -325,19 +323,29 @@ func (w *worker) browser(ctx context.Context) (string, error) {
 	defer cancel()
 	chrome, err := browser.Launch(lctx, opts...)
 	if err != nil {
-		return "", &session.Error{Kind: protocol.KindChromeLaunchFailed, Msg: err.Error(), Err: err}
+		return "", protocol.Wrap(protocol.ChromeLaunchFailed, err)
 	}
 	w.chrome = chrome
-	pidStart, _ := session.ProcStart(chrome.PID())
+	pidStart, _ := proc.Start(chrome.PID())
 	w.meta.Chrome = session.MetaChrome{
-		PID: chrome.PID(), PIDStart: pidStart, Launched: true, Headless: headless,
-		UserDataDir: chrome.UserDataDir(), TempProfile: chrome.TemporaryProfile(),
+		Chrome:   protocol.Chrome{PID: chrome.PID(), Launched: true, Headless: headless},
+		PIDStart: pidStart, UserDataDir: chrome.UserDataDir(), TempProfile: chrome.TemporaryProfile(),
 	}
 	if err := w.writeMeta(); err != nil {
 		return "", err
 	}
 	w.log.Info("chrome launched", "pid", chrome.PID(), "exec", exe, "headless", headless, "took", chrome.LaunchDuration())
 	return chrome.WebSocketURL(), nil
+}
+
+// chromeInfo describes the session's Chrome as the handshake, session/status
+// and session.json report it. What it reads is set before the socket opens.
+func (w *worker) chromeInfo() protocol.Chrome {
+	c := protocol.Chrome{Version: w.version, Launched: w.chrome != nil, Headless: w.meta.Chrome.Headless}
+	if w.chrome != nil {
+		c.PID = w.chrome.PID()
+	}
+	return c
 }
 
 func hasDisplay() bool {
@@ -378,7 +386,7 @@ func (w *worker) enableDomains(ctx context.Context) error {
 // listen opens the worker's socket, readable and writable by its user only.
 func (w *worker) listen() error {
 	if err := session.EnsureSocketDir(w.socket); err != nil {
-		return &session.Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+		return protocol.Wrap(protocol.SessionFile, err)
 	}
 	if fi, err := os.Lstat(w.socket); err == nil && fi.Mode().Type() == fs.ModeSocket {
 		_ = os.Remove(w.socket) // stale or deleted-and-recreated: we hold the worker lock
@@ -387,7 +395,7 @@ func (w *worker) listen() error {
 	ln, err := net.Listen("unix", w.socket)
 	unix.Umask(old)
 	if err != nil {
-		return &session.Error{Kind: protocol.KindSessionFile, Msg: fmt.Sprintf("listening on %s: %v", w.socket, err), Err: err}
+		return protocol.Errorf(protocol.SessionFile, "listening on %s: %v", w.socket, err).WithCause(err)
 	}
 	_ = os.Chmod(w.socket, 0o600)
 	ln.(*net.UnixListener).SetUnlinkOnClose(false)
@@ -398,7 +406,7 @@ func (w *worker) listen() error {
 
 func (w *worker) writeMeta() error {
 	if err := session.WriteJSONAtomic(w.dir.File(session.MetaFile), w.meta); err != nil {
-		return &session.Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+		return protocol.Wrap(protocol.SessionFile, err)
 	}
 	return nil
 }
@@ -490,7 +498,7 @@ func (w *worker) fetchBody(ctx context.Context, requestID string) (string, bool,
 		Body          string `json:"body"`
 		Base64Encoded bool   `json:"base64Encoded"`
 	}
-	if err := jsonv2.Unmarshal(raw, &res, jsontext.AllowInvalidUTF8(true)); err != nil {
+	if err := jsonv2.Unmarshal(raw, &res, jsonv2.AllowInvalidUTF8(true)); err != nil {
 		return "", false, fmt.Errorf("decoding the body of %s: %w", requestID, err)
 	}
 	return res.Body, res.Base64Encoded, nil
@@ -498,7 +506,7 @@ func (w *worker) fetchBody(ctx context.Context, requestID string) (string, bool,
 
 func ptr[T any](v T) *T { return &v }
 
-func writeHandshake(out io.Writer, hs session.Handshake) {
+func writeHandshake(out io.Writer, hs control.Handshake) {
 	b, err := json.Marshal(hs)
 	if err != nil {
 		b = []byte(`{"error":{"code":-32603,"kind":"","message":"encoding the handshake failed"}}`)
@@ -506,40 +514,35 @@ func writeHandshake(out io.Writer, hs session.Handshake) {
 	_, _ = out.Write(append(b, '\n'))
 }
 
-func handshakeError(kind string, err error) *session.HandshakeError {
-	he := &session.HandshakeError{Kind: kind, Message: err.Error(), Hint: session.HintOf(err)}
-	if k, ok := protocol.LookupKind(kind); ok {
-		he.Code = k.Code
-		if he.Hint == "" {
-			he.Hint = k.Hint
-		}
+// startError is the error a failed start reports in its handshake: a
+// bdg-rpc error as it is, and anything else as a CDP failure.
+func startError(err error) *protocol.Error {
+	var e *protocol.Error
+	if errors.As(err, &e) {
+		return protocol.AsError(err)
 	}
-	return he
-}
-
-func kindOfStartError(err error) string {
-	if k := session.KindOf(err); k != "" {
-		return k
-	}
+	kind := protocol.CDPError
 	if errors.Is(err, context.DeadlineExceeded) {
-		return protocol.KindCDPTimeout
+		kind = protocol.CDPTimeout
 	}
-	return protocol.KindCDPError
+	return protocol.Wrap(kind, err)
 }
 
-func cdpErr(what string, err error) error {
-	kind := protocol.KindCDPError
+// cdpErr is a failed CDP step: a timeout, or a CDP error.
+func cdpErr(what string, err error) *protocol.Error {
+	kind := protocol.CDPError
 	if errors.Is(err, context.DeadlineExceeded) {
-		kind = protocol.KindCDPTimeout
+		kind = protocol.CDPTimeout
 	}
-	return &session.Error{Kind: kind, Msg: fmt.Sprintf("%s: %v", what, err), Err: err}
+	return protocol.Errorf(kind, "%s: %v", what, err).WithCause(err)
 }
 
-// accept serves connections on the socket until it is closed.
-func (w *worker) accept() {
+// accept serves connections on ln until it is closed. The listener is its
+// own: checkSocket replaces w.ln on the main goroutine.
+func (w *worker) accept(ln net.Listener) {
 	defer w.servers.Done()
 	for {
-		c, err := w.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) {
 				w.log.Error("accepting a connection", "error", err)

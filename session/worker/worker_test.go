@@ -18,6 +18,8 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/proc"
 )
 
 // TestCapturesFixturePages runs one session over the fixture pages and
@@ -30,8 +32,7 @@ func TestCapturesFixturePages(t *testing.T) {
 	sub.await("fetches done", consoleText("fetches done"))
 
 	c := h.client(d)
-	var list protocol.NetworkListResult
-	h.call(c, protocol.MethodNetworkList, protocol.NetworkListParams{}, &list)
+	list := call(h, c, protocol.NetworkList, protocol.NetworkListParams{})
 	byPath := map[string]protocol.NetworkRequest{}
 	for _, r := range list.Requests {
 		byPath[strings.TrimPrefix(r.URL, h.fx.URL(""))] = r
@@ -67,18 +68,16 @@ func TestCapturesFixturePages(t *testing.T) {
 		t.Errorf("refused request: state %q error %q", refused.State, refused.ErrorText)
 	}
 
-	var get protocol.NetworkGetResult
-	h.call(c, protocol.MethodNetworkGet, protocol.NetworkGetParams{RequestID: byPath["data.json"].RequestID, Body: true}, &get)
+	get := call(h, c, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: byPath["data.json"].RequestID, Body: true})
 	if get.Request.ResponseBody != `{"n":42}` {
 		t.Errorf("body of data.json = %q", get.Request.ResponseBody)
 	}
-	err := c.Call(context.Background(), protocol.MethodNetworkGet, protocol.NetworkGetParams{RequestID: "no-such-id"}, &get)
-	if session.KindOf(err) != protocol.KindNotFound {
-		t.Errorf("network/get of an unknown id: %v (kind %q), want not_found", err, session.KindOf(err))
+	_, err := rpc.Call(context.Background(), c.Conn, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: "no-such-id"})
+	if protocol.KindOf(err) != protocol.NotFound {
+		t.Errorf("network/get of an unknown id: %v (kind %q), want not_found", err, protocol.KindOf(err))
 	}
 
-	var cons protocol.ConsoleListResult
-	h.call(c, protocol.MethodConsoleList, protocol.ConsoleListParams{Levels: []string{"error"}}, &cons)
+	cons := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{Levels: []string{"error"}})
 	found := false
 	for _, m := range cons.Messages {
 		if strings.Contains(m.Text, "refused") && m.Source == protocol.SourceConsole {
@@ -92,7 +91,7 @@ func TestCapturesFixturePages(t *testing.T) {
 		t.Errorf("no console error about the refused fetch in %+v", cons.Messages)
 	}
 
-	res, err := d.Stop(context.Background())
+	res, err := control.Stop(context.Background(), d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,8 +164,7 @@ func TestBigBodyAndException(t *testing.T) {
 		return false
 	})
 	c := h.client(w.Dir)
-	var get protocol.NetworkGetResult
-	h.call(c, protocol.MethodNetworkGet, protocol.NetworkGetParams{RequestID: bigID, Body: true}, &get)
+	get := call(h, c, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: bigID, Body: true})
 	want := len(browsertest.BigJSON())
 	if len(get.Request.ResponseBody) != want || get.Request.BodySize != want {
 		t.Errorf("big.json body: %d bytes (bodySize %d), want %d", len(get.Request.ResponseBody), get.Request.BodySize, want)
@@ -175,8 +173,7 @@ func TestBigBodyAndException(t *testing.T) {
 	var nav protocol.CDPSendParams
 	nav.Method = "Page.navigate"
 	nav.Params = json.RawMessage(fmt.Sprintf(`{"url":%q}`, h.fx.URL("exception.html")))
-	var navRes json.RawMessage
-	h.call(c, protocol.MethodCDPSend, nav, &navRes)
+	call(h, c, protocol.CDPSend, nav)
 	notes := sub.await("exception done", consoleText("exception done"))
 	var exc *protocol.ConsoleMessage
 	for _, n := range notes {
@@ -225,7 +222,7 @@ func TestConcurrentStarts(t *testing.T) {
 	const n = 20
 	var wg sync.WaitGroup
 	results := make(chan error, n)
-	workers := make(chan *session.Worker, n)
+	workers := make(chan *control.Worker, n)
 	start := make(chan struct{})
 	for range n {
 		wg.Go(func() {
@@ -252,8 +249,8 @@ func TestConcurrentStarts(t *testing.T) {
 			wins++
 			continue
 		}
-		if session.KindOf(err) != protocol.KindAlreadyRunning || !strings.Contains(err.Error(), "already") || !strings.Contains(err.Error(), "(pid ") {
-			t.Errorf("a losing start failed with %v (kind %q), want already_running with a pid", err, session.KindOf(err))
+		if protocol.KindOf(err) != protocol.AlreadyRunning || !strings.Contains(err.Error(), "already") || !strings.Contains(err.Error(), "(pid ") {
+			t.Errorf("a losing start failed with %v (kind %q), want already_running with a pid", err, protocol.KindOf(err))
 		}
 	}
 	if wins != 1 {
@@ -278,7 +275,7 @@ func TestKillWorker(t *testing.T) {
 	}
 	<-w.Done()
 
-	st, err := w.Dir.Status(context.Background())
+	st, err := control.Status(context.Background(), w.Dir)
 	if err != nil {
 		t.Fatalf("status of a killed session: %v", err)
 	}
@@ -394,24 +391,24 @@ func TestHandshakeTimeout(t *testing.T) {
 func TestStartFailures(t *testing.T) {
 	h := newHarness(t)
 	_, err := h.launcher.Start(context.Background(), h.options("badurl", "not a url"))
-	if session.KindOf(err) != protocol.KindInvalidURL {
-		t.Errorf("bad URL: %v (kind %q)", err, session.KindOf(err))
+	if protocol.KindOf(err) != protocol.InvalidURL {
+		t.Errorf("bad URL: %v (kind %q)", err, protocol.KindOf(err))
 	}
 	_, err = h.launcher.Start(context.Background(), h.options("../escape", "http://127.0.0.1/"))
-	if session.KindOf(err) != protocol.KindInvalidArgs {
-		t.Errorf("bad name: %v (kind %q)", err, session.KindOf(err))
+	if protocol.KindOf(err) != protocol.InvalidArgs {
+		t.Errorf("bad name: %v (kind %q)", err, protocol.KindOf(err))
 	}
 	opts := h.options("nochrome", "http://127.0.0.1:9/")
 	opts.ChromePath = "/nonexistent/chrome"
 	_, err = h.launcher.Start(context.Background(), opts)
-	if session.KindOf(err) != protocol.KindChromeNotFound {
-		t.Errorf("missing Chrome: %v (kind %q)", err, session.KindOf(err))
+	if protocol.KindOf(err) != protocol.ChromeNotFound {
+		t.Errorf("missing Chrome: %v (kind %q)", err, protocol.KindOf(err))
 	}
 	opts = h.options("falsechrome", "http://127.0.0.1:9/")
 	opts.ChromePath = "/bin/false"
 	_, err = h.launcher.Start(context.Background(), opts)
-	if session.KindOf(err) != protocol.KindChromeLaunchFailed {
-		t.Errorf("Chrome that exits: %v (kind %q)", err, session.KindOf(err))
+	if protocol.KindOf(err) != protocol.ChromeLaunchFailed {
+		t.Errorf("Chrome that exits: %v (kind %q)", err, protocol.KindOf(err))
 	}
 	if alive, _ := h.dir("falsechrome").WorkerAlive(); alive {
 		t.Error("a failed start left a worker")
@@ -486,9 +483,8 @@ func TestResubscribeLosesNothing(t *testing.T) {
 
 	// Events the first client misses.
 	c := h.client(w.Dir)
-	var res json.RawMessage
-	h.call(c, protocol.MethodCDPSend, protocol.CDPSendParams{Method: "Runtime.evaluate",
-		Params: json.RawMessage(`{"expression":"for (let i = 0; i < 50; i++) console.log('missed', i); console.log('missed done')"}`)}, &res)
+	call(h, c, protocol.CDPSend, protocol.CDPSendParams{Method: "Runtime.evaluate",
+		Params: json.RawMessage(`{"expression":"for (let i = 0; i < 50; i++) console.log('missed', i); console.log('missed done')"}`)})
 
 	second := h.subscribe(w.Dir, &last)
 	again := second.await("missed done", consoleText("missed done"))
@@ -523,9 +519,8 @@ func TestStuckSubscriber(t *testing.T) {
 	}
 	live := h.subscribe(w.Dir, nil)
 	c := h.client(w.Dir)
-	var res json.RawMessage
-	h.call(c, protocol.MethodCDPSend, protocol.CDPSendParams{Method: "Runtime.evaluate",
-		Params: json.RawMessage(`{"expression":"for (let i = 0; i < 20000; i++) console.log('flood ' + i + ' ' + 'y'.repeat(100)); console.log('flood done')"}`)}, &res)
+	call(h, c, protocol.CDPSend, protocol.CDPSendParams{Method: "Runtime.evaluate",
+		Params: json.RawMessage(`{"expression":"for (let i = 0; i < 20000; i++) console.log('flood ' + i + ' ' + 'y'.repeat(100)); console.log('flood done')"}`)})
 	notes := live.await("flood done", consoleText("flood done"))
 	floods := 0
 	for _, n := range notes {
@@ -536,8 +531,7 @@ func TestStuckSubscriber(t *testing.T) {
 	if floods != 20001 {
 		t.Errorf("the live subscriber got %d of 20001 messages", floods)
 	}
-	var st protocol.StatusResult
-	h.call(c, protocol.MethodStatus, protocol.StatusParams{}, &st)
+	st := call(h, c, protocol.Status, protocol.StatusParams{})
 	if st.State != protocol.StateRunning {
 		t.Errorf("state %q", st.State)
 	}
@@ -566,7 +560,7 @@ func assertGone(t *testing.T, pid int) {
 	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for {
-		if _, err := session.ProcStart(pid); err != nil {
+		if _, err := proc.Start(pid); err != nil {
 			return
 		}
 		if time.Now().After(deadline) {

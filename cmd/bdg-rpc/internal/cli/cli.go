@@ -7,13 +7,15 @@ import (
 
 	"errors"
 	"fmt"
-	"github.com/bdg-rpc/bdg-rpc/session/capture"
 	"io"
 	"os"
 	"os/signal"
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session/capture"
 )
 
 // Env is what a command may touch of the world outside it.
@@ -77,7 +79,7 @@ func Main() int {
 func Run(ctx context.Context, env *Env, args []string) int {
 	if len(args) == 0 {
 		printUsage(env.Stderr)
-		return ExitInvalidArgs
+		return protocol.ExitInvalidArgs
 	}
 	name, rest := args[0], args[1:]
 	switch name {
@@ -88,7 +90,7 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	}
 	cmd := lookup(name)
 	if cmd == nil {
-		return report(env, usageErrorf("unknown command %q", name).withHint("run 'bdg-rpc help' for the commands"))
+		return report(env, usageErrorf("unknown command %q", name).WithHint("run 'bdg-rpc help' for the commands"))
 	}
 	for _, a := range rest {
 		if a == "--json" || a == "-json" {
@@ -97,10 +99,10 @@ func Run(ctx context.Context, env *Env, args []string) int {
 	}
 	err := cmd.run(ctx, env, rest)
 	if err == nil {
-		return ExitOK
+		return protocol.ExitOK
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		return ExitInterrupted
+		return protocol.ExitInterrupted
 	}
 	return report(env, err)
 }
@@ -131,7 +133,7 @@ func runHelp(_ context.Context, env *Env, args []string) error {
 	}
 	cmd := lookup(args[0])
 	if cmd == nil {
-		return usageErrorf("no help for %q", args[0]).withHint("run 'bdg-rpc help' for the commands")
+		return usageErrorf("no help for %q", args[0]).WithHint("run 'bdg-rpc help' for the commands")
 	}
 	fmt.Fprintf(env.Stdout, "Usage: bdg-rpc %s\n\n%s%s.\n", cmd.usage, strings.ToUpper(cmd.summary[:1]), cmd.summary[1:])
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 )
 
 //go:embed demo/index.html
@@ -43,14 +44,14 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "Serving the demo page at %s\n", url)
 	headless := !*headed
 	opts := session.Options{Session: d.Name, Home: d.Home, URL: url, Headless: &headless}
-	w, err := session.Launcher{Progress: func(step string) { fmt.Fprintf(env.Stdout, "  … %s\n", step) }}.Start(ctx, opts)
+	w, err := control.Launcher{Progress: func(step string) { fmt.Fprintf(env.Stdout, "  … %s\n", step) }}.Start(ctx, opts)
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	fmt.Fprintf(env.Stdout, "Session %q started: worker pid %d, %s (pid %d)\n\n", d.Name, w.Handshake.PID, w.Handshake.Chrome.Version, w.Handshake.Chrome.PID)
 
 	events := make(chan []byte, 1024)
-	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte, _ bool) bool {
+	c, err := control.Connect(ctx, d, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte, _ bool) bool {
 		select {
 		case events <- append([]byte(nil), frame...):
 		default: // the demo prints what it can keep up with
@@ -58,12 +59,12 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return true
 	}))
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	defer c.Close()
 	since := uint64(0)
-	if err := c.Call(ctx, protocol.MethodSubscribe, protocol.SubscribeParams{Since: &since}, nil); err != nil {
-		return sessionError(err)
+	if _, err := rpc.Call(ctx, c.Conn, protocol.Subscribe, protocol.SubscribeParams{Since: &since}); err != nil {
+		return err
 	}
 	deadline := time.After(time.Duration(*seconds) * time.Second)
 	f := newFormatter(env)
@@ -84,9 +85,9 @@ watch:
 			break watch
 		}
 	}
-	res, err := d.Stop(context.WithoutCancel(ctx))
+	res, err := control.Stop(context.WithoutCancel(ctx), d)
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	fmt.Fprintf(env.Stdout, "\nStopped: %d requests and %d console messages captured.\nsession.json: %s\n", res.Counts.Network, res.Counts.Console, res.OutputPath)
 	return ctx.Err()

@@ -6,87 +6,58 @@ import (
 	"io"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
-	"github.com/bdg-rpc/bdg-rpc/session"
 )
 
-// Exit codes, the scheme of the Node bdg CLI. They are a stable API:
-// scripts depend on them, and "bdg-rpc help exit-codes" lists them.
-const (
-	ExitOK             = 0
-	ExitGeneric        = 1
-	ExitInvalidURL     = 80
-	ExitInvalidArgs    = 81
-	ExitNoSession      = 83
-	ExitAlreadyRunning = 86
-	ExitChromeLaunch   = 100
-	ExitCDPConnection  = 101
-	ExitCDPTimeout     = 102
-	ExitSessionFile    = 103
-	ExitInterrupted    = 130
-)
-
-var exitCodeDocs = []struct {
-	code int
-	text string
-}{
-	{ExitOK, "success"},
-	{ExitGeneric, "generic failure"},
-	{ExitInvalidURL, "invalid URL"},
-	{ExitInvalidArgs, "invalid arguments (unknown flag or command, malformed JSON)"},
-	{ExitNoSession, "no session (nothing running, unknown session or request id)"},
-	{ExitAlreadyRunning, "session already running"},
-	{ExitChromeLaunch, "Chrome launch failed (or Chrome not found)"},
-	{ExitCDPConnection, "CDP connection failed"},
-	{ExitCDPTimeout, "CDP timeout"},
-	{ExitSessionFile, "session file error"},
-	{ExitInterrupted, "interrupted"},
-}
+// Errors are *protocol.Error: the command line exits with the code of
+// their kind (protocol.Kinds) and prints their hint. Any other error is a
+// generic failure (exit 1).
 
 func printExitCodes(w io.Writer) {
 	fmt.Fprintln(w, "Exit codes of bdg-rpc (the bdg CLI's scheme; stable):")
-	for _, d := range exitCodeDocs {
-		fmt.Fprintf(w, "  %3d  %s\n", d.code, d.text)
+	for _, d := range protocol.ExitCodes {
+		fmt.Fprintf(w, "  %3d  %s\n", d.Code, d.Text)
 	}
 }
 
 // errHelpShown ends a command whose --help was printed: exit 0.
 var errHelpShown = errors.New("help shown")
 
-// cliError is an error with the exit code it earns and a hint a person can
-// act on.
-type cliError struct {
+// exitStatus is the exit status of a process the command ran as (a worker,
+// a backend): it is passed on, with nothing more to say.
+type exitStatus struct {
 	code int
 	msg  string
-	hint string
-	err  error
 }
 
-func (e *cliError) Error() string { return e.msg }
-func (e *cliError) Unwrap() error { return e.err }
+func (e *exitStatus) Error() string { return e.msg }
 
-func (e *cliError) withHint(h string) *cliError { e.hint = h; return e }
-
-func usageErrorf(format string, args ...any) *cliError {
-	return &cliError{code: ExitInvalidArgs, msg: fmt.Sprintf(format, args...)}
+// usageErrorf is an error in the command line itself (exit 81). It has no
+// hint but the one the caller adds.
+func usageErrorf(format string, args ...any) *protocol.Error {
+	e := protocol.Errorf(protocol.InvalidArgs, format, args...)
+	e.Hint = ""
+	return e
 }
 
 // report prints err as one line (and a hint) on stderr and returns its exit
 // code.
 func report(env *Env, err error) int {
 	if errors.Is(err, errHelpShown) {
-		return ExitOK
+		return protocol.ExitOK
 	}
-	var ce *cliError
-	if !errors.As(err, &ce) {
-		ce = &cliError{code: ExitGeneric, msg: err.Error()}
+	var status *exitStatus
+	if errors.As(err, &status) {
+		fmt.Fprintf(env.Stderr, "bdg-rpc: %s\n", status.msg)
+		return status.code
 	}
+	e := protocol.AsError(err)
 	if env.jsonOutput {
 		_ = printJSON(env, errorEnvelope{Version: protocol.Version, Success: false,
-			Error: envelopeError{Code: ce.code, Kind: session.KindOf(err), Message: ce.msg, Hint: ce.hint}})
+			Error: envelopeError{Code: e.Exit(), Kind: e.Kind, Message: e.Error(), Hint: e.Hint}})
 	}
-	fmt.Fprintf(env.Stderr, "bdg-rpc: %s\n", ce.msg)
-	if ce.hint != "" {
-		fmt.Fprintf(env.Stderr, "hint: %s\n", ce.hint)
+	fmt.Fprintf(env.Stderr, "bdg-rpc: %s\n", e.Error())
+	if e.Hint != "" {
+		fmt.Fprintf(env.Stderr, "hint: %s\n", e.Hint)
 	}
-	return ce.code
+	return e.Exit()
 }

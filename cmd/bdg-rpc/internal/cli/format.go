@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"golang.org/x/sys/unix"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
 
 // formatter renders records and events for people: one line each, with

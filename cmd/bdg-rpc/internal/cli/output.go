@@ -23,10 +23,10 @@ type errorEnvelope struct {
 }
 
 type envelopeError struct {
-	Code    int    `json:"code"` // the exit code
-	Kind    string `json:"kind,omitempty"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
+	Code    int           `json:"code"` // the exit code
+	Kind    protocol.Kind `json:"kind,omitempty"`
+	Message string        `json:"message"`
+	Hint    string        `json:"hint,omitempty"`
 }
 
 func envelope(data any) okEnvelope {
@@ -42,7 +42,7 @@ func printJSON(env *Env, v any) error {
 // runWorker runs this process as a session worker.
 func runWorker(_ context.Context, _ *Env, _ []string) error {
 	if code := worker.Main(); code != 0 {
-		return &cliError{code: code, msg: "worker exited with an error (see worker.log)"}
+		return &exitStatus{code: code, msg: "worker exited with an error (see worker.log)"}
 	}
 	return nil
 }

@@ -10,35 +10,34 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 	"github.com/bdg-rpc/bdg-rpc/session/har"
 )
 
-// ask asks the session (its worker, or its files when the worker is gone)
-// and decodes the answer into result; a stale answer is announced on
-// stderr with its age.
-func ask(ctx context.Context, env *Env, d session.Dir, method string, params, result any) error {
+// ask asks the session (its worker, or its files when the worker is gone);
+// a stale answer is announced on stderr with its age.
+func ask[P, R any](ctx context.Context, env *Env, d session.Dir, m rpc.Spec[P, R], params P) (R, error) {
+	var result R
 	raw, err := json.Marshal(params)
 	if err != nil {
-		return err
+		return result, err
 	}
-	res, err := d.Ask(ctx, method, raw)
+	res, err := control.Ask(ctx, d, m.MethodName(), raw)
 	if err != nil {
-		return sessionError(err)
+		return result, err
 	}
 	var st struct{ protocol.Stale }
 	if json.Unmarshal(res, &st) == nil && st.Stale.Stale {
 		warnStale(env, st.Stale)
 	}
-	if result == nil {
-		return nil
+	if err := json.Unmarshal(res, &result); err != nil {
+		return result, fmt.Errorf("decoding the answer to %s: %w", m.MethodName(), err)
 	}
-	if err := json.Unmarshal(res, result); err != nil {
-		return fmt.Errorf("decoding the answer to %s: %w", method, err)
-	}
-	return nil
+	return result, nil
 }
 
 func runPeek(ctx context.Context, env *Env, args []string) error {
@@ -55,13 +54,13 @@ func runPeek(ctx context.Context, env *Env, args []string) error {
 	}
 	p := protocol.PeekParams{Last: *last}
 	if *network && !*console {
-		p.Kinds = []string{protocol.KindNetwork}
+		p.Kinds = []string{protocol.PeekNetwork}
 	}
 	if *console && !*network {
-		p.Kinds = []string{protocol.KindConsole}
+		p.Kinds = []string{protocol.PeekConsole}
 	}
-	var res protocol.PeekResult
-	if err := ask(ctx, env, d, protocol.MethodPeek, p, &res); err != nil {
+	res, err := ask(ctx, env, d, protocol.Peek, p)
+	if err != nil {
 		return err
 	}
 	if sf.json {
@@ -69,11 +68,11 @@ func runPeek(ctx context.Context, env *Env, args []string) error {
 	}
 	f := newFormatter(env)
 	w := env.Stdout
-	if len(p.Kinds) == 0 || p.Kinds[0] == protocol.KindNetwork {
+	if len(p.Kinds) == 0 || p.Kinds[0] == protocol.PeekNetwork {
 		fmt.Fprintf(w, "%s (%d of %d):\n", f.paint(bold, "Network"), len(res.Network), res.Counts.Network)
 		printRequests(w, f, res.Network)
 	}
-	if len(p.Kinds) == 0 || p.Kinds[0] == protocol.KindConsole {
+	if len(p.Kinds) == 0 || p.Kinds[0] == protocol.PeekConsole {
 		if len(p.Kinds) == 0 {
 			fmt.Fprintln(w)
 		}
@@ -124,14 +123,14 @@ func noArgs(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageErrorf("%s takes no arguments, got %q", fs.Name(), strings.Join(pos, " ")).withHint(fmt.Sprintf("run '%s --help'", fs.Name()))
+		return usageErrorf("%s takes no arguments, got %q", fs.Name(), strings.Join(pos, " ")).WithHint(fmt.Sprintf("run '%s --help'", fs.Name()))
 	}
 	return nil
 }
 
 func runNetwork(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return usageErrorf("network needs a subcommand: list, get or har").withHint("bdg-rpc network list --filter status-code:>=400")
+		return usageErrorf("network needs a subcommand: list, get or har").WithHint("bdg-rpc network list --filter status-code:>=400")
 	}
 	switch args[0] {
 	case "list", "ls":
@@ -141,7 +140,7 @@ func runNetwork(ctx context.Context, env *Env, args []string) error {
 	case "har":
 		return runNetworkHAR(ctx, env, args[1:])
 	}
-	return usageErrorf("unknown network subcommand %q", args[0]).withHint("use list, get or har")
+	return usageErrorf("unknown network subcommand %q", args[0]).WithHint("use list, get or har")
 }
 
 func runNetworkList(ctx context.Context, env *Env, args []string) error {
@@ -157,11 +156,11 @@ func runNetworkList(ctx context.Context, env *Env, args []string) error {
 		return usageErrorf("--last and --offset must not be negative")
 	}
 	if _, err := capture.ParseFilter(*filter); err != nil {
-		return usageErrorf("%v", err).withHint("see 'bdg-rpc help filter'")
+		return usageErrorf("%v", err).WithHint("see 'bdg-rpc help filter'")
 	}
-	var res protocol.NetworkListResult
 	p := protocol.NetworkListParams{LastParams: protocol.LastParams{Last: *last, Offset: *offset}, Filter: *filter}
-	if err := ask(ctx, env, d, protocol.MethodNetworkList, p, &res); err != nil {
+	res, err := ask(ctx, env, d, protocol.NetworkList, p)
+	if err != nil {
 		return err
 	}
 	if sf.json {
@@ -182,10 +181,10 @@ func runNetworkGet(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErrorf("network get takes one request id").withHint("ids are in the first column of 'bdg-rpc network list'")
+		return usageErrorf("network get takes one request id").WithHint("ids are in the first column of 'bdg-rpc network list'")
 	}
-	var res protocol.NetworkGetResult
-	if err := ask(ctx, env, d, protocol.MethodNetworkGet, protocol.NetworkGetParams{RequestID: pos[0], Body: *body}, &res); err != nil {
+	res, err := ask(ctx, env, d, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: pos[0], Body: *body})
+	if err != nil {
 		return err
 	}
 	if sf.json {
@@ -241,11 +240,11 @@ func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var res protocol.NetworkListResult
-	if err := ask(ctx, env, d, protocol.MethodNetworkList, protocol.NetworkListParams{Bodies: true}, &res); err != nil {
+	res, err := ask(ctx, env, d, protocol.NetworkList, protocol.NetworkListParams{Bodies: true})
+	if err != nil {
 		return err
 	}
-	st, _ := d.Status(ctx) // for the page's title; the export does without
+	st, _ := control.Status(ctx, d) // for the page's title; the export does without
 	var navs []protocol.Navigation
 	if out, _, _, err := d.ReadOutput(); err == nil {
 		navs = out.Navigations
@@ -263,7 +262,7 @@ func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	}); err != nil {
-		return &cliError{code: ExitGeneric, msg: err.Error()}
+		return err
 	}
 	if sf.json {
 		return printJSON(env, envelope(map[string]any{"path": pos[0], "entries": len(doc.Log.Entries)}))
@@ -287,8 +286,8 @@ func runConsole(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var res protocol.ConsoleListResult
-	if err := ask(ctx, env, d, protocol.MethodConsoleList, protocol.ConsoleListParams{LastParams: protocol.LastParams{Last: *last}, Levels: levels}, &res); err != nil {
+	res, err := ask(ctx, env, d, protocol.ConsoleList, protocol.ConsoleListParams{LastParams: protocol.LastParams{Last: *last}, Levels: levels})
+	if err != nil {
 		return err
 	}
 	if sf.json {
@@ -330,7 +329,7 @@ func parseLevels(s string) ([]string, error) {
 			ok = ok || l == known
 		}
 		if !ok {
-			return nil, usageErrorf("unknown level %q", l).withHint("levels are debug, log, info, warning, error; 'warning+' means warning and error")
+			return nil, usageErrorf("unknown level %q", l).WithHint("levels are debug, log, info, warning, error; 'warning+' means warning and error")
 		}
 		out = append(out, l)
 	}
@@ -345,23 +344,11 @@ func runSessions(ctx context.Context, env *Env, args []string) error {
 	}
 	home, err := session.Home(env.Getenv)
 	if err != nil {
-		return &cliError{code: ExitSessionFile, msg: err.Error()}
+		return protocol.Wrap(protocol.SessionFile, err)
 	}
-	names, err := session.List(home)
+	list, err := control.List(ctx, home)
 	if err != nil {
-		return &cliError{code: ExitSessionFile, msg: err.Error()}
-	}
-	list := []protocol.StatusResult{}
-	for _, name := range names {
-		d, err := session.NewDir(home, name)
-		if err != nil {
-			continue
-		}
-		st, err := d.Status(ctx)
-		if err != nil {
-			continue // a directory with nothing in it
-		}
-		list = append(list, st)
+		return err
 	}
 	if *asJSON {
 		return printJSON(env, envelope(protocol.ListResult{Sessions: list}))
@@ -410,9 +397,9 @@ func runRaw(ctx context.Context, env *Env, args []string, cmd, example string) e
 	if err != nil {
 		return err
 	}
-	var res json.RawMessage
 	if cmd == "cdp" {
-		if err := ask(ctx, env, d, protocol.MethodCDPSend, protocol.CDPSendParams{Method: method, Params: params}, &res); err != nil {
+		res, err := ask(ctx, env, d, protocol.CDPSend, protocol.CDPSendParams{Method: method, Params: params})
+		if err != nil {
 			return err
 		}
 		return printResult(env, sf.json, res)
@@ -420,13 +407,14 @@ func runRaw(ctx context.Context, env *Env, args []string, cmd, example string) e
 	if params == nil {
 		params = json.RawMessage("{}")
 	}
-	c, err := d.Connect(ctx, nil, nil)
+	c, err := control.Connect(ctx, d, nil, nil)
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	defer c.Close()
-	if err := c.Call(ctx, method, params, &res); err != nil {
-		return sessionError(err)
+	var res json.RawMessage
+	if err := rpc.CallRaw(ctx, c.Conn, method, params, &res); err != nil {
+		return err
 	}
 	return printResult(env, sf.json, res)
 }
@@ -434,7 +422,7 @@ func runRaw(ctx context.Context, env *Env, args []string, cmd, example string) e
 // methodAndParams reads "METHOD [JSON]" and checks the JSON.
 func methodAndParams(cmd string, pos []string, example string) (string, json.RawMessage, error) {
 	if len(pos) == 0 || len(pos) > 2 {
-		return "", nil, usageErrorf("%s takes a method and, optionally, its params as JSON", cmd).withHint(example)
+		return "", nil, usageErrorf("%s takes a method and, optionally, its params as JSON", cmd).WithHint(example)
 	}
 	if len(pos) == 1 {
 		return pos[0], nil, nil
@@ -442,7 +430,7 @@ func methodAndParams(cmd string, pos []string, example string) (string, json.Raw
 	raw := json.RawMessage(pos[1])
 	var obj map[string]any
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return "", nil, usageErrorf("params are not a JSON object: %v", err).withHint("quote them for the shell: " + example)
+		return "", nil, usageErrorf("params are not a JSON object: %v", err).WithHint("quote them for the shell: " + example)
 	}
 	return pos[0], raw, nil
 }
@@ -472,23 +460,23 @@ func runCleanup(ctx context.Context, env *Env, args []string) error {
 	}
 	home, err := session.Home(env.Getenv)
 	if err != nil {
-		return &cliError{code: ExitSessionFile, msg: err.Error()}
+		return protocol.Wrap(protocol.SessionFile, err)
 	}
 	names := []string{*name}
 	if *name == "" {
 		if names, err = session.List(home); err != nil {
-			return &cliError{code: ExitSessionFile, msg: err.Error()}
+			return protocol.Wrap(protocol.SessionFile, err)
 		}
 	}
-	results := []session.Cleaned{}
+	results := []control.Cleaned{}
 	for _, n := range names {
 		d, err := session.NewDir(home, n)
 		if err != nil {
 			return usageErrorf("%v", err)
 		}
-		c, err := d.Cleanup()
+		c, err := control.Cleanup(d)
 		if err != nil && *name != "" {
-			return sessionError(err)
+			return err
 		}
 		results = append(results, c)
 	}
@@ -530,10 +518,10 @@ func runLogs(ctx context.Context, env *Env, args []string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return &cliError{code: ExitNoSession, msg: fmt.Sprintf("session %q has no log (%s)", d.Name, path),
-				hint: "bdg-rpc sessions lists the sessions"}
+			return protocol.Errorf(protocol.NoSession, "session %q has no log (%s)", d.Name, path).
+				WithHint("bdg-rpc sessions lists the sessions")
 		}
-		return &cliError{code: ExitSessionFile, msg: err.Error()}
+		return protocol.Wrap(protocol.SessionFile, err)
 	}
 	defer f.Close()
 	return printLog(ctx, env, f, path, *lines, *follow)

@@ -13,20 +13,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
+
 	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
-	"github.com/bdg-rpc/bdg-rpc/session/worker"
-	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
 )
 
 // The command line is tested with scripts in testdata/script/*.txtar, where
 // "exec bdg-rpc" runs this test binary as the real command, and the
 // sessions it starts run this test binary as their worker.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == "worker" {
-		os.Exit(worker.Main())
-	}
+	sessiontest.Child(nil)
 	if os.Getenv("BDG_TEST_AS_CLI") == "1" { // the stress test's "bdg-rpc"
 		os.Exit(Main())
 	}
@@ -71,7 +71,7 @@ func stopAll(t interface{ Log(...any) }, home string) {
 		}
 		if alive, _ := d.WorkerAlive(); alive {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			if _, err := d.Stop(ctx); err != nil {
+			if _, err := control.Stop(ctx, d); err != nil {
 				t.Log("stopping a session the script left running: ", err)
 			}
 			cancel()
@@ -142,7 +142,7 @@ func cmdAwait(ts *testscript.TestScript, neg bool, args []string) {
 	text := strings.Join(args[1:], " ")
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		raw, err := d.Ask(context.Background(), protocol.MethodConsoleList, json.RawMessage(`{}`))
+		raw, err := control.Ask(context.Background(), d, protocol.ConsoleList.Name, json.RawMessage(`{}`))
 		if err == nil && strings.Contains(string(raw), text) {
 			return
 		}
@@ -182,7 +182,7 @@ func cmdAwaitSubscribers(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		if st, err := d.Status(context.Background()); err == nil && st.Subscribers == want {
+		if st, err := control.Status(context.Background(), d); err == nil && st.Subscribers == want {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)

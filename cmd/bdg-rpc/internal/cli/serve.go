@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/server"
 	"github.com/bdg-rpc/bdg-rpc/session"
 )
@@ -28,13 +28,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	home, err := session.Home(env.Getenv)
 	if err != nil {
-		return &cliError{code: ExitSessionFile, msg: err.Error()}
+		return protocol.Wrap(protocol.SessionFile, err)
 	}
 	var logw io.Writer = env.Stderr
 	if *logFile != "" {
 		f, err := os.OpenFile(*logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 		if err != nil {
-			return &cliError{code: ExitSessionFile, msg: fmt.Sprintf("opening the log file: %v", err)}
+			return protocol.Errorf(protocol.SessionFile, "opening the log file: %v", err).WithCause(err)
 		}
 		defer f.Close()
 		logw = f
@@ -47,14 +47,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	srv := server.New(server.Config{Home: home, Log: log})
 	if *listen != "" {
 		if err := srv.Listen(ctx, *listen); err != nil {
-			return &cliError{code: ExitGeneric, msg: err.Error()}
+			return err
 		}
 		return nil
 	}
 	// stdout carries nothing but the protocol.
 	code := srv.ServeConn(ctx, rpc.StdioConn{In: os.Stdin, Out: os.Stdout})
 	if code != 0 {
-		return &cliError{code: code, msg: "exit without shutdown"}
+		return &exitStatus{code: code, msg: "exit without shutdown"}
 	}
 	return nil
 }

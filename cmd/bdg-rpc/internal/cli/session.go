@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -10,38 +9,8 @@ import (
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 )
-
-// exitCodeOfKind maps an error kind to the exit code scripts rely on.
-var exitCodeOfKind = map[string]int{
-	protocol.KindInvalidURL:         ExitInvalidURL,
-	protocol.KindInvalidArgs:        ExitInvalidArgs,
-	protocol.KindNoSession:          ExitNoSession,
-	protocol.KindNotFound:           ExitNoSession,
-	protocol.KindAlreadyRunning:     ExitAlreadyRunning,
-	protocol.KindChromeNotFound:     ExitChromeLaunch,
-	protocol.KindChromeLaunchFailed: ExitChromeLaunch,
-	protocol.KindCDPError:           ExitCDPConnection,
-	protocol.KindCDPTimeout:         ExitCDPTimeout,
-	protocol.KindSessionFile:        ExitSessionFile,
-}
-
-// sessionError turns an error from package session into a cliError with
-// the exit code of its kind.
-func sessionError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *cliError
-	if errors.As(err, &ce) {
-		return err
-	}
-	code, ok := exitCodeOfKind[session.KindOf(err)]
-	if !ok {
-		code = ExitGeneric
-	}
-	return &cliError{code: code, msg: err.Error(), hint: session.HintOf(err), err: err}
-}
 
 // sessionFlags are the flags every session command has.
 type sessionFlags struct {
@@ -69,7 +38,7 @@ func (f *sessionFlags) parse(env *Env, args []string, maxArgs int) (session.Dir,
 	}
 	if maxArgs >= 0 && len(pos) > maxArgs {
 		return session.Dir{}, nil, usageErrorf("%s takes %s, got %q", f.fs.Name(), plural(maxArgs, "argument"), strings.Join(pos, " ")).
-			withHint(fmt.Sprintf("run '%s --help'", f.fs.Name()))
+			WithHint(fmt.Sprintf("run '%s --help'", f.fs.Name()))
 	}
 	d, err := f.dir(env)
 	return d, pos, err
@@ -89,14 +58,14 @@ func plural(n int, what string) string {
 func (f *sessionFlags) dir(env *Env) (session.Dir, error) {
 	name, err := session.NameFrom(f.name, env.Getenv)
 	if err != nil {
-		return session.Dir{}, usageErrorf("%v", err).withHint("session names are like default, app, my-app.2")
+		return session.Dir{}, usageErrorf("%v", err).WithHint("session names are like default, app, my-app.2")
 	}
 	home, err := session.Home(env.Getenv)
 	if err != nil {
-		return session.Dir{}, &cliError{code: ExitSessionFile, msg: err.Error()}
+		return session.Dir{}, protocol.Wrap(protocol.SessionFile, err)
 	}
 	if err := session.CheckHome(home); err != nil {
-		return session.Dir{}, sessionError(err)
+		return session.Dir{}, err
 	}
 	d, err := session.NewDir(home, name)
 	if err != nil {
@@ -142,14 +111,14 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if len(pos) > 1 {
-		return usageErrorf("start takes one URL, got %d arguments", len(pos)).withHint("quote a URL with spaces or & in it")
+		return usageErrorf("start takes one URL, got %d arguments", len(pos)).WithHint("quote a URL with spaces or & in it")
 	}
 	url := ""
 	if len(pos) == 1 {
 		url = pos[0]
 	}
 	if url == "" && *browserURL == "" && *wsURL == "" {
-		return usageErrorf("start needs a URL").withHint("bdg-rpc start http://localhost:3000/")
+		return usageErrorf("start needs a URL").WithHint("bdg-rpc start http://localhost:3000/")
 	}
 	if *headless && *headed {
 		return usageErrorf("--headless and --headed contradict each other")
@@ -175,10 +144,10 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	}
 	started := time.Now()
 	spin := startSpinner(env, "starting session "+d.Name)
-	w, err := session.Launcher{Progress: spin.Set}.Start(ctx, opts)
+	w, err := control.Launcher{Progress: spin.Set}.Start(ctx, opts)
 	spin.Stop()
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	hs := w.Handshake
 	if sf.json {
@@ -202,9 +171,9 @@ func runStatus(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := d.Status(ctx)
+	st, err := control.Status(ctx, d)
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	if st.Stale.Stale {
 		warnStale(env, st.Stale)
@@ -247,9 +216,9 @@ func runStop(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := d.Stop(ctx)
+	res, err := control.Stop(ctx, d)
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	if sf.json {
 		return printJSON(env, envelope(res))

@@ -15,10 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+
 	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/proc"
 )
 
 var stress = flag.Bool("stress", false, "run the load tests (make stress)")
@@ -71,10 +74,10 @@ func (s *stressEnv) run(args ...string) cliRun {
 }
 
 // startJSON starts a session and returns its handshake.
-func (s *stressEnv) startJSON(url string, args ...string) (session.Handshake, cliRun) {
+func (s *stressEnv) startJSON(url string, args ...string) (control.Handshake, cliRun) {
 	r := s.run(append([]string{"start", url, "--headless", "--json"}, args...)...)
 	var env struct {
-		Data session.Handshake `json:"data"`
+		Data control.Handshake `json:"data"`
 	}
 	_ = json.Unmarshal([]byte(r.stdout), &env)
 	return env.Data, r
@@ -82,7 +85,7 @@ func (s *stressEnv) startJSON(url string, args ...string) (session.Handshake, cl
 
 // assertClean checks that a stopped session left only its result, its log
 // and its lock files, and that its worker and Chrome are gone.
-func (s *stressEnv) assertClean(name string, hs session.Handshake) {
+func (s *stressEnv) assertClean(name string, hs control.Handshake) {
 	s.t.Helper()
 	d, err := session.NewDir(s.home, name)
 	if err != nil {
@@ -92,13 +95,13 @@ func (s *stressEnv) assertClean(name string, hs session.Handshake) {
 		s.t.Errorf("session %s: a worker still holds the lock", name)
 	}
 	entries, _ := os.ReadDir(d.Path)
-	allowed := []string{session.OutputFile, session.LogFile, session.LogFile + ".1", session.StartLock, session.WorkerLock}
+	allowed := []string{session.OutputFile, session.LogFile, session.LogFile + ".1", session.StartLockFile, session.WorkerLockFile}
 	for _, e := range entries {
 		if !slices.Contains(allowed, e.Name()) {
 			s.t.Errorf("session %s: stale file %s left behind", name, e.Name())
 		}
 	}
-	if _, err := session.ProcStart(hs.PID); err == nil && hs.PID != 0 {
+	if _, err := proc.Start(hs.PID); err == nil && hs.PID != 0 {
 		s.t.Errorf("session %s: worker %d still runs", name, hs.PID)
 	}
 	if hs.Chrome.PID != 0 {
@@ -146,7 +149,7 @@ func TestStress(t *testing.T) {
 		var loserTimes []time.Duration
 		for round := range 10 {
 			results := make([]cliRun, 50)
-			hss := make([]session.Handshake, 50)
+			hss := make([]control.Handshake, 50)
 			var wg sync.WaitGroup
 			gate := make(chan struct{})
 			for i := range 50 {
@@ -158,16 +161,16 @@ func TestStress(t *testing.T) {
 			close(gate)
 			wg.Wait()
 			wins := 0
-			var winner session.Handshake
+			var winner control.Handshake
 			for i, r := range results {
 				switch r.code {
 				case 0:
 					wins++
 					winner = hss[i]
-				case ExitAlreadyRunning:
+				case protocol.ExitAlreadyRunning:
 					loserTimes = append(loserTimes, r.took)
 					var env errorEnvelope
-					if err := json.Unmarshal([]byte(r.stdout), &env); err != nil || env.Error.Kind != protocol.KindAlreadyRunning ||
+					if err := json.Unmarshal([]byte(r.stdout), &env); err != nil || env.Error.Kind != protocol.AlreadyRunning ||
 						!strings.Contains(env.Error.Message, "(pid ") {
 						t.Errorf("round %d: a loser said %q / %q", round, r.stdout, r.stderr)
 					}
@@ -189,7 +192,7 @@ func TestStress(t *testing.T) {
 	t.Run("5 named sessions at once", func(t *testing.T) {
 		s := newStressEnv(t)
 		names := []string{"alpha", "bravo", "charlie", "delta", "echo"}
-		hss := map[string]session.Handshake{}
+		hss := map[string]control.Handshake{}
 		for _, name := range names {
 			hs, r := s.startJSON(s.fx.URL("console-burst.html?n=200&label="+name), "--session", name)
 			if r.code != 0 {
@@ -219,7 +222,7 @@ func (s *stressEnv) assertOwnEvents(name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	msgs := make(chan protocol.ConsoleEvent, 1024)
-	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(method string, frame []byte, _ bool) bool {
+	c, err := control.Connect(ctx, d, nil, nil, rpc.InterceptNotifications(func(method string, frame []byte, _ bool) bool {
 		if method == protocol.NotifyConsole {
 			var n struct {
 				Params protocol.ConsoleEvent `json:"params"`
@@ -235,7 +238,7 @@ func (s *stressEnv) assertOwnEvents(name string) {
 	}
 	defer c.Close()
 	since := uint64(0)
-	if err := c.Call(ctx, protocol.MethodSubscribe, protocol.SubscribeParams{Since: &since}, nil); err != nil {
+	if _, err := rpc.Call(ctx, c.Conn, protocol.Subscribe, protocol.SubscribeParams{Since: &since}); err != nil {
 		s.t.Errorf("%s: %v", name, err)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 )
 
 // runTail prints a session's events as they happen, one line each, until
@@ -20,7 +21,7 @@ func runTail(ctx context.Context, env *Env, args []string) error {
 	}
 	f := newFormatter(env)
 	lines := make(chan []byte, 4096)
-	c, err := d.Connect(ctx, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte, _ bool) bool {
+	c, err := control.Connect(ctx, d, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte, _ bool) bool {
 		select {
 		case lines <- append([]byte(nil), frame...):
 		case <-ctx.Done():
@@ -28,7 +29,7 @@ func runTail(ctx context.Context, env *Env, args []string) error {
 		return true
 	}))
 	if err != nil {
-		return sessionError(err)
+		return err
 	}
 	defer c.Close()
 	p := protocol.SubscribeParams{}
@@ -36,8 +37,8 @@ func runTail(ctx context.Context, env *Env, args []string) error {
 		s := uint64(*since)
 		p.Since = &s
 	}
-	if err := c.Call(ctx, protocol.MethodSubscribe, p, nil); err != nil {
-		return sessionError(err)
+	if _, err := rpc.Call(ctx, c.Conn, protocol.Subscribe, p); err != nil {
+		return err
 	}
 	for {
 		select {
@@ -52,8 +53,8 @@ func runTail(ctx context.Context, env *Env, args []string) error {
 						return nil
 					}
 				default:
-					return &cliError{code: ExitNoSession, msg: fmt.Sprintf("the worker of session %q went away", d.Name),
-						hint: "bdg-rpc status shows what it left; bdg-rpc logs shows why"}
+					return protocol.Errorf(protocol.NoSession, "the worker of session %q went away", d.Name).
+						WithHint("bdg-rpc status shows what it left; bdg-rpc logs shows why")
 				}
 			}
 		case line := <-lines:

@@ -44,7 +44,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			fs.PrintDefaults()
 			return errHelpShown
 		}
-		return usageErrorf("%v", err).withHint(fmt.Sprintf("run '%s --help' for its flags", fs.Name()))
+		return usageErrorf("%v", err).WithHint(fmt.Sprintf("run '%s --help' for its flags", fs.Name()))
 	}
 	return nil
 }

@@ -1,4 +1,9 @@
-package session
+// Package control acts on sessions from outside their workers: it starts a
+// worker and waits for its handshake, connects to it, asks it questions
+// (or, when it is gone, answers them from its files), stops it, lists the
+// sessions and cleans up after workers that died. It never starts a worker
+// but in Start.
+package control
 
 import (
 	"bytes"
@@ -14,6 +19,8 @@ import (
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/proc"
 )
 
 // Handshake is the one line a worker writes to its standard output once it
@@ -23,23 +30,9 @@ type Handshake struct {
 	Version    string          `json:"version,omitempty"`
 	PID        int             `json:"pid,omitempty"`
 	SocketPath string          `json:"socketPath,omitempty"`
-	Chrome     HandshakeChrome `json:"chrome"`
+	Chrome     protocol.Chrome `json:"chrome"`
 	Target     protocol.Target `json:"target"`
-	Error      *HandshakeError `json:"error,omitempty"`
-}
-
-// HandshakeChrome describes the worker's Chrome.
-type HandshakeChrome struct {
-	PID     int    `json:"pid,omitempty"`
-	Version string `json:"version,omitempty"`
-}
-
-// HandshakeError is a worker's reason for not starting.
-type HandshakeError struct {
-	Code    int64  `json:"code"`
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
-	Hint    string `json:"hint,omitempty"`
+	Error      *protocol.Error `json:"error,omitempty"`
 }
 
 // Progress is one step a starting worker reports on its progress pipe
@@ -55,6 +48,9 @@ const (
 	StepNavigating = "navigating"
 )
 
+// DefaultHandshakeTimeout bounds the wait for a worker's handshake.
+const DefaultHandshakeTimeout = 30 * time.Second
+
 // Launcher starts workers.
 type Launcher struct {
 	// Executable is the bdg-rpc binary to run as "bdg-rpc worker"; default
@@ -69,71 +65,68 @@ type Launcher struct {
 }
 
 // Worker is a started worker process. It runs on its own after the launcher
-// returns; Wait reaps it when it exits, for launchers that outlive it.
+// returns; the launcher reaps it when it exits.
 type Worker struct {
 	Handshake Handshake
-	Dir       Dir
-	done      chan struct{}
-	err       error
+	Dir       session.Dir
+	exited    <-chan struct{}
 }
 
-// Done is closed when the worker process has exited.
-func (w *Worker) Done() <-chan struct{} { return w.done }
-
-// Err returns how the worker exited, once Done is closed.
-func (w *Worker) Err() error { return w.err }
+// Done is closed when the worker process has exited and been reaped: the
+// exact moment, where the worker lock says it only to those who poll.
+func (w *Worker) Done() <-chan struct{} { return w.exited }
 
 // Start launches the session's worker and returns once it has handshaken.
 // Of several concurrent starts of one session exactly one succeeds; the
 // others fail at once with an already_running error naming the pid.
-func (l Launcher) Start(ctx context.Context, opts Options) (*Worker, error) {
+func (l Launcher) Start(ctx context.Context, opts session.Options) (*Worker, error) {
 	if err := opts.Validate(); err != nil {
-		return nil, &Error{Kind: protocol.KindInvalidArgs, Msg: err.Error(), Err: err}
+		return nil, err
 	}
 	if !opts.Attaching() || opts.URL != "" {
-		u, err := NormalizeURL(opts.URL)
+		u, err := session.NormalizeURL(opts.URL)
 		if err != nil {
-			return nil, &Error{Kind: protocol.KindInvalidURL, Msg: err.Error(), Err: err}
+			return nil, err
 		}
 		opts.URL = u
 	}
-	d, err := NewDir(opts.Home, opts.Session)
+	d, err := session.NewDir(opts.Home, opts.Session)
 	if err != nil {
-		return nil, &Error{Kind: protocol.KindInvalidArgs, Msg: err.Error(), Err: err}
+		return nil, err
 	}
 	if err := d.Ensure(); err != nil {
-		return nil, &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+		return nil, protocol.Wrap(protocol.SessionFile, err)
 	}
-	start, ok, err := d.tryStartLock()
+	start, ok, err := d.TryStartLock()
 	if err != nil {
-		return nil, &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+		return nil, protocol.Wrap(protocol.SessionFile, err)
 	}
 	if !ok {
-		return nil, d.busy()
+		return nil, busy(d)
 	}
 	defer start.Unlock()
 
 	if alive, err := d.WorkerAlive(); err != nil {
-		return nil, &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+		return nil, protocol.Wrap(protocol.SessionFile, err)
 	} else if alive {
 		m, _ := d.ReadMeta()
 		return nil, alreadyRunning(d, m.PID, false)
 	}
-	if _, err := d.cleanupLocked(); err != nil {
-		return nil, &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+	if _, err := cleanupLocked(d); err != nil {
+		return nil, protocol.Wrap(protocol.SessionFile, err)
 	}
 	return l.spawn(ctx, d, opts, start)
 }
 
 // busy explains a start lock held by someone else.
-func (d Dir) busy() *Error {
-	if m, err := d.ReadMeta(); err == nil && sameProcess(m.PID, m.PIDStart) {
+func busy(d session.Dir) *protocol.Error {
+	if m, err := d.ReadMeta(); err == nil && proc.Same(m.PID, m.PIDStart) {
 		return alreadyRunning(d, m.PID, m.State == protocol.StateStarting)
 	}
-	return alreadyRunning(d, d.startLockHolder(), true)
+	return alreadyRunning(d, d.StartLockHolder(), true)
 }
 
-func (l Launcher) spawn(ctx context.Context, d Dir, opts Options, start *startLock) (*Worker, error) {
+func (l Launcher) spawn(ctx context.Context, d session.Dir, opts session.Options, start *session.StartLock) (*Worker, error) {
 	exe := l.Executable
 	if exe == "" {
 		var err error
@@ -141,9 +134,9 @@ func (l Launcher) spawn(ctx context.Context, d Dir, opts Options, start *startLo
 			return nil, fmt.Errorf("finding the bdg-rpc executable: %w", err)
 		}
 	}
-	logFile, err := os.OpenFile(d.File(LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	logFile, err := os.OpenFile(d.File(session.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, &Error{Kind: protocol.KindSessionFile, Msg: fmt.Sprintf("opening the worker log: %v", err), Err: err}
+		return nil, protocol.Errorf(protocol.SessionFile, "opening the worker log: %v", err).WithCause(err)
 	}
 	defer logFile.Close()
 	progressR, progressW, err := os.Pipe()
@@ -179,34 +172,33 @@ func (l Launcher) spawn(ctx context.Context, d Dir, opts Options, start *startLo
 	if err != nil {
 		return nil, fmt.Errorf("starting the worker: %w", err)
 	}
-	start.setHolder(cmd.Process.Pid)
+	start.SetHolder(cmd.Process.Pid)
 
-	w := &Worker{Dir: d, done: make(chan struct{})}
+	exited := make(chan struct{})
 	go func() { // the reaper; it ends when the worker does
-		w.err = cmd.Wait()
-		close(w.done)
+		_ = cmd.Wait()
+		close(exited)
 	}()
-	go l.relayProgress(progressR)
+	go l.relayProgress(progressR) // ends when the worker closes its end
 
 	timeout := l.HandshakeTimeout
 	if timeout <= 0 {
 		timeout = DefaultHandshakeTimeout
 	}
-	hs, err := readHandshake(ctx, stdout, w.done, timeout)
+	hs, err := readHandshake(ctx, stdout, exited, timeout)
 	if err == nil && hs.Error == nil {
-		w.Handshake = hs
-		return w, nil
+		return &Worker{Handshake: hs, Dir: d, exited: exited}, nil
 	}
 	if err == nil {
-		err = &Error{Kind: hs.Error.Kind, Msg: hs.Error.Message, Hint: hs.Error.Hint}
+		err = hs.Error
 	} else {
 		// The worker is our child: killing it by its pid is safe.
 		_ = cmd.Process.Kill()
-		<-w.done
-		err = fmt.Errorf("%w%s", err, logTail(d.File(LogFile), 8))
-		err = &Error{Kind: protocol.KindChromeLaunchFailed, Msg: err.Error(), Err: err, Hint: "check logs: bdg-rpc logs"}
+		<-exited
+		err = fmt.Errorf("%w%s", err, logTail(d.File(session.LogFile), 8))
+		err = protocol.Wrap(protocol.ChromeLaunchFailed, err).WithHint("check logs: bdg-rpc logs")
 	}
-	<-w.done
+	<-exited
 	return nil, err
 }
 

@@ -5,31 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-)
-
-// Methods a session worker answers on its socket. The backend (bdg-rpc
-// serve) answers them too, passing them through to the session's worker.
-const (
-	MethodStatus      = "session/status"
-	MethodPeek        = "session/peek"
-	MethodNetworkList = "network/list"
-	MethodNetworkGet  = "network/get"
-	MethodConsoleList = "console/list"
-	MethodCDPSend     = "cdp/send"
-	MethodSubscribe   = "events/subscribe"
-	MethodStop        = "session/stop"
-)
-
-// Notifications. Every event carries the session's name and its seq.
-const (
-	NotifyConsole   = "console/message"
-	NotifyRequest   = "network/request"
-	NotifyResponse  = "network/response"
-	NotifyFinished  = "network/finished"
-	NotifyFailed    = "network/failed"
-	NotifyNavigated = "page/navigated"
-	NotifyEnded     = "session/ended"
-	NotifyDropped   = "events/dropped"
+	"strings"
 )
 
 // Session states, as session/status and session/list report them.
@@ -102,10 +78,10 @@ type Stale struct {
 	Source    string `json:"source,omitempty"`
 }
 
-// Kinds a peek can ask for.
+// Kinds of item a peek can ask for.
 const (
-	KindNetwork = "network"
-	KindConsole = "console"
+	PeekNetwork = "network"
+	PeekConsole = "console"
 )
 
 // PeekParams are the params of session/peek: the newest Last items of each
@@ -116,13 +92,16 @@ type PeekParams struct {
 	Kinds   []string `json:"kinds,omitempty"`
 }
 
+// SessionName implements SessionNamer.
+func (p PeekParams) SessionName() string { return p.Session }
+
 // Validate implements rpc.Validator.
 func (p PeekParams) Validate() error {
 	if p.Last < 0 {
 		return errors.New(`field "last" must not be negative`)
 	}
 	for _, k := range p.Kinds {
-		if k != KindNetwork && k != KindConsole {
+		if k != PeekNetwork && k != PeekConsole {
 			return fmt.Errorf(`field "kinds": unknown kind %q (want "network" or "console")`, k)
 		}
 	}
@@ -153,6 +132,9 @@ type NetworkListParams struct {
 	Bodies bool `json:"bodies,omitempty"`
 }
 
+// SessionName implements SessionNamer.
+func (p NetworkListParams) SessionName() string { return p.Session }
+
 // Validate implements rpc.Validator.
 func (p NetworkListParams) Validate() error { return p.validate() }
 
@@ -169,6 +151,9 @@ type NetworkGetParams struct {
 	RequestID string `json:"requestId"`
 	Body      bool   `json:"body,omitempty"`
 }
+
+// SessionName implements SessionNamer.
+func (p NetworkGetParams) SessionName() string { return p.Session }
 
 // Validate implements rpc.Validator.
 func (p NetworkGetParams) Validate() error {
@@ -195,6 +180,9 @@ type ConsoleListParams struct {
 // Levels lists the console levels, least severe first.
 var Levels = []string{LevelDebug, LevelLog, LevelInfo, LevelWarning, LevelError}
 
+// SessionName implements SessionNamer.
+func (p ConsoleListParams) SessionName() string { return p.Session }
+
 // Validate implements rpc.Validator.
 func (p ConsoleListParams) Validate() error {
 	for _, l := range p.Levels {
@@ -219,6 +207,9 @@ type CDPSendParams struct {
 	Method  string          `json:"method"`
 	Params  json.RawMessage `json:"params,omitempty"`
 }
+
+// SessionName implements SessionNamer.
+func (p CDPSendParams) SessionName() string { return p.Session }
 
 // Validate implements rpc.Validator.
 func (p CDPSendParams) Validate() error {
@@ -312,4 +303,118 @@ type DroppedEvent struct {
 	Count   uint64 `json:"count"`
 	FromSeq uint64 `json:"fromSeq"`
 	ToSeq   uint64 `json:"toSeq"`
+}
+
+// ---- The backend's own methods ----
+
+// InitializeParams are the params of initialize. Unknown members are
+// allowed, for clients that send LSP's.
+type InitializeParams struct {
+	ProcessID  int        `json:"processId,omitempty"`
+	ClientInfo ClientInfo `json:"clientInfo,omitempty"`
+}
+
+// ClientInfo names a client.
+type ClientInfo struct {
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+}
+
+// InitializeResult is what initialize answers.
+type InitializeResult struct {
+	ServerInfo      ServerInfo   `json:"serverInfo"`
+	ProtocolVersion string       `json:"protocolVersion"`
+	Capabilities    Capabilities `json:"capabilities"`
+}
+
+// ServerInfo names the server.
+type ServerInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Capabilities lists what the server offers.
+type Capabilities struct {
+	Methods       []string `json:"methods"`
+	Notifications []string `json:"notifications"`
+}
+
+// StartParams are the params of session/start.
+type StartParams struct {
+	URL            string `json:"url"`
+	Session        string `json:"session,omitempty"`
+	Headless       *bool  `json:"headless,omitempty"`
+	BrowserURL     string `json:"browserURL,omitempty"`
+	WSURL          string `json:"wsURL,omitempty"`
+	ChromePath     string `json:"chromePath,omitempty"`
+	MaxBodyBytes   int    `json:"maxBodyBytes,omitempty"`
+	IncludeAll     bool   `json:"includeAll,omitempty"`
+	TimeoutSeconds int    `json:"timeoutSeconds,omitempty"`
+}
+
+// Validate implements rpc.Validator.
+func (p StartParams) Validate() error {
+	if strings.TrimSpace(p.URL) == "" && p.BrowserURL == "" && p.WSURL == "" {
+		return errors.New(`missing required field "url"`)
+	}
+	if p.BrowserURL != "" && p.WSURL != "" {
+		return errors.New(`give "browserURL" or "wsURL", not both`)
+	}
+	if p.MaxBodyBytes < 0 || p.TimeoutSeconds < 0 {
+		return errors.New(`"maxBodyBytes" and "timeoutSeconds" must not be negative`)
+	}
+	return nil
+}
+
+// StartResult is what session/start answers once the worker is ready and
+// its events flow to the client.
+type StartResult struct {
+	Session    string `json:"session"`
+	PID        int    `json:"pid"`
+	SocketPath string `json:"socketPath"`
+	Chrome     Chrome `json:"chrome"`
+	Target     Target `json:"target"`
+}
+
+// AttachParams are the params of session/attach: join a running session
+// and receive its events, those after Since first (default: only new ones).
+type AttachParams struct {
+	Session string  `json:"session,omitempty"`
+	Since   *uint64 `json:"since,omitempty"`
+}
+
+// AttachResult is what session/attach answers.
+type AttachResult struct {
+	Status    StatusResult `json:"status"`
+	OldestSeq uint64       `json:"oldestSeq"` // the oldest event the worker still retains
+}
+
+// ListResult is what session/list answers.
+type ListResult struct {
+	Sessions []StatusResult `json:"sessions"`
+}
+
+// ProgressParams are the params of $/progress while a session starts.
+// Kind is begin, report or end, as in LSP's work-done progress.
+type ProgressParams struct {
+	Token   string `json:"token"` // "start/<session>"
+	Session string `json:"session"`
+	Kind    string `json:"kind"`
+	Title   string `json:"title,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// RawResult is a result passed on as the JSON it was received as.
+type RawResult = json.RawMessage
+
+// Null is the result of a method that answers null.
+type Null struct{}
+
+// MarshalJSON implements json.Marshaler.
+func (Null) MarshalJSON() ([]byte, error) { return []byte("null"), nil }
+
+// CancelParams are the params of $/cancelRequest: the id of the call to
+// cancel.
+type CancelParams struct {
+	ID json.RawMessage `json:"id"`
 }

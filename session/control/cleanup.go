@@ -1,4 +1,4 @@
-package session
+package control
 
 import (
 	"encoding/json"
@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/proc"
 )
 
 // Cleaned says what a cleanup removed or rescued.
@@ -27,11 +29,11 @@ type Cleaned struct {
 // and the Chrome it launched if that is still running. A partial capture is
 // kept as session.json (marked partial), so no data is lost. A live or
 // starting session is never touched.
-func (d Dir) Cleanup() (Cleaned, error) {
+func Cleanup(d session.Dir) (Cleaned, error) {
 	if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
-		return Cleaned{Session: d.Name}, noSession(d)
+		return Cleaned{Session: d.Name}, NoSession(d)
 	}
-	start, ok, err := d.tryStartLock()
+	start, ok, err := d.TryStartLock()
 	if err != nil {
 		return Cleaned{Session: d.Name}, err
 	}
@@ -42,12 +44,12 @@ func (d Dir) Cleanup() (Cleaned, error) {
 	if alive, err := d.WorkerAlive(); err != nil || alive {
 		return Cleaned{Session: d.Name, Live: alive}, err
 	}
-	return d.cleanupLocked()
+	return cleanupLocked(d)
 }
 
 // cleanupLocked is Cleanup for a caller that holds the start lock and has
 // seen the worker lock free.
-func (d Dir) cleanupLocked() (Cleaned, error) {
+func cleanupLocked(d session.Dir) (Cleaned, error) {
 	c := Cleaned{Session: d.Name}
 	meta, metaErr := d.ReadMeta()
 	if metaErr == nil {
@@ -71,7 +73,7 @@ func (d Dir) cleanupLocked() (Cleaned, error) {
 			c.Removed = append(c.Removed, meta.Chrome.UserDataDir)
 		}
 	}
-	if rescued, err := d.rescuePartial(meta, metaErr == nil); err != nil {
+	if rescued, err := rescuePartial(d); err != nil {
 		return c, err
 	} else if rescued != "" {
 		c.RescuedOutput = rescued
@@ -87,23 +89,21 @@ func (d Dir) cleanupLocked() (Cleaned, error) {
 			}
 		}
 	}
-	for _, name := range []string{MetaFile} {
-		if err := os.Remove(d.File(name)); err == nil {
-			c.Removed = append(c.Removed, d.File(name))
-		}
+	if err := os.Remove(d.File(session.MetaFile)); err == nil {
+		c.Removed = append(c.Removed, d.File(session.MetaFile))
 	}
 	return c, nil
 }
 
 // rescuePartial turns the partial capture of a worker that died into
 // session.json, unless a newer session.json exists.
-func (d Dir) rescuePartial(meta Meta, haveMeta bool) (string, error) {
-	partial := d.File(PartialFile)
+func rescuePartial(d session.Dir) (string, error) {
+	partial := d.File(session.PartialFile)
 	pfi, err := os.Stat(partial)
 	if err != nil {
 		return "", nil
 	}
-	if ofi, err := os.Stat(d.File(OutputFile)); err == nil && ofi.ModTime().After(pfi.ModTime()) {
+	if ofi, err := os.Stat(d.File(session.OutputFile)); err == nil && ofi.ModTime().After(pfi.ModTime()) {
 		_ = os.Remove(partial)
 		return "", nil
 	}
@@ -125,11 +125,11 @@ func (d Dir) rescuePartial(meta Meta, haveMeta bool) (string, error) {
 	if out.Error == "" {
 		out.Error = fmt.Sprintf("the worker ended without writing its result; this is the capture as of %s", out.WrittenAt)
 	}
-	if err := WriteJSONAtomic(d.File(OutputFile), out); err != nil {
-		return "", &Error{Kind: protocol.KindSessionFile, Msg: err.Error(), Err: err}
+	if err := session.WriteJSONAtomic(d.File(session.OutputFile), out); err != nil {
+		return "", protocol.Wrap(protocol.SessionFile, err)
 	}
 	_ = os.Remove(partial)
-	return d.File(OutputFile), nil
+	return d.File(session.OutputFile), nil
 }
 
 // isTempProfile accepts only a profile directory the browser package made
@@ -140,4 +140,39 @@ func isTempProfile(dir string) bool {
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
 	return (parent == filepath.Clean(os.TempDir()) || parent == "/tmp") && strings.Contains(filepath.Base(dir), "bdg")
+}
+
+// chromeProcesses lists what is left of the Chrome a worker launched: the
+// live processes of its process group (its pid is the group's id) that run
+// with its profile. Both must match, so a reused pid is never taken for it.
+func chromeProcesses(c session.MetaChrome) []int {
+	if !c.Launched || c.PID <= 0 || c.UserDataDir == "" {
+		return nil
+	}
+	var pids []int
+	for _, pid := range proc.Pids() {
+		state, pgid, ok := proc.Group(pid)
+		if !ok || pgid != c.PID || state == "Z" || state == "X" {
+			continue
+		}
+		if runsWithProfile(pid, c.UserDataDir) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// runsWithProfile reports whether process pid was started with
+// --user-data-dir=dir. Chrome's processes rewrite their command line into
+// one string with spaces, so the flag is looked for within the arguments.
+func runsWithProfile(pid int, dir string) bool {
+	flag := "--user-data-dir=" + dir
+	for _, a := range proc.Cmdline(pid) {
+		for _, word := range strings.Fields(a) {
+			if word == flag {
+				return true
+			}
+		}
+	}
+	return false
 }

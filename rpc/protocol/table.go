@@ -1,0 +1,185 @@
+package protocol
+
+import (
+	"reflect"
+	"slices"
+)
+
+// Servers says which servers answer a method.
+type Servers uint8
+
+const (
+	// Worker: a session's worker, on its socket.
+	Worker Servers = 1 << iota
+	// Backend: bdg-rpc serve, for its clients.
+	Backend
+	// Offline: answered from the session's files when no worker runs, by
+	// the same code the worker runs (design review issue #5).
+	Offline
+)
+
+// Method is one method of the protocol. Its type carries its params P and
+// its result R, so that a handler registered for it (rpc.Handle) and a
+// typed call of it (rpc.Call) are checked by the compiler.
+type Method[P, R any] struct {
+	Name string
+	// On lists the servers that answer it.
+	On Servers
+	// Routed methods are passed by the backend to the worker of the session
+	// that their params name (P implements SessionNamer), or answered from
+	// its files (Offline) when it has none.
+	Routed bool
+}
+
+// MethodName returns the method's name.
+func (m Method[P, R]) MethodName() string { return m.Name }
+
+// Types exists for its signature: it lets rpc.Handle and rpc.Call infer and
+// check the params and result types.
+func (Method[P, R]) Types(P, R) {}
+
+// Info describes the method for the table.
+func (m Method[P, R]) Info() MethodInfo {
+	return MethodInfo{Name: m.Name, On: m.On, Routed: m.Routed,
+		Params: reflect.TypeFor[P](), Result: reflect.TypeFor[R]()}
+}
+
+// MethodInfo is a row of the method table.
+type MethodInfo struct {
+	Name   string
+	On     Servers
+	Routed bool
+	Params reflect.Type
+	Result reflect.Type
+}
+
+// SessionNamer is implemented by the params of routed methods.
+type SessionNamer interface {
+	SessionName() string
+}
+
+// None is the params of a method that takes none, and the result of one
+// that answers null.
+type None struct{}
+
+// The methods.
+var (
+	// Lifecycle of a backend connection, as in the Language Server Protocol.
+	Initialize = Method[InitializeParams, InitializeResult]{Name: "initialize", On: Backend}
+	Shutdown   = Method[None, Null]{Name: "shutdown", On: Backend}
+
+	// Sessions.
+	Start  = Method[StartParams, StartResult]{Name: "session/start", On: Backend}
+	Attach = Method[AttachParams, AttachResult]{Name: "session/attach", On: Backend}
+	Stop   = Method[StopParams, StopResult]{Name: "session/stop", On: Worker | Backend}
+	Status = Method[StatusParams, StatusResult]{Name: "session/status", On: Worker | Backend}
+	List   = Method[None, ListResult]{Name: "session/list", On: Backend}
+
+	// Queries of a session's capture.
+	Peek        = Method[PeekParams, PeekResult]{Name: "session/peek", On: Worker | Backend | Offline, Routed: true}
+	NetworkList = Method[NetworkListParams, NetworkListResult]{Name: "network/list", On: Worker | Backend | Offline, Routed: true}
+	NetworkGet  = Method[NetworkGetParams, NetworkGetResult]{Name: "network/get", On: Worker | Backend | Offline, Routed: true}
+	ConsoleList = Method[ConsoleListParams, ConsoleListResult]{Name: "console/list", On: Worker | Backend | Offline, Routed: true}
+
+	// The page.
+	CDPSend = Method[CDPSendParams, RawResult]{Name: "cdp/send", On: Worker | Backend, Routed: true}
+
+	// Events, on a worker's socket (the backend subscribes for its clients).
+	Subscribe = Method[SubscribeParams, SubscribeResult]{Name: "events/subscribe", On: Worker}
+)
+
+// Methods is the method table: every method, in the order docs/PROTOCOL.md
+// describes them. The worker, the backend and the offline answers serve
+// what it says they serve (their tests check), the backend's "initialize"
+// lists it, and the clients' generated files name it.
+var Methods = []MethodInfo{
+	Initialize.Info(), Shutdown.Info(),
+	Start.Info(), Attach.Info(), Stop.Info(), Status.Info(), List.Info(),
+	Peek.Info(), NetworkList.Info(), NetworkGet.Info(), ConsoleList.Info(), CDPSend.Info(),
+	Subscribe.Info(),
+}
+
+// MethodsOn returns the names of the methods that s answers, in table order.
+func MethodsOn(s Servers) []string {
+	var names []string
+	for _, m := range Methods {
+		if m.On&s != 0 {
+			names = append(names, m.Name)
+		}
+	}
+	return names
+}
+
+// Direction says who sends a notification.
+type Direction uint8
+
+const (
+	ToClient Direction = iota + 1 // sent by the backend or a worker
+	ToServer                      // sent by a client
+)
+
+// NotificationInfo is a row of the notification table.
+type NotificationInfo struct {
+	Name   string
+	To     Direction
+	Params reflect.Type
+}
+
+// Notification names. Every session event carries the session's name and,
+// but for events/dropped, its seq.
+const (
+	NotifyConsole   = "console/message"
+	NotifyRequest   = "network/request"
+	NotifyResponse  = "network/response"
+	NotifyFinished  = "network/finished"
+	NotifyFailed    = "network/failed"
+	NotifyNavigated = "page/navigated"
+	NotifyEnded     = "session/ended"
+	NotifyDropped   = "events/dropped"
+	NotifyProgress  = "$/progress"
+
+	NotifyInitialized = "initialized"
+	NotifyExit        = "exit"
+	NotifyCancel      = "$/cancelRequest"
+)
+
+// Notifications is the notification table, in the order "initialize"
+// lists those a client receives.
+var Notifications = []NotificationInfo{
+	{NotifyConsole, ToClient, reflect.TypeFor[ConsoleEvent]()},
+	{NotifyRequest, ToClient, reflect.TypeFor[NetworkEvent]()},
+	{NotifyResponse, ToClient, reflect.TypeFor[NetworkEvent]()},
+	{NotifyFinished, ToClient, reflect.TypeFor[NetworkEvent]()},
+	{NotifyFailed, ToClient, reflect.TypeFor[NetworkEvent]()},
+	{NotifyNavigated, ToClient, reflect.TypeFor[NavigatedEvent]()},
+	{NotifyEnded, ToClient, reflect.TypeFor[EndedEvent]()},
+	{NotifyDropped, ToClient, reflect.TypeFor[DroppedEvent]()},
+	{NotifyProgress, ToClient, reflect.TypeFor[ProgressParams]()},
+	{NotifyInitialized, ToServer, reflect.TypeFor[None]()},
+	{NotifyExit, ToServer, reflect.TypeFor[None]()},
+	{NotifyCancel, ToServer, reflect.TypeFor[CancelParams]()},
+}
+
+// BackendCapabilities is what the backend's "initialize" lists: its
+// session methods in name order, then the lifecycle methods, and the
+// notifications a client receives.
+func BackendCapabilities() Capabilities {
+	var methods, lifecycle []string
+	for _, m := range Methods {
+		switch {
+		case m.On&Backend == 0:
+		case m.Name == Initialize.Name || m.Name == Shutdown.Name:
+			lifecycle = append(lifecycle, m.Name)
+		default:
+			methods = append(methods, m.Name)
+		}
+	}
+	slices.Sort(methods)
+	c := Capabilities{Methods: append(methods, lifecycle...)}
+	for _, n := range Notifications {
+		if n.To == ToClient {
+			c.Notifications = append(c.Notifications, n.Name)
+		}
+	}
+	return c
+}

@@ -1,0 +1,238 @@
+// Package wire is the wire format of session events: the one place that
+// knows how a worker lays out an event's notification line, with the writer
+// the worker uses and the reader a backend uses to forward lines without
+// decoding them. TestRoundTrip holds the two together.
+//
+// Every event line is
+//
+//	{"jsonrpc":"2.0","method":"M","params":{"session":"S","seq":N,...}}
+//
+// with the method, the session and the seq first, in that order (an
+// events/dropped line has no seq), and the event's other members after
+// them, as encoding/json writes them. Method and session names hold no
+// quote or backslash (session names are validated; methods are the
+// protocol's), so a reader finds the head by its layout alone.
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+)
+
+const (
+	prefix        = `{"jsonrpc":"2.0","method":"`
+	paramsSession = `","params":{"session":`
+	seqMember     = `,"seq":`
+)
+
+// appendHead appends the line's head, up to and including the seq when
+// hasSeq.
+func appendHead(b []byte, method, session string, seq uint64, hasSeq bool) []byte {
+	b = append(b, prefix...)
+	b = append(b, method...)
+	b = append(b, paramsSession...)
+	b, _ = AppendString(b, session) // a session name is valid UTF-8
+	if hasSeq {
+		b = append(b, seqMember...)
+		b = strconv.AppendUint(b, seq, 10)
+	}
+	return b
+}
+
+// appendRest appends the members of v (a struct, encoded by encoding/json)
+// after the head, and closes the line.
+func appendRest(b []byte, v any) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > 2 { // more than "{}"
+		b = append(b, ',')
+		b = append(b, body[1:len(body)-1]...)
+	}
+	return append(b, "}}"...), nil
+}
+
+// Console appends the line of a console/message event. Its members are
+// written by hand (console bursts are the worker's hot path), as
+// encoding/json would write protocol.ConsoleEvent; a text that is not
+// valid UTF-8 is left to encoding/json, which replaces the bad bytes.
+func Console(b []byte, session string, seq uint64, m *protocol.ConsoleMessage) ([]byte, error) {
+	start := len(b)
+	if line, ok := appendConsole(b, session, seq, m); ok {
+		return line, nil
+	}
+	return appendRest(appendHead(b[:start], protocol.NotifyConsole, session, seq, true),
+		struct {
+			Message *protocol.ConsoleMessage `json:"message"`
+		}{m})
+}
+
+func appendConsole(b []byte, session string, seq uint64, m *protocol.ConsoleMessage) ([]byte, bool) {
+	ok := true
+	str := func(s string) {
+		var good bool
+		b, good = AppendString(b, s)
+		ok = ok && good
+	}
+	b = appendHead(b, protocol.NotifyConsole, session, seq, true)
+	b = append(b, `,"message":{"seq":`...)
+	b = strconv.AppendUint(b, m.Seq, 10)
+	b = append(b, `,"level":`...)
+	str(m.Level)
+	b = append(b, `,"source":`...)
+	str(m.Source)
+	b = append(b, `,"type":`...)
+	str(m.Type)
+	b = append(b, `,"text":`...)
+	str(m.Text)
+	b = append(b, `,"timestamp":`...)
+	b = appendFloat(b, m.Timestamp)
+	if m.URL != "" {
+		b = append(b, `,"url":`...)
+		str(m.URL)
+	}
+	if m.Line != 0 {
+		b = append(b, `,"line":`...)
+		b = strconv.AppendInt(b, int64(m.Line), 10)
+	}
+	if m.Column != 0 {
+		b = append(b, `,"column":`...)
+		b = strconv.AppendInt(b, int64(m.Column), 10)
+	}
+	if m.Stack != "" {
+		b = append(b, `,"stack":`...)
+		str(m.Stack)
+	}
+	b = append(b, `,"navigationId":`...)
+	b = strconv.AppendInt(b, int64(m.NavigationID), 10)
+	return append(b, "}}}"...), ok
+}
+
+// appendFloat writes a float64 as encoding/json does.
+func appendFloat(b []byte, f float64) []byte {
+	abs := f
+	if abs < 0 {
+		abs = -abs
+	}
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		b = strconv.AppendFloat(b, f, 'e', -1, 64)
+		// encoding/json writes e-07 as e-7.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+		return b
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
+}
+
+// Network appends the line of a network/* event: the request as it stands,
+// without its response body (bodies travel only when asked for).
+func Network(b []byte, method, session string, seq uint64, r *protocol.NetworkRequest) ([]byte, error) {
+	v := *r
+	v.ResponseBody = ""
+	return appendRest(appendHead(b, method, session, seq, true), struct {
+		Request *protocol.NetworkRequest `json:"request"`
+	}{&v})
+}
+
+// Navigated appends the line of a page/navigated event.
+func Navigated(b []byte, session string, seq uint64, nav protocol.Navigation) ([]byte, error) {
+	return appendRest(appendHead(b, protocol.NotifyNavigated, session, seq, true), struct {
+		Navigation protocol.Navigation `json:"navigation"`
+	}{nav})
+}
+
+// Ended appends the line of a session/ended event.
+func Ended(b []byte, ev protocol.EndedEvent) ([]byte, error) {
+	return appendRest(appendHead(b, protocol.NotifyEnded, ev.Session, ev.Seq, true), struct {
+		Reason     string `json:"reason"`
+		OutputPath string `json:"outputPath,omitempty"`
+		Error      string `json:"error,omitempty"`
+	}{ev.Reason, ev.OutputPath, ev.Error})
+}
+
+// Dropped appends the line of an events/dropped event, which has no seq.
+func Dropped(b []byte, ev protocol.DroppedEvent) ([]byte, error) {
+	return appendRest(appendHead(b, protocol.NotifyDropped, ev.Session, 0, false), struct {
+		Count   uint64 `json:"count"`
+		FromSeq uint64 `json:"fromSeq"`
+		ToSeq   uint64 `json:"toSeq"`
+	}{ev.Count, ev.FromSeq, ev.ToSeq})
+}
+
+// Head is what a reader needs of an event line to forward it.
+type Head struct {
+	Method string
+	Seq    uint64
+	HasSeq bool // false for events/dropped
+}
+
+// Recognize returns the method of a line laid out as the worker writes
+// events, reading the head only; ok is false for any other line.
+func Recognize(line []byte) (method string, ok bool) {
+	h, ok := parseHead(line)
+	return h.Method, ok
+}
+
+// ReadHead returns the head of an event line: read by its layout when the
+// line is laid out as the worker writes events, else decoded.
+func ReadHead(line []byte) (Head, error) {
+	if h, ok := parseHead(line); ok {
+		return h, nil
+	}
+	var m struct {
+		Method string `json:"method"`
+		Params struct {
+			Seq *uint64 `json:"seq"`
+		} `json:"params"`
+	}
+	if err := json.Unmarshal(line, &m); err != nil {
+		return Head{}, fmt.Errorf("reading an event line: %w", err)
+	}
+	h := Head{Method: m.Method}
+	if m.Params.Seq != nil {
+		h.Seq, h.HasSeq = *m.Params.Seq, true
+	}
+	return h, nil
+}
+
+// parseHead reads the head of a line by its layout.
+func parseHead(line []byte) (Head, bool) {
+	rest, ok := bytes.CutPrefix(line, []byte(prefix))
+	if !ok || len(line) < 2 || line[len(line)-2] != '}' || line[len(line)-1] != '}' {
+		return Head{}, false
+	}
+	i := bytes.IndexByte(rest, '"')
+	if i <= 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
+		return Head{}, false
+	}
+	h := Head{Method: string(rest[:i])}
+	rest, ok = bytes.CutPrefix(rest[i:], []byte(paramsSession+`"`))
+	if !ok {
+		return Head{}, false
+	}
+	i = bytes.IndexByte(rest, '"')
+	if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
+		return Head{}, false
+	}
+	rest, ok = bytes.CutPrefix(rest[i+1:], []byte(seqMember))
+	if !ok {
+		return h, true // no seq: events/dropped
+	}
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	seq, err := strconv.ParseUint(string(rest[:end]), 10, 64)
+	if err != nil || end == len(rest) || (rest[end] != ',' && rest[end] != '}') {
+		return Head{}, false
+	}
+	h.Seq, h.HasSeq = seq, true
+	return h, true
+}

@@ -1,0 +1,37 @@
+package capture
+
+import (
+	"slices"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+)
+
+// Restore rebuilds a capture from a session document (session.json or
+// session.partial.json), so that a session without a worker answers
+// queries as it did when it ran. The stores keep all the document holds.
+func Restore(out protocol.Output) *Capture {
+	c := New(Options{
+		Session:     out.Session,
+		MaxRequests: max(len(out.Data.Network), 1),
+		MaxConsole:  max(len(out.Data.Console), 1),
+		JournalSize: 1,
+	})
+	for i := range out.Data.Network {
+		r := out.Data.Network[i]
+		s := &slot{rec: &r}
+		c.network.byID[r.RequestID] = s
+		c.network.order.push(s)
+	}
+	for i := range out.Data.Console {
+		m := out.Data.Console[i]
+		c.console.push(&m)
+	}
+	c.dropped = out.Dropped
+	c.journal.last = out.LastSeq
+	if n := len(out.Navigations); n > 0 {
+		c.navigation = out.Navigations[n-1]
+		c.navs = slices.Clone(out.Navigations)
+	}
+	c.ended = true
+	return c
+}

@@ -1,0 +1,68 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/capture"
+	"github.com/bdg-rpc/bdg-rpc/session/queries"
+)
+
+// Ask calls a method of the session's worker and returns its result. When
+// no worker answers, the methods the table marks Offline are answered from
+// the session's files by the same code the worker runs, marked stale with
+// the file and its age (design review issue #5); other methods fail with
+// no_session. Ask never starts anything.
+func Ask(ctx context.Context, d session.Dir, method string, params json.RawMessage) (json.RawMessage, error) {
+	if len(params) == 0 {
+		params = json.RawMessage("{}")
+	}
+	if alive, _ := d.WorkerAlive(); alive {
+		c, err := Connect(ctx, d, nil, nil)
+		if err == nil {
+			defer c.Close()
+			var res json.RawMessage
+			err = rpc.CallRaw(ctx, c.Conn, method, params, &res)
+			if err == nil || protocol.KindOf(err) != protocol.NoSession {
+				return res, err
+			}
+		}
+	}
+	if !slices.Contains(protocol.MethodsOn(protocol.Offline), method) {
+		return nil, protocol.Errorf(protocol.NoSession, "no session %q is running", d.Name).
+			WithHint("start one: bdg-rpc start URL")
+	}
+	mux, err := Offline(d)
+	if err != nil {
+		return nil, err
+	}
+	res, err := mux.Dispatch(ctx, &rpc.Request{Method: method, Params: params})
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the answer to %s from the session's files: %w", method, err)
+	}
+	return b, nil
+}
+
+// Offline returns the methods that a session whose worker is gone answers
+// from what its files hold.
+func Offline(d session.Dir) (*rpc.Mux, error) {
+	out, path, age, err := d.ReadOutput()
+	if err != nil {
+		return nil, protocol.Wrap(protocol.NoSession, err).WithHint("start a session: bdg-rpc start URL")
+	}
+	if out.Session == "" {
+		out.Session = d.Name
+	}
+	mux := rpc.NewMux()
+	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path})
+	return mux, nil
+}

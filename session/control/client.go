@@ -1,0 +1,210 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/proc"
+	"github.com/sourcegraph/jsonrpc2"
+)
+
+// Client is a JSON-RPC connection to a session's worker. Call its methods
+// with rpc.Call(ctx, c.Conn, protocol.Status, params).
+type Client struct {
+	Conn *jsonrpc2.Conn
+	Dir  session.Dir
+}
+
+// socketOf returns the socket the metadata names, or the computed one.
+func socketOf(d session.Dir) string {
+	if m, err := d.ReadMeta(); err == nil && m.SocketPath != "" {
+		return m.SocketPath
+	}
+	return d.SocketPath()
+}
+
+// Connect dials the session's worker. It never starts anything: a session
+// without a worker is a no_session error.
+func Connect(ctx context.Context, d session.Dir, h jsonrpc2.Handler, log *slog.Logger, opts ...rpc.StreamOption) (*Client, error) {
+	conn, err := rpc.Dial(ctx, socketOf(d), h, log, opts...)
+	if err != nil {
+		if alive, _ := d.WorkerAlive(); alive {
+			return nil, protocol.Errorf(protocol.NoSession, "session %q has a worker, but its socket does not answer: %v", d.Name, err).
+				WithCause(err).
+				WithHint("it may be starting, or its socket was removed; check logs: bdg-rpc logs, or stop it: bdg-rpc stop")
+		}
+		return nil, NoSession(d)
+	}
+	return &Client{Conn: conn, Dir: d}, nil
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.Conn.Close() }
+
+// Stop asks the session's worker to stop, and returns once it has written
+// session.json and exited. A worker that does not answer is verified to be
+// ours and terminated.
+func Stop(ctx context.Context, d session.Dir) (protocol.StopResult, error) {
+	var res protocol.StopResult
+	alive, err := d.WorkerAlive()
+	if err != nil {
+		return res, err
+	}
+	if !alive {
+		return res, NoSession(d)
+	}
+	c, err := Connect(ctx, d, nil, nil)
+	if err == nil {
+		res, err = rpc.Call(ctx, c.Conn, protocol.Stop, protocol.StopParams{})
+		c.Close()
+		var answered *protocol.Error
+		if errors.As(err, &answered) {
+			return res, err // the worker answered: it could not end the session as asked
+		}
+	}
+	if err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
+		// No answer: end the worker by signal, but only if the pid in the
+		// metadata is still the worker that wrote it.
+		m, merr := d.ReadMeta()
+		if merr != nil || !isOurWorker(m) {
+			return res, fmt.Errorf("stopping session %q: %w", d.Name, err)
+		}
+		_ = syscall.Kill(m.PID, syscall.SIGTERM)
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		werr := d.WaitWorkerGone(wctx)
+		cancel()
+		if werr != nil && isOurWorker(m) {
+			_ = syscall.Kill(m.PID, syscall.SIGKILL)
+		}
+		res = protocol.StopResult{Session: d.Name, OutputPath: d.File(session.OutputFile)}
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.WaitWorkerGone(wctx); err != nil {
+		return res, err
+	}
+	if res.OutputPath == "" {
+		res.OutputPath = d.File(session.OutputFile)
+	}
+	return res, nil
+}
+
+// isOurWorker reports whether the worker described by m is still running
+// as the very process that wrote m.
+func isOurWorker(m session.Meta) bool {
+	if !proc.Same(m.PID, m.PIDStart) {
+		return false
+	}
+	args := proc.Cmdline(m.PID)
+	return len(args) >= 2 && args[1] == "worker"
+}
+
+// Status reports a session's state without starting anything: from the
+// worker when it answers, else from the files it left, marked stale.
+func Status(ctx context.Context, d session.Dir) (protocol.StatusResult, error) {
+	res := protocol.StatusResult{Session: d.Name}
+	if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
+		return res, NoSession(d)
+	}
+	alive, err := d.WorkerAlive()
+	if err != nil {
+		return res, err
+	}
+	if alive {
+		c, cerr := Connect(ctx, d, nil, nil)
+		if cerr == nil {
+			defer c.Close()
+			if st, err := rpc.Call(ctx, c.Conn, protocol.Status, protocol.StatusParams{}); err == nil {
+				return st, nil
+			}
+		}
+		if m, err := d.ReadMeta(); err == nil && m.State == protocol.StateStarting {
+			res.State, res.PID = protocol.StateStarting, m.PID
+			return res, nil
+		}
+	}
+	out, path, age, err := d.ReadOutput()
+	if err != nil {
+		if alive {
+			return res, protocol.Errorf(protocol.NoSession, "session %q has a worker that does not answer and no data on disk yet", d.Name).
+				WithHint("check logs: bdg-rpc logs")
+		}
+		return res, NoSession(d)
+	}
+	res.State = protocol.StateEnded
+	if out.Partial || path == d.File(session.PartialFile) {
+		res.State = protocol.StateStale
+	}
+	if alive {
+		res.State = protocol.StateRunning // but unreachable: answering from the file
+	}
+	res.StartTime = out.Timestamp
+	res.Target = out.Target
+	res.Chrome = out.Chrome
+	res.Chrome.PID = 0 // gone with the worker
+	if n := len(out.Navigations); n > 0 {
+		res.NavigationID = out.Navigations[n-1].ID
+	}
+	res.Counts, res.Dropped, res.LastSeq = out.Counts, out.Dropped, out.LastSeq
+	if path == d.File(session.OutputFile) {
+		res.OutputPath = path
+	}
+	res.Stale = protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path}
+	return res, nil
+}
+
+// List reports the state of every session under home that has something
+// to show; a session whose state cannot be read is listed as stale.
+func List(ctx context.Context, home string) ([]protocol.StatusResult, error) {
+	if err := session.CheckHome(home); err != nil {
+		return nil, err
+	}
+	names, err := session.List(home)
+	if err != nil {
+		return nil, protocol.Wrap(protocol.SessionFile, err)
+	}
+	list := []protocol.StatusResult{}
+	for _, name := range names {
+		d, err := session.NewDir(home, name)
+		if err != nil {
+			continue
+		}
+		st, err := Status(ctx, d)
+		if err != nil {
+			if protocol.KindOf(err) == protocol.NoSession {
+				continue // a directory without a worker or data: nothing to show
+			}
+			st = protocol.StatusResult{Session: name, State: protocol.StateStale}
+		}
+		list = append(list, st)
+	}
+	return list, nil
+}
+
+// NoSession is the error for a session without a worker.
+func NoSession(d session.Dir) *protocol.Error {
+	return protocol.Errorf(protocol.NoSession, "no session %q is running", d.Name).
+		WithHint("start one: bdg-rpc start URL (bdg-rpc sessions lists them)")
+}
+
+// alreadyRunning is the error of a start that finds the session running or
+// starting.
+func alreadyRunning(d session.Dir, pid int, starting bool) *protocol.Error {
+	msg := fmt.Sprintf("session %q already running", d.Name)
+	if pid > 0 {
+		msg += fmt.Sprintf(" (pid %d)", pid)
+	}
+	if starting {
+		msg += "; it is still starting"
+	}
+	return protocol.Errorf(protocol.AlreadyRunning, "%s", msg).
+		WithHint(fmt.Sprintf("stop it first (bdg-rpc stop --session %s), or choose another --session name", d.Name))
+}

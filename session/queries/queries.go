@@ -1,0 +1,63 @@
+// Package queries answers the query methods of the protocol (session/peek,
+// network/list, network/get, console/list) from a capture: a worker from its
+// live capture, and a reader whose worker is gone from one restored from
+// the session's file (design review issue #5), by the same code.
+package queries
+
+import (
+	"context"
+	"slices"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session/capture"
+)
+
+// Register registers the query methods on mux, answered from c. Every
+// answer carries stale: the zero value for a live capture, the file and its
+// age for a restored one.
+func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale) {
+	rpc.Handle(mux, protocol.Peek, func(_ context.Context, p protocol.PeekParams) (protocol.PeekResult, error) {
+		res := peek(c, p)
+		res.Stale = stale
+		return res, nil
+	})
+	rpc.Handle(mux, protocol.NetworkList, func(_ context.Context, p protocol.NetworkListParams) (protocol.NetworkListResult, error) {
+		keep, err := capture.ParseFilter(p.Filter)
+		if err != nil {
+			return protocol.NetworkListResult{}, rpc.InvalidParams(err.Error())
+		}
+		reqs, total := c.Requests(p.Last, p.Offset, keep, p.Bodies)
+		return protocol.NetworkListResult{Requests: reqs, Total: total, Stale: stale}, nil
+	})
+	rpc.Handle(mux, protocol.NetworkGet, func(_ context.Context, p protocol.NetworkGetParams) (protocol.NetworkGetResult, error) {
+		r, ok := c.Request(p.RequestID, p.Body)
+		if !ok {
+			return protocol.NetworkGetResult{}, protocol.Errorf(protocol.NotFound, "no request %q in session %q", p.RequestID, c.Options().Session).
+				WithHint("list the requests with their ids: bdg-rpc network list")
+		}
+		return protocol.NetworkGetResult{Request: r, Stale: stale}, nil
+	})
+	rpc.Handle(mux, protocol.ConsoleList, func(_ context.Context, p protocol.ConsoleListParams) (protocol.ConsoleListResult, error) {
+		msgs, total := c.Console(p.Last, p.Offset, p.Levels)
+		return protocol.ConsoleListResult{Messages: msgs, Total: total, Stale: stale}, nil
+	})
+}
+
+// peek answers session/peek: the newest items of each kind asked for.
+func peek(c *capture.Capture, p protocol.PeekParams) protocol.PeekResult {
+	last := p.Last
+	if last == 0 {
+		last = protocol.DefaultPeekLast
+	}
+	st := c.State()
+	res := protocol.PeekResult{Network: []protocol.NetworkRequest{}, Console: []protocol.ConsoleMessage{},
+		Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq}
+	if len(p.Kinds) == 0 || slices.Contains(p.Kinds, protocol.PeekNetwork) {
+		res.Network, _ = c.Requests(last, 0, nil, false)
+	}
+	if len(p.Kinds) == 0 || slices.Contains(p.Kinds, protocol.PeekConsole) {
+		res.Console, _ = c.Console(last, 0, nil)
+	}
+	return res
+}
