@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { BackendClient } from '../src/client';
 import { spawnLauncher } from '../src/process';
+import { Method } from '../src/protocol';
 import { bdgBinary, repoRoot, serveFixtures, TempHome } from '../test/support';
 
 const [csDir, vsix, shotDir] = process.argv.slice(2);
@@ -350,7 +351,7 @@ async function main(): Promise<void> {
       const probe = new BackendClient({ launch: spawnLauncher({ command: bdgBinary(), env: home.env() }) });
       try {
         await expectSoon(async () => {
-          const recorded = (await probe.call('session/status', { session: 'default' })).counts.console;
+          const recorded = (await probe.call(Method.SessionStatus, { session: 'default' })).counts.console;
           const shown = consoleCount(await label());
           if (shown !== recorded) throw new Error(`the status bar counts ${shown} messages, the session ${recorded}`);
         }, 'the counts to agree', 15_000);

@@ -7,18 +7,20 @@
 // (session workers keep running without a backend). It knows nothing of VS
 // Code.
 
-import { CONNECTION_CLOSED, Connection, RpcError, type CallOptions } from './connection';
+import { Connection, ConnectionClosedError, RpcError, type CallOptions } from './connection';
 import { Emitter } from './emitter';
 import { LineDecoder } from './framing';
 import type { BackendProcess, Exit, Launcher } from './process';
 import {
   ErrorCodes,
+  Method,
+  Notification,
   sessionEventMethods,
   type AttachResult,
+  type BackendMethod,
   type ClientInfo,
   type DroppedEvent,
   type InitializeResult,
-  type Method,
   type ParamsOf,
   type ProgressParams,
   type ResultOf,
@@ -116,7 +118,7 @@ export class BackendClient {
   }
 
   /** Calls a method of the backend, starting it first if needed. */
-  async call<M extends Method>(method: M, params: ParamsOf<M>, options?: CallOptions): Promise<ResultOf<M>> {
+  async call<M extends BackendMethod>(method: M, params: ParamsOf<M>, options?: CallOptions): Promise<ResultOf<M>> {
     const conn = await this.connection();
     return (await conn.request(method, params, options)) as ResultOf<M>;
   }
@@ -127,11 +129,11 @@ export class BackendClient {
     const previous = this.followed.get(session);
     this.followed.set(session, 0);
     try {
-      return await this.call('session/start', params, options);
+      return await this.call(Method.SessionStart, params, options);
     } catch (err) {
       // If the backend died, the worker may still come up: the restart
       // re-attaches with since 0 and drops the session if there is none.
-      if (!(err instanceof RpcError && err.code === CONNECTION_CLOSED)) this.restore(session, previous);
+      if (!(err instanceof ConnectionClosedError)) this.restore(session, previous);
       throw err;
     }
   }
@@ -141,7 +143,7 @@ export class BackendClient {
     const previous = this.followed.get(session);
     this.followed.set(session, since ?? 0);
     try {
-      return await this.call('session/attach', since === undefined ? { session } : { session, since });
+      return await this.call(Method.SessionAttach, since === undefined ? { session } : { session, since });
     } catch (err) {
       this.restore(session, previous);
       throw err;
@@ -156,7 +158,7 @@ export class BackendClient {
 
   /** session/stop; the session is no longer followed. */
   async stopSession(session: string): Promise<StopResult> {
-    const result = await this.call('session/stop', { session });
+    const result = await this.call(Method.SessionStop, { session });
     this.followed.delete(session);
     return result;
   }
@@ -174,8 +176,8 @@ export class BackendClient {
     const live = this.live;
     if (live) {
       if (!live.conn.closed && this.stateValue === 'ready') {
-        await Promise.race([live.conn.request('shutdown', undefined).catch(() => null), delay(2000)]);
-        live.conn.notify('exit');
+        await Promise.race([live.conn.request(Method.Shutdown, undefined).catch(() => null), delay(2000)]);
+        live.conn.notify(Notification.Exit);
       }
       live.proc.stdin.end();
       const exited = await Promise.race([live.proc.exited, delay(2000).then(() => undefined)]);
@@ -200,7 +202,7 @@ export class BackendClient {
   // ---- The backend's life ----
 
   private connection(): Promise<Connection> {
-    if (this.disposed) return Promise.reject(new RpcError(CONNECTION_CLOSED, 'the BDG client is disposed'));
+    if (this.disposed) return Promise.reject(new ConnectionClosedError('the BDG client is disposed'));
     if (!this.ready) {
       if (this.stateValue === 'failed') this.restarts = 0;
       this.ready = this.launch();
@@ -223,23 +225,23 @@ export class BackendClient {
     void proc.exited.then((exit) => this.onExit(live, exit));
 
     try {
-      this.initResult = (await conn.request('initialize', {
+      this.initResult = (await conn.request(Method.Initialize, {
         processId: process.pid,
         clientInfo: this.opts.clientInfo ?? { name: 'bdg-rpc-client' },
       })) as InitializeResult;
-      conn.notify('initialized', {});
+      conn.notify(Notification.Initialized, {});
       if (relaunch) await this.reattachAll(conn);
     } catch (err) {
-      const e = err instanceof RpcError ? err : new RpcError(CONNECTION_CLOSED, String(err));
       if (live.exit?.error) {
-        throw new RpcError(CONNECTION_CLOSED, `cannot run the backend: ${live.exit.error.message}`, {
-          hint: 'set bdg.path to the bdg-rpc binary (make build puts it in bin/bdg-rpc)',
-        });
+        throw new ConnectionClosedError(
+          `cannot run the backend: ${live.exit.error.message}`,
+          'set bdg.path to the bdg-rpc binary (make build puts it in bin/bdg-rpc)',
+        );
       }
       // onExit starts the next try when the process dies; a backend that
       // answers initialize with an error is stopped (and so restarted).
-      if (e.code !== CONNECTION_CLOSED) this.fail(live, `initialize failed: ${e.message}`);
-      throw e;
+      if (err instanceof RpcError) this.fail(live, `initialize failed: ${err.message}`);
+      throw err;
     }
     if (this.live === live) this.setState('ready');
     return conn;
@@ -248,12 +250,12 @@ export class BackendClient {
   private async reattachAll(conn: Connection): Promise<void> {
     for (const [session, since] of [...this.followed]) {
       try {
-        const result = (await conn.request('session/attach', { session, since })) as AttachResult;
+        const result = (await conn.request(Method.SessionAttach, { session, since })) as AttachResult;
         this.log(`re-attached to session ${session} since ${since}`);
         this.reattachedEmitter.fire({ session, since, result });
       } catch (err) {
+        // No answer (the backend died too): the next backend tries again.
         if (!(err instanceof RpcError)) throw err;
-        if (err.code === CONNECTION_CLOSED) throw err;
         this.followed.delete(session);
         this.log(`session ${session} is gone: ${err.message}`);
         this.reattachedEmitter.fire({ session, since, error: err });
@@ -298,11 +300,11 @@ export class BackendClient {
   }
 
   private onNotification(method: string, params: unknown): void {
-    if (method === '$/progress') {
+    if (method === Notification.Progress) {
       this.progressEmitter.fire(params as ProgressParams);
       return;
     }
-    if (method === 'events/dropped') {
+    if (method === Notification.EventsDropped) {
       const d = params as DroppedEvent;
       const seen = this.followed.get(d.session);
       if (seen !== undefined && d.toSeq > seen) this.followed.set(d.session, d.toSeq);
@@ -324,7 +326,7 @@ export class BackendClient {
       if (seq <= seen) return; // replayed after a re-attach: already handed on
       this.followed.set(session, seq);
     }
-    if (ev.method === 'session/ended') this.followed.delete(session);
+    if (ev.method === Notification.SessionEnded) this.followed.delete(session);
     this.eventEmitter.fire(ev);
   }
 
@@ -366,4 +368,4 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
 
-export { ErrorCodes, RpcError };
+export { ConnectionClosedError, ErrorCodes, RpcError };

@@ -7,6 +7,7 @@ import { Emitter } from './emitter';
 import { encodeMessage, FrameTooLargeError, LineDecoder } from './framing';
 import {
   ErrorCodes,
+  Notification,
   type ErrorData,
   type Id,
   type Message,
@@ -16,7 +17,7 @@ import {
   type ResponseMessage,
 } from './protocol';
 
-/** An error answered by the peer, or made locally for a call that cannot finish. */
+/** An error the peer answered: a JSON-RPC error, with its code and data. */
 export class RpcError extends Error {
   constructor(
     readonly code: number,
@@ -40,8 +41,25 @@ export class RpcError extends Error {
   }
 }
 
-/** Code of the local error for calls cut off because the connection closed. */
-export const CONNECTION_CLOSED = -32099;
+/**
+ * A call that never got an answer: the connection closed (or the backend
+ * never ran) before it came. It is the client's own condition, not an error
+ * of the peer, so it has no JSON-RPC code (-32000..-32099 is the server's).
+ */
+export class ConnectionClosedError extends Error {
+  readonly kind = 'connection_closed';
+
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'ConnectionClosedError';
+  }
+}
+
+/** What a call can fail with: the peer's error, or no answer at all. */
+export type CallError = RpcError | ConnectionClosedError;
 
 export interface CallOptions {
   /** Cancels the call with $/cancelRequest when it fires. */
@@ -51,7 +69,7 @@ export interface CallOptions {
 interface Pending {
   method: string;
   resolve(result: unknown): void;
-  reject(err: RpcError): void;
+  reject(err: CallError): void;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -91,14 +109,14 @@ export class Connection {
 
   request(method: string, params: unknown, options: CallOptions = {}): Promise<unknown> {
     if (this.closedReason !== undefined) {
-      return Promise.reject(new RpcError(CONNECTION_CLOSED, `${method}: ${this.closedReason}`));
+      return Promise.reject(new ConnectionClosedError(`${method}: ${this.closedReason}`));
     }
     const id = this.nextId++;
     const msg: RequestMessage = { jsonrpc: '2.0', id, method };
     if (params !== undefined) msg.params = params;
     return new Promise<unknown>((resolve, reject) => {
       const signal = options.signal;
-      const onAbort = (): void => this.notify('$/cancelRequest', { id });
+      const onAbort = (): void => this.notify(Notification.CancelRequest, { id });
       const done = (): void => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
         method,
@@ -126,13 +144,13 @@ export class Connection {
     this.write(msg);
   }
 
-  /** Ends the connection: pending calls fail with CONNECTION_CLOSED. */
+  /** Ends the connection: pending calls fail with a ConnectionClosedError. */
   close(reason: string): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     const calls = [...this.pending.values()];
     this.pending.clear();
-    for (const p of calls) p.reject(new RpcError(CONNECTION_CLOSED, `${p.method}: ${reason}`));
+    for (const p of calls) p.reject(new ConnectionClosedError(`${p.method}: ${reason}`));
     this.closeEmitter.fire(reason);
     this.notificationEmitter.dispose();
   }

@@ -2,7 +2,7 @@
 // the session model the views show.
 
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { findBinary } from './binary';
 import { BackendClient, type BackendState, type Reattached } from './client';
@@ -10,10 +10,12 @@ import { RpcError } from './connection';
 import { requestUri, type RequestDocumentProvider } from './details';
 import { describeError, showError } from './errors';
 import { SessionModel } from './model';
-import { sessionJson, sessionPartialJson, workerLog } from './paths';
+import { sessionDir, sessionPartialJson, workerLog } from './paths';
 import { spawnLauncher } from './process';
 import {
   ErrorCodes,
+  Method,
+  Notification,
   type NetworkGetResult,
   type ProgressParams,
   type StartParams,
@@ -75,7 +77,7 @@ export class Controller implements vscode.Disposable {
     client.onLog((line) => this.output.appendLine(line));
     client.onEvent((ev) => {
       this.model.apply(ev);
-      if (ev.method === 'session/ended' && ev.params.session === this.model.session && ev.params.reason !== 'stopped') {
+      if (ev.method === Notification.SessionEnded && ev.params.session === this.model.session && ev.params.reason !== 'stopped') {
         void this.reportEnd(ev.params.session, ev.params.reason, ev.params.error);
       }
     });
@@ -126,7 +128,7 @@ export class Controller implements vscode.Disposable {
   async autoAttach(): Promise<void> {
     const session = this.config().get<string>('session', 'default') || 'default';
     try {
-      const { sessions } = await this.backend().call('session/list', undefined);
+      const { sessions } = await this.backend().call(Method.SessionList, undefined);
       const s = sessions.find((x) => x.session === session);
       if (s?.state === 'running' && this.model.phase === 'idle') await this.attachTo(session, false);
     } catch (err) {
@@ -261,7 +263,7 @@ export class Controller implements vscode.Disposable {
   async attachSession(): Promise<void> {
     let sessions: StatusResult[];
     try {
-      sessions = (await this.backend().call('session/list', undefined)).sessions;
+      sessions = (await this.backend().call(Method.SessionList, undefined)).sessions;
     } catch (err) {
       await showError('could not list the sessions', err, () => this.output.show());
       return;
@@ -336,16 +338,15 @@ export class Controller implements vscode.Disposable {
 
   /** network/get with the body, for the details documents. */
   fetchRequest(session: string, requestId: string): Promise<NetworkGetResult> {
-    return this.backend().call('network/get', { session, requestId, body: true });
+    return this.backend().call(Method.NetworkGet, { session, requestId, body: true });
   }
 
   async openSessionJson(): Promise<void> {
     const session = this.model.session ?? this.config().get<string>('session', 'default');
-    const candidates = [this.outputPath, this.model.ended?.outputPath, sessionJson(session), sessionPartialJson(session)];
-    const file = candidates.find((p): p is string => !!p && existsSync(p));
+    const file = await this.sessionFile(session);
     if (!file) {
       void vscode.window.showInformationMessage(
-        `BDG: session ${session} has no session.json yet (it is written when the session stops; ${dirname(sessionJson(session))}).`,
+        `BDG: session ${session} has no session.json yet (it is written when the session stops; ${sessionDir(session)}).`,
       );
       return;
     }
@@ -353,6 +354,31 @@ export class Controller implements vscode.Disposable {
       void vscode.window.showInformationMessage('BDG: the session still runs: showing session.partial.json, the capture so far.');
     }
     await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+  }
+
+  /**
+   * The file that holds what session captured: the session.json that
+   * session/stop or session/ended reported, else what session/status
+   * reports (its outputPath, or the session.partial.json it answered from
+   * when the worker died), else, while the worker runs, its
+   * session.partial.json, which the protocol does not report (paths.ts).
+   */
+  private async sessionFile(session: string): Promise<string | undefined> {
+    const ended = this.model.session === session ? this.model.ended?.outputPath : undefined;
+    const known = [this.outputPath, ended].find((p): p is string => !!p && existsSync(p));
+    if (known) return known;
+    let status: StatusResult;
+    try {
+      status = await this.backend().call(Method.SessionStatus, { session });
+    } catch (err) {
+      this.output.appendLine(`[client] no status for session ${session}: ${describeError(err)}`);
+      return undefined;
+    }
+    const candidates = [status.outputPath, status.stale ? status.source : undefined];
+    if (!status.stale && ['starting', 'running', 'stopping'].includes(status.state)) {
+      candidates.push(sessionPartialJson(session));
+    }
+    return candidates.find((p): p is string => !!p && existsSync(p));
   }
 
   async showLogs(sessionArg?: string): Promise<void> {

@@ -2,13 +2,13 @@
 // the logs.
 
 import * as vscode from 'vscode';
-import { RpcError } from './connection';
+import { ConnectionClosedError, RpcError } from './connection';
 
 export const SHOW_LOGS = 'Show Logs';
 
 /** The text of an error: message, then the hint when there is one. */
 export function describeError(err: unknown): string {
-  if (err instanceof RpcError) {
+  if (err instanceof RpcError || err instanceof ConnectionClosedError) {
     return err.hint ? `${err.message}. ${capitalize(err.hint)}` : err.message;
   }
   return err instanceof Error ? err.message : String(err);

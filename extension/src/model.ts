@@ -4,12 +4,13 @@
 // as they come and says what changed; the views decide when to redraw.
 
 import { Emitter } from './emitter';
-import type {
-  ConsoleMessage,
-  DroppedEvent,
-  EndedEvent,
-  NetworkRequest,
-  SessionEvent,
+import {
+  Notification,
+  type ConsoleMessage,
+  type DroppedEvent,
+  type EndedEvent,
+  type NetworkRequest,
+  type SessionEvent,
 } from './protocol';
 
 export type SessionPhase = 'idle' | 'starting' | 'running' | 'reconnecting' | 'ended';
@@ -77,22 +78,22 @@ export class SessionModel {
   apply(ev: SessionEvent): void {
     if (ev.params.session !== this.session) return;
     switch (ev.method) {
-      case 'console/message':
+      case Notification.ConsoleMessage:
         this.addConsole(ev.params.message);
         this.changeEmitter.fire({ network: false, console: true });
         return;
-      case 'network/request':
-      case 'network/response':
-      case 'network/finished':
-      case 'network/failed':
+      case Notification.NetworkRequest:
+      case Notification.NetworkResponse:
+      case Notification.NetworkFinished:
+      case Notification.NetworkFailed:
         this.putRequest(ev.params.request);
         this.changeEmitter.fire({ network: true, console: false });
         return;
-      case 'page/navigated':
+      case Notification.PageNavigated:
         this.targetUrl = ev.params.navigation.url;
         this.changeEmitter.fire({ network: false, console: false });
         return;
-      case 'session/ended':
+      case Notification.SessionEnded:
         this.ended = ev.params;
         this.phase = 'ended';
         this.changeEmitter.fire({ network: false, console: false });

@@ -1,4 +1,8 @@
-// Where a session's files are (docs/PROTOCOL.md, "Files on disk").
+// Where a session's files are (docs/PROTOCOL.md, "Files on disk"), for the
+// two that the protocol does not report: the worker's log, and the capture
+// so far while the worker runs. session.json is what session/stop,
+// session/ended and session/status report as outputPath; the socket is
+// session/status's socketPath.
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +21,7 @@ export function workerLog(session: string, env?: NodeJS.ProcessEnv): string {
   return join(sessionDir(session, env), 'worker.log');
 }
 
-/** The session's result, once it ended. */
-export function sessionJson(session: string, env?: NodeJS.ProcessEnv): string {
-  return join(sessionDir(session, env), 'session.json');
-}
-
-/** The capture so far, while it runs. */
+/** The capture so far, while the worker runs (session/status reports it only once the worker is gone). */
 export function sessionPartialJson(session: string, env?: NodeJS.ProcessEnv): string {
   return join(sessionDir(session, env), 'session.partial.json');
 }

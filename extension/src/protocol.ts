@@ -1,6 +1,22 @@
 // The bdg-rpc protocol of docs/PROTOCOL.md, as TypeScript types. They follow
-// the Go types of rpc/protocol/*.go field for field; this is the only file
-// that names methods, notifications and fields.
+// the Go types of rpc/protocol/*.go field for field. The names of methods
+// and notifications, and the error codes, come from names.ts, generated
+// from the Go tables (go generate ./rpc/protocol); Methods and
+// Notifications below must key exactly the methods and notifications it
+// lists, or this file does not compile.
+
+import {
+  ErrorCodes,
+  Method,
+  Notification,
+  type BackendMethod,
+  type ClientNotification,
+  type ErrorKind,
+  type WorkerMethod,
+} from './names';
+
+export { ErrorCodes, Method, Notification };
+export type { BackendMethod, ClientNotification, ErrorKind, WorkerMethod };
 
 // ---- JSON-RPC 2.0 ----
 
@@ -38,39 +54,6 @@ export interface ResponseMessage {
 }
 
 export type Message = RequestMessage | NotificationMessage | ResponseMessage;
-
-// Standard and bdg-rpc error codes (rpc/protocol/errors.go).
-export const ErrorCodes = {
-  ParseError: -32700,
-  InvalidRequest: -32600,
-  MethodNotFound: -32601,
-  InvalidParams: -32602,
-  InternalError: -32603,
-  ServerNotInitialized: -32002,
-  RequestCancelled: -32800,
-  AlreadyRunning: -32001,
-  NoSession: -32003,
-  NotFound: -32004,
-  ChromeNotFound: -32010,
-  ChromeLaunchFailed: -32011,
-  CDPTimeout: -32012,
-  CDPError: -32013,
-  SessionFile: -32020,
-  InvalidURL: -32021,
-  InvalidArgs: -32022,
-} as const;
-
-export type ErrorKind =
-  | 'already_running'
-  | 'no_session'
-  | 'not_found'
-  | 'chrome_not_found'
-  | 'chrome_launch_failed'
-  | 'cdp_timeout'
-  | 'cdp_error'
-  | 'session_file'
-  | 'invalid_url'
-  | 'invalid_args';
 
 // ---- Records (records.go) ----
 
@@ -166,7 +149,7 @@ export interface Stale {
   source?: string;
 }
 
-// ---- Lifecycle (serve.go) ----
+// ---- Lifecycle (params.go) ----
 
 export interface ClientInfo {
   name?: string;
@@ -184,7 +167,7 @@ export interface InitializeResult {
   capabilities: { methods: string[]; notifications: string[] };
 }
 
-// ---- Sessions ----
+// ---- Sessions (params.go) ----
 
 export type SessionState = 'starting' | 'running' | 'stopping' | 'ended' | 'stale';
 
@@ -230,7 +213,7 @@ export interface StatusResult extends Stale {
   navigationId: number;
   socketPath?: string;
   outputPath?: string;
-  /** Clients receiving the events (rpc/protocol/methods.go; not yet in docs/PROTOCOL.md). */
+  /** Clients receiving the events (rpc/protocol/params.go; not yet in docs/PROTOCOL.md). */
   subscribers?: number;
 }
 
@@ -251,7 +234,7 @@ export interface StopResult {
   dropped: Counts;
 }
 
-// ---- Queries ----
+// ---- Queries (params.go) ----
 
 export interface PeekParams extends SessionParams {
   last?: number;
@@ -304,25 +287,24 @@ export interface CDPSendParams extends SessionParams {
 
 /** Every request method of the backend: its params and result. */
 export interface Methods {
-  initialize: [InitializeParams, InitializeResult];
-  shutdown: [undefined, null];
-  'session/start': [StartParams, StartResult];
-  'session/attach': [AttachParams, AttachResult];
-  'session/stop': [SessionParams, StopResult];
-  'session/status': [SessionParams, StatusResult];
-  'session/list': [undefined, ListResult];
-  'session/peek': [PeekParams, PeekResult];
-  'network/list': [NetworkListParams, NetworkListResult];
-  'network/get': [NetworkGetParams, NetworkGetResult];
-  'console/list': [ConsoleListParams, ConsoleListResult];
-  'cdp/send': [CDPSendParams, unknown];
+  [Method.Initialize]: [InitializeParams, InitializeResult];
+  [Method.Shutdown]: [undefined, null];
+  [Method.SessionStart]: [StartParams, StartResult];
+  [Method.SessionAttach]: [AttachParams, AttachResult];
+  [Method.SessionStop]: [SessionParams, StopResult];
+  [Method.SessionStatus]: [SessionParams, StatusResult];
+  [Method.SessionList]: [undefined, ListResult];
+  [Method.SessionPeek]: [PeekParams, PeekResult];
+  [Method.NetworkList]: [NetworkListParams, NetworkListResult];
+  [Method.NetworkGet]: [NetworkGetParams, NetworkGetResult];
+  [Method.ConsoleList]: [ConsoleListParams, ConsoleListResult];
+  [Method.CdpSend]: [CDPSendParams, unknown];
 }
 
-export type Method = keyof Methods;
-export type ParamsOf<M extends Method> = Methods[M][0];
-export type ResultOf<M extends Method> = Methods[M][1];
+export type ParamsOf<M extends BackendMethod> = Methods[M][0];
+export type ResultOf<M extends BackendMethod> = Methods[M][1];
 
-// ---- Notifications ----
+// ---- Notifications (params.go) ----
 
 export interface ConsoleEvent {
   session: string;
@@ -377,37 +359,59 @@ export interface ProgressParams {
 
 /** Every notification a client receives: its params. */
 export interface Notifications {
-  'console/message': ConsoleEvent;
-  'network/request': NetworkEvent;
-  'network/response': NetworkEvent;
-  'network/finished': NetworkEvent;
-  'network/failed': NetworkEvent;
-  'page/navigated': NavigatedEvent;
-  'session/ended': EndedEvent;
-  'events/dropped': DroppedEvent;
-  '$/progress': ProgressParams;
+  [Notification.ConsoleMessage]: ConsoleEvent;
+  [Notification.NetworkRequest]: NetworkEvent;
+  [Notification.NetworkResponse]: NetworkEvent;
+  [Notification.NetworkFinished]: NetworkEvent;
+  [Notification.NetworkFailed]: NetworkEvent;
+  [Notification.PageNavigated]: NavigatedEvent;
+  [Notification.SessionEnded]: EndedEvent;
+  [Notification.EventsDropped]: DroppedEvent;
+  [Notification.Progress]: ProgressParams;
 }
 
 export type NotificationMethod = keyof Notifications;
 
+// ---- Checks against the generated table ----
+
+/** true when A and B are the same union; else what each lacks of the other. */
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? true
+    : { missing: Exclude<B, A>; extra: Exclude<A, B> }
+  : { missing: Exclude<B, A>; extra: Exclude<A, B> };
+type Assert<T extends true> = T;
+
+/**
+ * Compile-time checks: Methods types exactly the backend's methods of the Go
+ * table, and Notifications exactly the notifications a client receives. A
+ * method added there, or removed, breaks `npm run typecheck` here, naming it
+ * (as missing: in the table, not here; extra: here, not in the table).
+ */
+export type MethodsFollowTheTable = Assert<Same<keyof Methods, BackendMethod>>;
+export type NotificationsFollowTheTable = Assert<Same<keyof Notifications, ClientNotification>>;
+
+type NetworkNotification =
+  | typeof Notification.NetworkRequest
+  | typeof Notification.NetworkResponse
+  | typeof Notification.NetworkFinished
+  | typeof Notification.NetworkFailed;
+
 /** A session event: a notification with a seq, tagged with its method. */
 export type SessionEvent =
-  | { method: 'console/message'; params: ConsoleEvent }
-  | {
-      method: 'network/request' | 'network/response' | 'network/finished' | 'network/failed';
-      params: NetworkEvent;
-    }
-  | { method: 'page/navigated'; params: NavigatedEvent }
-  | { method: 'session/ended'; params: EndedEvent };
+  | { method: typeof Notification.ConsoleMessage; params: ConsoleEvent }
+  | { method: NetworkNotification; params: NetworkEvent }
+  | { method: typeof Notification.PageNavigated; params: NavigatedEvent }
+  | { method: typeof Notification.SessionEnded; params: EndedEvent };
 
 export const sessionEventMethods: ReadonlySet<string> = new Set<SessionEvent['method']>([
-  'console/message',
-  'network/request',
-  'network/response',
-  'network/finished',
-  'network/failed',
-  'page/navigated',
-  'session/ended',
+  Notification.ConsoleMessage,
+  Notification.NetworkRequest,
+  Notification.NetworkResponse,
+  Notification.NetworkFinished,
+  Notification.NetworkFailed,
+  Notification.PageNavigated,
+  Notification.SessionEnded,
 ]);
 
 export const DEFAULT_SESSION = 'default';

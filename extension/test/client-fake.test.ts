@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BackendClient } from '../src/client';
-import { CONNECTION_CLOSED, RpcError } from '../src/connection';
+import { ConnectionClosedError, RpcError } from '../src/connection';
 import { once } from '../src/emitter';
 import { spawnLauncher } from '../src/process';
-import { ErrorCodes, type ProgressParams } from '../src/protocol';
+import { ErrorCodes, Notification, type ProgressParams } from '../src/protocol';
 
 const fakeScript = join(__dirname, '..', 'test-helpers', 'fake-server.script.js');
 let dir: string;
@@ -34,7 +34,7 @@ function fakeClient(name: string, env: NodeJS.ProcessEnv = {}): BackendClient {
 function ticks(client: BackendClient, session: string): number[] {
   const seen: number[] = [];
   client.onEvent((ev) => {
-    if (ev.method === 'console/message' && ev.params.session === session) {
+    if (ev.method === Notification.ConsoleMessage && ev.params.session === session) {
       assert.equal(ev.params.message.text, `tick ${ev.params.seq} ✓`);
       seen.push(ev.params.seq);
     }
@@ -51,7 +51,7 @@ test('initialize, session/start with $/progress, events, stop', async () => {
     const progress: ProgressParams[] = [];
     client.onProgress((p) => progress.push(p));
     const seen = ticks(client, 'default');
-    const ended = once(client.onEvent, (e) => e.method === 'session/ended');
+    const ended = once(client.onEvent, (e) => e.method === Notification.SessionEnded);
     const tenth = once(client.onEvent, (e) => e.params.seq === 10);
     const started = await client.startSession({ url: 'fake://n=10' });
     assert.equal(started.session, 'default');
@@ -88,8 +88,10 @@ test('a backend that cannot be run fails with a hint about bdg.path', async () =
   const client = new BackendClient({ launch: spawnLauncher({ command: join(dir, 'no-such-bdg-rpc') }) });
   try {
     await assert.rejects(client.start(), (err: unknown) => {
-      assert.ok(err instanceof RpcError);
-      assert.equal(err.code, CONNECTION_CLOSED);
+      assert.ok(err instanceof ConnectionClosedError, String(err));
+      assert.ok(!(err instanceof RpcError), 'not an error of the peer');
+      assert.equal(err.kind, 'connection_closed');
+      assert.equal('code' in err, false, 'no JSON-RPC code');
       assert.match(err.message, /ENOENT/);
       assert.match(err.hint ?? '', /bdg\.path/);
       return true;
@@ -174,6 +176,39 @@ test('a session gone while the backend was down is reported and dropped', async 
     await client.dispose();
     await other.dispose();
   }
+});
+
+test('a start cut off by the backend\'s death fails with no code, and stays followed until the restart says', async () => {
+  const client = fakeClient('cutoff');
+  try {
+    await client.start();
+    const pid = client.backendPid;
+    assert.ok(pid);
+    const start = client.startSession({ url: 'fake://slow', session: 'cut' });
+    setTimeout(() => process.kill(pid, 'SIGKILL'), 50);
+    await assert.rejects(start, (err: unknown) => {
+      assert.ok(err instanceof ConnectionClosedError, String(err));
+      assert.equal(err.kind, 'connection_closed');
+      assert.equal('code' in err, false, 'no JSON-RPC code');
+      assert.match(err.message, /^session\/start: the backend /);
+      return true;
+    });
+    // The worker may still come up: the next backend re-attaches to see.
+    assert.deepEqual(client.followedSessions, ['cut']);
+    const r = await once(client.onReattached);
+    assert.equal(r.session, 'cut');
+    assert.equal(r.error?.kind, 'no_session', 'the fake never started it');
+    assert.deepEqual(client.followedSessions, []);
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('calls after dispose fail as closed, with no code', async () => {
+  const client = fakeClient('disposed');
+  await client.start();
+  await client.dispose();
+  await assert.rejects(client.start(), (err: unknown) => err instanceof ConnectionClosedError && !('code' in err));
 });
 
 test('a call cancelled with an AbortSignal sends $/cancelRequest', async () => {

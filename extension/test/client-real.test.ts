@@ -8,7 +8,7 @@ import { BackendClient } from '../src/client';
 import { RpcError } from '../src/connection';
 import { once } from '../src/emitter';
 import { spawnLauncher } from '../src/process';
-import type { ConsoleMessage, NetworkRequest, SessionEvent } from '../src/protocol';
+import { ErrorCodes, Method, Notification, type ConsoleMessage, type NetworkRequest, type SessionEvent } from '../src/protocol';
 import { bdgBinary, proxied, serveFixtures, TempHome } from './support';
 
 let fixtures: Awaited<ReturnType<typeof serveFixtures>>;
@@ -59,7 +59,7 @@ function collect(client: BackendClient, session = 'default'): {
   client.onEvent((ev) => {
     if (ev.params.session !== session) return;
     out.events.push(ev);
-    if (ev.method === 'console/message') out.console.push(ev.params.message);
+    if (ev.method === Notification.ConsoleMessage) out.console.push(ev.params.message);
     if (ev.method.startsWith('network/') && 'request' in ev.params) out.requests.set(ev.params.request.requestId, ev.params.request);
   });
   return out;
@@ -67,7 +67,7 @@ function collect(client: BackendClient, session = 'default'): {
 
 function waitConsole(client: BackendClient, text: string, timeoutMs = 30_000): Promise<SessionEvent> {
   return withTimeout(
-    once(client.onEvent, (e) => e.method === 'console/message' && e.params.message.text === text),
+    once(client.onEvent, (e) => e.method === Notification.ConsoleMessage && e.params.message.text === text),
     timeoutMs,
     `console message ${JSON.stringify(text)}`,
   );
@@ -131,9 +131,9 @@ test('everything.html through a proxy that re-chunks bytes at random boundaries'
   assertIncreasing(got.events);
 
   // network/get with the body, through the proxy too.
-  const full = await client.call('network/get', { requestId: data.requestId, body: true });
+  const full = await client.call(Method.NetworkGet, { requestId: data.requestId, body: true });
   assert.deepEqual(JSON.parse(full.request.responseBody ?? ''), { n: 42 });
-  await assert.rejects(client.call('network/get', { requestId: 'no-such-id' }), (e: unknown) => e instanceof RpcError && e.kind === 'not_found');
+  await assert.rejects(client.call(Method.NetworkGet, { requestId: 'no-such-id' }), (e: unknown) => e instanceof RpcError && e.kind === 'not_found');
 
   const stop = await client.stopSession('default');
   assert.ok(existsSync(stop.outputPath), stop.outputPath);
@@ -176,7 +176,7 @@ test('the backend killed twice while events flow: every number exactly once', as
   await client.startSession({ url: fixtures.url(`/sequence.html?n=${n}&ms=5`), headless: true });
   const pids: number[] = [];
   for (const at of [40, 200]) {
-    await withTimeout(once(client.onEvent, (e) => e.method === 'console/message' && e.params.message.text === `seq ${at}`), 30_000, `seq ${at}`);
+    await withTimeout(once(client.onEvent, (e) => e.method === Notification.ConsoleMessage && e.params.message.text === `seq ${at}`), 30_000, `seq ${at}`);
     const pid = client.backendPid;
     assert.ok(pid);
     pids.push(pid);
@@ -191,7 +191,7 @@ test('the backend killed twice while events flow: every number exactly once', as
   assert.ok(reattached[0] > 0 && reattached[1] > reattached[0], `re-attached since ${reattached.join(', ')}`);
   assert.notEqual(client.backendPid, pids[1]);
   // The worker outlived both backends.
-  const status = await client.call('session/status', { session: 'default' });
+  const status = await client.call(Method.SessionStatus, { session: 'default' });
   assert.equal(status.state, 'running');
   await client.stopSession('default');
 });
@@ -211,7 +211,7 @@ test('session/list, session/attach from a second client, errors with hints', asy
   // A failed start must not stop the session being followed.
   assert.deepEqual(client.followedSessions, ['default']);
 
-  const list = await client.call('session/list', undefined);
+  const list = await client.call(Method.SessionList, undefined);
   assert.deepEqual(list.sessions.map((s) => [s.session, s.state]), [['default', 'running']]);
 
   // A second client, as after a restart of the editor, replays from since 0.
@@ -219,7 +219,7 @@ test('session/list, session/attach from a second client, errors with hints', asy
   cleanups.push(() => second.dispose());
   const replay = collect(second);
   // Replayed events may come before attach's result: listen first.
-  const replayed = once(second.onEvent, (e) => e.method === 'console/message' && e.params.message.text === 'everything done');
+  const replayed = once(second.onEvent, (e) => e.method === Notification.ConsoleMessage && e.params.message.text === 'everything done');
   const r = await second.attach('default', 0);
   assert.equal(r.status.state, 'running');
   await withTimeout(replayed, 10_000, 'the replay');
@@ -227,10 +227,10 @@ test('session/list, session/attach from a second client, errors with hints', asy
   assert.ok(replay.console.some((m) => m.text === 'an error line'));
 
   await assert.rejects(second.attach('nope'), (e: unknown) => e instanceof RpcError && e.kind === 'no_session');
-  const ended = once(second.onEvent, (e) => e.method === 'session/ended');
+  const ended = once(second.onEvent, (e) => e.method === Notification.SessionEnded);
   await client.stopSession('default');
   const ev = await withTimeout(ended, 10_000, 'session/ended on the second client');
-  assert.equal(ev.method === 'session/ended' && ev.params.reason, 'stopped');
+  assert.equal(ev.method === Notification.SessionEnded && ev.params.reason, 'stopped');
 });
 
 test('cancelling session/start (the progress notification\'s Cancel) ends the worker it was starting', async () => {
@@ -243,11 +243,11 @@ test('cancelling session/start (the progress notification\'s Cancel) ends the wo
   });
   await assert.rejects(
     client.startSession({ url: fixtures.url('/everything.html'), headless: true }, { signal: abort.signal }),
-    (e: unknown) => e instanceof RpcError && e.code === -32800,
+    (e: unknown) => e instanceof RpcError && e.code === ErrorCodes.RequestCancelled,
   );
   assert.ok(abort.signal.aborted, 'a progress report came');
   assert.deepEqual(client.followedSessions, []);
-  const list = await client.call('session/list', undefined);
+  const list = await client.call(Method.SessionList, undefined);
   const running = list.sessions.filter((s) => s.state === 'running' || s.state === 'starting');
   assert.deepEqual(running, [], JSON.stringify(list.sessions));
   // The name is free again.

@@ -11,7 +11,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encodeMessage, LineDecoder } from '../src/framing';
-import type { ConsoleEvent, RequestMessage, ResponseError } from '../src/protocol';
+import { ErrorCodes, Method, Notification, type ConsoleEvent, type RequestMessage, type ResponseError } from '../src/protocol';
 
 interface FakeSession {
   startedAt: number;
@@ -51,7 +51,7 @@ function tick(name: string): void {
       seq,
       message: { seq, level: 'log', source: 'console', type: 'log', text: `tick ${seq} ✓`, timestamp: s.startedAt + seq, navigationId: 1 },
     };
-    send({ jsonrpc: '2.0', method: 'console/message', params });
+    send({ jsonrpc: '2.0', method: Notification.ConsoleMessage, params });
     sent.set(name, seq);
   }
   if (due >= s.n) {
@@ -67,7 +67,7 @@ function follow(name: string, since: number): void {
 }
 
 const notFound = (name: string): ResponseError => ({
-  code: -32003,
+  code: ErrorCodes.NoSession,
   message: `no session "${name}"`,
   data: { kind: 'no_session', hint: 'start one: bdg-rpc start URL' },
 });
@@ -77,11 +77,11 @@ const cancelled = new Set<RequestMessage['id']>();
 function handle(msg: RequestMessage): void {
   const p = (msg.params ?? {}) as Record<string, unknown>;
   const name = typeof p.session === 'string' ? p.session : 'default';
-  if (msg.method === '$/cancelRequest') cancelled.add(p.id as RequestMessage['id']);
+  if (msg.method === Notification.CancelRequest) cancelled.add(p.id as RequestMessage['id']);
   if (msg.id === undefined) return; // notifications: initialized, exit, $/cancelRequest
-  if (msg.method === 'initialize') {
+  if (msg.method === Method.Initialize) {
     if (process.env.FAKE_MODE === 'init-error') {
-      fail(msg.id, { code: -32603, message: 'broken on purpose', data: { hint: 'a hint' } });
+      fail(msg.id, { code: ErrorCodes.InternalError, message: 'broken on purpose', data: { hint: 'a hint' } });
       return;
     }
     initialized = true;
@@ -89,20 +89,20 @@ function handle(msg: RequestMessage): void {
     return;
   }
   if (!initialized) {
-    fail(msg.id, { code: -32002, message: 'not initialized' });
+    fail(msg.id, { code: ErrorCodes.ServerNotInitialized, message: 'not initialized' });
     return;
   }
   const state = load();
   switch (msg.method) {
-    case 'session/start': {
+    case Method.SessionStart: {
       if (state[name] && !state[name].stopped) {
-        fail(msg.id, { code: -32001, message: `session "${name}" already running (pid 1)`, data: { kind: 'already_running', hint: 'stop it first' } });
+        fail(msg.id, { code: ErrorCodes.AlreadyRunning, message: `session "${name}" already running (pid 1)`, data: { kind: 'already_running', hint: 'stop it first' } });
         return;
       }
       if (String(p.url).includes('slow')) {
         // Answers in 300 ms, unless cancelled by then.
         setTimeout(() => {
-          if (cancelled.has(msg.id)) fail(msg.id, { code: -32800, message: 'Request cancelled' });
+          if (cancelled.has(msg.id)) fail(msg.id, { code: ErrorCodes.RequestCancelled, message: 'Request cancelled' });
           else reply(msg.id, { session: name, pid: process.pid, socketPath: '/nowhere', chrome: { launched: true, headless: true }, target: { url: String(p.url), title: '' } });
         }, 300);
         return;
@@ -111,14 +111,14 @@ function handle(msg: RequestMessage): void {
       state[name] = { startedAt: Date.now(), n: m ? Number(m[1]) : 10, intervalMs: 5, stopped: false };
       save(state);
       const token = `start/${name}`;
-      send({ jsonrpc: '2.0', method: '$/progress', params: { token, session: name, kind: 'begin', title: `Starting session ${name}` } });
-      send({ jsonrpc: '2.0', method: '$/progress', params: { token, session: name, kind: 'report', message: 'launching Chrome' } });
-      send({ jsonrpc: '2.0', method: '$/progress', params: { token, session: name, kind: 'end' } });
+      send({ jsonrpc: '2.0', method: Notification.Progress, params: { token, session: name, kind: 'begin', title: `Starting session ${name}` } });
+      send({ jsonrpc: '2.0', method: Notification.Progress, params: { token, session: name, kind: 'report', message: 'launching Chrome' } });
+      send({ jsonrpc: '2.0', method: Notification.Progress, params: { token, session: name, kind: 'end' } });
       reply(msg.id, { session: name, pid: process.pid, socketPath: '/nowhere', chrome: { launched: true, headless: true }, target: { url: String(p.url), title: '' } });
       follow(name, 0);
       return;
     }
-    case 'session/attach': {
+    case Method.SessionAttach: {
       const s = state[name];
       if (!s || s.stopped) {
         fail(msg.id, notFound(name));
@@ -128,7 +128,7 @@ function handle(msg: RequestMessage): void {
       follow(name, typeof p.since === 'number' ? p.since : Math.floor((Date.now() - s.startedAt) / s.intervalMs));
       return;
     }
-    case 'session/stop': {
+    case Method.SessionStop: {
       const s = state[name];
       if (!s || s.stopped) {
         fail(msg.id, notFound(name));
@@ -139,15 +139,15 @@ function handle(msg: RequestMessage): void {
       clearInterval(timers.get(name));
       timers.delete(name);
       const seq = (sent.get(name) ?? 0) + 1;
-      send({ jsonrpc: '2.0', method: 'session/ended', params: { session: name, seq, reason: 'stopped' } });
+      send({ jsonrpc: '2.0', method: Notification.SessionEnded, params: { session: name, seq, reason: 'stopped' } });
       reply(msg.id, { session: name, outputPath: '/nowhere/session.json', durationMs: 1, counts: { network: 0, console: seq - 1 }, dropped: { network: 0, console: 0 } });
       return;
     }
-    case 'shutdown':
+    case Method.Shutdown:
       reply(msg.id, null);
       return;
     default:
-      fail(msg.id, { code: -32601, message: `method not found: ${msg.method}` });
+      fail(msg.id, { code: ErrorCodes.MethodNotFound, message: `method not found: ${msg.method}` });
   }
 }
 
@@ -155,7 +155,7 @@ const decoder = new LineDecoder();
 process.stdin.on('data', (chunk: Buffer) => {
   for (const line of decoder.push(chunk)) {
     const msg = JSON.parse(line) as RequestMessage;
-    if (msg.method === 'exit') process.exit(0);
+    if (msg.method === Notification.Exit) process.exit(0);
     handle(msg);
   }
 });

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { once } from '../src/emitter';
 import { SessionModel } from '../src/model';
-import type { NetworkRequest, SessionEvent } from '../src/protocol';
+import { Notification, type NetworkRequest, type SessionEvent } from '../src/protocol';
 import { refreshInterval, Throttle } from '../src/throttle';
 
 function consoleEvent(seq: number, level: 'log' | 'error' | 'warning' = 'log', session = 's'): SessionEvent {
   return {
-    method: 'console/message',
+    method: Notification.ConsoleMessage,
     params: { session, seq, message: { seq, level, source: 'console', type: 'log', text: `m ${seq}`, timestamp: seq, navigationId: 1 } },
   };
 }
@@ -19,11 +19,11 @@ function request(seq: number, id: string, extra: Partial<NetworkRequest> = {}): 
 test('one row per requestId, replaced in place; errors counted once', () => {
   const m = new SessionModel(100);
   m.reset('s', 'running');
-  m.apply({ method: 'network/request', params: { session: 's', seq: 1, request: request(1, 'a') } });
-  m.apply({ method: 'network/request', params: { session: 's', seq: 2, request: request(2, 'b') } });
-  m.apply({ method: 'network/response', params: { session: 's', seq: 3, request: request(3, 'a', { state: 'responded', status: 404 }) } });
-  m.apply({ method: 'network/finished', params: { session: 's', seq: 4, request: request(4, 'a', { state: 'finished', status: 404 }) } });
-  m.apply({ method: 'network/failed', params: { session: 's', seq: 5, request: request(5, 'b', { state: 'failed', errorText: 'net::ERR' }) } });
+  m.apply({ method: Notification.NetworkRequest, params: { session: 's', seq: 1, request: request(1, 'a') } });
+  m.apply({ method: Notification.NetworkRequest, params: { session: 's', seq: 2, request: request(2, 'b') } });
+  m.apply({ method: Notification.NetworkResponse, params: { session: 's', seq: 3, request: request(3, 'a', { state: 'responded', status: 404 }) } });
+  m.apply({ method: Notification.NetworkFinished, params: { session: 's', seq: 4, request: request(4, 'a', { state: 'finished', status: 404 }) } });
+  m.apply({ method: Notification.NetworkFailed, params: { session: 's', seq: 5, request: request(5, 'b', { state: 'failed', errorText: 'net::ERR' }) } });
   assert.deepEqual(m.requests().map((r) => [r.requestId, r.state]), [['b', 'failed'], ['a', 'finished']]);
   assert.equal(m.totals.network, 2);
   assert.equal(m.totals.networkErrors, 2);
@@ -34,7 +34,7 @@ test('events of other sessions are ignored; session/ended ends the phase', () =>
   m.reset('s', 'running');
   m.apply(consoleEvent(1, 'log', 'other'));
   assert.equal(m.messageCount, 0);
-  m.apply({ method: 'session/ended', params: { session: 's', seq: 2, reason: 'stopped' } });
+  m.apply({ method: Notification.SessionEnded, params: { session: 's', seq: 2, reason: 'stopped' } });
   assert.equal(m.phase, 'ended');
   assert.equal(m.ended?.reason, 'stopped');
 });
@@ -44,7 +44,7 @@ test('rows are bounded to maxRows, newest kept, and the evicted counted', () => 
   m.reset('s', 'running');
   for (let i = 1; i <= 5000; i++) {
     m.apply(consoleEvent(i, i % 10 === 0 ? 'error' : 'log'));
-    m.apply({ method: 'network/request', params: { session: 's', seq: i, request: request(i, `r${i}`) } });
+    m.apply({ method: Notification.NetworkRequest, params: { session: 's', seq: i, request: request(i, `r${i}`) } });
   }
   assert.ok(m.messageCount <= 1100, `console rows ${m.messageCount}`);
   assert.ok(m.messageCount >= 1000);

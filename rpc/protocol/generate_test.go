@@ -76,8 +76,8 @@ func ident(name string, upper bool) string {
 		if i > 0 {
 			b.WriteByte('_')
 		}
-		for _, r := range p {
-			if unicode.IsUpper(r) {
+		for j, r := range p {
+			if unicode.IsUpper(r) && j > 0 {
 				b.WriteByte('_')
 			}
 			b.WriteRune(unicode.ToLower(r))

@@ -213,13 +213,22 @@ test("client: notifications, peer requests refused, garbage reported, close fail
     e = err
   end)
   c:handlers().on_close(1, { "boom" })
-  ok(e and e.code == require("bdg.rpc.client").CONNECTION_CLOSED, "pending call failed on close")
+  local client = require("bdg.rpc.client")
+  ok(client.is_closed(e), "pending call failed on close: " .. vim.inspect(e))
+  eq(nil, e.code, "no JSON-RPC code: the peer never answered")
+  eq("connection_closed", e.kind, "kind")
+  eq(true, e.closed, "closed")
+  eq(nil, e.data.kind, "not one of the protocol's kinds")
   eq(1, closed, "on_close called")
   local e2
   c:request("x", {}, function(err)
     e2 = err
   end)
-  ok(e2 ~= nil, "a request after close fails at once")
+  ok(client.is_closed(e2), "a request after close fails at once, closed too")
+  eq(nil, e2.code, "no code either")
+  eq("cannot stop: bdg-rpc is not running\nhint: run the command again to restart it",
+    require("bdg.util.notify").format_error("cannot stop", e2), "shown as before: message and hint")
+  ok(not client.is_closed({ code = -32003, message = "x", data = {} }), "a server error is not closed")
 end)
 
 test("job transport: real jobstart chunks, split mid-message and mid-character", function()
@@ -550,6 +559,124 @@ test("backend: a missing binary, and a server error with its hint", function()
     end, "the error")
     h.matches('no status for session f: no session "f" is running %[no_session%]\nhint: start one', notes[#notes].msg, "shown with its hint")
     require("bdg.backend").shutdown()
+    require("bdg").setup({})
+  end)
+end)
+
+-- A stand-in for a session worker's socket: it answers events/subscribe
+-- and sends one console message; lines holds what it read.
+local function fake_worker(session)
+  local path = vim.fn.tempname() .. ".sock"
+  local server = uv.new_pipe(false)
+  assert(server:bind(path))
+  local lines, conns = {}, {}
+  server:listen(4, function()
+    local conn = uv.new_pipe(false)
+    server:accept(conn)
+    conns[#conns + 1] = conn
+    local buf = ""
+    conn:read_start(function(_, data)
+      if not data then
+        return conn:close()
+      end
+      buf = buf .. data
+      for line in buf:gmatch("([^\n]*)\n") do
+        lines[#lines + 1] = line
+        local id = line:match('"id":(%d+)')
+        if id and line:find("events", 1, true) and line:find("subscribe", 1, true) then
+          conn:write(('{"jsonrpc":"2.0","id":%s,"result":{"lastSeq":1,"oldestSeq":1}}\n'):format(id))
+          conn:write(('{"jsonrpc":"2.0","method":"console/message","params":{"session":"%s","seq":1,"message":'
+            .. '{"seq":1,"level":"log","source":"console","type":"log","text":"via the socket","timestamp":1,'
+            .. '"navigationId":1}}}\n'):format(session))
+        end
+      end
+      buf = buf:match("[^\n]*$")
+    end)
+  end)
+  return {
+    path = path,
+    lines = lines,
+    close = function()
+      for _, c in ipairs(conns) do
+        if not c:is_closing() then
+          c:close()
+        end
+      end
+      server:close()
+      vim.fn.delete(path)
+    end,
+  }
+end
+
+test(":BdgAttach!: the socket is session/status's socketPath, the backend let go after", function()
+  with_notes(function(notes)
+    local backend = require("bdg.backend")
+    backend.kill()
+    local worker = fake_worker("sock")
+    local log = vim.fn.tempname()
+    vim.env.FAKE_BDG_SOCKET, vim.env.FAKE_BDG_LOG = worker.path, log
+    require("bdg").setup({ path = fake })
+    local got
+    require("bdg").attach("sock", { direct = true }, function(err, r)
+      got = { err, r }
+    end)
+    h.wait(5000, function()
+      return got ~= nil
+    end, "the attach")
+    ok(not got[1], "attached: " .. vim.inspect(got[1]))
+    eq(1, got[2].oldestSeq, "events/subscribe's result")
+    local s = require("bdg").session("sock")
+    eq("running", s.state, "running")
+    eq("socket", s.via, "via the socket")
+    ok(s.socket and s.socket:is_open(), "connected")
+    h.wait(2000, function()
+      return s.last_seq == 1
+    end, "the event from the socket")
+    eq("via the socket", s.console.ring:get(1).message.text, "in the console")
+    local subscribe = compat.json_decode(worker.lines[1])
+    eq({ "events/subscribe", 0 }, { subscribe.method, subscribe.params.since }, "subscribed from the first event")
+    local asked = compat.json_decode(vim.fn.readfile(log)[3])
+    eq({ "session/status", { session = "sock" } }, { asked.method, asked.params }, "the backend was asked")
+    h.wait(5000, function()
+      return not backend.is_running()
+    end, "the backend let go: no session needs it")
+    h.matches("attached to session sock via its socket", notes[#notes].msg, "told")
+    require("bdg.socket").close(s)
+    worker.close()
+    vim.fn.delete(log)
+    vim.env.FAKE_BDG_SOCKET, vim.env.FAKE_BDG_LOG = nil, nil
+    require("bdg").setup({})
+  end)
+end)
+
+test(":BdgAttach!: no socketPath (starting, or no session) is an error with a hint", function()
+  with_notes(function(notes)
+    require("bdg").setup({ path = fake })
+    local got
+    require("bdg").attach("starting", { direct = true }, function(err)
+      got = err
+    end)
+    h.wait(5000, function()
+      return got ~= nil
+    end, "the error")
+    h.matches("^session starting is starting: there is no worker socket", got.message, "message")
+    h.matches(":BdgAttach! starting again in a moment", got.data.hint, "hint")
+    h.matches("^bdg: cannot attach to session starting: .*\nhint: its worker is still starting", notes[#notes].msg, "shown")
+    eq(vim.log.levels.ERROR, notes[#notes].level, "as an error")
+    local s = require("bdg").session("starting")
+    ok(s.socket == nil and s.state == "idle", "not attached: " .. s.state)
+    got = nil
+    require("bdg").attach("f", { direct = true }, function(err)
+      got = err
+    end)
+    h.wait(5000, function()
+      return got ~= nil
+    end, "the error")
+    h.matches('no session "f" is running', got.message, "the backend's error")
+    h.matches("cannot attach to session f: .*%[no_session%]\nhint: start one", notes[#notes].msg, "with its hint")
+    h.wait(5000, function()
+      return not require("bdg.backend").is_running()
+    end, "the backend let go")
     require("bdg").setup({})
   end)
 end)

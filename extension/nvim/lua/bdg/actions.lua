@@ -6,10 +6,12 @@ local compat = require("bdg.util.compat")
 local config = require("bdg.config")
 local format = require("bdg.ui.format")
 local notify = require("bdg.util.notify")
+local protocol = require("bdg.protocol")
 local sessions = require("bdg.sessions")
 local socket = require("bdg.socket")
 
 local v = compat.value
+local method = protocol.method
 
 local M = {}
 
@@ -17,13 +19,13 @@ local function noop() end
 
 -- call sends a session's query to whoever serves it: its worker's socket
 -- when attached directly, else the backend (spawned if need be).
-local function call(s, method, params, cb)
+local function call(s, name, params, cb)
   params = params or {}
   params.session = s.name
   if s.socket and s.socket:is_open() then
-    s.socket:request(method, params, cb)
+    s.socket:request(name, params, cb)
   else
-    backend.request(method, params, cb)
+    backend.request(name, params, cb)
   end
 end
 M.call = call
@@ -75,7 +77,7 @@ function M.start(url, opts, cb)
   s:set_state("starting")
   sessions.set_current(name)
   notify.progress(("starting session %s on %s"):format(name, url))
-  backend.request("session/start", start_params(url, name), function(err, result)
+  backend.request(method.session_start, start_params(url, name), function(err, result)
     if err then
       s:set_state("idle")
       notify.error("cannot start session " .. name, err)
@@ -102,7 +104,7 @@ function M.stop(name, cb)
   if s:is_live() then
     s:set_state("stopping")
   end
-  call(s, "session/stop", {}, function(err, result)
+  call(s, method.session_stop, {}, function(err, result)
     if err then
       if s.state == "stopping" then
         s:set_state(was)
@@ -173,7 +175,7 @@ function M.status(name, cb)
   cb = cb or noop
   name = sessions.name(name)
   local s = sessions.ensure(name)
-  call(s, "session/status", {}, function(err, st)
+  call(s, method.session_status, {}, function(err, st)
     release_backend()
     if err then
       notify.error("no status for session " .. name, err)
@@ -192,7 +194,8 @@ end
 
 -- attach(name, {direct}, cb) joins a running session from its first
 -- retained event: through the backend (session/attach), or with direct,
--- straight to the worker's socket.
+-- straight to the worker's socket (the backend, asked where it is, is let
+-- go again once no session needs it).
 function M.attach(name, opts, cb)
   opts, cb = opts or {}, cb or noop
   name = sessions.name(name)
@@ -208,6 +211,7 @@ function M.attach(name, opts, cb)
     s.via = "socket"
     s:set_state("starting")
     socket.connect(s, function(err, result)
+      release_backend()
       if err then
         return failed(err)
       end
@@ -220,7 +224,7 @@ function M.attach(name, opts, cb)
   s:reset()
   s.via = "serve"
   s:set_state("starting")
-  backend.request("session/attach", { session = name, since = 0 }, function(err, result)
+  backend.request(method.session_attach, { session = name, since = 0 }, function(err, result)
     if err then
       release_backend()
       return failed(err)
@@ -239,7 +243,7 @@ function M.show_request(name, request_id, mods, cb)
   cb = cb or noop
   name = sessions.name(name)
   local s = sessions.ensure(name)
-  call(s, "network/get", { requestId = request_id, body = true }, function(err, result)
+  call(s, method.network_get, { requestId = request_id, body = true }, function(err, result)
     if err then
       notify.error("cannot get request " .. request_id, err)
       return cb(err)

@@ -6,7 +6,10 @@ local client = require("bdg.rpc.client")
 local config = require("bdg.config")
 local job = require("bdg.rpc.job")
 local notify = require("bdg.util.notify")
+local protocol = require("bdg.protocol")
 local sessions = require("bdg.sessions")
+
+local method, notification = protocol.method, protocol.notification
 
 local M = {}
 
@@ -42,8 +45,8 @@ local function finish_waiters(err)
   end
 end
 
-local function on_notification(method, params)
-  if method == "$/progress" then
+local function on_notification(name, params)
+  if name == notification.progress then
     local kind = params.kind
     if kind == "begin" then
       notify.progress(params.title or ("starting " .. tostring(params.session)))
@@ -54,7 +57,7 @@ local function on_notification(method, params)
     end
     return
   end
-  sessions.dispatch(method, params, "serve")
+  sessions.dispatch(name, params, "serve")
 end
 
 -- The sessions that went through this backend lose their events when it
@@ -85,11 +88,11 @@ local function spawn()
   local c
   c = client.new({
     name = "bdg-rpc serve",
-    on_notification = function(method, params)
+    on_notification = function(name, params)
       -- A replaced process may still have lines in flight: old events
       -- would be taken for new ones (their seq numbers, for instance).
       if state.client == c then
-        on_notification(method, params)
+        on_notification(name, params)
       end
     end,
     on_close = function(code, tail)
@@ -117,7 +120,7 @@ local function spawn()
   end
   c:attach(transport)
   state.client, state.transport, state.status = c, transport, "starting"
-  c:request("initialize", { processId = vim.fn.getpid(), clientInfo = M.CLIENT_INFO }, function(ierr, result)
+  c:request(method.initialize, { processId = vim.fn.getpid(), clientInfo = M.CLIENT_INFO }, function(ierr, result)
     if state.client ~= c then
       return
     end
@@ -137,7 +140,7 @@ local function spawn()
       notify.warn(("bdg-rpc serve speaks protocol %s; this plugin was written for %s"):format(
         tostring(result.protocolVersion), M.PROTOCOL_VERSION))
     end
-    c:notify("initialized", vim.empty_dict())
+    c:notify(notification.initialized, vim.empty_dict())
     state.status = "ready"
     finish_waiters(nil)
   end)
@@ -160,13 +163,14 @@ function M.ensure(cb)
   end
 end
 
--- request(method, params, cb) calls the backend, spawning it if need be.
-function M.request(method, params, cb)
+-- request(name, params, cb) calls the backend's method name, spawning it
+-- if need be.
+function M.request(name, params, cb)
   M.ensure(function(err, c)
     if err then
       return cb(err, nil)
     end
-    c:request(method, params, cb)
+    c:request(name, params, cb)
   end)
 end
 
@@ -219,8 +223,8 @@ function M.shutdown(cb)
     transport:kill()
     return cb()
   end
-  c:request("shutdown", nil, function()
-    c:notify("exit", vim.empty_dict())
+  c:request(method.shutdown, nil, function()
+    c:notify(notification.exit, vim.empty_dict())
     c:close()
     vim.defer_fn(function()
       if not transport.exited then
@@ -240,8 +244,8 @@ function M.shutdown_sync()
     return
   end
   if ready then
-    c:request_sync("shutdown", nil, 1000)
-    c:notify("exit", vim.empty_dict())
+    c:request_sync(method.shutdown, nil, 1000)
+    c:notify(notification.exit, vim.empty_dict())
   end
   transport:close()
   if not transport:wait(1000) then

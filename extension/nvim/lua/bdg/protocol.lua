@@ -37,13 +37,13 @@ M.notification = {
 
 -- The error codes: JSON-RPC's, then one per kind of bdg-rpc failure.
 M.code = {
-  _parse_error = -32700,
-  _invalid_request = -32600,
-  _method_not_found = -32601,
-  _invalid_params = -32602,
-  _internal_error = -32603,
-  _server_not_initialized = -32002,
-  _request_cancelled = -32800,
+  parse_error = -32700,
+  invalid_request = -32600,
+  method_not_found = -32601,
+  invalid_params = -32602,
+  internal_error = -32603,
+  server_not_initialized = -32002,
+  request_cancelled = -32800,
   already_running = -32001,
   no_session = -32003,
   not_found = -32004,

@@ -6,8 +6,10 @@ local compat = require("bdg.util.compat")
 local config = require("bdg.config")
 local console = require("bdg.store.console")
 local network = require("bdg.store.network")
+local protocol = require("bdg.protocol")
 
 local v = compat.value
+local notification = protocol.notification
 
 local M = {}
 
@@ -88,10 +90,10 @@ function Session:mark_ended(info)
 end
 
 local network_events = {
-  ["network/request"] = true,
-  ["network/response"] = true,
-  ["network/finished"] = true,
-  ["network/failed"] = true,
+  [notification.network_request] = true,
+  [notification.network_response] = true,
+  [notification.network_finished] = true,
+  [notification.network_failed] = true,
 }
 
 -- apply takes one event notification; it returns what changed, or nil.
@@ -103,7 +105,7 @@ function Session:apply(method, params)
     end
     self.last_seq = seq
   end
-  if method == "console/message" then
+  if method == notification.console_message then
     if type(params.message) == "table" then
       self.console:add({ kind = "message", message = params.message })
       self:_emit("console")
@@ -115,17 +117,17 @@ function Session:apply(method, params)
       self:_emit("network")
       return "network"
     end
-  elseif method == "page/navigated" then
+  elseif method == notification.page_navigated then
     if type(params.navigation) == "table" then
       self.console:add({ kind = "navigation", navigation = params.navigation })
       self:_emit("console")
       return "console"
     end
-  elseif method == "events/dropped" then
+  elseif method == notification.events_dropped then
     self.console:add({ kind = "dropped", count = params.count, fromSeq = params.fromSeq, toSeq = params.toSeq })
     self:_emit("console")
     return "dropped"
-  elseif method == "session/ended" then
+  elseif method == notification.session_ended then
     if self:mark_ended(params) then
       return "ended"
     end

@@ -1,42 +1,73 @@
 -- Direct connections to session workers (:BdgAttach!): the worker's
--- worker.sock speaks the same protocol as the backend, without the
--- lifecycle; events/subscribe starts the events.
+-- socket speaks the same protocol as the backend, without the lifecycle;
+-- events/subscribe starts the events. Where the socket is, the backend
+-- says (session/status's socketPath): its place on disk is the Go side's
+-- business (it moves out of $BDG_HOME when that is deep).
+local backend = require("bdg.backend")
 local client = require("bdg.rpc.client")
 local compat = require("bdg.util.compat")
-local config = require("bdg.config")
 local notify = require("bdg.util.notify")
 local pipe = require("bdg.rpc.pipe")
+local protocol = require("bdg.protocol")
 local sessions = require("bdg.sessions")
+
+local v = compat.value
+local method = protocol.method
 
 local M = {}
 
--- path finds a session's socket: session.meta.json records it (it is
--- elsewhere when $BDG_HOME is deep), else it is worker.sock.
-function M.path(name)
-  local dir = ("%s/sessions/%s"):format(config.get("bdg_home"), name)
-  local meta = dir .. "/session.meta.json"
-  if vim.fn.filereadable(meta) == 1 then
-    local ok, lines = pcall(vim.fn.readfile, meta)
-    if ok then
-      local m = compat.json_decode(table.concat(lines, "\n"))
-      if type(m) == "table" and type(compat.value(m.socketPath)) == "string" then
-        return m.socketPath
-      end
-    end
+-- no_socket is the error for a session whose status has no socketPath.
+local function no_socket(name, st)
+  local state = tostring(v(st.state) or "unknown")
+  local hint
+  if state == "starting" then
+    hint = ("its worker is still starting: :BdgAttach! %s again in a moment, or :BdgAttach %s"):format(name, name)
+  elseif v(st.stale) and state == "running" then
+    hint = ("its worker does not answer: :BdgStatus %s, and its log: bdg-rpc logs --session %s"):format(name, name)
+  else
+    hint = ("no worker runs for it: start it with :BdgStart, or :BdgStatus %s shows what it left"):format(name)
   end
-  return dir .. "/worker.sock"
+  return {
+    message = ("session %s is %s: there is no worker socket to connect to"):format(name, state),
+    data = { kind = "no_session", hint = hint },
+  }
+end
+
+-- path(name, cb) asks the backend (spawned if need be) for session name's
+-- socket: cb(nil, path), or cb(err) when there is none.
+function M.path(name, cb)
+  backend.request(method.session_status, { session = name }, function(err, st)
+    if err then
+      return cb(err)
+    end
+    st = st or {}
+    local path = v(st.socketPath)
+    if type(path) ~= "string" or path == "" then
+      return cb(no_socket(name, st))
+    end
+    cb(nil, path)
+  end)
 end
 
 -- connect(s, cb) connects session s to its worker and subscribes to its
 -- events from the first one retained; cb(err, subscribe_result).
 function M.connect(s, cb)
-  local path = M.path(s.name)
+  M.path(s.name, function(err, path)
+    if err then
+      return cb(err)
+    end
+    M.connect_path(s, path, cb)
+  end)
+end
+
+-- connect_path(s, path, cb) is connect, to the socket at path.
+function M.connect_path(s, path, cb)
   local c
   c = client.new({
     name = ("the worker of session %s"):format(s.name),
-    on_notification = function(method, params)
+    on_notification = function(name, params)
       if s.socket == c then -- not from a connection since replaced
-        sessions.dispatch(method, params, "socket")
+        sessions.dispatch(name, params, "socket")
       end
     end,
     on_close = function()
@@ -65,7 +96,7 @@ function M.connect(s, cb)
     c:attach(transport)
     M.close(s)
     s.socket = c
-    c:request("events/subscribe", { since = 0 }, function(serr, result)
+    c:request(method.events_subscribe, { since = 0 }, function(serr, result)
       if serr then
         M.close(s)
       end

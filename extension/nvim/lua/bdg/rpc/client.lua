@@ -2,14 +2,28 @@
 -- numbered requests matched to their responses, notifications handed on,
 -- requests from the peer refused, and every error in one shape:
 --   {code, message, data = {kind?, hint?}}
+-- except those of the client's own making, which the peer never sent and
+-- so carry no JSON-RPC code, but a kind of their own:
+--   {kind = "connection_closed", closed = true, message, data = {hint}}
+--   {kind = "timeout", message, data = {}}              (request_sync)
 local compat = require("bdg.util.compat")
 local framing = require("bdg.rpc.framing")
+local protocol = require("bdg.protocol")
 
 local M = {}
 
--- Codes of docs/PROTOCOL.md used by the client itself.
-M.METHOD_NOT_FOUND = -32601
-M.CONNECTION_CLOSED = -32099 -- local only: the call never got an answer
+-- The JSON-RPC codes the client itself uses.
+local METHOD_NOT_FOUND = protocol.code.method_not_found
+local INTERNAL_ERROR = protocol.code.internal_error
+
+-- The kind of the error of a call that never got an answer because the
+-- connection closed (or was never open).
+M.CONNECTION_CLOSED = "connection_closed"
+
+-- is_closed tells whether err is that error.
+function M.is_closed(err)
+  return type(err) == "table" and err.kind == M.CONNECTION_CLOSED
+end
 
 local Client = {}
 Client.__index = Client
@@ -60,14 +74,14 @@ end
 -- normalize_error turns a response's error (or nothing) into the one shape.
 function M.normalize_error(e)
   if type(e) ~= "table" then
-    return { code = -32603, message = tostring(e), data = {} }
+    return { code = INTERNAL_ERROR, message = tostring(e), data = {} }
   end
   local data = compat.value(e.data)
   if type(data) ~= "table" then
     data = {}
   end
   return {
-    code = compat.value(e.code) or -32603,
+    code = compat.value(e.code) or INTERNAL_ERROR,
     message = compat.value(e.message) or "unknown error",
     data = { kind = compat.value(data.kind), hint = compat.value(data.hint) },
   }
@@ -89,7 +103,7 @@ function Client:handle_line(line)
       self:_send({
         jsonrpc = "2.0",
         id = id,
-        error = { code = M.METHOD_NOT_FOUND, message = "Method not found: " .. method },
+        error = { code = METHOD_NOT_FOUND, message = "Method not found: " .. method },
       })
       return
     end
@@ -122,9 +136,13 @@ function Client:_send(msg)
   return self.transport:send(framing.encode(msg))
 end
 
+-- closed_error is what a call gets when it cannot have an answer: not an
+-- error of the peer, so no code (kind, not data.kind: it is not one of the
+-- protocol's kinds, and messages show data.kind).
 local function closed_error(self)
   return {
-    code = M.CONNECTION_CLOSED,
+    kind = M.CONNECTION_CLOSED,
+    closed = true,
     message = self.name .. " is not running",
     data = { hint = self.close_hint or "run the command again to restart it" },
   }
@@ -157,7 +175,7 @@ function Client:request_sync(method, params, timeout_ms)
   if not vim.wait(timeout_ms, function()
     return done
   end, 10) then
-    return { code = -32603, message = method .. ": no answer within " .. timeout_ms .. " ms", data = {} }, nil
+    return { kind = "timeout", message = method .. ": no answer within " .. timeout_ms .. " ms", data = {} }, nil
   end
   return e, r
 end
@@ -169,7 +187,7 @@ end
 -- cancel asks the peer to give up a call ($/cancelRequest).
 function Client:cancel(id)
   if id then
-    self:notify("$/cancelRequest", { id = id })
+    self:notify(protocol.notification.cancel_request, { id = id })
   end
 end
 
