@@ -62,42 +62,46 @@ type SessionNamer interface {
 // that answers null.
 type None struct{}
 
-// The methods.
-var (
-	// Lifecycle of a backend connection, as in the Language Server Protocol.
-	Initialize = Method[InitializeParams, InitializeResult]{Name: "initialize", On: Backend}
-	Shutdown   = Method[None, Null]{Name: "shutdown", On: Backend}
-
-	// Sessions.
-	Start  = Method[StartParams, StartResult]{Name: "session/start", On: Backend}
-	Attach = Method[AttachParams, AttachResult]{Name: "session/attach", On: Backend}
-	Stop   = Method[StopParams, StopResult]{Name: "session/stop", On: Worker | Backend}
-	Status = Method[StatusParams, StatusResult]{Name: "session/status", On: Worker | Backend}
-	List   = Method[None, ListResult]{Name: "session/list", On: Backend}
-
-	// Queries of a session's capture.
-	Peek        = Method[PeekParams, PeekResult]{Name: "session/peek", On: Worker | Backend | Offline, Routed: true}
-	NetworkList = Method[NetworkListParams, NetworkListResult]{Name: "network/list", On: Worker | Backend | Offline, Routed: true}
-	NetworkGet  = Method[NetworkGetParams, NetworkGetResult]{Name: "network/get", On: Worker | Backend | Offline, Routed: true}
-	ConsoleList = Method[ConsoleListParams, ConsoleListResult]{Name: "console/list", On: Worker | Backend | Offline, Routed: true}
-
-	// The page.
-	CDPSend = Method[CDPSendParams, RawResult]{Name: "cdp/send", On: Worker | Backend, Routed: true}
-
-	// Events, on a worker's socket (the backend subscribes for its clients).
-	Subscribe = Method[SubscribeParams, SubscribeResult]{Name: "events/subscribe", On: Worker}
-)
-
 // Methods is the method table: every method, in the order docs/PROTOCOL.md
 // describes them. The worker, the backend and the offline answers serve
 // what it says they serve (their tests check), the backend's "initialize"
-// lists it, and the clients' generated files name it.
-var Methods = []MethodInfo{
-	Initialize.Info(), Shutdown.Info(),
-	Start.Info(), Attach.Info(), Stop.Info(), Status.Info(), List.Info(),
-	Peek.Info(), NetworkList.Info(), NetworkGet.Info(), ConsoleList.Info(), CDPSend.Info(),
-	Subscribe.Info(),
+// lists it, and the clients' generated files name it. Each method below
+// adds its row: adding a method is one line here and its handler.
+var Methods []MethodInfo
+
+// define returns a method and adds its row to Methods.
+func define[P, R any](name string, on Servers, routed bool) Method[P, R] {
+	m := Method[P, R]{Name: name, On: on, Routed: routed}
+	Methods = append(Methods, m.Info())
+	return m
 }
+
+// The methods. Package variables are initialized in the order they are
+// declared, which is the table's.
+var (
+	// Lifecycle of a backend connection, as in the Language Server Protocol.
+	Initialize = define[InitializeParams, InitializeResult]("initialize", Backend, false)
+	Shutdown   = define[None, Null]("shutdown", Backend, false)
+
+	// Sessions.
+	Start  = define[StartParams, StartResult]("session/start", Backend, false)
+	Attach = define[AttachParams, AttachResult]("session/attach", Backend, false)
+	Stop   = define[StopParams, StopResult]("session/stop", Worker|Backend, false)
+	Status = define[StatusParams, StatusResult]("session/status", Worker|Backend, false)
+	List   = define[None, ListResult]("session/list", Backend, false)
+
+	// Queries of a session's capture, routed by the backend.
+	Peek        = define[PeekParams, PeekResult]("session/peek", Worker|Backend|Offline, true)
+	NetworkList = define[NetworkListParams, NetworkListResult]("network/list", Worker|Backend|Offline, true)
+	NetworkGet  = define[NetworkGetParams, NetworkGetResult]("network/get", Worker|Backend|Offline, true)
+	ConsoleList = define[ConsoleListParams, ConsoleListResult]("console/list", Worker|Backend|Offline, true)
+
+	// The page.
+	CDPSend = define[CDPSendParams, RawResult]("cdp/send", Worker|Backend, true)
+
+	// Events, on a worker's socket (the backend subscribes for its clients).
+	Subscribe = define[SubscribeParams, SubscribeResult]("events/subscribe", Worker, false)
+)
 
 // MethodsOn returns the names of the methods that s answers, in table order.
 func MethodsOn(s Servers) []string {

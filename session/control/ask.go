@@ -3,6 +3,7 @@ package control
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -56,8 +57,11 @@ func Ask(ctx context.Context, d session.Dir, method string, params json.RawMessa
 // from what its files hold.
 func Offline(d session.Dir) (*rpc.Mux, error) {
 	out, path, age, err := d.ReadOutput()
-	if err != nil {
+	switch {
+	case errors.Is(err, session.ErrNoOutput):
 		return nil, protocol.Wrap(protocol.NoSession, err).WithHint("start a session: bdg-rpc start URL")
+	case err != nil:
+		return nil, protocol.Wrap(protocol.SessionFile, err).WithHint("the file is damaged: move it away to start afresh")
 	}
 	if out.Session == "" {
 		out.Session = d.Name

@@ -132,11 +132,14 @@ func Status(ctx context.Context, d session.Dir) (protocol.StatusResult, error) {
 		}
 	}
 	out, path, age, err := d.ReadOutput()
-	if err != nil {
-		if alive {
-			return res, protocol.Errorf(protocol.NoSession, "session %q has a worker that does not answer and no data on disk yet", d.Name).
-				WithHint("check logs: bdg-rpc logs")
-		}
+	switch {
+	case err != nil && !errors.Is(err, session.ErrNoOutput):
+		return res, protocol.Wrap(protocol.SessionFile, err).
+			WithHint("the file is damaged: move it away to start afresh")
+	case err != nil && alive:
+		return res, protocol.Errorf(protocol.NoSession, "session %q has a worker that does not answer and no data on disk yet", d.Name).
+			WithHint("check logs: bdg-rpc logs")
+	case err != nil:
 		return res, NoSession(d)
 	}
 	res.State = protocol.StateEnded
