@@ -367,7 +367,7 @@ func (ws *workerSession) burst(n int) burstRun {
 	return ws.c.burst("worker socket reader", "", n, ws.w.Handshake.Chrome.PID, map[string]int{"worker": ws.w.Handshake.PID}, profile)
 }
 
-// stop ends the session with Dir.Stop (session/stop on a connection of its own).
+// stop ends the session with control.Stop (session/stop on a connection of its own).
 func (ws *workerSession) stop() {
 	t := ws.sb.t
 	ws.conn.Close()

@@ -112,7 +112,7 @@ type bench struct {
 	exe        string // Chrome
 	rounds     int
 	profileDir string
-	idleStops  []time.Duration // Dir.Stop of the start benchmark's idle sessions
+	idleStops  []time.Duration // control.Stop of the start benchmark's idle sessions
 	// profiles are the temporary Chrome profiles of the workers, which
 	// must be gone once the workers have exited.
 	profiles map[*control.Worker]string
@@ -239,7 +239,7 @@ func (b *bench) startTime() {
 		closes = append(closes, r.bareClose)
 		rss = append(rss, float64(r.idleRSS.RSS))
 	}
-	fmt.Printf("\nFor comparison: bare Chrome's Close %s ms (median); Dir.Stop of the idle bdg-rpc session %s ms (median); "+
+	fmt.Printf("\nFor comparison: bare Chrome's Close %s ms (median); control.Stop of the idle bdg-rpc session %s ms (median); "+
 		"worker VmRSS once started %.1f MB (median).\n", sessiontest.Ms(sessiontest.Median(closes)), sessiontest.Ms(sessiontest.Median(b.idleStops)), sessiontest.Median(rss)/1024)
 }
 
@@ -398,7 +398,7 @@ func (b *bench) start(name, url string, partialMs int) (*control.Worker, time.Du
 	return w, took, out
 }
 
-// stopDir stops a session with Dir.Stop and waits until the launcher has
+// stopDir stops a session with control.Stop and waits until the launcher has
 // reaped the worker, so the harness's reap finds nothing left to stop.
 func (b *bench) stopDir(w *control.Worker) protocol.StopResult {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
@@ -481,7 +481,7 @@ func (b *bench) awaitSettled(w *control.Worker) protocol.StatusResult {
 
 type stopRound struct {
 	how    string
-	stop   time.Duration // Dir.Stop returned, or the session/stop reply
+	stop   time.Duration // control.Stop returned, or the session/stop reply
 	exit   time.Duration // the launcher reaped the worker
 	counts protocol.Counts
 	output int64 // size of session.json
@@ -489,7 +489,7 @@ type stopRound struct {
 
 // Ways of stopping in the stop benchmark.
 const (
-	stopDirNow   = "Dir.Stop"
+	stopDirNow   = "control.Stop"
 	stopReplyNow = "session/stop reply"
 	stopQuiet    = "session/stop reply, partial file already written"
 )
@@ -510,7 +510,7 @@ func (b *bench) stopTime() {
 			t0 := time.Now()
 			res = b.stopDir(w)
 			r.stop = time.Since(t0)
-			r.exit = r.stop // Dir.Stop returns once the worker is gone
+			r.exit = r.stop // control.Stop returns once the worker is gone
 		case stopReplyNow:
 			r.stop, r.exit, res, _ = b.stopCall(w)
 		case stopQuiet:
@@ -537,12 +537,12 @@ func (b *bench) stopTime() {
 	}
 	dirStop := sessiontest.Median(byHow[stopDirNow])
 	fmt.Printf("\n| | median (ms) | p90 (ms) |\n|---|---|---|\n")
-	fmt.Printf("| Dir.Stop right after the burst (session.json written, worker exited) | **%s** | %s |\n", sessiontest.Ms(dirStop), sessiontest.Ms(sessiontest.Percentile(byHow[stopDirNow], 90)))
+	fmt.Printf("| control.Stop right after the burst (session.json written, worker exited) | **%s** | %s |\n", sessiontest.Ms(dirStop), sessiontest.Ms(sessiontest.Percentile(byHow[stopDirNow], 90)))
 	fmt.Printf("| session/stop reply right after the burst (session.json written) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(byHow[stopReplyNow])), sessiontest.Ms(sessiontest.Percentile(byHow[stopReplyNow], 90)))
 	fmt.Printf("| session/stop reply once the partial file is written | %s | %s |\n", sessiontest.Ms(sessiontest.Median(byHow[stopQuiet])), sessiontest.Ms(sessiontest.Percentile(byHow[stopQuiet], 90)))
 	all := append(slices.Clone(exits[stopReplyNow]), exits[stopQuiet]...)
 	fmt.Printf("| from the reply to the worker's exit (Chrome closed) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(all)), sessiontest.Ms(sessiontest.Percentile(all, 90)))
-	fmt.Printf("| Dir.Stop of an idle session (start benchmark) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(b.idleStops)), sessiontest.Ms(sessiontest.Percentile(b.idleStops, 90)))
+	fmt.Printf("| control.Stop of an idle session (start benchmark) | %s | %s |\n", sessiontest.Ms(sessiontest.Median(b.idleStops)), sessiontest.Ms(sessiontest.Percentile(b.idleStops, 90)))
 	fmt.Printf("\nGoal: under %s ms with %d events: %s (%s ms).\n", sessiontest.Ms(goalStop), benchEvents, sessiontest.MetOrMissed(dirStop < goalStop), sessiontest.Ms(dirStop))
 }
 

@@ -5,7 +5,7 @@
 // serves it on its Unix socket as JSON-RPC, pushing every event to
 // subscribers.
 //
-// The launcher (package session) starts it with its options as one JSON
+// The launcher (package control) starts it with its options as one JSON
 // line on standard input, the log file as standard error, a pipe for
 // progress steps as file descriptor 3, and a pipe for the handshake as
 // standard output, which the worker closes once the handshake is written.
