@@ -28,6 +28,7 @@ type client struct {
 	exitCode    int
 	exited      bool
 	links       map[string]*link
+	calls       sync.WaitGroup // calls in progress, that shutdown waits for
 }
 
 func newClient(s *Server, rwc io.ReadWriteCloser) *client {
@@ -75,7 +76,14 @@ func (c *client) dispatch(ctx context.Context, call *rpc.Request) (any, error) {
 	}
 	c.mu.Lock()
 	initialized, shutdown := c.initialized, c.shutdown
+	counted := initialized && !shutdown && !call.Notif && call.Method != protocol.Shutdown.Name
+	if counted {
+		c.calls.Add(1)
+	}
 	c.mu.Unlock()
+	if counted && !rpc.AfterReply(ctx, c.calls.Done) { // done once its reply is written
+		defer c.calls.Done()
+	}
 	if call.Notif {
 		return nil, nil // unknown or premature notifications are ignored
 	}
@@ -91,6 +99,10 @@ func (c *client) dispatch(ctx context.Context, call *rpc.Request) (any, error) {
 		c.mu.Lock()
 		c.shutdown = true
 		c.mu.Unlock()
+		// Calls about sessions run concurrently (rpc.Async): shutdown
+		// answers once those received before it have been answered, so
+		// that an exit right after it loses none of their replies.
+		c.calls.Wait()
 		return nil, nil
 	}
 	return c.mux.Dispatch(ctx, call)

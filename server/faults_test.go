@@ -3,11 +3,13 @@ package server_test
 import (
 	"encoding/json"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
 )
 
 // TestOversizedFrameOnStdio: a line past the limit gets an error, and the
@@ -86,5 +88,67 @@ func TestClientVanishesMidWrite(t *testing.T) {
 	d, _ := session.NewDir(e.home, "gone")
 	if alive, _ := d.WorkerAlive(); !alive {
 		t.Error("the worker died with a client")
+	}
+}
+
+// TestStoppedWorkerHoldsUpNothing: with one session's worker SIGSTOPped,
+// the backend answers calls about another session at once, and the
+// stopped one's status within the read timeout, from its files. (Finding 2
+// of "the page and every client are untrusted": both waited behind the
+// stopped worker.)
+func TestStoppedWorkerHoldsUpNothing(t *testing.T) {
+	e := newEnv(t)
+	e.vars = append(e.vars, control.TimeoutEnv+"=2s")
+	b := e.serve()
+	b.initialize()
+	var stuck, healthy protocol.StartResult
+	b.result(protocol.Start.Name, protocol.StartParams{URL: e.fx.URL("everything.html"), Session: "stuck", Headless: ptr(true)}, &stuck)
+	b.result(protocol.Start.Name, protocol.StartParams{URL: e.fx.URL("everything.html"), Session: "healthy", Headless: ptr(true)}, &healthy)
+	d, _ := session.NewDir(e.home, "stuck")
+	awaitPartial(t, d)
+	if err := syscall.Kill(stuck.PID, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(stuck.PID, syscall.SIGCONT) })
+
+	// The stuck session's status first, then the healthy one's, pipelined.
+	stuckCh := b.expect("901")
+	healthyCh := b.expect("902")
+	listCh := b.expect("903")
+	b.send(`{"jsonrpc":"2.0","id":901,"method":"session/status","params":{"session":"stuck"}}` + "\n" +
+		`{"jsonrpc":"2.0","id":902,"method":"session/status","params":{"session":"healthy"}}` + "\n" +
+		`{"jsonrpc":"2.0","id":903,"method":"session/list"}` + "\n")
+	began := time.Now()
+	var r struct {
+		Result protocol.StatusResult `json:"result"`
+	}
+	if err := json.Unmarshal(b.wait(healthyCh, "the healthy session's status"), &r); err != nil || r.Result.Stale.Stale {
+		t.Errorf("healthy status: %+v, %v", r.Result, err)
+	}
+	if took := time.Since(began); took > time.Second {
+		t.Errorf("the healthy session's status waited %s behind the stopped worker", took)
+	}
+	if err := json.Unmarshal(b.wait(stuckCh, "the stuck session's status"), &r); err != nil || !r.Result.Stale.Stale || r.Result.Stale.Reason == "" {
+		t.Errorf("stuck status: %+v, %v", r.Result, err)
+	}
+	b.wait(listCh, "the list")
+	if took := time.Since(began); took > 6*time.Second {
+		t.Errorf("status and list of a stopped worker took %s with a 2 s read timeout", took)
+	}
+}
+
+// awaitPartial waits until the session has a partial file with something
+// in it.
+func awaitPartial(t *testing.T, d session.Dir) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		if out, _, _, err := d.ReadOutput(); err == nil && out.Counts.Console > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session %q wrote no partial file", d.Name)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

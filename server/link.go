@@ -79,14 +79,23 @@ func (c *client) attach(ctx context.Context, d session.Dir, since *uint64) (prot
 }
 
 // connect dials the worker and subscribes.
+// A worker that does not answer within the read timeout is not joined: the
+// client gets an error rather than a call that hangs.
 func (l *link) connect(ctx context.Context, since *uint64) (protocol.SubscribeResult, error) {
 	var res protocol.SubscribeResult
+	timeout := control.ReadTimeout()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	wc, err := control.Connect(ctx, l.dir, nil, l.c.log, rpc.InterceptNotifications(l.forward), rpc.TrustNotifications(wire.Recognize))
 	if err != nil {
 		return res, err
 	}
 	if res, err = rpc.Call(ctx, wc.Conn, protocol.Subscribe, protocol.SubscribeParams{Since: since}); err != nil {
 		wc.Close()
+		if ctx.Err() == context.DeadlineExceeded {
+			err = protocol.Errorf(protocol.NoSession, "the worker of session %q did not answer events/subscribe within %s", l.dir.Name, timeout).
+				WithHint("the worker may be stopped or overloaded: bdg-rpc logs --session " + l.dir.Name)
+		}
 		return res, err
 	}
 	l.mu.Lock()

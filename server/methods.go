@@ -80,6 +80,7 @@ func (c *client) attachMethod(ctx context.Context, p protocol.AttachParams) (pro
 	if err != nil {
 		return protocol.AttachResult{}, err
 	}
+	rpc.Async(ctx) // a slow worker must not hold up calls about other sessions
 	res, err := c.attach(ctx, d, p.Since)
 	if err != nil {
 		return protocol.AttachResult{}, err
@@ -108,10 +109,12 @@ func (c *client) status(ctx context.Context, p protocol.StatusParams) (protocol.
 	if err != nil {
 		return protocol.StatusResult{}, err
 	}
+	rpc.Async(ctx) // a slow worker must not hold up calls about other sessions
 	return control.Status(ctx, d)
 }
 
 func (c *client) list(ctx context.Context, _ protocol.None) (protocol.ListResult, error) {
+	rpc.Async(ctx)
 	sessions, err := control.List(ctx, c.srv.cfg.Home)
 	return protocol.ListResult{Sessions: sessions}, err
 }

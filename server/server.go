@@ -8,18 +8,17 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net"
 	"os"
-	"sync"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
-	"golang.org/x/sys/unix"
 )
 
 // Config configures a Server.
@@ -78,33 +77,19 @@ func (s *Server) Listen(ctx context.Context, path string) error {
 	_ = os.Chmod(path, 0o600)
 	s.log.Info("listening", "socket", path)
 
-	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
+	a := &rpc.Acceptor{Log: s.log, Serve: func(nc net.Conn) {
+		code := s.ServeConn(ctx, nc)
+		s.log.Info("client gone", "exit", code)
+	}}
 	defer func() {
 		cancel()
 		ln.Close()
-		wg.Wait()
+		a.Wait()
 	}()
 	go func() { // closes the listener when ctx ends; owned by Listen
 		<-ctx.Done()
 		ln.Close()
 	}()
-	for {
-		nc, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return fmt.Errorf("accepting a client: %w", err)
-		}
-		if err := rpc.CheckPeer(nc); err != nil {
-			s.log.Warn("refused a client", "error", err)
-			nc.Close()
-			continue
-		}
-		wg.Go(func() {
-			code := s.ServeConn(ctx, nc)
-			s.log.Info("client gone", "exit", code)
-		})
-	}
+	return a.Accept(ctx, ln)
 }

@@ -147,6 +147,8 @@ export interface Stale {
   stale?: boolean;
   dataAgeMs?: number;
   source?: string;
+  /** Why, when a worker runs but did not answer in time. */
+  staleReason?: string;
 }
 
 // ---- Lifecycle (params.go) ----

@@ -70,12 +70,14 @@ type Chrome struct {
 func (s *Stale) SetStale(v Stale) { *s = v }
 
 // Stale marks an answer read from session.partial.json or session.json
-// because the worker was not there to ask. DataAgeMs says how old the file
-// is; Source names it.
+// because the worker was not there to ask, or did not answer in time.
+// DataAgeMs says how old the file is; Source names it.
 type Stale struct {
 	Stale     bool   `json:"stale,omitempty"`
 	DataAgeMs int64  `json:"dataAgeMs,omitempty"`
 	Source    string `json:"source,omitempty"`
+	// Reason says why, when a worker runs but did not answer in time.
+	Reason string `json:"staleReason,omitempty"`
 }
 
 // Kinds of item a peek can ask for.

@@ -23,22 +23,28 @@ func Ask(ctx context.Context, d session.Dir, method string, params json.RawMessa
 	if len(params) == 0 {
 		params = json.RawMessage("{}")
 	}
+	offline := slices.Contains(protocol.MethodsOn(protocol.Offline), method)
+	var reason string // why the worker's files answer
 	if alive, _ := d.WorkerAlive(); alive {
-		c, err := Connect(ctx, d, nil, nil)
-		if err == nil {
-			defer c.Close()
-			var res json.RawMessage
-			err = rpc.CallRaw(ctx, c.Conn, method, params, &res)
-			if err == nil || protocol.KindOf(err) != protocol.NoSession {
-				return res, err
-			}
+		timeout := cdpCallTimeout
+		if offline {
+			timeout = ReadTimeout()
+		}
+		var res json.RawMessage
+		err := callWorker(ctx, d, method, params, &res, timeout)
+		var na *errNoAnswer
+		switch {
+		case errors.As(err, &na) && offline:
+			reason = na.Error()
+		case err == nil || protocol.KindOf(err) != protocol.NoSession:
+			return res, noAnswer(err)
 		}
 	}
-	if !slices.Contains(protocol.MethodsOn(protocol.Offline), method) {
+	if !offline {
 		return nil, protocol.Errorf(protocol.NoSession, "no session %q is running", d.Name).
 			WithHint("start one: bdg-rpc start URL")
 	}
-	mux, err := Offline(d)
+	mux, err := offlineMux(d, reason)
 	if err != nil {
 		return nil, err
 	}
@@ -55,9 +61,16 @@ func Ask(ctx context.Context, d session.Dir, method string, params json.RawMessa
 
 // Offline returns the methods that a session whose worker is gone answers
 // from what its files hold.
-func Offline(d session.Dir) (*rpc.Mux, error) {
+func Offline(d session.Dir) (*rpc.Mux, error) { return offlineMux(d, "") }
+
+// offlineMux is Offline, with the reason its answers are stale when a
+// worker runs but did not answer.
+func offlineMux(d session.Dir, reason string) (*rpc.Mux, error) {
 	out, path, age, err := d.ReadOutput()
 	switch {
+	case errors.Is(err, session.ErrNoOutput) && reason != "":
+		return nil, protocol.Errorf(protocol.NoSession, "%s, and it has written no data yet", reason).
+			WithHint(fmt.Sprintf("the worker may be stopped or overloaded: bdg-rpc logs --session %s", d.Name))
 	case errors.Is(err, session.ErrNoOutput):
 		return nil, protocol.Wrap(protocol.NoSession, err).WithHint("start a session: bdg-rpc start URL")
 	case err != nil:
@@ -67,6 +80,6 @@ func Offline(d session.Dir) (*rpc.Mux, error) {
 		out.Session = d.Name
 	}
 	mux := rpc.NewMux()
-	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path})
+	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason})
 	return mux, nil
 }

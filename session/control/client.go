@@ -6,14 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"syscall"
-	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/proc"
-	"github.com/sourcegraph/jsonrpc2"
 )
 
 // Client is a JSON-RPC connection to a session's worker. Call its methods
@@ -50,8 +51,11 @@ func Connect(ctx context.Context, d session.Dir, h jsonrpc2.Handler, log *slog.L
 func (c *Client) Close() error { return c.Conn.Close() }
 
 // Stop asks the session's worker to stop, and returns once it has written
-// session.json and exited. A worker that does not answer is verified to be
-// ours and terminated.
+// session.json and exited. A worker that does not answer within stopGrace
+// (stopped, stuck) is verified to be ours and terminated: SIGTERM, then
+// SIGKILL; what it left is then rescued into session.json, marked partial.
+// OutputPath is empty when no session.json exists (a session stopped before
+// it had started).
 func Stop(ctx context.Context, d session.Dir) (protocol.StopResult, error) {
 	var res protocol.StopResult
 	alive, err := d.WorkerAlive()
@@ -61,40 +65,64 @@ func Stop(ctx context.Context, d session.Dir) (protocol.StopResult, error) {
 	if !alive {
 		return res, NoSession(d)
 	}
-	c, err := Connect(ctx, d, nil, nil)
+	cctx, cancel := context.WithTimeout(ctx, ReadTimeout())
+	c, err := Connect(cctx, d, nil, nil)
+	cancel()
 	if err == nil {
-		res, err = rpc.Call(ctx, c.Conn, protocol.Stop, protocol.StopParams{})
+		sctx, cancel := context.WithTimeout(ctx, stopGrace)
+		res, err = rpc.Call(sctx, c.Conn, protocol.Stop, protocol.StopParams{})
+		cancel()
 		c.Close()
 		var answered *protocol.Error
 		if errors.As(err, &answered) {
 			return res, err // the worker answered: it could not end the session as asked
 		}
 	}
-	if err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
-		// No answer: end the worker by signal, but only if the pid in the
-		// metadata is still the worker that wrote it.
-		m, merr := d.ReadMeta()
-		if merr != nil || !isOurWorker(m) {
-			return res, fmt.Errorf("stopping session %q: %w", d.Name, err)
-		}
-		_ = syscall.Kill(m.PID, syscall.SIGTERM)
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		werr := d.WaitWorkerGone(wctx)
-		cancel()
-		if werr != nil && isOurWorker(m) {
-			_ = syscall.Kill(m.PID, syscall.SIGKILL)
-		}
-		res = protocol.StopResult{Session: d.Name, OutputPath: d.File(session.OutputFile)}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return res, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	if err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
+		if terr := terminate(ctx, d); terr != nil {
+			return res, fmt.Errorf("stopping session %q, which did not answer (%v): %w", d.Name, err, terr)
+		}
+		res = protocol.StopResult{Session: d.Name}
+	}
+	wctx, cancel := context.WithTimeout(ctx, stopGrace)
 	defer cancel()
 	if err := d.WaitWorkerGone(wctx); err != nil {
 		return res, err
 	}
 	if res.OutputPath == "" {
-		res.OutputPath = d.File(session.OutputFile)
+		if _, err := Cleanup(d); err != nil { // a partial capture becomes session.json
+			return res, err
+		}
+		if _, err := os.Lstat(d.File(session.OutputFile)); err == nil {
+			res.OutputPath = d.File(session.OutputFile)
+		}
 	}
 	return res, nil
+}
+
+// terminate ends a worker that does not answer, if the pid in its metadata
+// is still the very worker that wrote it: SIGTERM, then SIGKILL (which also
+// ends a stopped process).
+func terminate(ctx context.Context, d session.Dir) error {
+	m, err := d.ReadMeta()
+	if err != nil {
+		return fmt.Errorf("reading its metadata: %w", err)
+	}
+	if !isOurWorker(m) {
+		return fmt.Errorf("pid %d is no longer its worker", m.PID)
+	}
+	_ = syscall.Kill(m.PID, syscall.SIGTERM)
+	_ = syscall.Kill(m.PID, syscall.SIGCONT) // a stopped worker handles SIGTERM once it runs
+	wctx, cancel := context.WithTimeout(ctx, termGrace)
+	werr := d.WaitWorkerGone(wctx)
+	cancel()
+	if werr != nil && isOurWorker(m) {
+		_ = syscall.Kill(m.PID, syscall.SIGKILL)
+	}
+	return nil
 }
 
 // isOurWorker reports whether the worker described by m is still running
@@ -118,17 +146,23 @@ func Status(ctx context.Context, d session.Dir) (protocol.StatusResult, error) {
 	if err != nil {
 		return res, err
 	}
+	reason := ""
 	if alive {
-		c, cerr := Connect(ctx, d, nil, nil)
-		if cerr == nil {
-			defer c.Close()
-			if st, err := rpc.Call(ctx, c.Conn, protocol.Status, protocol.StatusParams{}); err == nil {
-				return st, nil
-			}
+		var st protocol.StatusResult
+		err := callWorker(ctx, d, protocol.Status.Name, protocol.StatusParams{}, &st, ReadTimeout())
+		if err == nil {
+			return st, nil
+		}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return res, err
 		}
 		if m, err := d.ReadMeta(); err == nil && m.State == protocol.StateStarting {
 			res.State, res.PID = protocol.StateStarting, m.PID
 			return res, nil
+		}
+		var na *errNoAnswer
+		if errors.As(err, &na) {
+			reason = na.Error()
 		}
 	}
 	out, path, age, err := d.ReadOutput()
@@ -138,7 +172,7 @@ func Status(ctx context.Context, d session.Dir) (protocol.StatusResult, error) {
 			WithHint("the file is damaged: move it away to start afresh")
 	case err != nil && alive:
 		return res, protocol.Errorf(protocol.NoSession, "session %q has a worker that does not answer and no data on disk yet", d.Name).
-			WithHint("check logs: bdg-rpc logs")
+			WithHint("check logs: bdg-rpc logs; bdg-rpc stop ends it")
 	case err != nil:
 		return res, NoSession(d)
 	}
@@ -160,7 +194,10 @@ func Status(ctx context.Context, d session.Dir) (protocol.StatusResult, error) {
 	if path == d.File(session.OutputFile) {
 		res.OutputPath = path
 	}
-	res.Stale = protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path}
+	res.Stale = protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason}
+	if m, err := d.ReadMeta(); alive && err == nil {
+		res.PID = m.PID
+	}
 	return res, nil
 }
 
@@ -174,22 +211,35 @@ func List(ctx context.Context, home string) ([]protocol.StatusResult, error) {
 	if err != nil {
 		return nil, protocol.Wrap(protocol.SessionFile, err)
 	}
-	list := []protocol.StatusResult{}
-	for _, name := range names {
+	// Concurrently: a worker that does not answer costs its read timeout
+	// once, not once per session after it.
+	list := make([]protocol.StatusResult, len(names))
+	show := make([]bool, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
 		d, err := session.NewDir(home, name)
 		if err != nil {
 			continue
 		}
-		st, err := Status(ctx, d)
-		if err != nil {
-			if protocol.KindOf(err) == protocol.NoSession {
-				continue // a directory without a worker or data: nothing to show
+		wg.Go(func() {
+			st, err := Status(ctx, d)
+			if err != nil {
+				if protocol.KindOf(err) == protocol.NoSession {
+					return // a directory without a worker or data: nothing to show
+				}
+				st = protocol.StatusResult{Session: name, State: protocol.StateStale}
 			}
-			st = protocol.StatusResult{Session: name, State: protocol.StateStale}
-		}
-		list = append(list, st)
+			list[i], show[i] = st, true
+		})
 	}
-	return list, nil
+	wg.Wait()
+	out := []protocol.StatusResult{}
+	for i, st := range list {
+		if show[i] {
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
 
 // NoSession is the error for a session without a worker.

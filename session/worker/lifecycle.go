@@ -188,6 +188,7 @@ func (w *worker) drain() {
 	w.serveStop()
 	w.closeConns()
 	w.servers.Wait()
+	w.acceptor.Wait()
 }
 
 // shutdownChrome closes a Chrome the worker launched (Browser.close, then

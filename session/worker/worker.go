@@ -86,6 +86,10 @@ func Main() int {
 // maxCommandSize is the largest CDP command the worker sends: 1 MiB.
 const maxCommandSize = 1 << 20
 
+// maxConns is how many clients the worker serves at once; more wait in the
+// socket's backlog (their reads time out and are answered from the files).
+const maxConns = rpc.DefaultMaxConns
+
 type worker struct {
 	opts     session.Options
 	dir      session.Dir
@@ -110,8 +114,9 @@ type worker struct {
 	target    protocol.Target
 	stateMu   sync.Mutex
 	state     string
-	socketIno uint64 // of the socket file this worker created
-	servers   sync.WaitGroup
+	socketIno uint64         // of the socket file this worker created
+	servers   sync.WaitGroup // the accept loops
+	acceptor  rpc.Acceptor   // serves the clients' connections
 	serveCtx  context.Context
 	serveStop context.CancelFunc
 
@@ -253,6 +258,7 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 		return control.Handshake{}, err
 	}
 	w.serveCtx, w.serveStop = context.WithCancel(context.Background())
+	w.acceptor = rpc.Acceptor{Max: maxConns, Serve: w.serveConn, Log: w.log}
 	go w.capture.Run(w.serveCtx)
 	w.servers.Add(1)
 	go w.accept(w.ln)
@@ -537,27 +543,14 @@ func cdpErr(what string, err error) *protocol.Error {
 	return protocol.Errorf(kind, "%s: %v", what, err).WithCause(err)
 }
 
-// accept serves connections on ln until it is closed. The listener is its
-// own: checkSocket replaces w.ln on the main goroutine.
+// accept serves connections on ln until it is closed, through the worker's
+// acceptor: at most maxConns at once, whichever listener they came from,
+// and a temporary failure (no file descriptor left) is retried, never the
+// end of accepting. The listener is its own: checkSocket replaces w.ln on
+// the main goroutine.
 func (w *worker) accept(ln net.Listener) {
 	defer w.servers.Done()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				w.log.Error("accepting a connection", "error", err)
-			}
-			return
-		}
-		if err := rpc.CheckPeer(c); err != nil {
-			w.log.Warn("rejected a connection", "error", err)
-			c.Close()
-			continue
-		}
-		w.servers.Add(1)
-		go func() {
-			defer w.servers.Done()
-			w.serveConn(c)
-		}()
+	if err := w.acceptor.Accept(w.serveCtx, ln); err != nil {
+		w.log.Error("no longer accepting connections", "error", err)
 	}
 }
