@@ -13,7 +13,8 @@ import (
 )
 
 // formatter renders records and events for people: one line each, with
-// colour only on a terminal and never when NO_COLOR is set.
+// colour only on a terminal and never when NO_COLOR is set. What comes from
+// the page is escaped (escapeLine) before it is laid out or painted.
 type formatter struct {
 	color bool
 }
@@ -77,18 +78,25 @@ func levelColor(level string) string {
 	return ""
 }
 
-// console renders one console message.
+// console renders one console message, its text and URL escaped.
 func (f *formatter) console(m protocol.ConsoleMessage) string {
 	where := ""
 	if m.URL != "" {
-		where = m.URL
+		where = escapeLine(m.URL)
 		if m.Line > 0 {
-			where = fmt.Sprintf("%s:%d", m.URL, m.Line)
+			where = fmt.Sprintf("%s:%d", where, m.Line)
 		}
 		where = "  " + f.paint(gray, where)
 	}
 	return fmt.Sprintf("%s  %s %s  %s%s", f.paint(gray, clock(m.Timestamp)),
-		f.paint(levelColor(m.Level), fmt.Sprintf("%-7s", m.Level)), f.paint(gray, fmt.Sprintf("%-9s", m.Source)), oneLine(m.Text), where)
+		f.paint(levelColor(m.Level), fmt.Sprintf("%-7s", escapeLine(m.Level))), f.paint(gray, fmt.Sprintf("%-9s", escapeLine(m.Source))),
+		escapeLine(oneLine(m.Text)), where)
+}
+
+// stack renders a stack trace (or any text of several lines) dimmed, its
+// lines kept and its other controls escaped.
+func (f *formatter) stack(s string) string {
+	return f.paint(gray, escapeBlock(s))
 }
 
 func statusColor(r protocol.NetworkRequest) string {
@@ -115,23 +123,24 @@ func statusLabel(r protocol.NetworkRequest) string {
 	return "…"
 }
 
-// request renders one request as it stands; event names the change.
+// request renders one request as it stands, what came from the page
+// escaped; event names the change.
 func (f *formatter) request(event string, r protocol.NetworkRequest) string {
 	status := statusLabel(r)
 	detail := ""
 	switch r.State {
 	case protocol.StateFailed:
-		detail = r.ErrorText
+		detail = escapeLine(r.ErrorText)
 	case protocol.StateFinished:
 		detail = fmt.Sprintf("%s  %s", formatDuration(r.Duration), formatBytes(r.EncodedDataLength))
 	case protocol.StateResponded:
-		detail = r.MimeType
+		detail = escapeLine(r.MimeType)
 	}
 	if detail != "" {
 		detail = "  " + f.paint(gray, detail)
 	}
 	return fmt.Sprintf("%s  %s %s %-6s %s%s", f.paint(gray, clock(r.Timestamp)), f.paint(gray, fmt.Sprintf("%-9s", event)),
-		f.paint(statusColor(r), fmt.Sprintf("%-4s", status)), r.Method, r.URL, detail)
+		f.paint(statusColor(r), fmt.Sprintf("%-4s", status)), escapeLine(r.Method), escapeLine(r.URL), detail)
 }
 
 func formatDuration(ms float64) string {
@@ -151,7 +160,7 @@ func formatBytes(n int64) string {
 	return fmt.Sprintf("%dB", n)
 }
 
-// event renders one notification.
+// event renders one notification, what came from the page escaped.
 func (f *formatter) event(method string, params json.RawMessage) string {
 	switch method {
 	case protocol.NotifyConsole:
@@ -165,16 +174,16 @@ func (f *formatter) event(method string, params json.RawMessage) string {
 	case protocol.NotifyNavigated:
 		var ev protocol.NavigatedEvent
 		_ = json.Unmarshal(params, &ev)
-		return fmt.Sprintf("%s  %s #%d %s", f.paint(gray, clock(ev.Navigation.Timestamp)), f.paint(bold, "navigated"), ev.Navigation.ID, ev.Navigation.URL)
+		return fmt.Sprintf("%s  %s #%d %s", f.paint(gray, clock(ev.Navigation.Timestamp)), f.paint(bold, "navigated"), ev.Navigation.ID, escapeLine(ev.Navigation.URL))
 	case protocol.NotifyEnded:
 		var ev protocol.EndedEvent
 		_ = json.Unmarshal(params, &ev)
-		line := fmt.Sprintf("%s  %s: %s", f.paint(gray, clock(0)), f.paint(bold, "session ended"), ev.Reason)
+		line := fmt.Sprintf("%s  %s: %s", f.paint(gray, clock(0)), f.paint(bold, "session ended"), escapeLine(ev.Reason))
 		if ev.Error != "" {
-			line += " (" + ev.Error + ")"
+			line += " (" + escapeLine(ev.Error) + ")"
 		}
 		if ev.OutputPath != "" {
-			line += "; output in " + ev.OutputPath
+			line += "; output in " + escapeLine(ev.OutputPath)
 		}
 		return line
 	case protocol.NotifyDropped:
@@ -182,5 +191,5 @@ func (f *formatter) event(method string, params json.RawMessage) string {
 		_ = json.Unmarshal(params, &ev)
 		return fmt.Sprintf("%s  %s", f.paint(gray, clock(0)), f.paint(yellow, fmt.Sprintf("%d events no longer retained (seq %d-%d)", ev.Count, ev.FromSeq, ev.ToSeq)))
 	}
-	return fmt.Sprintf("%s  %s %s", f.paint(gray, clock(0)), method, params)
+	return fmt.Sprintf("%s  %s %s", f.paint(gray, clock(0)), escapeLine(method), escapeLine(string(params)))
 }

@@ -84,7 +84,8 @@ func runPeek(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// printRequests prints requests as a table.
+// printRequests prints requests as a table, what came from the page
+// escaped.
 func printRequests(w io.Writer, f *formatter, reqs []protocol.NetworkRequest) {
 	if len(reqs) == 0 {
 		fmt.Fprintln(w, "  (none)")
@@ -100,12 +101,12 @@ func printRequests(w io.Writer, f *formatter, reqs []protocol.NetworkRequest) {
 		if r.EncodedDataLength > 0 {
 			size = formatBytes(r.EncodedDataLength)
 		}
-		url := r.URL
+		url := escapeLine(r.URL)
 		if r.State == protocol.StateFailed && r.ErrorText != "" {
-			url += "  " + f.paint(red, r.ErrorText)
+			url += "  " + f.paint(red, escapeLine(r.ErrorText))
 		}
-		fmt.Fprintf(w, "%-22s %-6s %s %-9s %8s %8s  %s\n", r.RequestID, r.Method, f.paint(statusColor(r), fmt.Sprintf("%-4s", status)),
-			truncate(r.ResourceType, 9), dur, size, url)
+		fmt.Fprintf(w, "%-22s %-6s %s %-9s %8s %8s  %s\n", escapeLine(r.RequestID), escapeLine(r.Method), f.paint(statusColor(r), fmt.Sprintf("%-4s", status)),
+			escapeLine(truncate(r.ResourceType, 9)), dur, size, url)
 	}
 }
 
@@ -190,39 +191,45 @@ func runNetworkGet(ctx context.Context, env *Env, args []string) error {
 	if sf.json {
 		return printJSON(env, envelope(res))
 	}
-	f := newFormatter(env)
-	r := res.Request
-	w := env.Stdout
-	fmt.Fprintf(w, "%s %s\n", f.paint(bold, r.Method), r.URL)
-	switch {
-	case r.State == protocol.StateFailed:
-		fmt.Fprintf(w, "Failed: %s\n", f.paint(red, r.ErrorText))
-	case r.Status > 0:
-		fmt.Fprintf(w, "Status: %s %s\n", f.paint(statusColor(r), fmt.Sprint(r.Status)), r.StatusText)
-	}
-	fmt.Fprintf(w, "Type: %s  State: %s  Time: %s  Size: %s  Navigation: %d\n", r.ResourceType, r.State,
-		formatDuration(r.Duration), formatBytes(r.EncodedDataLength), r.NavigationID)
-	for _, hop := range r.Redirects {
-		fmt.Fprintf(w, "Redirected from: %s (%d)\n", hop.URL, hop.Status)
-	}
-	printHeaders(w, f, "Request headers", r.RequestHeaders)
-	if r.RequestBody != "" {
-		fmt.Fprintf(w, "\n%s\n%s\n", f.paint(bold, "Request body:"), r.RequestBody)
-	}
-	printHeaders(w, f, "Response headers", r.ResponseHeaders)
-	if *body {
-		switch {
-		case r.ResponseBody != "" && r.Base64Encoded:
-			fmt.Fprintf(w, "\n%s (base64, %d bytes)\n%s\n", f.paint(bold, "Response body"), r.BodySize, r.ResponseBody)
-		case r.ResponseBody != "":
-			fmt.Fprintf(w, "\n%s\n%s\n", f.paint(bold, "Response body:"), r.ResponseBody)
-		case r.BodyOmitted != "":
-			fmt.Fprintf(w, "\nResponse body not captured: %s\n", r.BodyOmitted)
-		}
-	}
+	printRequest(env.Stdout, newFormatter(env), res.Request, *body)
 	return nil
 }
 
+// printRequest prints one request in full, and its response body with
+// body. What came from the page is escaped: one-line values entirely,
+// bodies all but their newlines and tabs.
+func printRequest(w io.Writer, f *formatter, r protocol.NetworkRequest, body bool) {
+	fmt.Fprintf(w, "%s %s\n", f.paint(bold, escapeLine(r.Method)), escapeLine(r.URL))
+	switch {
+	case r.State == protocol.StateFailed:
+		fmt.Fprintf(w, "Failed: %s\n", f.paint(red, escapeLine(r.ErrorText)))
+	case r.Status > 0:
+		fmt.Fprintf(w, "Status: %s %s\n", f.paint(statusColor(r), fmt.Sprint(r.Status)), escapeLine(r.StatusText))
+	}
+	fmt.Fprintf(w, "Type: %s  State: %s  Time: %s  Size: %s  Navigation: %d\n", escapeLine(r.ResourceType), escapeLine(r.State),
+		formatDuration(r.Duration), formatBytes(r.EncodedDataLength), r.NavigationID)
+	for _, hop := range r.Redirects {
+		fmt.Fprintf(w, "Redirected from: %s (%d)\n", escapeLine(hop.URL), hop.Status)
+	}
+	printHeaders(w, f, "Request headers", r.RequestHeaders)
+	if r.RequestBody != "" {
+		fmt.Fprintf(w, "\n%s\n%s\n", f.paint(bold, "Request body:"), escapeBlock(r.RequestBody))
+	}
+	printHeaders(w, f, "Response headers", r.ResponseHeaders)
+	if body {
+		switch {
+		case r.ResponseBody != "" && r.Base64Encoded:
+			fmt.Fprintf(w, "\n%s (base64, %d bytes)\n%s\n", f.paint(bold, "Response body"), r.BodySize, escapeBlock(r.ResponseBody))
+		case r.ResponseBody != "":
+			fmt.Fprintf(w, "\n%s\n%s\n", f.paint(bold, "Response body:"), escapeBlock(r.ResponseBody))
+		case r.BodyOmitted != "":
+			fmt.Fprintf(w, "\nResponse body not captured: %s\n", escapeLine(r.BodyOmitted))
+		}
+	}
+}
+
+// printHeaders prints headers one a line, names and values escaped (a
+// value Chrome joined from several headers has newlines in it).
 func printHeaders(w io.Writer, f *formatter, title string, h protocol.Headers) {
 	m := protocol.HeaderMap(h)
 	if len(m) == 0 {
@@ -230,7 +237,7 @@ func printHeaders(w io.Writer, f *formatter, title string, h protocol.Headers) {
 	}
 	fmt.Fprintf(w, "\n%s\n", f.paint(bold, title+":"))
 	for _, k := range sortedKeys(m) {
-		fmt.Fprintf(w, "  %s: %s\n", k, m[k])
+		fmt.Fprintf(w, "  %s: %s\n", escapeLine(k), escapeLine(m[k]))
 	}
 }
 
@@ -297,7 +304,7 @@ func runConsole(ctx context.Context, env *Env, args []string) error {
 	for _, m := range res.Messages {
 		fmt.Fprintln(env.Stdout, f.console(m))
 		if m.Stack != "" && (m.Level == protocol.LevelError) {
-			fmt.Fprintln(env.Stdout, f.paint(gray, m.Stack))
+			fmt.Fprintln(env.Stdout, f.stack(m.Stack))
 		}
 	}
 	if len(res.Messages) == 0 {
@@ -371,8 +378,8 @@ func runSessions(ctx context.Context, env *Env, args []string) error {
 		case protocol.StateStale:
 			color = yellow
 		}
-		fmt.Fprintf(env.Stdout, "%-16s %s %7s %8d %8d  %s\n", st.Session, f.paint(color, fmt.Sprintf("%-9s", st.State)), pid,
-			st.Counts.Network, st.Counts.Console, st.Target.URL)
+		fmt.Fprintf(env.Stdout, "%-16s %s %7s %8d %8d  %s\n", escapeLine(st.Session), f.paint(color, fmt.Sprintf("%-9s", escapeLine(st.State))), pid,
+			st.Counts.Network, st.Counts.Console, escapeLine(st.Target.URL))
 	}
 	return nil
 }
@@ -435,20 +442,27 @@ func methodAndParams(cmd string, pos []string, example string) (string, json.Raw
 	return pos[0], raw, nil
 }
 
-// printResult prints a raw result, indented, or in an envelope.
+// printResult prints a raw result, indented, or in an envelope. Indented,
+// it goes through escapeJSON: still the same JSON, with nothing in its
+// strings that could drive the terminal.
 func printResult(env *Env, asJSON bool, res json.RawMessage) error {
 	if asJSON {
 		return printJSON(env, envelope(res))
 	}
 	var v any
 	if err := json.Unmarshal(res, &v); err != nil {
-		_, err := fmt.Fprintln(env.Stdout, string(res))
+		_, err := fmt.Fprintln(env.Stdout, escapeBlock(string(res)))
 		return err
 	}
-	enc := json.NewEncoder(env.Stdout)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encoding the result: %w", err)
+	}
+	_, err := io.WriteString(env.Stdout, escapeJSON(b.String()))
+	return err
 }
 
 func runCleanup(ctx context.Context, env *Env, args []string) error {

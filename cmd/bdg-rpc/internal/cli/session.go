@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -154,13 +155,13 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		return printJSON(env, envelope(hs))
 	}
 	fmt.Fprintf(env.Stdout, "Session %q started (worker pid %d) in %s\n", d.Name, hs.PID, time.Since(started).Round(time.Millisecond))
-	fmt.Fprintf(env.Stdout, "Target:  %s\n", hs.Target.URL)
-	chromeLine := hs.Chrome.Version
+	fmt.Fprintf(env.Stdout, "Target:  %s\n", escapeLine(hs.Target.URL))
+	chromeLine := escapeLine(hs.Chrome.Version)
 	if hs.Chrome.PID != 0 {
 		chromeLine += fmt.Sprintf(" (pid %d)", hs.Chrome.PID)
 	}
 	fmt.Fprintf(env.Stdout, "Chrome:  %s\n", chromeLine)
-	fmt.Fprintf(env.Stdout, "Socket:  %s\n", hs.SocketPath)
+	fmt.Fprintf(env.Stdout, "Socket:  %s\n", escapeLine(hs.SocketPath))
 	fmt.Fprintf(env.Stdout, "Use 'bdg-rpc status' to watch it and 'bdg-rpc stop' to end it.\n")
 	return nil
 }
@@ -181,20 +182,26 @@ func runStatus(ctx context.Context, env *Env, args []string) error {
 	if sf.json {
 		return printJSON(env, envelope(st))
 	}
-	w := env.Stdout
-	fmt.Fprintf(w, "Session:  %s (%s)\n", st.Session, st.State)
+	printStatus(env.Stdout, st)
+	return nil
+}
+
+// printStatus prints a session's status; the page's URL and title, and
+// whatever else a worker or a session file says, are escaped.
+func printStatus(w io.Writer, st protocol.StatusResult) {
+	fmt.Fprintf(w, "Session:  %s (%s)\n", escapeLine(st.Session), escapeLine(st.State))
 	if st.PID != 0 {
 		fmt.Fprintf(w, "Worker:   pid %d, up %s\n", st.PID, (time.Duration(st.UptimeMs) * time.Millisecond).Round(time.Second))
 	}
 	if st.Target.URL != "" {
 		title := ""
 		if st.Target.Title != "" {
-			title = fmt.Sprintf(" (%s)", st.Target.Title)
+			title = fmt.Sprintf(" (%s)", escapeLine(st.Target.Title))
 		}
-		fmt.Fprintf(w, "Target:   %s%s\n", st.Target.URL, title)
+		fmt.Fprintf(w, "Target:   %s%s\n", escapeLine(st.Target.URL), title)
 	}
 	if st.Chrome.Version != "" {
-		fmt.Fprintf(w, "Chrome:   %s", st.Chrome.Version)
+		fmt.Fprintf(w, "Chrome:   %s", escapeLine(st.Chrome.Version))
 		if st.Chrome.PID != 0 {
 			fmt.Fprintf(w, " (pid %d)", st.Chrome.PID)
 		}
@@ -205,9 +212,8 @@ func runStatus(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(w, "Dropped:  %d requests, %d console messages, %d bodies; %d tracking requests filtered\n", d.Network, d.Console, d.Bodies, d.Filtered)
 	}
 	if st.OutputPath != "" {
-		fmt.Fprintf(w, "Output:   %s\n", st.OutputPath)
+		fmt.Fprintf(w, "Output:   %s\n", escapeLine(st.OutputPath))
 	}
-	return nil
 }
 
 func runStop(ctx context.Context, env *Env, args []string) error {
@@ -228,7 +234,7 @@ func runStop(ctx context.Context, env *Env, args []string) error {
 	if d := res.Dropped; d.Network+d.Console > 0 {
 		fmt.Fprintf(env.Stdout, "Dropped at the store limits: %d requests, %d console messages.\n", d.Network, d.Console)
 	}
-	fmt.Fprintf(env.Stdout, "Output: %s\n", res.OutputPath)
+	fmt.Fprintf(env.Stdout, "Output: %s\n", escapeLine(res.OutputPath))
 	return nil
 }
 
