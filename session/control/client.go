@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 
@@ -107,7 +108,13 @@ func Stop(ctx context.Context, d session.Dir) (protocol.StopResult, error) {
 // is still the very worker that wrote it: SIGTERM, then SIGKILL (which also
 // ends a stopped process).
 func terminate(ctx context.Context, d session.Dir) error {
+	// A worker writes its metadata right after it takes its lock: a stop
+	// that comes in between waits for it a moment.
 	m, err := d.ReadMeta()
+	for deadline := time.Now().Add(time.Second); errors.Is(err, os.ErrNotExist) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		m, err = d.ReadMeta()
+	}
 	if err != nil {
 		return fmt.Errorf("reading its metadata: %w", err)
 	}

@@ -230,3 +230,43 @@ func awaitLog(t *testing.T, path, text string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestStopWhileStarting: a stop that comes while the worker is still
+// launching Chrome ends it, and names a session.json only if one exists.
+// (Finding 10: it named one that did not.)
+func TestStopWhileStarting(t *testing.T) {
+	h := newHarness(t)
+	opts := h.options("early", h.fx.URL("everything.html"))
+	d := h.dir("early")
+	started := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		_, err := h.launcher.Start(ctx, opts)
+		started <- err
+	}()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		if alive, _ := d.WorkerAlive(); alive {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never took its lock")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	res, err := control.Stop(context.Background(), d)
+	if err != nil {
+		t.Fatalf("stop while starting: %v", err)
+	}
+	if res.OutputPath != "" {
+		if _, err := os.Stat(res.OutputPath); err != nil {
+			t.Errorf("stop names %s, which does not exist", res.OutputPath)
+		}
+	}
+	err = <-started
+	t.Logf("start: %v; stop: %+v", err, res)
+	if alive, _ := d.WorkerAlive(); alive {
+		t.Error("the worker still runs")
+	}
+}

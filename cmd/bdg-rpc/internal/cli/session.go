@@ -234,6 +234,10 @@ func runStop(ctx context.Context, env *Env, args []string) error {
 	if d := res.Dropped; d.Network+d.Console > 0 {
 		fmt.Fprintf(env.Stdout, "Dropped at the store limits: %d requests, %d console messages.\n", d.Network, d.Console)
 	}
+	if res.OutputPath == "" {
+		fmt.Fprintln(env.Stdout, "Output: none (the session ended before it had captured anything to keep)")
+		return nil
+	}
 	fmt.Fprintf(env.Stdout, "Output: %s\n", escapeLine(res.OutputPath))
 	return nil
 }
@@ -241,5 +245,9 @@ func runStop(ctx context.Context, env *Env, args []string) error {
 // warnStale says on stderr that data comes from a file, and how old it is.
 func warnStale(env *Env, s protocol.Stale) {
 	age := (time.Duration(s.DataAgeMs) * time.Millisecond).Round(time.Second)
-	fmt.Fprintf(env.Stderr, "bdg-rpc: warning: the session's worker is not running; showing %s, written %s ago\n", s.Source, age)
+	why := "the session's worker is not running"
+	if s.Reason != "" {
+		why = s.Reason
+	}
+	fmt.Fprintf(env.Stderr, "bdg-rpc: warning: %s; showing %s, written %s ago\n", escapeLine(why), escapeLine(s.Source), age)
 }
