@@ -77,7 +77,7 @@ func (a *Acceptor) Accept(ctx context.Context, ln net.Listener) error {
 		}
 		delay = 0
 		if err := CheckPeer(c); err != nil {
-			a.Log.Warn("refused a connection", "error", err)
+			a.Log.Warn("rejected a connection", "error", err)
 			c.Close()
 			<-a.slots
 			continue

@@ -17,7 +17,10 @@ import (
 // WriteFileAtomic writes a file so that readers see the old content or the
 // new, never a mix or a truncated file: it writes a temporary file in the
 // same directory, syncs it, and renames it into place. On failure the old
-// file is untouched and the temporary one removed.
+// file is untouched and the temporary one removed. It cannot be redirected
+// by a link: the temporary file has a random name and is created with
+// O_CREATE|O_EXCL (which never follows a link), and the rename replaces
+// whatever is at path, a link included, never writing through it.
 func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -128,10 +131,11 @@ type MetaChrome struct {
 	TempProfile bool   `json:"tempProfile,omitempty"` // UserDataDir is ours to delete
 }
 
-// ReadMeta reads the session's metadata.
+// ReadMeta reads the session's metadata; a session.meta.json that is a
+// link is not read (a session_file error).
 func (d Dir) ReadMeta() (Meta, error) {
 	var m Meta
-	b, err := os.ReadFile(d.File(MetaFile))
+	b, err := ReadFile(d.File(MetaFile))
 	if err != nil {
 		return m, err
 	}
@@ -147,12 +151,13 @@ var ErrNoOutput = errors.New("no session data")
 // ReadOutput reads what a session left on disk when its worker cannot be
 // asked: the newer of session.json (the session ended) and
 // session.partial.json (it did not end cleanly). It returns the document,
-// the file it came from, and how old that file is.
+// the file it came from, and how old that file is. A file that is a link
+// is not read: it is a session_file error.
 func (d Dir) ReadOutput() (protocol.Output, string, time.Duration, error) {
 	var out protocol.Output
 	path, mod := "", time.Time{}
 	for _, name := range []string{OutputFile, PartialFile} {
-		fi, err := os.Stat(d.File(name))
+		fi, err := os.Lstat(d.File(name))
 		if err == nil && (path == "" || fi.ModTime().After(mod)) {
 			path, mod = d.File(name), fi.ModTime()
 		}
@@ -160,9 +165,9 @@ func (d Dir) ReadOutput() (protocol.Output, string, time.Duration, error) {
 	if path == "" {
 		return out, "", 0, fmt.Errorf("%w for session %q in %s", ErrNoOutput, d.Name, d.Path)
 	}
-	b, err := os.ReadFile(path)
+	b, err := ReadFile(path)
 	if err != nil {
-		return out, path, 0, fmt.Errorf("reading %s: %w", path, err)
+		return out, path, 0, err
 	}
 	if err := json.Unmarshal(b, &out); err != nil {
 		return out, path, 0, fmt.Errorf("reading %s: %w", path, err)

@@ -5,7 +5,8 @@
 // Package control acts on sessions (starts, asks, stops and cleans up their
 // workers); package worker is the worker.
 //
-// A session directory, $BDG_HOME/sessions/NAME (mode 0700), holds:
+// A session directory, $BDG_HOME/sessions/NAME (mode 0700, like the home
+// and its sessions directory; see Ensure for what is refused), holds:
 //
 //	worker.sock           the worker's JSON-RPC socket (0600)
 //	session.meta.json     who the worker is: pid, socket, Chrome, options
@@ -14,6 +15,9 @@
 //	session.json          the result, written when the session ends
 //	start.lock            held while a session starts or is cleaned up
 //	worker.lock           held by the worker for as long as it runs
+//
+// No link is followed under BDG_HOME (see OpenFile), but a BDG_HOME that is
+// the user's own link to a directory of theirs.
 package session
 
 import (
@@ -77,19 +81,16 @@ func Home(getenv func(string) string) (string, error) {
 }
 
 // CheckHome fails with a session_file error when home exists but is not a
-// directory bdg-rpc can use; a missing home is fine (it is created on the
-// first start).
+// directory bdg-rpc can use: not a directory, another user's, or writable
+// by others; the same for its sessions directory. A missing home is fine
+// (it is created on the first start), and so is a home that is the user's
+// own link to a directory they own. It never changes anything.
 func CheckHome(home string) error {
-	fi, err := os.Stat(home)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil
-	case err != nil:
-		return protocol.Errorf(protocol.SessionFile, "BDG_HOME %s cannot be used: %v", home, err).WithCause(err).WithHint(homeHint)
-	case !fi.IsDir():
-		return protocol.Errorf(protocol.SessionFile, "BDG_HOME %s is not a directory", home).WithHint(homeHint)
+	dir, exists, err := resolveHome(home)
+	if err != nil || !exists {
+		return err
 	}
-	return nil
+	return checkExistingDir("sessions directory", filepath.Join(dir, "sessions"))
 }
 
 const homeHint = "set BDG_HOME to a directory you own, or unset it for ~/.bdg"
@@ -126,35 +127,75 @@ func NewDir(home, name string) (Dir, error) {
 // File returns the path of a file in the directory.
 func (d Dir) File(name string) string { return filepath.Join(d.Path, name) }
 
-// Ensure creates the directory (and the home's sessions directory) with
-// mode 0700, and refuses one that belongs to another user or that others
-// can enter.
+// Ensure creates the directory (and the home and its sessions directory)
+// with mode 0700 where they are missing, and refuses, with a session_file
+// error that says what to do, a home, sessions directory or session
+// directory that is another user's, that others can write into, or that is
+// a link (but for a home that is the user's own link to a directory of
+// theirs), and a session directory where a file bdg-rpc writes is a link
+// or anything but a regular file of ours. A directory of ours that others
+// can only read is made 0700.
 func (d Dir) Ensure() error {
-	for _, p := range []string{d.Home, filepath.Join(d.Home, "sessions"), d.Path} {
-		if err := ensurePrivateDir(p); err != nil {
+	home, _, err := resolveHome(d.Home)
+	if err != nil {
+		return err
+	}
+	sessions := filepath.Join(home, "sessions")
+	for _, step := range []struct{ what, path string }{
+		{"BDG_HOME", home},
+		{"sessions directory", sessions},
+		{"session directory", filepath.Join(sessions, d.Name)},
+	} {
+		if err := ensureDir(step.what, step.path); err != nil {
 			return err
 		}
 	}
-	return nil
+	return d.checkFiles()
 }
 
-func ensurePrivateDir(p string) error {
-	if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("creating %s: %w", p, err)
+// Check refuses, as Ensure does, a session directory (or the sessions
+// directory or home above it) that cannot be trusted; it creates and
+// changes nothing, and directories that do not exist pass.
+func (d Dir) Check() error {
+	home, exists, err := resolveHome(d.Home)
+	if err != nil || !exists {
+		return err
 	}
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return fmt.Errorf("checking %s: %w", p, err)
+	sessions := filepath.Join(home, "sessions")
+	if err := checkExistingDir("sessions directory", sessions); err != nil {
+		return err
 	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", p)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("%s belongs to another user (uid %d)", p, st.Uid)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(p, 0o700); err != nil {
-			return fmt.Errorf("making %s private: %w", p, err)
+	return checkExistingDir("session directory", filepath.Join(sessions, d.Name))
+}
+
+// Files returns the names of the files bdg-rpc keeps in a session
+// directory (the socket aside).
+func Files() []string {
+	return []string{MetaFile, LogFile, LogFile + ".1", PartialFile, OutputFile, StartLockFile, WorkerLockFile}
+}
+
+// checkFiles refuses a session directory where one of Files, or the
+// socket, is a link or not what bdg-rpc makes.
+func (d Dir) checkFiles() error {
+	for _, name := range append(Files(), SocketFile) {
+		p := d.File(name)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return protocol.Errorf(protocol.SessionFile, "checking %s: %v", p, err).WithCause(err).WithHint(homeHint)
+		}
+		if fi.Mode().Type() == os.ModeSymlink {
+			return linkError(p)
+		}
+		if name == SocketFile && fi.Mode().Type() == os.ModeSocket {
+			continue
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			if err := checkFile(p, st.Mode, st.Uid, uint64(st.Nlink)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -200,8 +241,10 @@ func List(home string) ([]string, error) {
 	return names, nil
 }
 
-// EnsureSocketDir prepares the directory of a socket path: private and ours,
-// never a directory another user planted.
+// EnsureSocketDir prepares the directory of a socket path: made 0700 if
+// missing; refused when it is a link, another user's, or writable by
+// others (a planted directory under /tmp or $XDG_RUNTIME_DIR), with a
+// session_file error.
 func EnsureSocketDir(socketPath string) error {
-	return ensurePrivateDir(filepath.Dir(socketPath))
+	return ensureDir("socket directory", filepath.Dir(socketPath))
 }

@@ -74,7 +74,7 @@ func offlineMux(d session.Dir, reason string) (*rpc.Mux, error) {
 	case errors.Is(err, session.ErrNoOutput):
 		return nil, protocol.Wrap(protocol.NoSession, err).WithHint("start a session: bdg-rpc start URL")
 	case err != nil:
-		return nil, protocol.Wrap(protocol.SessionFile, err).WithHint("the file is damaged: move it away to start afresh")
+		return nil, unreadable(err)
 	}
 	if out.Session == "" {
 		out.Session = d.Name
@@ -82,4 +82,15 @@ func offlineMux(d session.Dir, reason string) (*rpc.Mux, error) {
 	mux := rpc.NewMux()
 	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason})
 	return mux, nil
+}
+
+// unreadable is the error of a session file that exists but cannot be
+// read: as the session package said it (a link, another user's file), or
+// damaged.
+func unreadable(err error) error {
+	var e *protocol.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return protocol.Wrap(protocol.SessionFile, err).WithHint("the file is damaged: move it away to start afresh")
 }

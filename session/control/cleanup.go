@@ -29,22 +29,61 @@ type Cleaned struct {
 // and the Chrome it launched if that is still running. A partial capture is
 // kept as session.json (marked partial), so no data is lost. A live or
 // starting session is never touched.
+//
+// Cleanup never follows a link: a session directory (or sessions directory,
+// or home) that is a link, another user's or writable by others is refused
+// with a session_file error; a link found where a session file belongs is
+// removed (the link, not what it points to) before anything else.
 func Cleanup(d session.Dir) (Cleaned, error) {
-	if _, err := os.Stat(d.Path); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Lstat(d.Path); errors.Is(err, os.ErrNotExist) {
 		return Cleaned{Session: d.Name}, NoSession(d)
 	}
-	start, ok, err := d.TryStartLock()
-	if err != nil {
+	if err := d.Check(); err != nil {
 		return Cleaned{Session: d.Name}, err
 	}
+	c := Cleaned{Session: d.Name, Removed: removeLinks(d)}
+	start, ok, err := d.TryStartLock()
+	if err != nil {
+		return c, err
+	}
 	if !ok {
-		return Cleaned{Session: d.Name, Live: true}, nil
+		c.Live = true
+		return c, nil
 	}
 	defer start.Unlock()
 	if alive, err := d.WorkerAlive(); err != nil || alive {
-		return Cleaned{Session: d.Name, Live: alive}, err
+		c.Live = alive
+		return c, err
 	}
-	return cleanupLocked(d)
+	locked, err := cleanupLocked(d)
+	locked.Removed = append(c.Removed, locked.Removed...)
+	return locked, err
+}
+
+// removeLinks removes the symbolic links found where a session keeps its
+// files, the links themselves: bdg-rpc never makes one, and never follows
+// one. It returns what it removed.
+func removeLinks(d session.Dir) []string {
+	var removed []string
+	for _, name := range append(session.Files(), session.SocketFile) {
+		p := d.File(name)
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().Type() == fs.ModeSymlink {
+			if os.Remove(p) == nil {
+				removed = append(removed, p)
+			}
+		}
+	}
+	return removed
+}
+
+// sessionFileError makes err a session_file error, keeping the message and
+// hint of one that already is a bdg-rpc error.
+func sessionFileError(err error) *protocol.Error {
+	var e *protocol.Error
+	if errors.As(err, &e) && e.Kind == protocol.SessionFile {
+		return protocol.AsError(err)
+	}
+	return protocol.Wrap(protocol.SessionFile, err)
 }
 
 // cleanupLocked is Cleanup for a caller that holds the start lock and has
@@ -96,20 +135,26 @@ func cleanupLocked(d session.Dir) (Cleaned, error) {
 }
 
 // rescuePartial turns the partial capture of a worker that died into
-// session.json, unless a newer session.json exists.
+// session.json, unless a newer session.json exists. Only a regular file is
+// read: a link (or anything else) where the partial file belongs is
+// removed, never read through.
 func rescuePartial(d session.Dir) (string, error) {
 	partial := d.File(session.PartialFile)
-	pfi, err := os.Stat(partial)
+	pfi, err := os.Lstat(partial)
 	if err != nil {
 		return "", nil
 	}
-	if ofi, err := os.Stat(d.File(session.OutputFile)); err == nil && ofi.ModTime().After(pfi.ModTime()) {
+	if !pfi.Mode().IsRegular() {
 		_ = os.Remove(partial)
 		return "", nil
 	}
-	b, err := os.ReadFile(partial)
+	if ofi, err := os.Lstat(d.File(session.OutputFile)); err == nil && ofi.Mode().IsRegular() && ofi.ModTime().After(pfi.ModTime()) {
+		_ = os.Remove(partial)
+		return "", nil
+	}
+	b, err := session.ReadFile(partial)
 	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", partial, err)
+		return "", sessionFileError(err)
 	}
 	var out protocol.Output
 	if err := json.Unmarshal(b, &out); err != nil {
@@ -133,13 +178,23 @@ func rescuePartial(d session.Dir) (string, error) {
 }
 
 // isTempProfile accepts only a profile directory the browser package made
-// in the temporary directory: cleanup never deletes anything else.
+// in the temporary directory: cleanup never deletes anything else. It must
+// be a directory of ours, not a link (os.RemoveAll would remove only the
+// link, but nothing a link names is ours to judge) nor another user's.
 func isTempProfile(dir string) bool {
 	if dir == "" || !filepath.IsAbs(dir) {
 		return false
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
-	return (parent == filepath.Clean(os.TempDir()) || parent == "/tmp") && strings.Contains(filepath.Base(dir), "bdg")
+	if (parent != filepath.Clean(os.TempDir()) && parent != "/tmp") || !strings.Contains(filepath.Base(dir), "bdg") {
+		return false
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Geteuid()
 }
 
 // chromeProcesses lists what is left of the Chrome a worker launched: the

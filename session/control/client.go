@@ -175,8 +175,7 @@ func Status(ctx context.Context, d session.Dir) (protocol.StatusResult, error) {
 	out, path, age, err := d.ReadOutput()
 	switch {
 	case err != nil && !errors.Is(err, session.ErrNoOutput):
-		return res, protocol.Wrap(protocol.SessionFile, err).
-			WithHint("the file is damaged: move it away to start afresh")
+		return res, unreadable(err)
 	case err != nil && alive:
 		return res, protocol.Errorf(protocol.NoSession, "session %q has a worker that does not answer and no data on disk yet", d.Name).
 			WithHint("check logs: bdg-rpc logs; bdg-rpc stop ends it")

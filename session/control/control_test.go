@@ -1,11 +1,16 @@
 package control_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
@@ -101,5 +106,274 @@ func TestStatusAndList(t *testing.T) {
 	}
 	if _, err := control.List(context.Background(), filepath.Join(home, "sessions", "done", session.OutputFile)); protocol.KindOf(err) != protocol.SessionFile {
 		t.Errorf("a home that is a file: %v", err)
+	}
+}
+
+// precious is the content of the files the tests plant links to.
+var precious = []byte("precious: not bdg-rpc's to touch\n")
+
+// outsideFile makes a file outside any bdg home, for a link to point to.
+func outsideFile(t *testing.T, content []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "precious")
+	if err := os.WriteFile(p, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// assertUntouched fails unless path still holds content.
+func assertUntouched(t *testing.T, path string, content []byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(b, content) {
+		t.Errorf("the link's target %s was touched: %q (%d bytes), %v", path, b, len(b), err)
+	}
+}
+
+// assertRefused fails unless err is a session_file error whose hint
+// contains hint.
+func assertRefused(t *testing.T, what string, err error, hint string) {
+	t.Helper()
+	if protocol.KindOf(err) != protocol.SessionFile {
+		t.Errorf("%s: %v (kind %q), want a session_file error", what, err, protocol.KindOf(err))
+		return
+	}
+	if h := protocol.AsError(err).Hint; !strings.Contains(h, hint) {
+		t.Errorf("%s: hint %q, want one that says %q", what, h, hint)
+	}
+}
+
+// plant replaces name in the session directory with a link to target.
+func plant(t *testing.T, d session.Dir, name, target string) {
+	t.Helper()
+	_ = os.Remove(d.File(name))
+	if err := os.Symlink(target, d.File(name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tempProfile makes a directory that passes for a temporary Chrome profile
+// of bdg-rpc's, with a file in it.
+func tempProfile(t *testing.T) string {
+	t.Helper()
+	p, err := os.MkdirTemp("", "bdg-test-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(p) })
+	if err := os.WriteFile(filepath.Join(p, "Preferences"), precious, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// metaWithProfile is a session.meta.json of a dead worker whose Chrome
+// had the temporary profile dir.
+func metaWithProfile(dir string) []byte {
+	b, _ := json.Marshal(session.Meta{Session: "s", PID: 1 << 22, Chrome: session.MetaChrome{UserDataDir: dir, TempProfile: true}})
+	return b
+}
+
+// TestCleanupDoesNotFollowSymlinks: cleanup never writes, truncates,
+// creates or rescues through a link planted in a session directory, nor
+// removes what a planted metadata file names; it removes the links
+// themselves.
+func TestCleanupDoesNotFollowSymlinks(t *testing.T) {
+	partialDoc, _ := json.Marshal(protocol.Output{Version: protocol.Version, Session: "planted", Error: "PLANTED-CONTENT"})
+	cases := []struct {
+		name    string
+		file    string
+		content func(t *testing.T) []byte // of the link's target; nil: a dangling link
+		check   func(t *testing.T, d session.Dir)
+	}{
+		{name: "start.lock", file: session.StartLockFile, content: func(*testing.T) []byte { return precious }},
+		{name: "dangling start.lock", file: session.StartLockFile},
+		{name: "worker.lock", file: session.WorkerLockFile, content: func(*testing.T) []byte { return precious }},
+		{name: "dangling worker.lock", file: session.WorkerLockFile},
+		{name: "worker.log", file: session.LogFile, content: func(*testing.T) []byte { return precious }},
+		{name: "session.json", file: session.OutputFile, content: func(*testing.T) []byte { return precious }},
+		{name: "session.partial.json", file: session.PartialFile, content: func(*testing.T) []byte { return partialDoc },
+			check: func(t *testing.T, d session.Dir) {
+				if b, err := os.ReadFile(d.File(session.OutputFile)); err == nil && bytes.Contains(b, []byte("PLANTED-CONTENT")) {
+					t.Errorf("cleanup rescued the target of a linked partial file into session.json:\n%s", b)
+				}
+			}},
+		{name: "session.meta.json", file: session.MetaFile, content: func(t *testing.T) []byte {
+			profile := tempProfile(t)
+			t.Cleanup(func() {
+				if _, err := os.Lstat(filepath.Join(profile, "Preferences")); err != nil {
+					t.Errorf("cleanup removed %s, named by a linked session.meta.json: %v", profile, err)
+				}
+			})
+			return metaWithProfile(profile)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := ended(t, t.TempDir(), "s")
+			if c.file == session.OutputFile { // something to rescue over the link
+				if err := os.Rename(d.File(session.OutputFile), d.File(session.PartialFile)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var target string
+			var content []byte
+			if c.content != nil {
+				content = c.content(t)
+				target = outsideFile(t, content)
+			} else {
+				target = filepath.Join(t.TempDir(), "created")
+			}
+			plant(t, d, c.file, target)
+			cleaned, err := control.Cleanup(d)
+			if err != nil && protocol.KindOf(err) != protocol.SessionFile {
+				t.Errorf("cleanup: %v (kind %q), want success or a session_file error", err, protocol.KindOf(err))
+			}
+			if c.content != nil {
+				assertUntouched(t, target, content)
+			} else if _, err := os.Lstat(target); err == nil {
+				t.Errorf("cleanup created %s, the target of a dangling link", target)
+			}
+			if c.check != nil {
+				c.check(t, d)
+			}
+			if fi, lerr := os.Lstat(d.File(c.file)); err == nil && lerr == nil && fi.Mode().Type() == os.ModeSymlink {
+				t.Errorf("cleanup succeeded (%+v) but left the link %s", cleaned, d.File(c.file))
+			}
+		})
+	}
+}
+
+// TestCleanupTempProfileChecks: cleanup removes the temporary profile a
+// dead worker's Chrome used only when it is a directory of ours, never
+// through a link and never another user's.
+func TestCleanupTempProfileChecks(t *testing.T) {
+	t.Run("ours", func(t *testing.T) {
+		d := ended(t, t.TempDir(), "s")
+		profile := tempProfile(t)
+		if err := session.WriteFileAtomic(d.File(session.MetaFile), func(w io.Writer) error { _, err := w.Write(metaWithProfile(profile)); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := control.Cleanup(d); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Lstat(profile); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("our temporary profile was not removed: %v", err)
+		}
+	})
+	t.Run("a link", func(t *testing.T) {
+		d := ended(t, t.TempDir(), "s")
+		real := tempProfile(t)
+		link := real + "-link"
+		if err := os.Symlink(real, link); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Remove(link) })
+		if err := session.WriteFileAtomic(d.File(session.MetaFile), func(w io.Writer) error { _, err := w.Write(metaWithProfile(link)); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := control.Cleanup(d); err != nil {
+			t.Fatal(err)
+		}
+		assertUntouched(t, filepath.Join(real, "Preferences"), precious)
+	})
+	t.Run("another user's", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to give a directory to another user")
+		}
+		d := ended(t, t.TempDir(), "s")
+		theirs := tempProfile(t)
+		if err := os.Chown(theirs, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if err := session.WriteFileAtomic(d.File(session.MetaFile), func(w io.Writer) error { _, err := w.Write(metaWithProfile(theirs)); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := control.Cleanup(d); err != nil {
+			t.Fatal(err)
+		}
+		assertUntouched(t, filepath.Join(theirs, "Preferences"), precious)
+	})
+}
+
+// TestCleanupRefusesOpenOrForeignDirs: cleanup, stop and start refuse a
+// session directory or sessions directory that others can write into or
+// that belongs to another user, with a session_file error and a hint, and
+// change nothing in it.
+func TestCleanupRefusesOpenOrForeignDirs(t *testing.T) {
+	cases := []struct {
+		name  string
+		pick  func(d session.Dir) string
+		chown bool
+		hint  string
+	}{
+		{"session dir 0777", func(d session.Dir) string { return d.Path }, false, "chmod 700"},
+		{"sessions 0777", func(d session.Dir) string { return filepath.Join(d.Home, "sessions") }, false, "chmod 700"},
+		{"session dir owned by another user", func(d session.Dir) string { return d.Path }, true, "remove"},
+		{"sessions owned by another user", func(d session.Dir) string { return filepath.Join(d.Home, "sessions") }, true, "remove"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.chown && os.Geteuid() != 0 {
+				t.Skip("needs root to give a directory to another user")
+			}
+			home := t.TempDir()
+			d := ended(t, home, "s")
+			// What another user could have planted while the directory was open.
+			target := outsideFile(t, precious)
+			plant(t, d, session.StartLockFile, target)
+			if err := os.Rename(d.File(session.OutputFile), d.File(session.PartialFile)); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if c.chown {
+				err = os.Chown(c.pick(d), 65534, 65534)
+			} else {
+				err = os.Chmod(c.pick(d), 0o777)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = control.Cleanup(d)
+			assertRefused(t, "cleanup", err, c.hint)
+			_, err = control.Stop(context.Background(), d)
+			assertRefused(t, "stop", err, c.hint)
+			opts := session.Options{Session: "s", Home: home, URL: "http://127.0.0.1:1/"}
+			_, err = control.Launcher{Executable: "/bin/false"}.Start(context.Background(), opts)
+			assertRefused(t, "start", err, c.hint)
+			assertUntouched(t, target, precious)
+			if _, err := os.Lstat(d.File(session.PartialFile)); err != nil {
+				t.Errorf("the partial file was moved in a refused directory: %v", err)
+			}
+			if fi, err := os.Lstat(c.pick(d)); err == nil && !c.chown && fi.Mode().Perm() != 0o777 {
+				t.Errorf("%s was changed to %v behind its owner's back", c.pick(d), fi.Mode().Perm())
+			}
+		})
+	}
+}
+
+// TestStartSymlinkedFiles: start refuses a session directory where a file
+// it writes is a link, and writes nothing through it: not the worker's log
+// (here /bin/sh plays a worker that fails and writes to its stderr), not
+// the pid in start.lock.
+func TestStartSymlinkedFiles(t *testing.T) {
+	for _, name := range []string{session.LogFile, session.StartLockFile, session.WorkerLockFile, session.MetaFile, session.PartialFile, session.OutputFile} {
+		t.Run(name, func(t *testing.T) {
+			home := t.TempDir()
+			d, _ := session.NewDir(home, "s")
+			if err := d.Ensure(); err != nil {
+				t.Fatal(err)
+			}
+			target := outsideFile(t, precious)
+			plant(t, d, name, target)
+			opts := session.Options{Session: "s", Home: home, URL: "http://127.0.0.1:1/"}
+			_, err := control.Launcher{Executable: "/bin/sh", HandshakeTimeout: 5 * time.Second}.Start(context.Background(), opts)
+			assertRefused(t, "start", err, "remove")
+			if err != nil && bytes.Contains([]byte(err.Error()), precious) {
+				t.Errorf("the error quotes the link's target: %v", err)
+			}
+			assertUntouched(t, target, precious)
+		})
 	}
 }

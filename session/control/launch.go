@@ -95,11 +95,11 @@ func (l Launcher) Start(ctx context.Context, opts session.Options) (*Worker, err
 		return nil, err
 	}
 	if err := d.Ensure(); err != nil {
-		return nil, protocol.Wrap(protocol.SessionFile, err)
+		return nil, sessionFileError(err)
 	}
 	start, ok, err := d.TryStartLock()
 	if err != nil {
-		return nil, protocol.Wrap(protocol.SessionFile, err)
+		return nil, sessionFileError(err)
 	}
 	if !ok {
 		return nil, busy(d)
@@ -107,13 +107,13 @@ func (l Launcher) Start(ctx context.Context, opts session.Options) (*Worker, err
 	defer start.Unlock()
 
 	if alive, err := d.WorkerAlive(); err != nil {
-		return nil, protocol.Wrap(protocol.SessionFile, err)
+		return nil, sessionFileError(err)
 	} else if alive {
 		m, _ := d.ReadMeta()
 		return nil, alreadyRunning(d, m.PID, false)
 	}
 	if _, err := cleanupLocked(d); err != nil {
-		return nil, protocol.Wrap(protocol.SessionFile, err)
+		return nil, sessionFileError(err)
 	}
 	return l.spawn(ctx, d, opts, start)
 }
@@ -134,9 +134,11 @@ func (l Launcher) spawn(ctx context.Context, d session.Dir, opts session.Options
 			return nil, fmt.Errorf("finding the bdg-rpc executable: %w", err)
 		}
 	}
-	logFile, err := os.OpenFile(d.File(session.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	// Never through a link, and only a regular file of ours (see
+	// session.OpenFile): the worker's stderr is appended to it.
+	logFile, err := session.OpenFile(d.File(session.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, protocol.Errorf(protocol.SessionFile, "opening the worker log: %v", err).WithCause(err)
+		return nil, sessionFileError(fmt.Errorf("opening the worker log: %w", err))
 	}
 	defer logFile.Close()
 	progressR, progressW, err := os.Pipe()
@@ -260,8 +262,9 @@ func readHandshake(ctx context.Context, stdout io.Reader, exited <-chan struct{}
 }
 
 // logTail returns the last n lines of a log, formatted to follow an error.
+// A log that is a link is not read.
 func logTail(path string, n int) string {
-	b, err := os.ReadFile(path)
+	b, err := session.ReadFile(path)
 	if err != nil || len(b) == 0 {
 		return ""
 	}

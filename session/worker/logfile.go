@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/bdg-rpc/bdg-rpc/session"
 )
 
 // logFile is the worker's log: the file the launcher gave it as standard
@@ -42,13 +44,18 @@ func (l *logFile) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// rotate renames the log to worker.log.1 (the rename replaces whatever is
+// there, a link included, never writing through it) and starts a new one.
+// The new file is created with O_EXCL and O_NOFOLLOW: if something took
+// the name in between, the worker goes on writing where it was.
 func (l *logFile) rotate() {
 	if err := os.Rename(l.path, l.path+".1"); err != nil {
 		l.size = 0 // keep writing where we are rather than retrying each line
 		return
 	}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := session.OpenFile(l.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
+		l.size = 0
 		return
 	}
 	if err := unix.Dup2(int(f.Fd()), 2); err == nil {
