@@ -23,6 +23,7 @@ type link struct {
 	c   *client
 	dir session.Dir
 
+	epoch   string // the run of the session the link follows; set before watch starts
 	lastSeq atomic.Uint64
 	ended   atomic.Bool
 
@@ -47,7 +48,7 @@ const (
 
 // attach subscribes the client to a session's events, after since (nil:
 // only new events), replacing an earlier link to the same session.
-func (c *client) attach(ctx context.Context, d session.Dir, since *uint64) (protocol.SubscribeResult, error) {
+func (c *client) attach(ctx context.Context, d session.Dir, since *uint64, epoch string) (protocol.SubscribeResult, error) {
 	c.mu.Lock()
 	old := c.links[d.Name]
 	delete(c.links, d.Name)
@@ -61,12 +62,15 @@ func (c *client) attach(ctx context.Context, d session.Dir, since *uint64) (prot
 	if !rpc.AfterReply(ctx, l.openGate) {
 		l.openGate()
 	}
-	res, err := l.connect(ctx, since)
+	res, err := l.connect(ctx, since, epoch)
 	if err != nil {
 		cancel()
 		return res, err
 	}
-	if since != nil {
+	l.epoch = res.Epoch
+	if res.Reset {
+		l.lastSeq.Store(0)
+	} else if since != nil {
 		l.lastSeq.Store(*since)
 	} else {
 		l.lastSeq.Store(res.LastSeq)
@@ -81,7 +85,7 @@ func (c *client) attach(ctx context.Context, d session.Dir, since *uint64) (prot
 // connect dials the worker and subscribes.
 // A worker that does not answer within the read timeout is not joined: the
 // client gets an error rather than a call that hangs.
-func (l *link) connect(ctx context.Context, since *uint64) (protocol.SubscribeResult, error) {
+func (l *link) connect(ctx context.Context, since *uint64, epoch string) (protocol.SubscribeResult, error) {
 	var res protocol.SubscribeResult
 	timeout := control.ReadTimeout()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
@@ -90,7 +94,7 @@ func (l *link) connect(ctx context.Context, since *uint64) (protocol.SubscribeRe
 	if err != nil {
 		return res, err
 	}
-	if res, err = rpc.Call(ctx, wc.Conn, protocol.Subscribe, protocol.SubscribeParams{Since: since}); err != nil {
+	if res, err = rpc.Call(ctx, wc.Conn, protocol.Subscribe, protocol.SubscribeParams{Since: since, Epoch: epoch}); err != nil {
 		wc.Close()
 		if ctx.Err() == context.DeadlineExceeded {
 			err = protocol.Errorf(protocol.NoSession, "the worker of session %q did not answer events/subscribe within %s", l.dir.Name, timeout).
@@ -163,8 +167,20 @@ func (l *link) reconnect(ctx context.Context) bool {
 		}
 		since := l.lastSeq.Load()
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := l.connect(cctx, &since)
+		// A worker of another run (the session was started again) is not
+		// this link's: its seqs start again at 1. The client learns that
+		// the run it followed ended, and attaches to the new one.
+		if st, err := control.Status(cctx, l.dir); err == nil && st.Epoch != "" && st.Epoch != l.epoch {
+			cancel()
+			l.c.log.Info("the session was started again", "session", l.dir.Name, "epoch", st.Epoch, "was", l.epoch)
+			return false
+		}
+		res, err := l.connect(cctx, &since, l.epoch)
 		cancel()
+		if err == nil && res.Reset {
+			l.closeWorker()
+			return false
+		}
 		if err == nil {
 			l.c.log.Info("reconnected to the worker", "session", l.dir.Name, "since", since)
 			return true
@@ -198,6 +214,16 @@ func (l *link) workerGone(ctx context.Context) {
 	}
 	l.ended.Store(true)
 	l.c.notify(protocol.NotifyEnded, ev)
+}
+
+// closeWorker drops the connection to the worker, from the watcher.
+func (l *link) closeWorker() {
+	l.mu.Lock()
+	wc := l.wc
+	l.mu.Unlock()
+	if wc != nil {
+		wc.Close()
+	}
 }
 
 // close stops the link; the session itself goes on.

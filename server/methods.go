@@ -68,11 +68,13 @@ func (c *client) start(ctx context.Context, p protocol.StartParams) (protocol.St
 	since := uint64(0)
 	// Events from the first on: none happens before the subscription that
 	// the client would miss.
-	if _, err := c.attach(context.WithoutCancel(ctx), d, &since); err != nil {
+	sub, err := c.attach(context.WithoutCancel(ctx), d, &since, "")
+	if err != nil {
 		return protocol.StartResult{}, err
 	}
 	hs := w.Handshake
-	return protocol.StartResult{Session: d.Name, PID: hs.PID, SocketPath: hs.SocketPath, Target: hs.Target, Chrome: hs.Chrome}, nil
+	return protocol.StartResult{Session: d.Name, PID: hs.PID, SocketPath: hs.SocketPath, Target: hs.Target, Chrome: hs.Chrome,
+		Epoch: sub.Epoch}, nil
 }
 
 func (c *client) attachMethod(ctx context.Context, p protocol.AttachParams) (protocol.AttachResult, error) {
@@ -81,7 +83,7 @@ func (c *client) attachMethod(ctx context.Context, p protocol.AttachParams) (pro
 		return protocol.AttachResult{}, err
 	}
 	rpc.Async(ctx) // a slow worker must not hold up calls about other sessions
-	res, err := c.attach(ctx, d, p.Since)
+	res, err := c.attach(ctx, d, p.Since, p.Epoch)
 	if err != nil {
 		return protocol.AttachResult{}, err
 	}
@@ -89,7 +91,7 @@ func (c *client) attachMethod(ctx context.Context, p protocol.AttachParams) (pro
 	if err != nil {
 		return protocol.AttachResult{}, err
 	}
-	return protocol.AttachResult{Status: st, OldestSeq: res.OldestSeq}, nil
+	return protocol.AttachResult{Status: st, OldestSeq: res.OldestSeq, Epoch: res.Epoch, Reset: res.Reset}, nil
 }
 
 func (c *client) stop(ctx context.Context, p protocol.StopParams) (protocol.StopResult, error) {

@@ -238,7 +238,7 @@ var volatile = map[string]string{
 	"pid": "$PID", "seq": "$SEQ", "lastSeq": "$SEQ", "oldestSeq": "$SEQ", "fromSeq": "$SEQ", "toSeq": "$SEQ", "count": "$N",
 	"timestamp": "$TIME", "startTime": "$TIME", "writtenAt": "$TIME", "uptimeMs": "$MS", "durationMs": "$MS",
 	"duration": "$MS", "dataAgeMs": "$MS", "encodedDataLength": "$BYTES", "requestId": "$REQUEST_ID",
-	"requestHeaders": "$HEADERS", "responseHeaders": "$HEADERS", "remoteAddress": "$ADDR",
+	"requestHeaders": "$HEADERS", "responseHeaders": "$HEADERS", "remoteAddress": "$ADDR", "epoch": "$EPOCH",
 }
 
 // line normalizes one server line; it drops lines of no interest (the

@@ -55,6 +55,9 @@ type StatusResult struct {
 	SocketPath   string `json:"socketPath,omitempty"`
 	OutputPath   string `json:"outputPath,omitempty"`
 	Subscribers  int    `json:"subscribers"` // clients receiving the events
+	// Epoch identifies this run of the session: a session started again
+	// under the same name has another, and its seqs start again at 1.
+	Epoch string `json:"epoch,omitempty"`
 	Stale
 }
 
@@ -226,16 +229,24 @@ func (p CDPSendParams) Validate() error {
 
 // SubscribeParams are the params of events/subscribe. With Since, the
 // retained events after that seq are replayed first; without it, only new
-// events follow.
+// events follow. Epoch is the run of the session that Since belongs to (as
+// a subscription, a start or a status reported it): when it is not the
+// worker's, Since means nothing to this run and the events are replayed
+// from its first retained one (Reset in the result).
 type SubscribeParams struct {
 	Session string  `json:"session,omitempty"`
 	Since   *uint64 `json:"since,omitempty"`
+	Epoch   string  `json:"epoch,omitempty"`
 }
 
 // SubscribeResult is what events/subscribe answers, before any event.
 type SubscribeResult struct {
 	LastSeq   uint64 `json:"lastSeq"`   // the newest event so far
 	OldestSeq uint64 `json:"oldestSeq"` // the oldest event still retained
+	Epoch     string `json:"epoch"`     // this run of the session
+	// Reset says that the given epoch was another run's: the events are
+	// replayed from the start, whatever Since said.
+	Reset bool `json:"reset,omitempty"`
 }
 
 // StopParams are the params of session/stop.
@@ -376,19 +387,27 @@ type StartResult struct {
 	SocketPath string `json:"socketPath"`
 	Chrome     Chrome `json:"chrome"`
 	Target     Target `json:"target"`
+	Epoch      string `json:"epoch"` // this run of the session: pass it with since to session/attach
 }
 
 // AttachParams are the params of session/attach: join a running session
 // and receive its events, those after Since first (default: only new ones).
+// Epoch is the run Since belongs to; from another run, the events are
+// replayed from the start (Reset in the result).
 type AttachParams struct {
 	Session string  `json:"session,omitempty"`
 	Since   *uint64 `json:"since,omitempty"`
+	Epoch   string  `json:"epoch,omitempty"`
 }
 
 // AttachResult is what session/attach answers.
 type AttachResult struct {
 	Status    StatusResult `json:"status"`
 	OldestSeq uint64       `json:"oldestSeq"` // the oldest event the worker still retains
+	Epoch     string       `json:"epoch"`     // this run of the session
+	// Reset says that Epoch is not the one asked for: the session was
+	// started again since, and its events are replayed from the start.
+	Reset bool `json:"reset,omitempty"`
 }
 
 // ListResult is what session/list answers.

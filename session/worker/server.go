@@ -76,7 +76,12 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 		return w.cdpSend(ctx, p)
 	})
 	rpc.Handle(m, protocol.Subscribe, func(ctx context.Context, p protocol.SubscribeParams) (protocol.SubscribeResult, error) {
-		sub, res := w.capture.Subscribe(p.Since)
+		since, reset := p.Since, p.Epoch != "" && p.Epoch != w.epoch
+		if reset { // a since of another run of the session: from the start
+			since = new(uint64)
+		}
+		sub, res := w.capture.Subscribe(since)
+		res.Epoch, res.Reset = w.epoch, reset
 		// The reply goes first; the events follow it.
 		rpc.AfterReply(ctx, func() { cs.startPump(sub) })
 		return res, nil
@@ -120,7 +125,7 @@ func (w *worker) status() protocol.StatusResult {
 		StartTime: w.start.UTC().Format(time.RFC3339Nano), UptimeMs: time.Since(w.start).Milliseconds(),
 		Target: w.getTarget(), Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq,
 		NavigationID: st.Navigation.ID, SocketPath: w.socket, Subscribers: w.capture.Subscribers(),
-		Chrome: w.chromeInfo(),
+		Chrome: w.chromeInfo(), Epoch: w.epoch,
 	}
 	return res
 }

@@ -14,6 +14,8 @@ package worker
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,6 +101,7 @@ type worker struct {
 
 	lock      *flock.Flock
 	start     time.Time
+	epoch     string // this run of the session, paired with every seq
 	capture   *capture.Capture
 	chrome    *browser.Chrome // nil when attached to a running Chrome
 	conn      *browser.Conn
@@ -155,6 +158,7 @@ func (w *worker) getState() string {
 // session ends. It returns the process's exit code.
 func (w *worker) run(ctx context.Context, hs *os.File) int {
 	w.start = time.Now()
+	w.epoch = newEpoch()
 	w.setState(protocol.StateStarting)
 	w.log.Info("worker starting", "session", w.opts.Session, "url", w.opts.URL)
 	handshake, err := w.startup(ctx)
@@ -392,7 +396,7 @@ func (w *worker) enableDomains(ctx context.Context) error {
 // listen opens the worker's socket, readable and writable by its user only.
 func (w *worker) listen() error {
 	if err := session.EnsureSocketDir(w.socket); err != nil {
-		return protocol.Wrap(protocol.SessionFile, err)
+		return err // a session_file error that says what to do
 	}
 	if fi, err := os.Lstat(w.socket); err == nil && fi.Mode().Type() == fs.ModeSocket {
 		_ = os.Remove(w.socket) // stale or deleted-and-recreated: we hold the worker lock
@@ -403,7 +407,8 @@ func (w *worker) listen() error {
 	if err != nil {
 		return protocol.Errorf(protocol.SessionFile, "listening on %s: %v", w.socket, err).WithCause(err)
 	}
-	_ = os.Chmod(w.socket, 0o600)
+	// The umask made the socket 0600: no chmod by path, which would follow
+	// a link put in its place.
 	ln.(*net.UnixListener).SetUnlinkOnClose(false)
 	w.ln = ln
 	w.socketIno = socketInode(w.socket)
@@ -553,4 +558,12 @@ func (w *worker) accept(ln net.Listener) {
 	if err := w.acceptor.Accept(w.serveCtx, ln); err != nil {
 		w.log.Error("no longer accepting connections", "error", err)
 	}
+}
+
+// newEpoch returns a run id no other run of the session shares: 64 random
+// bits.
+func newEpoch() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
+	return hex.EncodeToString(b[:])
 }
