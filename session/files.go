@@ -62,8 +62,16 @@ func WriteJSONAtomic(path string, v any) error {
 // WriteOutputAtomic writes a session document (session.json or
 // session.partial.json) atomically, streaming its records one by one into
 // the file: a document of tens of megabytes is never built in memory. out
-// carries everything but the records, which come as shared pointers.
+// carries everything but the records, which come as shared pointers. Its
+// summary (Summary) is written beside it.
 func WriteOutputAtomic(path string, out protocol.Output, network []*protocol.NetworkRequest, console []*protocol.ConsoleMessage) error {
+	if err := writeOutput(path, out, network, console); err != nil {
+		return err
+	}
+	return writeSummary(path, out, network, console)
+}
+
+func writeOutput(path string, out protocol.Output, network []*protocol.NetworkRequest, console []*protocol.ConsoleMessage) error {
 	out.Data = protocol.OutputData{Network: []protocol.NetworkRequest{}, Console: []protocol.ConsoleMessage{}}
 	head, err := json.Marshal(out)
 	if err != nil {
@@ -155,15 +163,9 @@ var ErrNoOutput = errors.New("no session data")
 // is not read: it is a session_file error.
 func (d Dir) ReadOutput() (protocol.Output, string, time.Duration, error) {
 	var out protocol.Output
-	path, mod := "", time.Time{}
-	for _, name := range []string{OutputFile, PartialFile} {
-		fi, err := os.Lstat(d.File(name))
-		if err == nil && (path == "" || fi.ModTime().After(mod)) {
-			path, mod = d.File(name), fi.ModTime()
-		}
-	}
-	if path == "" {
-		return out, "", 0, fmt.Errorf("%w for session %q in %s", ErrNoOutput, d.Name, d.Path)
+	path, mod, err := d.newestOutput()
+	if err != nil {
+		return out, "", 0, err
 	}
 	b, err := ReadFile(path)
 	if err != nil {

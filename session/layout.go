@@ -171,7 +171,8 @@ func (d Dir) Check() error {
 // Files returns the names of the files bdg-rpc keeps in a session
 // directory (the socket aside).
 func Files() []string {
-	return []string{MetaFile, LogFile, LogFile + ".1", PartialFile, OutputFile, StartLockFile, WorkerLockFile}
+	return []string{MetaFile, LogFile, LogFile + ".1", PartialFile, OutputFile, SummaryOf(PartialFile), SummaryOf(OutputFile),
+		StartLockFile, WorkerLockFile}
 }
 
 // checkFiles refuses a session directory where one of Files, or the

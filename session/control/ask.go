@@ -44,11 +44,18 @@ func Ask(ctx context.Context, d session.Dir, method string, params json.RawMessa
 		return nil, protocol.Errorf(protocol.NoSession, "no session %q is running", d.Name).
 			WithHint("start one: bdg-rpc start URL")
 	}
-	mux, err := offlineMux(d, reason)
-	if err != nil {
-		return nil, err
+	var err error
+	var res any
+	if method == protocol.Peek.Name {
+		res, err = peekSummary(ctx, d, params, reason)
 	}
-	res, err := mux.Dispatch(ctx, &rpc.Request{Method: method, Params: params})
+	if res == nil && err == nil {
+		mux, merr := offlineMux(d, reason)
+		if merr != nil {
+			return nil, merr
+		}
+		res, err = mux.Dispatch(ctx, &rpc.Request{Method: method, Params: params})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -93,4 +100,27 @@ func unreadable(err error) error {
 		return err
 	}
 	return protocol.Wrap(protocol.SessionFile, err).WithHint("the file is damaged: move it away to start afresh")
+}
+
+// peekSummary answers session/peek from the summary of the session's
+// document, when the summary holds what the peek asks for: the document
+// itself may be hundreds of megabytes. It returns nil when it cannot.
+func peekSummary(ctx context.Context, d session.Dir, params json.RawMessage, reason string) (any, error) {
+	var p protocol.PeekParams
+	if err := rpc.DecodeParams(params, &p); err != nil {
+		return nil, err
+	}
+	out, path, age, full, err := d.ReadSummary()
+	if err != nil || (!full && max(p.Last, protocol.DefaultPeekLast) > session.SummaryItems) {
+		return nil, nil // the whole document answers, or says what is wrong
+	}
+	mux := rpc.NewMux()
+	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason})
+	res, err := mux.Dispatch(ctx, &rpc.Request{Method: protocol.Peek.Name, Params: params})
+	if err != nil {
+		return nil, err
+	}
+	peek := res.(protocol.PeekResult)
+	peek.Counts, peek.Dropped, peek.LastSeq = out.Counts, out.Dropped, out.LastSeq // the document's, not the summary's
+	return peek, nil
 }

@@ -149,7 +149,7 @@ func rescuePartial(d session.Dir) (string, error) {
 		return "", nil
 	}
 	if ofi, err := os.Lstat(d.File(session.OutputFile)); err == nil && ofi.Mode().IsRegular() && ofi.ModTime().After(pfi.ModTime()) {
-		_ = os.Remove(partial)
+		_ = session.RemoveOutput(partial)
 		return "", nil
 	}
 	b, err := session.ReadFile(partial)
@@ -162,6 +162,7 @@ func rescuePartial(d session.Dir) (string, error) {
 		// a hand-edited one can: keep it for a person to look at.
 		bad := partial + ".unreadable"
 		_ = os.Rename(partial, bad)
+		_ = os.Remove(session.SummaryOf(partial))
 		return "", nil
 	}
 	out.Partial = true
@@ -170,10 +171,10 @@ func rescuePartial(d session.Dir) (string, error) {
 	if out.Error == "" {
 		out.Error = fmt.Sprintf("the worker ended without writing its result; this is the capture as of %s", out.WrittenAt)
 	}
-	if err := session.WriteJSONAtomic(d.File(session.OutputFile), out); err != nil {
+	if err := session.WriteOutputAtomic(d.File(session.OutputFile), out, pointers(out.Data.Network), pointers(out.Data.Console)); err != nil {
 		return "", protocol.Wrap(protocol.SessionFile, err)
 	}
-	_ = os.Remove(partial)
+	_ = session.RemoveOutput(partial)
 	return d.File(session.OutputFile), nil
 }
 
@@ -230,4 +231,13 @@ func runsWithProfile(pid int, dir string) bool {
 		}
 	}
 	return false
+}
+
+// pointers returns pointers to the elements of s.
+func pointers[T any](s []T) []*T {
+	p := make([]*T, len(s))
+	for i := range s {
+		p[i] = &s[i]
+	}
+	return p
 }

@@ -172,7 +172,7 @@ func Status(ctx context.Context, d session.Dir) (protocol.StatusResult, error) {
 			reason = na.Error()
 		}
 	}
-	out, path, age, err := d.ReadOutput()
+	out, path, age, _, err := d.ReadSummary()
 	switch {
 	case err != nil && !errors.Is(err, session.ErrNoOutput):
 		return res, unreadable(err)

@@ -119,7 +119,7 @@ func (w *worker) end(reason, errText string) int {
 	<-chromeClosed
 	w.removeRuntimeFiles()
 	if err == nil {
-		_ = os.Remove(w.dir.File(session.PartialFile)) // superseded by session.json
+		_ = session.RemoveOutput(w.dir.File(session.PartialFile)) // superseded by session.json
 	}
 	w.log.Info("session ended", "reason", reason, "output", outputPath, "took", time.Since(w.start))
 	if err != nil {
