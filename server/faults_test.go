@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -110,6 +112,15 @@ func TestStoppedWorkerHoldsUpNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syscall.Kill(stuck.PID, syscall.SIGCONT) })
+	for deadline := time.Now().Add(waitLimit); ; time.Sleep(time.Millisecond) { // SIGSTOP is asynchronous
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", stuck.PID))
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 && strings.HasPrefix(string(b[i+1:]), " T") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the worker was not stopped")
+		}
+	}
 
 	// The stuck session's status first, then the healthy one's, pipelined.
 	stuckCh := b.expect("901")

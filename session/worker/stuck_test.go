@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -45,6 +46,7 @@ func TestStoppedWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syscall.Kill(w.Handshake.PID, syscall.SIGCONT) })
+	awaitStopped(t, w.Handshake.PID)
 	ctx := context.Background()
 	const readLimit = 3 * time.Second // the 500 ms timeout, and slack for a loaded machine
 
@@ -268,5 +270,22 @@ func TestStopWhileStarting(t *testing.T) {
 	t.Logf("start: %v; stop: %+v", err, res)
 	if alive, _ := d.WorkerAlive(); alive {
 		t.Error("the worker still runs")
+	}
+}
+
+// awaitStopped waits until the kernel has stopped process pid (SIGSTOP is
+// delivered asynchronously).
+func awaitStopped(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 && strings.HasPrefix(string(b[i+1:]), " T") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d was not stopped", pid)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
