@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -194,13 +195,25 @@ func (l Launcher) spawn(ctx context.Context, d session.Dir, opts session.Options
 	if err == nil {
 		err = hs.Error
 	} else {
-		// The worker is our child: killing it by its pid is safe.
-		_ = cmd.Process.Kill()
-		<-exited
+		// The worker is our child: signalling it by its pid is safe. It
+		// closes the Chrome it launched on SIGTERM; SIGKILL if it does not
+		// exit, and the clean-up below removes what it left.
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(termGrace):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
 		err = fmt.Errorf("%w%s", err, logTail(d.File(session.LogFile), 8))
 		err = protocol.Wrap(protocol.ChromeLaunchFailed, err).WithHint("check logs: bdg-rpc logs")
 	}
 	<-exited
+	// We still hold the start lock: nothing of the failed start (an
+	// orphaned Chrome, its temporary profile, the socket) outlives it.
+	if _, cerr := cleanupLocked(d); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
 	return nil, err
 }
 

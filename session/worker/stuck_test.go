@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
@@ -287,5 +288,36 @@ func awaitStopped(t *testing.T, pid int) {
 			t.Fatalf("process %d was not stopped", pid)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestCancelledStartLeavesNothing: a start cancelled once Chrome runs (a
+// client's $/cancelRequest of session/start) leaves no Chrome and no
+// temporary profile behind. (Finding 10: the profile stayed until cleanup.)
+func TestCancelledStartLeavesNothing(t *testing.T) {
+	h := newHarness(t)
+	d := h.dir("cancelled")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var meta session.Meta
+	l := h.launcher
+	l.Progress = func(step string) {
+		if step == control.StepConnecting { // Chrome runs, and the metadata names it
+			meta, _ = d.ReadMeta()
+			cancel()
+		}
+	}
+	if _, err := l.Start(ctx, h.options("cancelled", h.fx.URL("everything.html"))); err == nil {
+		t.Fatal("a cancelled start succeeded")
+	}
+	if meta.Chrome.PID == 0 || meta.Chrome.UserDataDir == "" {
+		t.Fatalf("no Chrome in the metadata when the start was cancelled: %+v", meta.Chrome)
+	}
+	browsertest.AssertGroupGone(t, meta.Chrome.PID)
+	if _, err := os.Stat(meta.Chrome.UserDataDir); !os.IsNotExist(err) {
+		t.Errorf("the temporary profile %s is left behind (%v)", meta.Chrome.UserDataDir, err)
+	}
+	if alive, _ := d.WorkerAlive(); alive {
+		t.Error("the worker still runs")
 	}
 }
