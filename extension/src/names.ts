@@ -84,6 +84,7 @@ export const ErrorCodes = {
   AlreadyRunning: -32001,
   NoSession: -32003,
   NotFound: -32004,
+  TooLarge: -32005,
   ChromeNotFound: -32010,
   ChromeLaunchFailed: -32011,
   CdpTimeout: -32012,
@@ -98,6 +99,7 @@ export type ErrorKind =
   | 'already_running'
   | 'no_session'
   | 'not_found'
+  | 'too_large'
   | 'chrome_not_found'
   | 'chrome_launch_failed'
   | 'cdp_timeout'

@@ -22,6 +22,7 @@ const (
 	SessionFile        Kind = "session_file"
 	InvalidURL         Kind = "invalid_url"
 	InvalidArgs        Kind = "invalid_args"
+	TooLarge           Kind = "too_large"
 )
 
 // Exit codes of the command line: the scheme of the Node bdg CLI. They are
@@ -73,6 +74,7 @@ var Kinds = []KindInfo{
 	{AlreadyRunning, -32001, ExitAlreadyRunning, "stop it first: bdg-rpc stop, or use another --session name"},
 	{NoSession, -32003, ExitNoSession, "start one: bdg-rpc start URL (bdg-rpc sessions lists them)"},
 	{NotFound, -32004, ExitNoSession, "list what exists: bdg-rpc network list"},
+	{TooLarge, -32005, ExitGeneric, "ask for less: a smaller last, with offset for the next page (the command line pages by itself)"},
 	{ChromeNotFound, -32010, ExitChromeLaunch, "install Chromium (apt-get install chromium) or pass --chrome PATH / set BDG_CHROME"},
 	{ChromeLaunchFailed, -32011, ExitChromeLaunch, "check logs: bdg-rpc logs"},
 	{CDPTimeout, -32012, ExitCDPTimeout, "Chrome did not answer in time; check logs: bdg-rpc logs"},

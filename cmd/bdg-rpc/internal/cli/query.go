@@ -159,11 +159,11 @@ func runNetworkList(ctx context.Context, env *Env, args []string) error {
 	if _, err := capture.ParseFilter(*filter); err != nil {
 		return usageErrorf("%v", err).WithHint("see 'bdg-rpc help filter'")
 	}
-	p := protocol.NetworkListParams{LastParams: protocol.LastParams{Last: *last, Offset: *offset}, Filter: *filter}
-	res, err := ask(ctx, env, d, protocol.NetworkList, p)
+	reqs, total, err := requestPager(*filter, false).fetch(ctx, env, d, *last, *offset)
 	if err != nil {
 		return err
 	}
+	res := protocol.NetworkListResult{Requests: reqs, Total: total}
 	if sf.json {
 		return printJSON(env, envelope(res))
 	}
@@ -247,10 +247,11 @@ func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := ask(ctx, env, d, protocol.NetworkList, protocol.NetworkListParams{Bodies: true})
+	reqs, total, err := requestPager("", true).fetch(ctx, env, d, 0, 0)
 	if err != nil {
 		return err
 	}
+	res := protocol.NetworkListResult{Requests: reqs, Total: total}
 	st, _ := control.Status(ctx, d) // for the page's title; the export does without
 	var navs []protocol.Navigation
 	if out, _, _, err := d.ReadOutput(); err == nil {
@@ -293,10 +294,11 @@ func runConsole(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := ask(ctx, env, d, protocol.ConsoleList, protocol.ConsoleListParams{LastParams: protocol.LastParams{Last: *last}, Levels: levels})
+	msgs, total, err := consolePager(levels).fetch(ctx, env, d, *last, 0)
 	if err != nil {
 		return err
 	}
+	res := protocol.ConsoleListResult{Messages: msgs, Total: total}
 	if sf.json {
 		return printJSON(env, envelope(res))
 	}

@@ -47,6 +47,7 @@ M.code = {
   already_running = -32001,
   no_session = -32003,
   not_found = -32004,
+  too_large = -32005,
   chrome_not_found = -32010,
   chrome_launch_failed = -32011,
   cdp_timeout = -32012,
