@@ -21,16 +21,21 @@ const (
 	// once its process group is gone; a process outside the group may hold
 	// the pipe.
 	outputGrace = 2 * time.Second
+	// closeCommandSize is the MaxCommandSize of a connection that Close
+	// makes for Browser.close.
+	closeCommandSize = 64 << 10
 )
 
 // Close stops Chrome: it asks Chrome to exit with Browser.close, over conn
 // (a connection to this Chrome's browser endpoint) if it is still up, else
-// over a new connection; waits briefly; and then kills the whole process
-// group with SIGKILL. It waits until the main process is reaped and no
-// process of the group is left, and deletes the temporary profile. ctx
-// bounds the polite part only: with a ctx that has ended, Close kills at
-// once, and the clean-up still happens. Close is safe to call more than once
-// and from several goroutines; every call returns the result of the first.
+// over a new connection (for a Chrome on a pipe: over the connection that
+// Dial made, or over the pipe if nobody took it); waits briefly; and then
+// kills the whole process group with SIGKILL. It waits until the main
+// process is reaped and no process of the group is left, and deletes the
+// temporary profile. ctx bounds the polite part only: with a ctx that has
+// ended, Close kills at once, and the clean-up still happens. Close is safe
+// to call more than once and from several goroutines; every call returns the
+// result of the first.
 func (c *Chrome) Close(ctx context.Context, conn *Conn) error {
 	c.closeOnce.Do(func() { c.closeErr = c.close(ctx, conn) })
 	return c.closeErr
@@ -56,22 +61,41 @@ func (c *Chrome) askToClose(ctx context.Context, conn *Conn) {
 		return
 	}
 	if conn == nil || conn.Err() != nil {
-		var err error
-		conn, err = Dial(ctx, c.wsURL, MaxCommandSize(64<<10))
-		if err != nil {
-			return
+		var release func()
+		if c.usesPipe {
+			conn, release = c.pipeCloser()
+		} else {
+			conn, release = c.dialCloser(ctx)
+			if conn == nil {
+				return // nobody to ask
+			}
 		}
-		defer conn.Close()
+		if release != nil {
+			defer release()
+		}
 	}
-	err := conn.Session("").Call(ctx, "Browser.close", nil, nil)
-	var cdpErr *CDPError
-	if errors.As(err, &cdpErr) {
-		return // Chrome refused, for example on a page endpoint
+	// A Chrome whose pipe has closed exits on its own: without conn, wait.
+	if conn != nil {
+		err := conn.Session("").Call(ctx, "Browser.close", nil, nil)
+		var cdpErr *CDPError
+		if errors.As(err, &cdpErr) {
+			return // Chrome refused, for example on a page endpoint
+		}
 	}
 	select {
 	case <-c.exited:
 	case <-ctx.Done():
 	}
+}
+
+// dialCloser dials the browser endpoint for Browser.close; release closes
+// the connection. It returns nil when the dial fails.
+func (c *Chrome) dialCloser(ctx context.Context) (conn *Conn, release func()) {
+	conn, err := Dial(ctx, c.wsURL, MaxCommandSize(closeCommandSize))
+	if err != nil {
+		return nil, nil
+	}
+	return conn, func() { conn.Close() }
 }
 
 // cleanUp kills what is left of the process group, waits until it is gone,
@@ -101,6 +125,7 @@ func (c *Chrome) cleanUp() error {
 	}
 	grace.Stop()
 	c.outR.Close()
+	c.closePipe()
 
 	if err := c.removeProfileRetry(ctx); err != nil {
 		errs = append(errs, err)

@@ -65,21 +65,23 @@ func OnEvent(fn func(Event)) DialOption {
 }
 
 // MaxCommandSize sets the size of the largest command that the connection
-// sends, and of its write buffer. See DefaultMaxCommandSize.
+// sends, and of its write buffer on a websocket. See DefaultMaxCommandSize.
 func MaxCommandSize(n int) DialOption {
 	return func(c *dialConfig) { c.maxCommandSize = n }
 }
 
-// Conn is a CDP connection to Chrome over a websocket: to the browser endpoint
-// (ws://HOST/devtools/browser/ID), over which it can reach every target with
-// flat sessions, or to one page (ws://HOST/devtools/page/ID).
+// Conn is a CDP connection to Chrome: over a websocket, to the browser
+// endpoint (ws://HOST/devtools/browser/ID), over which it can reach every
+// target with flat sessions, or to one page (ws://HOST/devtools/page/ID); or
+// over the DevTools pipe of a Chrome that Launch started with Pipe, which is
+// the browser endpoint (see Chrome.Dial).
 //
-// A Conn owns up to three goroutines: one reads from the socket, one writes
-// to it, and one runs the OnEvent callback. Close stops them and waits. All
-// the methods are safe for concurrent use.
+// A Conn owns up to three goroutines: one reads from the socket or pipe, one
+// writes to it, and one runs the OnEvent callback. Close stops them and
+// waits. All the methods are safe for concurrent use.
 type Conn struct {
-	url        string
-	ws         *websocket.Conn
+	url        string // "" over a pipe
+	t          transport
 	maxCommand int
 	onEvent    func(Event)
 	events     *fifo[Event] // for onEvent; nil without it
@@ -116,12 +118,9 @@ type subKey struct {
 // Dial connects to the CDP websocket at wsURL, such as the URL that
 // Chrome.WebSocketURL or ResolveBrowserURL returns. ctx bounds the dial only.
 func Dial(ctx context.Context, wsURL string, opts ...DialOption) (*Conn, error) {
-	cfg := dialConfig{maxCommandSize: DefaultMaxCommandSize}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if cfg.maxCommandSize <= 0 {
-		return nil, fmt.Errorf("dialing %s: MaxCommandSize must be positive, not %d", wsURL, cfg.maxCommandSize)
+	cfg, err := newDialConfig(opts)
+	if err != nil {
+		return nil, fmt.Errorf("dialing %s: %w", wsURL, err)
 	}
 	d := websocket.Dialer{
 		ReadBufferSize:  readBufferSize,
@@ -135,10 +134,27 @@ func Dial(ctx context.Context, wsURL string, opts ...DialOption) (*Conn, error) 
 		return nil, fmt.Errorf("connecting to Chrome at %s: %w", wsURL, err)
 	}
 	ws.SetReadLimit(DefaultReadLimit)
+	return newConn(wsURL, &wsTransport{ws: ws}, cfg), nil
+}
 
+// newDialConfig applies opts to the defaults, and checks the result.
+func newDialConfig(opts []DialOption) (dialConfig, error) {
+	cfg := dialConfig{maxCommandSize: DefaultMaxCommandSize}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.maxCommandSize <= 0 {
+		return dialConfig{}, fmt.Errorf("MaxCommandSize must be positive, not %d", cfg.maxCommandSize)
+	}
+	return cfg, nil
+}
+
+// newConn returns a connection over t, which it owns, and starts its
+// goroutines.
+func newConn(url string, t transport, cfg dialConfig) *Conn {
 	c := &Conn{
-		url:        wsURL,
-		ws:         ws,
+		url:        url,
+		t:          t,
 		maxCommand: cfg.maxCommandSize,
 		onEvent:    cfg.onEvent,
 		sendq:      make(chan []byte),
@@ -155,16 +171,18 @@ func Dial(ctx context.Context, wsURL string, opts ...DialOption) (*Conn, error) 
 	}
 	go c.readLoop()
 	go c.writeLoop()
-	return c, nil
+	return c
 }
 
-// URL returns the websocket URL that the connection dialed.
+// URL returns the websocket URL that the connection dialed; "" for a
+// connection over a pipe.
 func (c *Conn) URL() string { return c.url }
 
 // Close ends the connection and waits until its goroutines have stopped and
 // the OnEvent callback has seen every event that arrived. Calls that wait fail
 // with ErrClosed. Close is safe to call more than once; it returns nil. It must
-// not be called from the OnEvent callback.
+// not be called from the OnEvent callback. Closing a connection over a pipe
+// closes the pipe, and Chrome then exits (see Chrome.Dial).
 func (c *Conn) Close() error {
 	c.shutdown(ErrClosed)
 	<-c.done
@@ -218,6 +236,9 @@ func (c *Conn) call(ctx context.Context, sessionID, method string, params jsonv2
 		return nil, fmt.Errorf("%s: %w: %d bytes, more than the limit of %d bytes (see MaxCommandSize)",
 			method, ErrCommandTooLarge, len(data), c.maxCommand)
 	}
+	if err := c.t.checkMessage(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", method, err)
+	}
 
 	p := &pendingCall{method: method, session: sessionID, reply: make(chan reply, 1)}
 	c.mu.Lock()
@@ -254,8 +275,8 @@ func (c *Conn) forget(id int64) {
 }
 
 // shutdown starts the end of the connection for the reason, unless it has
-// started already: closing the socket makes the reader stop, and the reader
-// ends the rest.
+// started already: closing the transport makes the reader stop, and the
+// reader ends the rest.
 func (c *Conn) shutdown(reason error) {
 	c.mu.Lock()
 	first := c.stopErr == nil
@@ -264,7 +285,7 @@ func (c *Conn) shutdown(reason error) {
 	}
 	c.mu.Unlock()
 	if first {
-		_ = c.ws.Close()
+		_ = c.t.close()
 	}
 }
 
@@ -280,7 +301,7 @@ func (c *Conn) readLoop() {
 	// One buffer for every message: decodeMessage copies what it keeps.
 	var buf bytes.Buffer
 	for {
-		data, err := c.readMessage(&buf)
+		data, err := c.t.readMessage(&buf)
 		if err != nil {
 			c.end(err)
 			return
@@ -288,7 +309,7 @@ func (c *Conn) readLoop() {
 		m, err := decodeMessage(data)
 		if err != nil {
 			c.shutdown(fmt.Errorf("malformed message from Chrome: %w", err))
-			continue // the next read fails, as the socket is closed
+			continue // the next read fails, as the transport is closed
 		}
 		if m.ID != 0 {
 			c.deliverReply(m)
@@ -296,23 +317,6 @@ func (c *Conn) readLoop() {
 			c.deliverEvent(m)
 		}
 	}
-}
-
-// readMessage reads the next message into buf, which it reuses; a buffer
-// grown large by one big message is let go afterwards.
-func (c *Conn) readMessage(buf *bytes.Buffer) ([]byte, error) {
-	if buf.Cap() > 4<<20 {
-		*buf = bytes.Buffer{}
-	}
-	buf.Reset()
-	_, r, err := c.ws.NextReader()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // end fails every pending call and ends every subscription and the event
@@ -344,7 +348,7 @@ func (c *Conn) end(readErr error) {
 		c.events.close()
 	}
 	close(c.dead)
-	_ = c.ws.Close()
+	_ = c.t.close()
 }
 
 func (c *Conn) deliverReply(m message) {
@@ -418,8 +422,9 @@ func (c *Conn) writeLoop() {
 	for {
 		select {
 		case data := <-c.sendq:
-			// data fits the write buffer, so it goes out as one frame.
-			if err := c.ws.WriteMessage(websocket.TextMessage, data); err != nil {
+			// On a websocket, data fits the write buffer, so it goes out
+			// as one frame.
+			if err := c.t.writeMessage(data); err != nil {
 				c.shutdown(fmt.Errorf("writing to Chrome: %w", err))
 				return
 			}

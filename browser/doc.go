@@ -1,6 +1,7 @@
 // Package browser is the Chrome side of bdg-rpc: it finds, launches or
 // attaches to Chrome, and speaks the Chrome DevTools Protocol (CDP) to it over
-// a websocket, implementing the typed cdp.Session of cdproto.
+// a websocket or, for a Chrome that it launches with Pipe, over a pipe,
+// implementing the typed cdp.Session of cdproto.
 //
 // # Finding and launching Chrome
 //
@@ -26,6 +27,26 @@
 // reaps the main process, and deletes the temporary profile. Done and ExitErr
 // tell when and how the main process exited.
 //
+// # The DevTools pipe
+//
+// Chrome's DevTools server has no authentication: whoever can connect to its
+// port drives the browser, its pages, their cookies and the file system that
+// they can reach. On 127.0.0.1 that is every local process, of every user of
+// the machine. With the option Pipe, Launch runs Chrome with
+// --remote-debugging-pipe instead of a port: Chrome opens no port and writes
+// no DevToolsActivePort, and reads CDP commands from its file descriptor 3
+// and writes replies and events to its file descriptor 4, each message a JSON
+// text followed by a NUL byte. The other ends of the two pipes are held by
+// this process only (close-on-exec, so no other child inherits them), so no
+// other process can reach the browser. Launch is done when Chrome has
+// answered Browser.getVersion on the pipe; WebSocketURL and HTTPURL are
+// empty. Chrome.Dial returns the one connection over the pipe, with the same
+// semantics as a websocket one, and fails the second time. Chrome exits on
+// its own when the pipe closes: when that connection closes, or when this
+// process dies. Close uses that connection for Browser.close, or the pipe
+// itself if nobody took it. Attaching to a running Chrome (Dial,
+// ResolveBrowserURL) still goes over its websocket.
+//
 // # Attaching to a running Chrome
 //
 // ResolveBrowserURL turns the address of a DevTools HTTP server, such as
@@ -36,7 +57,8 @@
 // # Connections
 //
 // Dial connects to a websocket endpoint, of the browser or of one page, and
-// returns a *Conn. A Conn has one goroutine that reads, one that writes, and
+// returns a *Conn; Chrome.Dial connects to a launched Chrome over its pipe or
+// its websocket. A Conn has one goroutine that reads, one that writes, and
 // with OnEvent one that runs the event callback; Close stops them all and
 // waits. Request ids increase; a call whose context ends returns an error
 // that wraps ctx.Err(), and its late reply is dropped. When the connection
@@ -45,9 +67,10 @@
 //
 // Every command goes out as one websocket frame, as Chrome requires: the write
 // buffer is MaxCommandSize (DefaultMaxCommandSize, 16 MiB) and a larger
-// command fails with ErrCommandTooLarge without being sent. Messages from
-// Chrome can be up to ReadLimit (DefaultReadLimit, 256 MiB), for response
-// bodies.
+// command fails with ErrCommandTooLarge without being sent. On a pipe, the
+// same limit holds, and each command goes out with one write. Messages from
+// Chrome can be up to DefaultReadLimit (256 MiB), for response
+// bodies, on either transport; a larger one ends the connection.
 //
 // Chrome writes JavaScript strings as they are, so a page can make it send a
 // lone UTF-16 surrogate, such as console.log('\ud800'), which strict JSON

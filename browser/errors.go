@@ -13,12 +13,13 @@ var (
 	ErrChromeNotFound = errors.New("chrome not found")
 
 	// ErrLaunchFailed means that Launch could not start Chrome, or that Chrome
-	// exited or did not open its DevTools port. The error is a *LaunchError,
-	// which holds the last lines that Chrome wrote.
+	// exited or did not open its DevTools port (or, with Pipe, did not answer
+	// on its pipe). The error is a *LaunchError, which holds the last lines
+	// that Chrome wrote.
 	ErrLaunchFailed = errors.New("chrome launch failed")
 
 	// ErrConnectionLost means that the connection to Chrome broke: Chrome
-	// exited or crashed, or the socket failed. Every call that was waiting
+	// exited or crashed, or the socket or pipe failed. Every call that was waiting
 	// and every later call fails with it.
 	ErrConnectionLost = errors.New("connection to Chrome lost")
 

@@ -40,6 +40,11 @@ type Chrome struct {
 	outR    *os.File      // read end of the pipe of Chrome's output
 	outDone chan struct{} // closed when the output copier stops
 
+	usesPipe bool // launched with Pipe: CDP over fds 3 and 4, no port
+	pipeMu   sync.Mutex
+	pipe     *pipeTransport // until Dial, Close or cleanUp takes it
+	pipeConn *Conn          // the connection that Dial made over the pipe
+
 	exited  chan struct{} // closed when the main process has been reaped
 	exitErr error         // of cmd.Wait; set before exited closes
 
@@ -48,9 +53,9 @@ type Chrome struct {
 }
 
 // LaunchError is the error of Launch when Chrome did not start: it failed to
-// run, exited, or did not open its DevTools port before ctx ended. It matches
-// ErrLaunchFailed with errors.Is, as well as its cause (such as
-// context.DeadlineExceeded).
+// run, exited, or did not open its DevTools port (or answer on its pipe)
+// before ctx ended. It matches ErrLaunchFailed with errors.Is, as well as its
+// cause (such as context.DeadlineExceeded).
 type LaunchError struct {
 	// ExecPath is the binary that Launch ran.
 	ExecPath string
@@ -76,7 +81,8 @@ func (e *LaunchError) Unwrap() []error { return []error{ErrLaunchFailed, e.Err} 
 // DevTools server listens. It gives Chrome a new temporary profile unless
 // UserDataDir says which one to use, runs it in a process group of its own,
 // passes --no-sandbox when running as root, and removes a stale
-// DevToolsActivePort file. It returns when Chrome has written that file, or
+// DevToolsActivePort file. It returns when Chrome has written that file, or,
+// with Pipe, when Chrome has answered Browser.getVersion on its pipe; it
 // fails as soon as Chrome exits (with its exit status and its last output) or
 // ctx ends. ctx bounds the launch only, not the life of Chrome.
 //
@@ -106,11 +112,18 @@ func Launch(ctx context.Context, opts ...LaunchOption) (*Chrome, error) {
 	if os.Geteuid() == 0 {
 		cfg.flags["no-sandbox"] = true
 	}
+	if _, ok := cfg.flags["remote-debugging-pipe"]; ok {
+		cfg.pipe = true // Flag("remote-debugging-pipe", ...) is Pipe()
+	}
+	if cfg.pipe {
+		cfg.pipeFlags()
+	}
 	c := &Chrome{
 		execPath: execPath,
 		tail:     newTailBuffer(outputTail),
 		outDone:  make(chan struct{}),
 		exited:   make(chan struct{}),
+		usesPipe: cfg.pipe,
 	}
 	if dir, ok := cfg.flags["user-data-dir"].(string); ok && dir != "" {
 		c.dataDir = dir
@@ -138,9 +151,23 @@ func Launch(ctx context.Context, opts ...LaunchOption) (*Chrome, error) {
 		c.removeProfile()
 		return nil, fail(err)
 	}
+	if cfg.pipe {
+		err = c.awaitPipe(ctx)
+	} else {
+		err = c.awaitPort(ctx, cfg)
+	}
+	if err != nil {
+		return nil, c.launchFailed(err)
+	}
+	c.took = time.Since(start)
+	return c, nil
+}
+
+// awaitPort waits until Chrome has written DevToolsActivePort, and sets the
+// URLs of its DevTools server. It fails when Chrome exits or ctx ends first.
+func (c *Chrome) awaitPort(ctx context.Context, cfg *launchConfig) error {
 	addr, _ := cfg.flags["remote-debugging-address"].(string)
 	host := debuggingHost(addr)
-
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
@@ -148,27 +175,31 @@ func Launch(ctx context.Context, opts ...LaunchOption) (*Chrome, error) {
 			hostPort := net.JoinHostPort(host, strconv.Itoa(port))
 			c.wsURL = "ws://" + hostPort + path
 			c.httpURL = "http://" + hostPort
-			c.took = time.Since(start)
-			return c, nil
+			return nil
 		}
 		select {
 		case <-c.exited:
-			cause := c.exitErr
-			if cause == nil {
-				cause = errors.New("exit status 0")
-				if !c.tempDir {
-					// Chrome hands its arguments to a running Chrome
-					// of the same profile, and exits.
-					cause = fmt.Errorf("%w; does another Chrome use the profile %s?", cause, c.dataDir)
-				}
-			}
-			err := fmt.Errorf("chrome exited before it opened its DevTools port: %w", cause)
-			return nil, c.launchFailed(err)
+			return fmt.Errorf("chrome exited before it opened its DevTools port: %w", c.exitCause())
 		case <-ctx.Done():
-			return nil, c.launchFailed(fmt.Errorf("waiting for the DevTools port of Chrome: %w", ctx.Err()))
+			return fmt.Errorf("waiting for the DevTools port of Chrome: %w", ctx.Err())
 		case <-tick.C:
 		}
 	}
+}
+
+// exitCause returns why Chrome exited during the launch, after c.exited has
+// closed.
+func (c *Chrome) exitCause() error {
+	if c.exitErr != nil {
+		return c.exitErr
+	}
+	cause := errors.New("exit status 0")
+	if !c.tempDir {
+		// Chrome hands its arguments to a running Chrome of the same
+		// profile, and exits.
+		cause = fmt.Errorf("%w; does another Chrome use the profile %s?", cause, c.dataDir)
+	}
+	return cause
 }
 
 // launchFailed cleans up after a launch that failed for the reason err, and
@@ -181,7 +212,8 @@ func (c *Chrome) launchFailed(err error) error {
 }
 
 // start runs the process and the two goroutines that Chrome owns: one copies
-// the output, one reaps the process.
+// the output, one reaps the process. With cfg.pipe, Chrome gets the ends of
+// its DevTools pipe as fds 3 and 4, and c.pipe holds ours.
 func (c *Chrome) start(cfg *launchConfig) error {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -192,14 +224,29 @@ func (c *Chrome) start(cfg *launchConfig) error {
 	// An *os.File goes to the child as it is: exec starts no copying
 	// goroutine, and Wait does not wait for Chrome's children to close it.
 	cmd.Stdout, cmd.Stderr = w, w
+	var pipe *pipeTransport
+	if cfg.pipe {
+		if pipe, cmd.ExtraFiles, err = openDevToolsPipe(); err != nil {
+			r.Close()
+			w.Close()
+			return err
+		}
+	}
 	err = cmd.Start()
 	w.Close()
+	for _, f := range cmd.ExtraFiles {
+		f.Close() // Chrome's ends: only Chrome may hold them
+	}
 	if err != nil {
 		r.Close()
+		if pipe != nil {
+			pipe.close()
+		}
 		return fmt.Errorf("starting %s: %w", c.execPath, err)
 	}
 	c.pid = cmd.Process.Pid
 	c.outR = r
+	c.pipe = pipe
 
 	go func() {
 		defer close(c.outDone)
@@ -216,12 +263,18 @@ func (c *Chrome) start(cfg *launchConfig) error {
 }
 
 // WebSocketURL returns the websocket URL of the browser endpoint, such as
-// ws://127.0.0.1:38241/devtools/browser/9700fd99-ace2-4c5f-9be9-767dd84e90a7.
+// ws://127.0.0.1:38241/devtools/browser/9700fd99-ace2-4c5f-9be9-767dd84e90a7;
+// "" for a Chrome on a pipe (see Pipe and Dial).
 func (c *Chrome) WebSocketURL() string { return c.wsURL }
 
 // HTTPURL returns the URL of the DevTools HTTP server, such as
-// http://127.0.0.1:38241, for ResolveBrowserURL and ListPages.
+// http://127.0.0.1:38241, for ResolveBrowserURL and ListPages; "" for a
+// Chrome on a pipe.
 func (c *Chrome) HTTPURL() string { return c.httpURL }
+
+// UsesPipe reports whether Chrome speaks CDP over its pipe (see Pipe) rather
+// than a DevTools port.
+func (c *Chrome) UsesPipe() bool { return c.usesPipe }
 
 // PID returns the process ID of the main Chrome process, which is also the ID
 // of its process group.
@@ -231,7 +284,7 @@ func (c *Chrome) PID() int { return c.pid }
 func (c *Chrome) UserDataDir() string { return c.dataDir }
 
 // LaunchDuration returns how long Launch took, from its call until the
-// DevTools port was known.
+// DevTools port was known, or until Chrome answered on its pipe.
 func (c *Chrome) LaunchDuration() time.Duration { return c.took }
 
 // Done returns a channel that closes when the main Chrome process has exited

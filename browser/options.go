@@ -16,6 +16,7 @@ type launchConfig struct {
 	execPath string
 	flags    map[string]any // name without "--" -> string, bool or int
 	output   io.Writer
+	pipe     bool // CDP over --remote-debugging-pipe, no port
 }
 
 // DefaultOptions returns the options that Launch applies before the caller's:
@@ -122,12 +123,33 @@ func Flag(name string, value any) LaunchOption {
 	}
 }
 
+// Pipe makes Chrome speak CDP over a pipe instead of a DevTools port: Launch
+// passes --remote-debugging-pipe, and drops --remote-debugging-port and
+// --remote-debugging-address whatever other options set them to, so Chrome
+// listens on no port at all. Chrome reads commands from its file descriptor 3
+// and writes replies and events to its file descriptor 4, pipes that only
+// this process holds the other ends of: no other process, of this user or
+// another, can reach the browser. Chrome.Dial returns the one connection over
+// the pipe; WebSocketURL and HTTPURL are empty. Chrome exits when the pipe
+// closes, as it does when this process dies.
+func Pipe() LaunchOption {
+	return func(c *launchConfig) { c.pipe = true }
+}
+
 // Output sends what Chrome writes to stdout and stderr to w, such as the log
 // file of a worker. Without it, the output is dropped (Launch still keeps its
 // last lines for its error messages). Writes to w come from a goroutine that
 // Chrome owns, until Close returns.
 func Output(w io.Writer) LaunchOption {
 	return func(c *launchConfig) { c.output = w }
+}
+
+// pipeFlags makes the flags those of a Chrome on a pipe: JSON messages on
+// fds 3 and 4, and no DevTools port.
+func (c *launchConfig) pipeFlags() {
+	delete(c.flags, "remote-debugging-port")
+	delete(c.flags, "remote-debugging-address")
+	c.flags["remote-debugging-pipe"] = true // not "cbor"
 }
 
 // args returns the flags in a stable order.

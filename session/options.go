@@ -29,6 +29,9 @@ type Options struct {
 	MaxRequests  int  `json:"maxRequests,omitempty"`
 	MaxConsole   int  `json:"maxConsole,omitempty"`
 	IncludeAll   bool `json:"includeAll,omitempty"`
+	// NoRedact keeps credentials (Authorization and Cookie headers, token
+	// query parameters) in session.json; they are redacted by default.
+	NoRedact bool `json:"noRedact,omitempty"`
 
 	// TimeoutSeconds ends the session after that long (0: never).
 	TimeoutSeconds int `json:"timeoutSeconds,omitempty"`

@@ -88,13 +88,14 @@ func AssertGroupGone(t testing.TB, pgid int) {
 	}
 }
 
-// Dial connects to the browser endpoint of c, and closes the connection at
-// the end of the test.
+// Dial connects to the browser endpoint of c (with Chrome.Dial: over its
+// pipe for a Chrome launched with browser.Pipe, which allows one
+// connection), and closes the connection at the end of the test.
 func Dial(t testing.TB, c *browser.Chrome, opts ...browser.DialOption) *browser.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
-	conn, err := browser.Dial(ctx, c.WebSocketURL(), opts...)
+	conn, err := c.Dial(ctx, opts...)
 	if err != nil {
 		t.Fatalf("dialing Chrome: %v", err)
 	}

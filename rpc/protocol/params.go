@@ -362,6 +362,7 @@ type StartParams struct {
 	ChromePath     string `json:"chromePath,omitempty"`
 	MaxBodyBytes   int    `json:"maxBodyBytes,omitempty"`
 	IncludeAll     bool   `json:"includeAll,omitempty"`
+	NoRedact       bool   `json:"noRedact,omitempty"` // keep credentials in session.json
 	TimeoutSeconds int    `json:"timeoutSeconds,omitempty"`
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
+	"github.com/bdg-rpc/bdg-rpc/session/redact"
 )
 
 const (
@@ -253,7 +254,27 @@ func (w *worker) writeOutput(final bool, reason, errText string) error {
 	if final {
 		name = session.OutputFile
 	}
-	return session.WriteOutputAtomic(w.dir.File(name), out, snap.Network, snap.Console)
+	network := snap.Network
+	if !w.opts.NoRedact {
+		network = redacted(network)
+	}
+	return session.WriteOutputAtomic(w.dir.File(name), out, network, snap.Console)
+}
+
+// redacted returns the requests with their credentials redacted, sharing
+// those that have none.
+func redacted(reqs []*protocol.NetworkRequest) []*protocol.NetworkRequest {
+	out := make([]*protocol.NetworkRequest, len(reqs))
+	for i, r := range reqs {
+		c := redact.Request(*r)
+		if c.URL == r.URL && string(c.RequestHeaders) == string(r.RequestHeaders) &&
+			string(c.ResponseHeaders) == string(r.ResponseHeaders) && len(r.Redirects) == 0 {
+			out[i] = r
+		} else {
+			out[i] = &c
+		}
+	}
+	return out
 }
 
 // output builds the bdg-shaped document from a snapshot.

@@ -235,9 +235,18 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	defer cancel()
 	// Commands are small; a large write buffer would only be memory held
 	// for the life of the session (cdp/send refuses larger commands).
-	w.conn, err = browser.Dial(dialCtx, wsURL, browser.OnEvent(w.onEvent), browser.MaxCommandSize(maxCommandSize))
+	dialOpts := []browser.DialOption{browser.OnEvent(w.onEvent), browser.MaxCommandSize(maxCommandSize)}
+	if w.chrome != nil { // ours: over its pipe
+		w.conn, err = w.chrome.Dial(dialCtx, dialOpts...)
+	} else {
+		w.conn, err = browser.Dial(dialCtx, wsURL, dialOpts...)
+	}
 	if err != nil {
-		return control.Handshake{}, protocol.Errorf(protocol.CDPError, "connecting to Chrome at %s: %v", wsURL, err).WithCause(err)
+		where := "its pipe"
+		if wsURL != "" {
+			where = wsURL
+		}
+		return control.Handshake{}, protocol.Errorf(protocol.CDPError, "connecting to Chrome over %s: %v", where, err).WithCause(err)
 	}
 	attach := browser.AttachOptions{}
 	if w.chrome == nil && w.opts.URL != "" {
@@ -296,7 +305,8 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 }
 
 // browser launches Chrome or finds the one to attach to, and returns its
-// browser websocket URL.
+// browser websocket URL: none for a Chrome it launched, which it talks to
+// over a pipe.
 func (w *worker) browser(ctx context.Context) (string, error) {
 	switch {
 	case w.opts.WSURL != "":
@@ -325,7 +335,9 @@ func (w *worker) browser(ctx context.Context) (string, error) {
 	if w.opts.Headless != nil {
 		headless = *w.opts.Headless
 	}
-	opts := append(browser.DefaultOptions(), browser.ExecPath(exe), browser.Headless(headless), browser.Output(w.logw))
+	// Over a pipe: a Chrome the worker launches opens no DevTools port that
+	// any local process could connect to.
+	opts := append(browser.DefaultOptions(), browser.Pipe(), browser.ExecPath(exe), browser.Headless(headless), browser.Output(w.logw))
 	if w.opts.UserDataDir != "" {
 		opts = append(opts, browser.UserDataDir(w.opts.UserDataDir))
 	}

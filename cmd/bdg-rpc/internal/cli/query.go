@@ -16,6 +16,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
 	"github.com/bdg-rpc/bdg-rpc/session/har"
+	"github.com/bdg-rpc/bdg-rpc/session/redact"
 )
 
 // ask asks the session (its worker, or its files when the worker is gone);
@@ -243,21 +244,26 @@ func printHeaders(w io.Writer, f *formatter, title string, h protocol.Headers) {
 
 func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("network har", env)
+	noRedact := sf.fs.Bool("no-redact", false, "keep credentials (Authorization, Cookie, token parameters) in the export")
 	d, pos, err := sf.parse(env, args, 1)
 	if err != nil {
 		return err
 	}
-	reqs, total, err := requestPager("", true).fetch(ctx, env, d, 0, 0)
+	reqs, _, err := requestPager("", true).fetch(ctx, env, d, 0, 0)
 	if err != nil {
 		return err
 	}
-	res := protocol.NetworkListResult{Requests: reqs, Total: total}
+	if !*noRedact {
+		for i := range reqs {
+			reqs[i] = redact.Request(reqs[i])
+		}
+	}
 	st, _ := control.Status(ctx, d) // for the page's title; the export does without
 	var navs []protocol.Navigation
-	if out, _, _, err := d.ReadOutput(); err == nil {
+	if out, _, _, _, err := d.ReadSummary(); err == nil {
 		navs = out.Navigations
 	}
-	doc := har.Build(res.Requests, navs, st.Target.Title)
+	doc := har.Build(reqs, navs, st.Target.Title)
 	if len(pos) == 0 || pos[0] == "-" {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetEscapeHTML(false)

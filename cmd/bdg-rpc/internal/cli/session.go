@@ -107,6 +107,7 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	all := fs.Bool("all", false, "keep requests to analytics and tracking hosts too")
 	timeout := fs.Int("timeout", 0, "end the session after this many seconds (0: never)")
 	userDataDir := fs.String("user-data-dir", "", "Chrome profile directory (default: a fresh temporary one)")
+	noRedact := fs.Bool("no-redact", false, "keep credentials (Authorization, Cookie, token parameters) in session.json")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -131,7 +132,7 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	opts := session.Options{
 		Session: d.Name, Home: d.Home, URL: url, BrowserURL: *browserURL, WSURL: *wsURL,
 		ChromePath: *chrome, UserDataDir: *userDataDir, MaxBodyBytes: int(*maxBody * (1 << 20)),
-		IncludeAll: *all, TimeoutSeconds: *timeout,
+		IncludeAll: *all, NoRedact: *noRedact, TimeoutSeconds: *timeout,
 	}
 	if *maxBody < 0 || *timeout < 0 {
 		return usageErrorf("--max-body-size and --timeout must not be negative")
