@@ -11,14 +11,19 @@ import (
 )
 
 // NewConn starts a JSON-RPC connection on a stream. h answers the peer's
-// calls (nil: every call is answered -32601). The connection closes when
-// ctx ends or Close is called.
+// calls (nil: every call is answered -32601); a *Handler is joined to the
+// stream, so that it reads cancellations ahead while it waits for a free
+// slot, and serves this connection only. The connection closes when ctx
+// ends or Close is called.
 func NewConn(ctx context.Context, s *Stream, h jsonrpc2.Handler, log *slog.Logger) *jsonrpc2.Conn {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if h == nil {
 		h = NewHandler(NewMux().Dispatch, log)
+	}
+	if hh, ok := h.(*Handler); ok {
+		hh.attach(s)
 	}
 	return jsonrpc2.NewConn(ctx, s, h, jsonrpc2.SetLogger(printfLogger{log}))
 }

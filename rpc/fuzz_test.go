@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync"
 	"testing"
 )
 
@@ -123,6 +124,97 @@ func FuzzStream(f *testing.F) {
 			if !bytes.HasPrefix([]byte(line), []byte(`{"jsonrpc":"2.0","id":`)) {
 				t.Fatalf("wrote something that is not a reply: %q", line)
 			}
+		}
+	})
+}
+
+// FuzzLookahead reads frames through a lookahead that reads ahead at
+// points the fuzzer picks, as a Handler waiting for a slot does, each time
+// until the input ends: the frames are those of the input, in order, and
+// the lines found ahead are lines of the input, each once, with the offset
+// where it ends; after the last start, every complete line that follows is
+// found.
+func FuzzLookahead(f *testing.F) {
+	f.Add([]byte("{\"a\":1}\n{\"b\":2}\r\n\n  \n{\"c\""), []byte{0, 3, 7}, []byte{1, 0, 1})
+	f.Add([]byte("a\nbb\nccc\ndddd\n"), []byte{0}, []byte{0, 1})
+	f.Add([]byte("x\n\ny\r\nz"), []byte{1, 250}, []byte{1})
+	f.Fuzz(func(t *testing.T, input, sizes, starts []byte) {
+		frames, _, _ := referenceFrames(input, DefaultMaxFrame)
+		la := newLookahead(&chunked{input: bytes.Clone(input), sizes: sizes})
+		rd := NewReader(la, 0)
+		la.rd = rd
+		type foundLine struct {
+			line string
+			end  int
+		}
+		var mu sync.Mutex
+		var found []foundLine
+		la.found = func(line []byte, end int) {
+			mu.Lock()
+			found = append(found, foundLine{string(line), end})
+			mu.Unlock()
+		}
+		lastStart := -1
+		var got [][]byte
+		for i := 0; ; i++ {
+			if len(starts) > 0 && starts[i%len(starts)]&1 == 1 {
+				// Read ahead as long as there is input (less than the
+				// window), as a handler that waits long does.
+				lastStart = la.position()
+				la.start()
+				la.mu.Lock()
+				for la.running {
+					la.changed.Wait()
+				}
+				la.mu.Unlock()
+				la.stop()
+			}
+			frame, err := rd.ReadFrame()
+			if err != nil {
+				break
+			}
+			got = append(got, bytes.Clone(frame))
+		}
+		if len(got) != len(frames) {
+			t.Fatalf("read %d frames, want %d", len(got), len(frames))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], frames[i]) {
+				t.Fatalf("frame %d = %q, want %q", i, got[i], frames[i])
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		prev := -1
+		for _, fl := range found {
+			start := fl.end - 1 - len(fl.line)
+			if fl.end <= prev || fl.end > len(input) || input[fl.end-1] != '\n' {
+				t.Fatalf("found %q ending at %d after %d: not a line of the input, or found twice", fl.line, fl.end, prev)
+			}
+			if cr := fl.end - 2; cr >= 0 && input[cr] == '\r' {
+				start--
+			}
+			if start < 0 || (start > 0 && input[start-1] != '\n') || string(bytes.TrimSuffix(input[start:fl.end-1], []byte("\r"))) != fl.line {
+				t.Fatalf("found %q ending at %d: not a whole line of the input", fl.line, fl.end)
+			}
+			prev = fl.end
+		}
+		if lastStart < 0 {
+			return
+		}
+		ends := map[int]bool{}
+		for _, fl := range found {
+			ends[fl.end] = true
+		}
+		lineStart := 0
+		for i, c := range input {
+			if c != '\n' {
+				continue
+			}
+			if lineStart >= lastStart && i-lineStart <= maxCancelLine && !ends[i+1] {
+				t.Fatalf("the line ending at %d, after the last start at %d, was not found (found %v)", i+1, lastStart, found)
+			}
+			lineStart = i + 1
 		}
 	})
 }

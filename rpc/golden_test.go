@@ -33,8 +33,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/co
 //	               what the stream wrote back
 //	mode: json     plain JSON lines, as the worker's handshake: "decoded"
 //	               lists the values
-//	mode: serve    a jsonrpc2 connection with a test Mux (methods "echo"
-//	               and "sum"); "replies" lists what it answered, sorted
+//	mode: serve    a jsonrpc2 connection with a test Mux (methods "echo",
+//	               "sum", "ping", which takes no params, and "params",
+//	               which shows the params it got); "replies" lists what
+//	               it answered, sorted
 //	max: N         the frame limit
 //	input: quoted  each line of "input" is a Go string literal; the input
 //	               is their concatenation (for \r and other bytes)
@@ -336,6 +338,12 @@ func runServe(t *testing.T, chunks [][]byte, max int) goldenResult {
 			total += n
 		}
 		return total, nil
+	})
+	Handle(mux, protocol.Method[protocol.None, string]{Name: "ping"}, func(context.Context, protocol.None) (string, error) {
+		return "pong", nil
+	})
+	mux.Handle("params", func(_ context.Context, r *Request) (any, error) {
+		return map[string]any{"absent": r.Params == nil, "params": r.Params}, nil
 	})
 	h := NewHandler(mux.Dispatch, nil)
 	conn := &chunkConn{chunks: chunks, beforeEOF: h.Wait}

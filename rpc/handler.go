@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,17 +23,48 @@ const CancelMethod = protocol.NotifyCancel
 // "$/cancelRequest" cancels the context of the call it names, which then
 // answers -32800.
 //
+// A connection holds at most MaxCallsInFlight calls (requests and
+// notifications) from the moment they are read until their reply has been
+// written, whether they wait for their turn, run, or called Async. At the
+// bound Handle blocks, and with it the connection's read loop: further
+// messages wait unread in the peer's socket, and the peer's writes block
+// once its buffers are full. Cancellations still get through: while Handle
+// waits, the stream reads up to 1 MiB ahead and acts on every
+// "$/cancelRequest" it finds there at once (when NewConn joined the
+// handler to its stream).
+//
 // The handler's goroutines end when their calls do; the owner of the
 // connection calls Wait after the connection has closed.
 type Handler struct {
 	dispatch HandlerFunc
 	log      *slog.Logger
+	slots    chan struct{} // one token per call held
+	ahead    *lookahead    // the stream's reader, when NewConn joined them
 
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	prev    <-chan struct{} // closed when the previous call releases its successor
 	running map[jsonrpc2.ID]*running
+	// Cancellations read ahead (see lookahead) for requests not yet taken:
+	// the request Handle waits to take, and the stream offsets where
+	// cancellations of requests not yet read end. An entry is dropped when
+	// its request is taken or the cancellation's own turn comes.
+	waiting      *waitingCall
+	aheadCancels map[jsonrpc2.ID]int
 }
+
+// waitingCall is a request that Handle waits to find a slot for.
+type waitingCall struct {
+	id        jsonrpc2.ID
+	pos       int           // the stream offset where the request ends
+	cancelled chan struct{} // closed when a cancellation read ahead names it
+	closed    bool
+}
+
+// MaxCallsInFlight is how many calls a connection holds at once before it
+// stops reading: enough for any client that reads its replies, few enough
+// that one that does not costs little (design review issue 12).
+const MaxCallsInFlight = 64
 
 type running struct {
 	cancel    context.CancelFunc
@@ -46,7 +78,15 @@ func NewHandler(dispatch HandlerFunc, log *slog.Logger) *Handler {
 	}
 	done := make(chan struct{})
 	close(done)
-	return &Handler{dispatch: dispatch, log: log, prev: done, running: map[jsonrpc2.ID]*running{}}
+	return &Handler{dispatch: dispatch, log: log, prev: done, running: map[jsonrpc2.ID]*running{},
+		aheadCancels: map[jsonrpc2.ID]int{}, slots: make(chan struct{}, MaxCallsInFlight)}
+}
+
+// attach makes the handler read cancellations ahead on s while it waits
+// for a free slot.
+func (h *Handler) attach(s *Stream) {
+	h.ahead = s.ahead
+	s.ahead.found = h.cancelFrame
 }
 
 type releaseKey struct{}
@@ -72,14 +112,24 @@ func Async(ctx context.Context) {
 	}
 }
 
-// Handle implements jsonrpc2.Handler.
+// Handle implements jsonrpc2.Handler. It is called by the connection's
+// read loop, one message at a time, and blocks while the connection holds
+// MaxCallsInFlight calls.
 func (h *Handler) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) {
 	if req.Method == CancelMethod {
 		h.cancel(req)
 		return
 	}
+	pos := h.position()
+	switch h.acquire(ctx, req, pos) {
+	case closed:
+		return // the connection closed while the call waited to be taken
+	case cancelledAhead:
+		h.reply(ctx, conn, req, nil, context.Canceled, true)
+		return
+	}
 	call := &Request{Conn: conn, Method: req.Method, ID: req.ID, Notif: req.Notif}
-	if req.Params != nil {
+	if req.Params != nil && string(*req.Params) != "null" { // "params": null is no params
 		call.Params = *req.Params
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -92,12 +142,17 @@ func (h *Handler) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2
 	h.prev = next
 	if !req.Notif {
 		h.running[req.ID] = run
+		if h.cancelledAhead(req.ID, pos) {
+			run.cancelled = true
+			cancel()
+		}
 	}
 	h.mu.Unlock()
 
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
+		defer func() { <-h.slots }() // the reply is written: the slot is free
 		defer release()
 		defer cancel()
 		select {
@@ -124,6 +179,91 @@ func (h *Handler) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2
 		h.mu.Unlock()
 		h.reply(ctx, conn, req, result, err, cancelled)
 	}()
+}
+
+type taken int
+
+const (
+	gotSlot taken = iota
+	closed
+	cancelledAhead
+)
+
+// acquire takes a slot for a call, waiting while the connection holds
+// MaxCallsInFlight. While it waits, the stream reads ahead for
+// cancellations, so that the calls holding the slots can still be
+// cancelled; a cancellation of the request itself ends the wait
+// (cancelledAhead: it is answered without a slot). It returns closed if
+// ctx (the connection) ends first, or if reading ahead meets the end of
+// the connection, which the read loop, blocked here, would not see: the
+// read loop then drops the requests it still holds, reaches the end and
+// closes the connection, cancelling the calls that hold the slots.
+func (h *Handler) acquire(ctx context.Context, req *jsonrpc2.Request, pos int) taken {
+	select {
+	case h.slots <- struct{}{}:
+		return gotSlot
+	default:
+	}
+	var cancelled, gone chan struct{}
+	if h.ahead != nil {
+		gone = h.ahead.gone
+		if !req.Notif {
+			w := &waitingCall{id: req.ID, pos: pos, cancelled: make(chan struct{})}
+			cancelled = w.cancelled
+			h.mu.Lock()
+			if h.cancelledAhead(req.ID, pos) {
+				h.mu.Unlock()
+				return cancelledAhead
+			}
+			h.waiting = w
+			h.mu.Unlock()
+			defer func() {
+				h.mu.Lock()
+				h.waiting = nil
+				h.mu.Unlock()
+			}()
+		}
+		h.ahead.start()
+		defer h.ahead.stop()
+	}
+	select {
+	case h.slots <- struct{}{}:
+		h.mu.Lock()
+		h.waiting = nil
+		h.mu.Unlock()
+		select {
+		case <-cancelled: // both at once: the cancellation wins
+			<-h.slots
+			return cancelledAhead
+		default:
+			return gotSlot
+		}
+	case <-cancelled:
+		return cancelledAhead
+	case <-ctx.Done():
+		return closed
+	case <-gone:
+		return closed
+	}
+}
+
+// cancelledAhead reports, and forgets, a cancellation read ahead that comes
+// after the request with this id that ends at pos. h.mu is held.
+func (h *Handler) cancelledAhead(id jsonrpc2.ID, pos int) bool {
+	end, ok := h.aheadCancels[id]
+	if ok && pos < end {
+		delete(h.aheadCancels, id)
+		return true
+	}
+	return false
+}
+
+// position returns the stream offset where the message just read ends.
+func (h *Handler) position() int {
+	if h.ahead == nil {
+		return 0
+	}
+	return h.ahead.position()
 }
 
 func (h *Handler) run(ctx context.Context, call *Request) (result any, err error) {
@@ -156,20 +296,90 @@ func (h *Handler) reply(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 	}
 }
 
+// cancel handles "$/cancelRequest" in its turn.
 func (h *Handler) cancel(req *jsonrpc2.Request) {
-	var p struct {
-		ID jsonrpc2.ID `json:"id"`
+	var params json.RawMessage
+	if req.Params != nil {
+		params = *req.Params
 	}
-	if req.Params == nil || json.Unmarshal(*req.Params, &p) != nil {
+	id, ok := cancelTarget(params)
+	if !ok {
 		h.log.Warn("ignoring a malformed $/cancelRequest")
+		return
+	}
+	pos := h.position()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if end, ok := h.aheadCancels[id]; ok && end <= pos {
+		delete(h.aheadCancels, id) // this cancellation, read ahead: its turn has come
+	}
+	h.cancelLocked(id)
+}
+
+// cancelFrame is given each line that the stream reads ahead while Handle
+// waits for a slot, and the stream offset where it ends. A valid
+// "$/cancelRequest" cancels the call it names at once if it has been
+// taken, ends the wait if it is the request Handle waits with, and is
+// remembered for a request not read yet. The line is read again in its
+// turn; cancelling twice does nothing more.
+func (h *Handler) cancelFrame(line []byte, end int) {
+	if !bytes.Contains(line, []byte(`"`+CancelMethod+`"`)) {
+		return
+	}
+	var hd header
+	if inspect(line, &hd) != nil || hd.ID != nil || methodName(hd.Method) != CancelMethod {
+		return
+	}
+	var m struct {
+		Params json.RawMessage `json:"params"`
+	}
+	if json.Unmarshal(line, &m) != nil {
+		return
+	}
+	id, ok := cancelTarget(m.Params)
+	if !ok {
 		return
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if run, ok := h.running[p.ID]; ok {
+	switch w := h.waiting; {
+	case h.cancelLocked(id):
+	case w != nil && w.id == id && w.pos < end:
+		if !w.closed {
+			w.closed = true
+			close(w.cancelled)
+		}
+	case h.aheadCancels[id] < end:
+		h.aheadCancels[id] = end
+	}
+}
+
+// cancelTarget returns the id that the params of "$/cancelRequest" name:
+// {"id": <string or number>}. Absent or null params, or a missing or null
+// id, name nothing (not the call whose id is 0).
+func cancelTarget(params json.RawMessage) (jsonrpc2.ID, bool) {
+	var p struct {
+		ID json.RawMessage `json:"id"`
+	}
+	var id jsonrpc2.ID
+	if len(params) == 0 || json.Unmarshal(params, &p) != nil || len(p.ID) == 0 || string(p.ID) == "null" {
+		return id, false
+	}
+	if json.Unmarshal(p.ID, &id) != nil {
+		return id, false
+	}
+	return id, true
+}
+
+// cancelLocked cancels the call with this id, if one has been taken and has
+// not replied. h.mu is held.
+func (h *Handler) cancelLocked(id jsonrpc2.ID) bool {
+	run, ok := h.running[id]
+	if ok {
 		run.cancelled = true
 		run.cancel()
 	}
+	return ok
 }
 
 // Wait waits for every call in progress to finish.

@@ -66,6 +66,23 @@ func (k *kindOf) UnmarshalJSONFrom(d *jsonv2.Decoder) error {
 	return d.SkipValue()
 }
 
+// scalar reports whether the member holds a string, a number or a boolean:
+// present, but neither structured nor null.
+func (k kindOf) scalar() bool {
+	return k != 0 && k != '{' && k != '[' && k != 'n'
+}
+
+// name names the kind of a scalar for an error message.
+func (k kindOf) name() string {
+	switch k {
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
+}
+
 // header holds the members of a frame that decide what it is. Decoding into
 // it validates the frame in one pass of the v2 JSON decoder (several times
 // faster than encoding/json's) and copies only the small members.
@@ -124,10 +141,20 @@ func inspect(frame []byte, h *header) *frameError {
 			return invalidRequest(id, `member "method" must be a string`)
 		case h.Result != 0 || h.Error != 0:
 			return invalidRequest(id, `a request cannot carry "result" or "error"`)
-		case h.Params != 0 && h.Params != '{' && h.Params != '[':
-			return invalidRequest(id, `member "params" must be an object or an array`)
 		case h.ID != nil && h.ID.kind() == 'n':
 			return invalidRequest(nil, `a request id must be a string or a number; omit "id" for a notification`)
+		case h.Params.scalar():
+			// "params": null is taken as absent, as LSP clients send it
+			// for methods without params. Any other value that is not
+			// an object or an array fits no method of the protocol.
+			// A request gets -32602 and its id, whatever the method; a
+			// notification, which has no call to answer, -32600.
+			if h.ID == nil {
+				return invalidRequest(nil, `member "params" must be an object, an array or null, not `+h.Params.name())
+			}
+			return &frameError{id: id, err: NewError(protocol.CodeInvalidParams,
+				"Invalid params: params must be an object or an array, not "+h.Params.name(),
+				`omit "params", or send null, for a method that takes none; see docs/PROTOCOL.md for this method's params`)}
 		}
 		return nil
 	}

@@ -74,9 +74,9 @@ type Spec[P, R any] interface {
 
 // Handle registers f for the method m. Params are decoded strictly: an
 // unknown member or a value of the wrong type is an Invalid params error
-// that names the member. Missing params decode as the zero value, which
-// Validate can refuse. The compiler checks that f takes and returns what
-// the method table says.
+// that names the member. Missing or null params decode as the zero value,
+// which Validate can refuse. The compiler checks that f takes and returns
+// what the method table says.
 func Handle[P, R any](mux *Mux, m Spec[P, R], f func(ctx context.Context, p P) (R, error)) {
 	mux.Handle(m.MethodName(), func(ctx context.Context, r *Request) (any, error) {
 		var p P
@@ -88,15 +88,15 @@ func Handle[P, R any](mux *Mux, m Spec[P, R], f func(ctx context.Context, p P) (
 }
 
 // DecodeParams decodes raw into p strictly and validates it, returning an
-// *Error with code -32602 on failure.
+// *Error with code -32602 on failure. Absent params, or null, leave p as it
+// is (the zero value, for an object as for an array) for Validate to judge.
 func DecodeParams(raw json.RawMessage, p any) error {
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		raw = []byte("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(p); err != nil {
-		return InvalidParams(describeDecodeError(err))
+	if len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(p); err != nil {
+			return InvalidParams(describeDecodeError(err))
+		}
 	}
 	if v, ok := p.(Validator); ok {
 		if err := v.Validate(); err != nil {

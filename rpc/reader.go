@@ -19,6 +19,15 @@ const (
 	// frame has been consumed, so one big message does not pin its memory
 	// for the life of the connection.
 	keepBufSize = 1 << 20
+	// A frame that fills the buffer makes it growFactor times larger, up to
+	// growBufSize; a frame that fills even that gets a buffer of the whole
+	// limit at once. Growing copies the frame into a new buffer while the
+	// old one is still held, so the most a reader ever holds is the limit
+	// and growBufSize, not the limit and the half of it that doubling all
+	// the way would cost (and all the smaller buffers before it, which the
+	// collector has not yet freed).
+	growFactor  = 4
+	growBufSize = 8 << 20
 )
 
 // FrameTooLargeError reports a frame longer than the reader's limit. The
@@ -52,6 +61,7 @@ type Reader struct {
 	err     error // sticky error returned by ReadFrame
 
 	examined int // bytes searched for '\n' so far: the linearity tests read it
+	peakHeld int // most buffer bytes held at once: the memory tests read it
 }
 
 // NewReader returns a Reader over src that rejects frames longer than max
@@ -95,6 +105,9 @@ func (rd *Reader) ReadFrame() ([]byte, error) {
 			rd.err = ErrTruncatedFrame
 		}
 	}
+	// The reader is done: what it buffered (as much as the limit, for a
+	// frame too large) is of no more use.
+	rd.buf, rd.r, rd.w, rd.scan = nil, 0, 0, 0
 	return nil, rd.err
 }
 
@@ -143,23 +156,36 @@ func (rd *Reader) nextLine() ([]byte, bool) {
 
 // fill reads more input after making room: consumed bytes are dropped, a
 // buffer left large by a big frame is replaced by a small one, and the
-// buffer doubles (up to the frame limit) only when a frame in progress fills
-// it.
+// buffer grows (see growFactor) only when a frame in progress fills it.
+// The buffer never exceeds the limit and the line terminator, so a line
+// that never ends is refused once the limit is passed, having cost at most
+// the limit and growBufSize.
 func (rd *Reader) fill() {
 	pending := rd.w - rd.r
+	full := max(rd.max+2, initialBufSize) // a frame, '\r', '\n'
 	switch {
 	case rd.buf == nil:
-		rd.buf = make([]byte, initialBufSize)
+		rd.replace(initialBufSize)
 	case len(rd.buf) > keepBufSize && pending <= keepBufSize/2:
-		rd.moveTo(make([]byte, max(initialBufSize, 2*pending)))
+		rd.replace(max(initialBufSize, 2*pending))
 	case rd.w == len(rd.buf) && rd.r > 0:
 		rd.moveTo(rd.buf)
 	case rd.w == len(rd.buf):
-		rd.moveTo(make([]byte, min(2*len(rd.buf), rd.max+2))) // frame, '\r', '\n'
+		n := growFactor * len(rd.buf)
+		if n > growBufSize {
+			n = full
+		}
+		rd.replace(min(n, full))
 	}
 	n, err := rd.src.Read(rd.buf[rd.w:])
 	rd.w += n
 	rd.readErr = err
+}
+
+// replace moves the unconsumed bytes to a new buffer of n bytes.
+func (rd *Reader) replace(n int) {
+	rd.peakHeld = max(rd.peakHeld, len(rd.buf)+n)
+	rd.moveTo(make([]byte, n))
 }
 
 // moveTo moves the unconsumed bytes to the start of dst and makes it the

@@ -26,15 +26,18 @@ type NotificationFunc func(method string, frame []byte, more bool) bool
 //
 // Reading is strict. A line that is not JSON is answered with a -32700 parse
 // error, and one that is JSON but not a JSON-RPC 2.0 message with -32600
-// (batches included: they are not supported); in both cases the stream goes
-// on with the next line, because the framing is intact after a newline. Only
-// a frame longer than the limit ends the stream, after telling the peer why.
+// (batches included: they are not supported), but a request whose params
+// are a string, a number or a boolean with -32602 and its id ("params":
+// null is taken as absent); in all cases the stream goes on with the next
+// line, because the framing is intact after a newline. Only a frame longer
+// than the limit ends the stream, after telling the peer why.
 //
 // Writing puts each message on one line with one Write, escapes U+2028 and
 // U+2029 (line breaks to JavaScript's readline), and is safe for concurrent
 // use.
 type Stream struct {
 	rd        *Reader
+	ahead     *lookahead // rd's source
 	w         io.Writer
 	c         io.Closer
 	intercept NotificationFunc
@@ -85,7 +88,9 @@ func WithLogger(l *slog.Logger) StreamOption {
 
 // NewStream returns a Stream over rwc.
 func NewStream(rwc io.ReadWriteCloser, opts ...StreamOption) *Stream {
-	s := &Stream{rd: NewReader(rwc, DefaultMaxFrame), w: rwc, c: rwc}
+	s := &Stream{ahead: newLookahead(rwc), w: rwc, c: rwc}
+	s.rd = NewReader(s.ahead, DefaultMaxFrame)
+	s.ahead.rd = s.rd
 	s.enc = json.NewEncoder(&s.wbuf)
 	s.enc.SetEscapeHTML(false)
 	for _, o := range opts {
@@ -94,6 +99,7 @@ func NewStream(rwc io.ReadWriteCloser, opts ...StreamOption) *Stream {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.ahead.answerAll = s.beforeEOF != nil
 	return s
 }
 
