@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 
@@ -275,13 +276,14 @@ func (h *Handler) run(ctx context.Context, call *Request) (result any, err error
 
 func (h *Handler) reply(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request, result any, err error, cancelled bool) {
 	if err == nil {
-		if result == nil {
-			result = json.RawMessage("null")
+		var raw []byte
+		raw, err = encodeResult(req.Method, result)
+		if err == nil {
+			if err := conn.Reply(ctx, req.ID, json.RawMessage(raw)); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
+				h.log.Warn("could not send a reply", "method", req.Method, "error", err)
+			}
+			return
 		}
-		if err := conn.Reply(ctx, req.ID, result); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
-			h.log.Warn("could not send a reply", "method", req.Method, "error", err)
-		}
-		return
 	}
 	var e *protocol.Error
 	switch {
@@ -384,3 +386,25 @@ func (h *Handler) cancelLocked(id jsonrpc2.ID) bool {
 
 // Wait waits for every call in progress to finish.
 func (h *Handler) Wait() { h.wg.Wait() }
+
+// maxResult is the largest result a reply carries: the frame limit both
+// ends keep, less room for the reply's envelope.
+const maxResult = DefaultMaxFrame - 4<<10
+
+// encodeResult encodes a call's result, or says it is too large to send:
+// a peer would refuse the line (and close the connection) rather than a
+// reply it can act on.
+func encodeResult(method string, result any) ([]byte, error) {
+	if result == nil {
+		return []byte("null"), nil
+	}
+	raw, err := json.Marshal(result)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the result of %s: %w", method, err)
+	}
+	if len(raw) > maxResult {
+		return nil, protocol.Errorf(protocol.TooLarge, "the result of %s is %d MiB, more than the %d MiB a message may carry",
+			method, len(raw)>>20, DefaultMaxFrame>>20)
+	}
+	return raw, nil
+}

@@ -51,12 +51,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":      cmdExits,
-			"killworker": cmdKillWorker,
-			"waitgone":   cmdWaitGone,
-			"await":      cmdAwait,
-			"awaitfile":  cmdAwaitFile,
-			"awaitsubs":  cmdAwaitSubscribers,
+			"exits":       cmdExits,
+			"killworker":  cmdKillWorker,
+			"waitgone":    cmdWaitGone,
+			"await":       cmdAwait,
+			"awaitbodies": cmdAwaitBodies,
+			"awaitfile":   cmdAwaitFile,
+			"awaitsubs":   cmdAwaitSubscribers,
 		},
 	})
 }
@@ -129,7 +130,7 @@ func cmdWaitGone(ts *testscript.TestScript, neg bool, args []string) {
 	waitWorkerGone(ts, d)
 }
 
-// cmdAwait waits until the session has captured a console message holding
+// cmdAwait waits (among the newest 100 console messages) until the session has captured a console message holding
 // TEXT (asking its worker, bounded by a minute):
 //
 //	await default everything done
@@ -142,7 +143,7 @@ func cmdAwait(ts *testscript.TestScript, neg bool, args []string) {
 	text := strings.Join(args[1:], " ")
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
-		raw, err := control.Ask(context.Background(), d, protocol.ConsoleList.Name, json.RawMessage(`{}`))
+		raw, err := control.Ask(context.Background(), d, protocol.ConsoleList.Name, json.RawMessage(`{"last":100}`))
 		if err == nil && strings.Contains(string(raw), text) {
 			return
 		}
@@ -194,4 +195,38 @@ func waitWorkerGone(ts *testscript.TestScript, d session.Dir) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	ts.Check(d.WaitWorkerGone(ctx))
+}
+
+// cmdAwaitBodies waits until N requests matching FILTER have finished with
+// their bodies captured (a body is fetched after the page saw its
+// response):
+//
+//	awaitbodies default url:big.json 80
+func cmdAwaitBodies(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: awaitbodies SESSION FILTER N")
+	}
+	d, err := session.NewDir(ts.Getenv("BDG_HOME"), args[0])
+	ts.Check(err)
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	params, _ := json.Marshal(protocol.NetworkListParams{Filter: args[1]})
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		raw, err := control.Ask(context.Background(), d, protocol.NetworkList.Name, params)
+		var res protocol.NetworkListResult
+		if err == nil && json.Unmarshal(raw, &res) == nil {
+			n := 0
+			for _, r := range res.Requests {
+				if r.State == protocol.StateFinished && r.BodySize > 0 {
+					n++
+				}
+			}
+			if n >= want {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("session %s never had %d finished requests with bodies matching %q", args[0], want, args[1])
 }
