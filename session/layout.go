@@ -194,7 +194,7 @@ func (d Dir) checkFiles() error {
 			continue
 		}
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			if err := checkFile(p, st.Mode, st.Uid, uint64(st.Nlink)); err != nil {
+			if err := checkFile(p, uint32(st.Mode), st.Uid, uint64(st.Nlink)); err != nil {
 				return err
 			}
 		}

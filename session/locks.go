@@ -185,7 +185,7 @@ func (d Dir) AcquireWorkerLock(ctx context.Context) (*flock.Flock, error) {
 		if st == nil {
 			err = fmt.Errorf("checking %s: no stat", path)
 		} else {
-			err = checkFile(path, st.Mode, st.Uid, uint64(st.Nlink))
+			err = checkFile(path, uint32(st.Mode), st.Uid, uint64(st.Nlink))
 		}
 	}
 	if err != nil {

@@ -57,7 +57,7 @@ func checkOpened(path string, fd int) (*os.File, error) {
 	var st unix.Stat_t
 	err := unix.Fstat(fd, &st)
 	if err == nil {
-		err = checkFile(path, st.Mode, st.Uid, uint64(st.Nlink))
+		err = checkFile(path, uint32(st.Mode), st.Uid, uint64(st.Nlink))
 	}
 	if err == nil {
 		err = unix.SetNonblock(fd, false)
