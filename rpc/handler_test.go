@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -273,10 +274,19 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // blockMux has "block", which ends only when cancelled (calling Async
 // first when async), and "quick".
 func blockMux(async bool, started *atomic.Int64) *Mux {
+	return blockMuxIDs(async, started, nil)
+}
+
+// blockMuxIDs is blockMux that also records, in ids when not nil, the
+// ids of the calls started.
+func blockMuxIDs(async bool, started *atomic.Int64, ids *sync.Map) *Mux {
 	mux := NewMux()
 	mux.Handle("block", func(ctx context.Context, r *Request) (any, error) {
 		if async {
 			Async(ctx)
+		}
+		if ids != nil {
+			ids.Store(r.ID.String(), true)
 		}
 		started.Add(1)
 		<-ctx.Done()
@@ -297,7 +307,8 @@ func TestCancelWhileFull(t *testing.T) {
 	}{{"buffered", false}, {"read-ahead-bytewise", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var started atomic.Int64
-			s := newTestServer(t, blockMux(true, &started))
+			var ids sync.Map
+			s := newTestServer(t, blockMuxIDs(true, &started, &ids))
 			replies := s.readReplies()
 			const extra = 40 // requests beyond the bound, ahead of the cancellation
 			wrote := s.write(func(w *bufio.Writer) {
@@ -322,8 +333,10 @@ func TestCancelWhileFull(t *testing.T) {
 			if err := <-wrote; err != nil {
 				t.Fatal(err)
 			}
-			// Its slot went to the next call; cancel them all, each in turn.
-			waitFor(t, "the next call to start", func() bool { return started.Load() == MaxCallsInFlight+1 })
+			// Its slot went to the next call (call 7 itself may have been
+			// cancelled before it started); cancel them all, each in turn.
+			next := strconv.Itoa(MaxCallsInFlight + 1)
+			waitFor(t, "the next call to start", func() bool { _, ok := ids.Load(next); return ok })
 			cancels := s.write(func(w *bufio.Writer) {
 				for i := 1; i <= MaxCallsInFlight+extra; i++ {
 					if i != 7 {
