@@ -3,9 +3,12 @@
 // and hands on session events in seq order, each once.
 //
 // When the backend dies, the client starts a new one and re-attaches every
-// session it follows with `since` = the last seq it saw, so no event is lost
-// (session workers keep running without a backend). It knows nothing of VS
-// Code.
+// session it follows with `since` = the last seq it saw and the epoch of the
+// run that seq belongs to, so no event is lost (session workers keep running
+// without a backend). A session started again meanwhile is another run,
+// whose seqs start again at 1: the backend replays it from the start and
+// says `reset`, and the client hands on the new run's events from the first
+// (onReset tells first). It knows nothing of VS Code.
 
 import { Connection, ConnectionClosedError, RpcError, type CallOptions } from './connection';
 import { Emitter } from './emitter';
@@ -16,6 +19,7 @@ import {
   Method,
   Notification,
   sessionEventMethods,
+  type AttachParams,
   type AttachResult,
   type BackendMethod,
   type ClientInfo,
@@ -45,9 +49,28 @@ export interface ClientOptions {
 export interface Reattached {
   session: string;
   since: number;
+  /** The run since belongs to, when known. */
+  epoch?: string;
   result?: AttachResult;
   error?: RpcError;
 }
+
+/** A followed session was started again: its events start over with its new run's. */
+export interface RunReset {
+  session: string;
+  /** The attach that said so (reset, and the new run's epoch). */
+  result: AttachResult;
+}
+
+/** A session followed: the seq of the last event seen of it, and its run. */
+interface Followed {
+  seq: number;
+  /** The run the seqs belong to, as a start or an attach reported it. */
+  epoch?: string;
+}
+
+/** A notification kept back until an attach's result is taken in. */
+type Held = [method: string, params: unknown];
 
 interface Live {
   proc: BackendProcess;
@@ -68,8 +91,10 @@ export class BackendClient {
   private launches = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private initResult: InitializeResult | undefined;
-  /** The sessions followed: the seq of the last event seen of each. */
-  private readonly followed = new Map<string, number>();
+  /** The sessions followed: the last event seen of each, and its run. */
+  private readonly followed = new Map<string, Followed>();
+  /** Sessions with an attach under way: their notifications, until its result is in. */
+  private readonly held = new Map<string, Held[]>();
 
   private readonly eventEmitter = new Emitter<SessionEvent>();
   private readonly droppedEmitter = new Emitter<DroppedEvent>();
@@ -77,6 +102,7 @@ export class BackendClient {
   private readonly stateEmitter = new Emitter<BackendState>();
   private readonly logEmitter = new Emitter<string>();
   private readonly reattachedEmitter = new Emitter<Reattached>();
+  private readonly resetEmitter = new Emitter<RunReset>();
 
   /** Session events, in seq order per session, each once. */
   readonly onEvent = this.eventEmitter.event;
@@ -87,6 +113,11 @@ export class BackendClient {
   readonly onLog = this.logEmitter.event;
   /** After a restart, for each session re-attached (or lost: error set). */
   readonly onReattached = this.reattachedEmitter.event;
+  /**
+   * A followed session was found started again (a new run) on attaching:
+   * fired before any event of the new run, which come from its first.
+   */
+  readonly onReset = this.resetEmitter.event;
 
   constructor(private readonly opts: ClientOptions) {}
 
@@ -104,7 +135,12 @@ export class BackendClient {
 
   /** The seq of the last event seen of session, or undefined if not followed. */
   lastSeq(session: string): number | undefined {
-    return this.followed.get(session);
+    return this.followed.get(session)?.seq;
+  }
+
+  /** The run of session followed, if known (a start or an attach reported it). */
+  epoch(session: string): string | undefined {
+    return this.followed.get(session)?.epoch;
   }
 
   get followedSessions(): string[] {
@@ -127,9 +163,12 @@ export class BackendClient {
   async startSession(params: StartParams, options?: CallOptions): Promise<StartResult> {
     const session = params.session ?? 'default';
     const previous = this.followed.get(session);
-    this.followed.set(session, 0);
+    this.followed.set(session, { seq: 0 });
     try {
-      return await this.call(Method.SessionStart, params, options);
+      const result = await this.call(Method.SessionStart, params, options);
+      const f = this.followed.get(session);
+      if (f && result.epoch) f.epoch = result.epoch;
+      return result;
     } catch (err) {
       // If the backend died, the worker may still come up: the restart
       // re-attaches with since 0 and drops the session if there is none.
@@ -138,12 +177,16 @@ export class BackendClient {
     }
   }
 
-  /** session/attach; since 0 replays every event retained. */
-  async attach(session: string, since?: number): Promise<AttachResult> {
+  /**
+   * session/attach; since 0 replays every event retained. epoch is the run
+   * since belongs to: if the session was started again since, the new run
+   * is replayed from the start (reset in the result, onReset fired first).
+   */
+  async attach(session: string, since?: number, epoch?: string): Promise<AttachResult> {
     const previous = this.followed.get(session);
-    this.followed.set(session, since ?? 0);
+    this.followed.set(session, { seq: since ?? 0, epoch });
     try {
-      return await this.call(Method.SessionAttach, since === undefined ? { session } : { session, since });
+      return await this.join(await this.connection(), session, since, epoch);
     } catch (err) {
       this.restore(session, previous);
       throw err;
@@ -151,9 +194,59 @@ export class BackendClient {
   }
 
   /** After a failed start or attach: follow session as before the call. */
-  private restore(session: string, previous: number | undefined): void {
+  private restore(session: string, previous: Followed | undefined): void {
     if (previous === undefined) this.followed.delete(session);
-    else this.followed.set(session, Math.max(previous, this.followed.get(session) ?? 0));
+    else this.followed.set(session, { seq: Math.max(previous.seq, this.followed.get(session)?.seq ?? 0), epoch: previous.epoch });
+  }
+
+  /**
+   * session/attach on conn. The session's notifications wait until the
+   * result is taken in: they may come in the same read as the result, and
+   * after a reset they are the new run's, not repeats of the old one's.
+   */
+  private async join(conn: Connection, session: string, since?: number, epoch?: string): Promise<AttachResult> {
+    const params: AttachParams = { session };
+    if (since !== undefined) params.since = since;
+    if (epoch) params.epoch = epoch;
+    const release = this.hold(session);
+    let result: AttachResult;
+    try {
+      result = (await conn.request(Method.SessionAttach, params)) as AttachResult;
+    } catch (err) {
+      // No events come with a refusal; those of a dead connection come
+      // again from the next one, after the same since.
+      release(false);
+      throw err;
+    }
+    this.joined(session, result);
+    release(true);
+    return result;
+  }
+
+  /** Takes in an attach's result: the run followed, and a new run's fresh start. */
+  private joined(session: string, result: AttachResult): void {
+    const f = this.followed.get(session);
+    if (!f) return;
+    if (result.epoch) f.epoch = result.epoch;
+    if (!result.reset) return;
+    f.seq = 0; // the new run's seqs start again at 1: none is a repeat
+    this.log(`session ${session} was started again: following its new run from the start`);
+    this.resetEmitter.fire({ session, result });
+  }
+
+  /**
+   * Keeps session's notifications back; the function returned lets them go,
+   * handed on (deliver) or dropped. An attach already holding them keeps
+   * them (the function is then a no-op).
+   */
+  private hold(session: string): (deliver: boolean) => void {
+    if (this.held.has(session)) return () => undefined;
+    const queue: Held[] = [];
+    this.held.set(session, queue);
+    return (deliver) => {
+      if (this.held.get(session) === queue) this.held.delete(session);
+      if (deliver) for (const [method, params] of queue) this.deliver(method, params);
+    };
   }
 
   /** session/stop; the session is no longer followed. */
@@ -194,6 +287,7 @@ export class BackendClient {
       this.stateEmitter,
       this.logEmitter,
       this.reattachedEmitter,
+      this.resetEmitter,
     ]) {
       e.dispose();
     }
@@ -248,17 +342,17 @@ export class BackendClient {
   }
 
   private async reattachAll(conn: Connection): Promise<void> {
-    for (const [session, since] of [...this.followed]) {
+    for (const [session, { seq: since, epoch }] of [...this.followed]) {
       try {
-        const result = (await conn.request(Method.SessionAttach, { session, since })) as AttachResult;
-        this.log(`re-attached to session ${session} since ${since}`);
-        this.reattachedEmitter.fire({ session, since, result });
+        const result = await this.join(conn, session, since, epoch);
+        this.log(`re-attached to session ${session} since ${since}${result.reset ? ' of its previous run' : ''}`);
+        this.reattachedEmitter.fire({ session, since, epoch, result });
       } catch (err) {
         // No answer (the backend died too): the next backend tries again.
         if (!(err instanceof RpcError)) throw err;
         this.followed.delete(session);
         this.log(`session ${session} is gone: ${err.message}`);
-        this.reattachedEmitter.fire({ session, since, error: err });
+        this.reattachedEmitter.fire({ session, since, epoch, error: err });
       }
     }
   }
@@ -304,10 +398,17 @@ export class BackendClient {
       this.progressEmitter.fire(params as ProgressParams);
       return;
     }
+    const queue = this.held.get(sessionOf(params) ?? '');
+    if (queue) queue.push([method, params]);
+    else this.deliver(method, params);
+  }
+
+  /** Hands a session's notification on, unless it was handed on already. */
+  private deliver(method: string, params: unknown): void {
     if (method === Notification.EventsDropped) {
       const d = params as DroppedEvent;
-      const seen = this.followed.get(d.session);
-      if (seen !== undefined && d.toSeq > seen) this.followed.set(d.session, d.toSeq);
+      const f = this.followed.get(d.session);
+      if (f && d.toSeq > f.seq) f.seq = d.toSeq;
       this.droppedEmitter.fire(d);
       return;
     }
@@ -321,10 +422,10 @@ export class BackendClient {
     }
     const ev = { method, params } as SessionEvent;
     const { session, seq } = ev.params;
-    const seen = this.followed.get(session);
-    if (seen !== undefined) {
-      if (seq <= seen) return; // replayed after a re-attach: already handed on
-      this.followed.set(session, seq);
+    const f = this.followed.get(session);
+    if (f) {
+      if (seq <= f.seq) return; // replayed after a re-attach: already handed on
+      f.seq = seq;
     }
     if (ev.method === Notification.SessionEnded) this.followed.delete(session);
     this.eventEmitter.fire(ev);
@@ -350,6 +451,13 @@ export class BackendClient {
     this.stateValue = s;
     this.stateEmitter.fire(s);
   }
+}
+
+/** The session a notification is about, if it names one. */
+function sessionOf(p: unknown): string | undefined {
+  if (typeof p !== 'object' || p === null) return undefined;
+  const session = (p as Record<string, unknown>).session;
+  return typeof session === 'string' ? session : undefined;
 }
 
 function hasSessionAndSeq(p: unknown): p is { session: string; seq: number } {

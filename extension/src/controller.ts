@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { findBinary } from './binary';
-import { BackendClient, type BackendState, type Reattached } from './client';
+import { BackendClient, type BackendState, type Reattached, type RunReset } from './client';
 import { RpcError } from './connection';
 import { requestUri, type RequestDocumentProvider } from './details';
 import { describeError, showError } from './errors';
@@ -88,6 +88,7 @@ export class Controller implements vscode.Disposable {
     client.onProgress((p) => this.progressSink?.(p));
     client.onState((s) => this.onBackendState(s));
     client.onReattached((r) => this.onReattached(r));
+    client.onReset((r) => this.onNewRun(r));
     this.client = client;
     return client;
   }
@@ -99,10 +100,11 @@ export class Controller implements vscode.Disposable {
     this.client = undefined;
     const session = this.model.session;
     const since = session ? c.lastSeq(session) : undefined;
+    const epoch = session ? c.epoch(session) : undefined;
     await c.dispose();
     if (this.disposed || !session || since === undefined) return;
     try {
-      await this.backend().attach(session, since);
+      await this.backend().attach(session, since, epoch);
     } catch (err) {
       this.model.setPhase('ended');
       await showError(`could not re-join session ${session}`, err, () => this.showLogs(session));
@@ -154,6 +156,16 @@ export class Controller implements vscode.Disposable {
       // idle: a start cut off by the backend's death came up after all.
       this.model.setPhase('running');
     }
+  }
+
+  /**
+   * The session shown was started again (while the backend was away, say):
+   * its rows are the old run's, and the new run's come from its first event.
+   */
+  private onNewRun(r: RunReset): void {
+    if (!this.model.newRun(r.session, r.result.status.target.url || undefined)) return;
+    this.outputPath = undefined;
+    void vscode.window.showInformationMessage(`BDG: session ${r.session} was started again; showing its new run.`);
   }
 
   private updateContext(): void {

@@ -59,8 +59,26 @@ export class SessionModel {
   reset(session: string | undefined, phase: SessionPhase): void {
     this.session = session;
     this.phase = phase;
+    this.clear(undefined);
+  }
+
+  /**
+   * Starts over for a new run of the session shown (it was started again
+   * under the same name): the old run's rows and counts go, since its seqs
+   * and request ids mean nothing to the new one. The phase stays, but an
+   * ended run's is running again. False, and nothing done, for another
+   * session.
+   */
+  newRun(session: string, targetUrl?: string): boolean {
+    if (session !== this.session) return false;
+    if (this.phase === 'ended') this.phase = 'running';
+    this.clear(targetUrl);
+    return true;
+  }
+
+  private clear(targetUrl: string | undefined): void {
     this.ended = undefined;
-    this.targetUrl = undefined;
+    this.targetUrl = targetUrl;
     this.requestRows.clear();
     this.consoleRows = [];
     this.erroredIds.clear();

@@ -191,14 +191,22 @@ export interface StartResult {
   socketPath: string;
   chrome: Chrome;
   target: Target;
+  /** This run of the session: pass it with since to session/attach. */
+  epoch: string;
 }
 
 export interface SessionParams {
   session?: string;
 }
 
+/**
+ * Events after since first (default: only new ones). epoch is the run since
+ * belongs to: from another run, the events are replayed from the start
+ * (reset in the result).
+ */
 export interface AttachParams extends SessionParams {
   since?: number;
+  epoch?: string;
 }
 
 export interface StatusResult extends Stale {
@@ -217,11 +225,21 @@ export interface StatusResult extends Stale {
   outputPath?: string;
   /** Clients receiving the events (rpc/protocol/params.go; not yet in docs/PROTOCOL.md). */
   subscribers?: number;
+  /** This run of the session; an answer from the files has none. */
+  epoch?: string;
 }
 
 export interface AttachResult {
   status: StatusResult;
   oldestSeq: number;
+  /** This run of the session. */
+  epoch: string;
+  /**
+   * The epoch asked for was another run's: the session was started again
+   * since, its seqs start again at 1 and its events are replayed from the
+   * start.
+   */
+  reset?: boolean;
 }
 
 export interface ListResult {

@@ -31,6 +31,15 @@ function fakeClient(name: string, env: NodeJS.ProcessEnv = {}): BackendClient {
   });
 }
 
+/** p, or a failure after ms: a test that waits in vain fails (and cleans up) rather than hangs. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
 function ticks(client: BackendClient, session: string): number[] {
   const seen: number[] = [];
   client.onEvent((ev) => {
@@ -134,11 +143,17 @@ test('killed backends are restarted and re-attached with since: every event once
   try {
     const seen = ticks(client, 'default');
     const reattached: number[] = [];
+    client.onReset(() => assert.fail('the same run: no reset'));
+    const started = await client.startSession({ url: 'fake://n=300' });
+    assert.match(started.epoch, /^[0-9a-f]{16}$/);
+    assert.equal(client.epoch('default'), started.epoch);
     client.onReattached((r) => {
       assert.equal(r.error, undefined);
+      assert.equal(r.epoch, started.epoch, 'the run passed with since');
+      assert.equal(r.result?.epoch, started.epoch);
+      assert.equal(r.result?.reset, undefined);
       reattached.push(r.since);
     });
-    await client.startSession({ url: 'fake://n=300' });
     for (const at of [50, 150]) {
       await once(client.onEvent, (e) => e.params.seq >= at);
       const pid = client.backendPid;
@@ -154,6 +169,87 @@ test('killed backends are restarted and re-attached with since: every event once
     await client.stopSession('default');
   } finally {
     await client.dispose();
+  }
+});
+
+test('a session started again while the backend was down: its new run is shown from seq 1', async () => {
+  const client = fakeClient('newrun');
+  const other = fakeClient('newrun');
+  try {
+    const seen = ticks(client, 'default');
+    const first = await client.startSession({ url: 'fake://n=100000' });
+    await once(client.onEvent, (e) => e.params.seq >= 40);
+    await other.start();
+    const pid = client.backendPid;
+    assert.ok(pid);
+    process.kill(pid, 'SIGSTOP');
+    // Meanwhile the session is stopped and started again (shared state
+    // file): a new run, whose last seq (20) is below the since followed.
+    await other.stopSession('default');
+    const otherDone = once(other.onEvent, (e) => e.params.seq === 20);
+    const second = await other.startSession({ url: 'fake://n=20' });
+    assert.notEqual(second.epoch, first.epoch);
+    await otherDone;
+    const since = client.lastSeq('default');
+    assert.ok(since !== undefined && since >= 40, String(since));
+    const mark = seen.length;
+    const resets: string[] = [];
+    client.onReset((r) => {
+      assert.equal(seen.length, mark, 'told before any event of the new run');
+      resets.push(r.result.epoch);
+    });
+    const done = once(client.onEvent, (e) => e.params.seq === 20);
+    const reattached = once(client.onReattached);
+    process.kill(pid, 'SIGKILL');
+    const r = await within(reattached, 10_000, 'the re-attach');
+    assert.equal(r.error, undefined);
+    assert.equal(r.since, since);
+    assert.equal(r.epoch, first.epoch, 'the old run passed with its since');
+    assert.equal(r.result?.reset, true);
+    assert.equal(r.result?.epoch, second.epoch);
+    await within(done, 5000, `seq 20 of the new run (got ${seen.slice(mark).join(',')})`);
+    assert.deepEqual(seen.slice(mark), Array.from({ length: 20 }, (_, i) => i + 1), 'every event of the new run');
+    assert.deepEqual(resets, [second.epoch]);
+    assert.equal(client.epoch('default'), second.epoch, 'the new run followed');
+    assert.equal(client.lastSeq('default'), 20);
+    await client.stopSession('default');
+  } finally {
+    await client.dispose();
+    await other.dispose();
+  }
+});
+
+test('attach with the epoch of another run resets; with the same run, it resumes', async () => {
+  const client = fakeClient('attach-epoch');
+  const other = fakeClient('attach-epoch');
+  try {
+    const started = await other.startSession({ url: 'fake://n=30' });
+    await once(other.onEvent, (e) => e.params.seq === 30);
+    const seen = ticks(client, 'default');
+    const resets: string[] = [];
+    client.onReset((r) => resets.push(r.session));
+    // The since of a run long gone: all of this one, from seq 1.
+    let done = once(client.onEvent, (e) => e.params.seq === 30);
+    const r = await client.attach('default', 1008, '0123456789abcdef');
+    assert.equal(r.reset, true);
+    assert.equal(r.epoch, started.epoch);
+    await within(done, 5000, `seq 30 of the run (got ${seen.join(',')})`);
+    assert.deepEqual(seen, Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(resets, ['default']);
+    assert.equal(client.epoch('default'), started.epoch);
+    // The same run again: only what follows since, no reset.
+    client.forget('default');
+    seen.length = 0;
+    done = once(client.onEvent, (e) => e.params.seq === 30);
+    const again = await client.attach('default', 25, started.epoch);
+    assert.equal(again.reset, undefined);
+    await within(done, 5000, `seq 30 again (got ${seen.join(',')})`);
+    assert.deepEqual(seen, [26, 27, 28, 29, 30]);
+    assert.deepEqual(resets, ['default'], 'no second reset');
+    await other.stopSession('default');
+  } finally {
+    await client.dispose();
+    await other.dispose();
   }
 });
 

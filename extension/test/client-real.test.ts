@@ -2,8 +2,10 @@
 // on headless Chromium against fixture pages served here.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, afterEach, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { BackendClient } from '../src/client';
 import { RpcError } from '../src/connection';
 import { once } from '../src/emitter';
@@ -193,6 +195,56 @@ test('the backend killed twice while events flow: every number exactly once', as
   // The worker outlived both backends.
   const status = await client.call(Method.SessionStatus, { session: 'default' });
   assert.equal(status.state, 'running');
+  await client.stopSession('default');
+});
+
+test('a session started again while the backend was down: re-attached with its epoch, the new run from seq 1', async () => {
+  const { client, home } = realClient();
+  const got = collect(client);
+  const first = waitConsole(client, 'seq done', 60_000);
+  const started = await client.startSession({ url: fixtures.url('/sequence.html?n=60&ms=2'), headless: true });
+  assert.match(started.epoch, /^[0-9a-f]+$/, 'session/start reports the run');
+  assert.equal(client.epoch('default'), started.epoch);
+  await first;
+  const since = client.lastSeq('default');
+  assert.ok(since !== undefined && since > 60, String(since));
+  const pid = client.backendPid;
+  assert.ok(pid);
+  // The backend hangs; meanwhile the session is stopped and started again
+  // from the command line: another run, whose seqs start again at 1.
+  process.kill(pid, 'SIGSTOP');
+  try {
+    // Not execFileSync: the fixture server answers from this process.
+    const cli = (...args: string[]) => promisify(execFile)(bdgBinary(), args, { env: home.env(), timeout: 60_000 });
+    await cli('stop', '--session', 'default');
+    await cli('start', '--session', 'default', '--headless', fixtures.url('/sequence.html?n=10&ms=2'));
+  } finally {
+    process.kill(pid, 'SIGKILL');
+  }
+  const mark = got.events.length;
+  const resets: string[] = [];
+  client.onReset((r) => {
+    assert.equal(got.events.length, mark, 'told before any event of the new run');
+    resets.push(r.result.epoch);
+  });
+  const reattached = withTimeout(once(client.onReattached), 15_000, 'the re-attach');
+  const second = waitConsole(client, 'seq done', 30_000);
+  const r = await reattached;
+  assert.equal(r.error, undefined, r.error?.message);
+  assert.equal(r.since, since, 'the last seq seen');
+  assert.equal(r.epoch, started.epoch, 'passed with the epoch of its run');
+  assert.equal(r.result?.reset, true, 'the backend says reset');
+  assert.ok(r.result && r.result.epoch !== started.epoch, 'a new run');
+  await second;
+  assert.deepEqual(resets, [r.result.epoch]);
+  assert.equal(client.epoch('default'), r.result.epoch, 'the new run followed');
+  const fresh = got.events.slice(mark);
+  assert.equal(fresh[0]?.params.seq, 1, 'the new run from its first event');
+  assertIncreasing(fresh);
+  const numbers = fresh
+    .filter((e) => e.method === Notification.ConsoleMessage && /^seq \d+$/.test(e.params.message.text))
+    .map((e) => (e.method === Notification.ConsoleMessage ? Number(e.params.message.text.slice(4)) : 0));
+  assert.deepEqual(numbers, Array.from({ length: 10 }, (_, i) => i + 1), 'each of the new run\'s messages once');
   await client.stopSession('default');
 });
 

@@ -1,14 +1,18 @@
 // A tiny stand-in for `bdg-rpc serve`, for the client's unit tests: the
-// lifecycle, session/start with $/progress, session/attach with since,
-// session/stop, and errors with data.hint. A session's events are a pure
-// function of time since its start (event i at startedAt + i*intervalMs,
+// lifecycle, session/start with $/progress, session/attach with since and
+// epoch, session/stop, and errors with data.hint. A session's events are a
+// pure function of time since its start (event i at startedAt + i*intervalMs,
 // a console/message "tick i"), kept in a state file, so that a fake started
 // after another one was killed replays exactly what a worker would have
-// retained.
+// retained. Each start is a run with a random epoch: an attach with another
+// run's epoch replays the run from seq 1 and says reset. An attach's result
+// and the events it replays go out in one write, so that the client reads
+// them together, as it may from the real backend.
 //
 // Env: FAKE_STATE (the state file, required), FAKE_MODE=init-error to fail
 // initialize.
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encodeMessage, LineDecoder } from '../src/framing';
 import { ErrorCodes, Method, Notification, type ConsoleEvent, type RequestMessage, type ResponseError } from '../src/protocol';
@@ -18,6 +22,7 @@ interface FakeSession {
   n: number;
   intervalMs: number;
   stopped: boolean;
+  epoch: string;
 }
 type State = Record<string, FakeSession>;
 
@@ -31,8 +36,22 @@ const load = (): State => {
 };
 const save = (s: State): void => writeFileSync(stateFile, JSON.stringify(s));
 
+/** While set, what send sends is kept, to go out in one write (together). */
+let batch: string[] | undefined;
 const send = (m: unknown): void => {
-  process.stdout.write(encodeMessage(m));
+  if (batch) batch.push(encodeMessage(m));
+  else process.stdout.write(encodeMessage(m));
+};
+/** Runs fn, all it sends going out in one write. */
+const together = (fn: () => void): void => {
+  batch = [];
+  try {
+    fn();
+  } finally {
+    const out = batch.join('');
+    batch = undefined;
+    process.stdout.write(out);
+  }
 };
 const reply = (id: RequestMessage['id'], result: unknown): void => send({ jsonrpc: '2.0', id, result });
 const fail = (id: RequestMessage['id'], error: ResponseError): void => send({ jsonrpc: '2.0', id, error });
@@ -103,18 +122,19 @@ function handle(msg: RequestMessage): void {
         // Answers in 300 ms, unless cancelled by then.
         setTimeout(() => {
           if (cancelled.has(msg.id)) fail(msg.id, { code: ErrorCodes.RequestCancelled, message: 'Request cancelled' });
-          else reply(msg.id, { session: name, pid: process.pid, socketPath: '/nowhere', chrome: { launched: true, headless: true }, target: { url: String(p.url), title: '' } });
+          else reply(msg.id, { session: name, pid: process.pid, socketPath: '/nowhere', chrome: { launched: true, headless: true }, target: { url: String(p.url), title: '' }, epoch: 'slow' });
         }, 300);
         return;
       }
       const m = /n=(\d+)/.exec(String(p.url));
-      state[name] = { startedAt: Date.now(), n: m ? Number(m[1]) : 10, intervalMs: 5, stopped: false };
+      const epoch = randomBytes(8).toString('hex');
+      state[name] = { startedAt: Date.now(), n: m ? Number(m[1]) : 10, intervalMs: 5, stopped: false, epoch };
       save(state);
       const token = `start/${name}`;
       send({ jsonrpc: '2.0', method: Notification.Progress, params: { token, session: name, kind: 'begin', title: `Starting session ${name}` } });
       send({ jsonrpc: '2.0', method: Notification.Progress, params: { token, session: name, kind: 'report', message: 'launching Chrome' } });
       send({ jsonrpc: '2.0', method: Notification.Progress, params: { token, session: name, kind: 'end' } });
-      reply(msg.id, { session: name, pid: process.pid, socketPath: '/nowhere', chrome: { launched: true, headless: true }, target: { url: String(p.url), title: '' } });
+      reply(msg.id, { session: name, pid: process.pid, socketPath: '/nowhere', chrome: { launched: true, headless: true }, target: { url: String(p.url), title: '' }, epoch });
       follow(name, 0);
       return;
     }
@@ -124,8 +144,14 @@ function handle(msg: RequestMessage): void {
         fail(msg.id, notFound(name));
         return;
       }
-      reply(msg.id, { status: { session: name, state: 'running', target: { url: '', title: '' }, chrome: { launched: true, headless: true }, counts: { network: 0, console: 0 }, dropped: { network: 0, console: 0 }, lastSeq: 0, navigationId: 1 }, oldestSeq: 1 });
-      follow(name, typeof p.since === 'number' ? p.since : Math.floor((Date.now() - s.startedAt) / s.intervalMs));
+      // A since of another run means nothing here: replay this one from the start.
+      const reset = typeof p.epoch === 'string' && p.epoch !== s.epoch;
+      const status = { session: name, state: 'running', target: { url: '', title: '' }, chrome: { launched: true, headless: true }, counts: { network: 0, console: 0 }, dropped: { network: 0, console: 0 }, lastSeq: 0, navigationId: 1, epoch: s.epoch };
+      const since = reset ? 0 : typeof p.since === 'number' ? p.since : Math.floor((Date.now() - s.startedAt) / s.intervalMs);
+      together(() => {
+        reply(msg.id, { status, oldestSeq: 1, epoch: s.epoch, ...(reset ? { reset: true } : {}) });
+        follow(name, since);
+      });
       return;
     }
     case Method.SessionStop: {

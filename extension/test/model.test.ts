@@ -39,6 +39,35 @@ test('events of other sessions are ignored; session/ended ends the phase', () =>
   assert.equal(m.ended?.reason, 'stopped');
 });
 
+test('a new run of the session shown starts its rows and counts afresh; the phase stays', () => {
+  const m = new SessionModel(100);
+  m.reset('s', 'reconnecting');
+  m.apply(consoleEvent(1, 'error'));
+  m.apply({ method: Notification.NetworkFailed, params: { session: 's', seq: 2, request: request(2, 'a', { state: 'failed' }) } });
+  m.applyDropped({ session: 's', count: 3, fromSeq: 3, toSeq: 5 });
+  const changes: Array<{ network: boolean; console: boolean }> = [];
+  m.onDidChange((c) => changes.push(c));
+  assert.equal(m.newRun('other', 'http://x/'), false, 'another session: nothing done');
+  assert.equal(m.messageCount, 1);
+  assert.deepEqual(changes, []);
+  assert.equal(m.newRun('s', 'http://h/new'), true);
+  assert.deepEqual(changes, [{ network: true, console: true }], 'both views redraw');
+  assert.equal(m.messageCount, 0);
+  assert.equal(m.requestCount, 0);
+  assert.equal(m.totals.networkErrors, 0);
+  assert.equal(m.totals.lost, 0);
+  assert.equal(m.phase, 'reconnecting', 'the phase stays');
+  assert.equal(m.targetUrl, 'http://h/new');
+  // The new run's seqs and request ids start again: nothing of the old one is in the way.
+  m.apply({ method: Notification.NetworkRequest, params: { session: 's', seq: 1, request: request(1, 'a') } });
+  assert.deepEqual(m.requests().map((r) => [r.requestId, r.state]), [['a', 'pending']]);
+  assert.equal(m.totals.networkErrors, 0, 'the old run\'s failed "a" is not counted');
+  m.apply({ method: Notification.SessionEnded, params: { session: 's', seq: 2, reason: 'stopped' } });
+  m.newRun('s');
+  assert.equal(m.phase, 'running', 'an ended run\'s successor runs');
+  assert.equal(m.ended, undefined);
+});
+
 test('rows are bounded to maxRows, newest kept, and the evicted counted', () => {
   const m = new SessionModel(1000);
   m.reset('s', 'running');

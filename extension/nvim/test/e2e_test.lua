@@ -92,6 +92,16 @@ local function hl_groups(buf, lnum)
   return groups
 end
 
+local function count_lines(buf, needle)
+  local n = 0
+  for _, l in ipairs(buf_lines(buf)) do
+    if l:find(needle, 1, true) then
+      n = n + 1
+    end
+  end
+  return n
+end
+
 local function pid_alive(pid)
   return pid and uv.kill(pid, 0) == 0
 end
@@ -237,6 +247,10 @@ test("e2e: a session outlives the backend; :BdgAttach and :BdgAttach! rejoin it"
   h.wait(EVENTS_MS, function()
     return find_line(console, "everything done") ~= nil and find_line(console, "hello from the fixture") ~= nil
   end, "the console refilled after :BdgAttach", dump(console))
+  -- It went on after the last event held (since, with the run's epoch):
+  -- nothing twice.
+  eq(started[2].epoch, bdg_session("two").epoch, "the same run")
+  eq(1, count_lines(console, "everything done"), "no line twice")
   local n = #buf_lines(console)
 
   -- Straight to the worker's socket.
@@ -261,6 +275,62 @@ test("e2e: a session outlives the backend; :BdgAttach and :BdgAttach! rejoin it"
     return not pid_alive(started[2].pid)
   end, "the worker to exit")
   ok(bdg_session("two").socket == nil, "the socket is closed")
+end)
+
+test("e2e: a session started again while the backend was away: :BdgAttach shows the new run from its start", function()
+  local started
+  require("bdg").start(fixtures.url("everything.html"), { session = "again" }, function(err, r)
+    started = { err, r }
+  end)
+  h.wait(START_MS, function()
+    return started ~= nil
+  end, "session again to start")
+  ok(not started[1], "started: " .. vim.inspect(started[1]))
+  local old_epoch = started[2].epoch
+  ok(type(old_epoch) == "string" and old_epoch ~= "", "session/start reports the run's epoch")
+  eq(old_epoch, bdg_session("again").epoch, "kept with the session")
+  local console = require("bdg").console("again").buf
+  h.wait(EVENTS_MS, function()
+    return find_line(console, "everything done") ~= nil
+  end, "the first run's console", dump(console))
+  local old_seq = bdg_session("again").last_seq
+
+  -- The backend goes away; meanwhile the session is stopped and started
+  -- again from the command line: a new run, whose seqs start again at 1.
+  require("bdg.backend").kill()
+  wait_state("again", "detached", 5000)
+  local out = vim.fn.system({ bin, "stop", "--session", "again" })
+  eq(0, vim.v.shell_error, "bdg-rpc stop: " .. out)
+  out = vim.fn.system({ bin, "start", fixtures.url("console-burst.html?n=5&label=second"), "--session", "again", "--headless" })
+  eq(0, vim.v.shell_error, "bdg-rpc start: " .. out)
+
+  local before = #notes
+  vim.cmd("BdgAttach again")
+  wait_state("again", "running", 20000)
+  h.wait(EVENTS_MS, function()
+    return find_line(console, "second done 5") ~= nil
+  end, "the new run in the console", dump(console))
+  local s = bdg_session("again")
+  ok(s.epoch and s.epoch ~= old_epoch, "the new run followed: " .. tostring(s.epoch))
+  eq(nil, find_line(console, "everything done"), "the old run's lines are gone")
+  eq(nil, find_line(console, "hello from the fixture"), "all of them")
+  local lines = buf_lines(console)
+  h.matches("navigated to .*console%-burst%.html", lines[1], "the new run from its first event")
+  for i = 0, 4 do
+    eq(1, count_lines(console, "log     second " .. i .. " "), "message " .. i .. " once: " .. table.concat(lines, " | "))
+  end
+  for _, row in pairs(s.network.rows) do
+    ok(not row.request.url:find("data.json", 1, true), "no request of the old run: " .. row.request.url)
+  end
+  h.log("      the old run ended at seq %d; the new run is at seq %d", old_seq, s.last_seq)
+  local told = false
+  for i = before + 1, #notes do
+    told = told or notes[i].msg:find("started again since", 1, true) ~= nil
+  end
+  ok(told, "the user is told it is a new run")
+
+  vim.cmd("BdgStop again")
+  wait_state("again", "ended", 30000)
 end)
 
 test("e2e: a 10,000-message burst from a real page keeps the editor responsive", function()

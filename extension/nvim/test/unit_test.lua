@@ -294,6 +294,46 @@ test("session: events applied in seq order, repeats ignored, rows replaced by re
   eq("ended", s.console.ring:get(s.console.ring.last).kind, "an end marker")
 end)
 
+test("session: a re-attach resumes after the last seq of its run; a reset empties it first", function()
+  local session = require("bdg.session")
+  local s = session.new("t")
+  eq(nil, s:resume_point(), "nothing to resume: no run known")
+  eq(false, s:joined({ epoch = "e1" }), "a start's result: no reset")
+  s:apply("console/message", console_event(1, "error", "old run"))
+  s:apply("network/failed", request_event(2, "r1", "failed"))
+  local since, epoch = s:resume_point()
+  eq({ 2, "e1" }, { since, epoch }, "the last seq with its run")
+  local emitted = {}
+  s:on_change(function(what)
+    emitted[#emitted + 1] = what
+  end)
+  -- The same run: nothing goes, the events after since follow.
+  eq(false, s:joined({ epoch = "e1" }), "same run")
+  eq({}, emitted, "nothing changed")
+  s:apply("console/message", console_event(3, "log", "same run"))
+  eq(2, s.console.ring:len(), "appended")
+  emitted = {}
+  -- Another run: the old run's entries, rows and last seq go before its events.
+  local gen = s.gen
+  eq(true, s:joined({ epoch = "e2", reset = true }), "a reset")
+  eq({ "reset" }, emitted, "the views are told to redraw from scratch")
+  ok(s.gen ~= gen, "a new generation")
+  eq(0, s.console.ring:len(), "console emptied")
+  eq(0, s.network:len(), "rows emptied")
+  eq(nil, s.network:get("r1"), "the old run's request id is gone")
+  eq(0, s.last_seq, "seq dedup state reset")
+  eq("e2", s.epoch, "the new run followed")
+  s:apply("console/message", console_event(1, "log", "new run"))
+  s:apply("network/request", request_event(2, "r1", "pending"))
+  eq(1, s.console.ring:len(), "the new run's seq 1 is not taken for a repeat")
+  eq("new run", s.console.ring:get(s.console.ring.last).message.text, "its text")
+  eq("pending", s.network:get("r1").state, "a new row for the new run's r1")
+  since, epoch = s:resume_point()
+  eq({ 2, "e2" }, { since, epoch }, "resume point of the new run")
+  s:reset()
+  eq(nil, s:resume_point(), "a reset forgets the run")
+end)
+
 test("views: a 10,000-message burst is one bounded, highlighted redraw", function()
   local config = require("bdg.config")
   config.setup({ max_lines = 10000, redraw_ms = 50 })
@@ -563,9 +603,106 @@ test("backend: a missing binary, and a server error with its hint", function()
   end)
 end)
 
--- A stand-in for a session worker's socket: it answers events/subscribe
--- and sends one console message; lines holds what it read.
-local function fake_worker(session)
+-- texts returns the console messages' texts of session s, oldest first.
+local function texts(s)
+  local out = {}
+  for _, m in ipairs(s.console:messages()) do
+    out[#out + 1] = m.text
+  end
+  return out
+end
+
+test(":BdgAttach after the backend died: since and epoch passed; a new run resets the stores", function()
+  with_notes(function(notes)
+    local log = vim.fn.tempname()
+    vim.env.FAKE_BDG_LOG, vim.env.FAKE_BDG_BURST, vim.env.FAKE_BDG_EPOCH = log, "3", "e1"
+    require("bdg").setup({ path = fake })
+    local bdg, backend = require("bdg"), require("bdg.backend")
+    local s = require("bdg.sessions").ensure("f")
+    s:reset()
+    s:set_state("idle")
+    local started
+    bdg.start("http://x/", { session = "f" }, function(err, r)
+      started = { err, r }
+    end)
+    h.wait(5000, function()
+      return started ~= nil and s.last_seq == 4
+    end, "the start and its 4 events")
+    ok(not started[1], "started: " .. vim.inspect(started[1]))
+    eq("e1", s.epoch, "the run session/start reported")
+    eq(1, s.network:len(), "a row")
+
+    -- The backend dies; the same run is still there: resume after seq 4.
+    backend.kill()
+    eq("detached", s.state, "detached")
+    vim.env.FAKE_BDG_LAST = "6"
+    local got
+    bdg.attach("f", {}, function(err, r)
+      got = { err, r }
+    end)
+    h.wait(5000, function()
+      return got ~= nil and s.last_seq == 6
+    end, "the attach and events 5, 6", function()
+      return vim.inspect({ got = got, texts = texts(s) })
+    end)
+    ok(not got[1], "attached: " .. vim.inspect(got[1]))
+    eq(nil, got[2].reset, "the same run")
+    eq({ "m1 é", "m2 é", "m3 é", "e1 m5", "e1 m6" }, texts(s), "kept, and continued without repeats")
+    eq(1, s.network:len(), "the row kept")
+    eq("running", s.state, "running")
+    h.matches("attached to session f via bdg%-rpc serve .*, events after seq 4", notes[#notes].msg, "told")
+
+    -- It dies again, and meanwhile the session is started again (run e2).
+    backend.kill()
+    vim.env.FAKE_BDG_EPOCH, vim.env.FAKE_BDG_LAST = "e2", "2"
+    local resets = 0
+    local unsubscribe = s:on_change(function(what)
+      if what == "reset" then
+        resets = resets + 1
+        eq({}, texts(s), "emptied before any event of the new run")
+      end
+    end)
+    got = nil
+    bdg.attach("f", {}, function(err, r)
+      got = { err, r }
+    end)
+    h.wait(5000, function()
+      return got ~= nil and s.last_seq == 2
+    end, "the new run's events 1, 2", function()
+      return vim.inspect({ got = got, texts = texts(s), last_seq = s.last_seq })
+    end)
+    unsubscribe()
+    ok(not got[1], "attached: " .. vim.inspect(got[1]))
+    eq(true, got[2].reset, "reset")
+    eq(1, resets, "the views told once")
+    eq({ "e2 m1", "e2 m2" }, texts(s), "only the new run, from its first event")
+    eq(0, s.network:len(), "the old run's rows gone")
+    eq("e2", s.epoch, "the new run followed")
+    h.matches("started again since: showing its new run %(epoch e2%) from the start", notes[#notes].msg, "told")
+
+    -- What was sent: session/attach with since and epoch, each time.
+    local attaches = {}
+    for _, l in ipairs(vim.fn.readfile(log)) do
+      local m = compat.json_decode(l)
+      if m.method == "session/attach" then
+        attaches[#attaches + 1] = m.params
+      end
+    end
+    eq({ { session = "f", since = 4, epoch = "e1" }, { session = "f", since = 6, epoch = "e1" } }, attaches,
+      "session/attach params")
+    backend.kill()
+    vim.fn.delete(log)
+    vim.env.FAKE_BDG_LOG, vim.env.FAKE_BDG_BURST, vim.env.FAKE_BDG_EPOCH, vim.env.FAKE_BDG_LAST = nil, nil, nil, nil
+    require("bdg").setup({})
+  end)
+end)
+
+-- A stand-in for a session worker's socket, of run epoch (default "w1"): it
+-- answers events/subscribe and sends one console message, seq since+1, or
+-- seq 1 when the epoch asked for is another run's (reset); lines holds what
+-- it read.
+local function fake_worker(session, epoch)
+  epoch = epoch or "w1"
   local path = vim.fn.tempname() .. ".sock"
   local server = uv.new_pipe(false)
   assert(server:bind(path))
@@ -584,10 +721,15 @@ local function fake_worker(session)
         lines[#lines + 1] = line
         local id = line:match('"id":(%d+)')
         if id and line:find("events", 1, true) and line:find("subscribe", 1, true) then
-          conn:write(('{"jsonrpc":"2.0","id":%s,"result":{"lastSeq":1,"oldestSeq":1}}\n'):format(id))
-          conn:write(('{"jsonrpc":"2.0","method":"console/message","params":{"session":"%s","seq":1,"message":'
-            .. '{"seq":1,"level":"log","source":"console","type":"log","text":"via the socket","timestamp":1,'
-            .. '"navigationId":1}}}\n'):format(session))
+          local since = tonumber(line:match('"since":(%d+)')) or 0
+          local asked = line:match('"epoch":"([^"]*)"')
+          local reset = asked ~= nil and asked ~= epoch
+          local seq = reset and 1 or since + 1
+          conn:write(('{"jsonrpc":"2.0","id":%s,"result":{"lastSeq":%d,"oldestSeq":1,"epoch":"%s"%s}}\n'):format(
+            id, seq, epoch, reset and ',"reset":true' or ""))
+          conn:write(('{"jsonrpc":"2.0","method":"console/message","params":{"session":"%s","seq":%d,"message":'
+            .. '{"seq":%d,"level":"log","source":"console","type":"log","text":"via the socket %s %d","timestamp":1,'
+            .. '"navigationId":1}}}\n'):format(session, seq, seq, epoch, seq))
         end
       end
       buf = buf:match("[^\n]*$")
@@ -632,7 +774,8 @@ test(":BdgAttach!: the socket is session/status's socketPath, the backend let go
     h.wait(2000, function()
       return s.last_seq == 1
     end, "the event from the socket")
-    eq("via the socket", s.console.ring:get(1).message.text, "in the console")
+    eq("via the socket w1 1", s.console.ring:get(1).message.text, "in the console")
+    eq("w1", s.epoch, "the run events/subscribe reported")
     local subscribe = compat.json_decode(worker.lines[1])
     eq({ "events/subscribe", 0 }, { subscribe.method, subscribe.params.since }, "subscribed from the first event")
     local asked = compat.json_decode(vim.fn.readfile(log)[3])
@@ -645,6 +788,73 @@ test(":BdgAttach!: the socket is session/status's socketPath, the backend let go
     worker.close()
     vim.fn.delete(log)
     vim.env.FAKE_BDG_SOCKET, vim.env.FAKE_BDG_LOG = nil, nil
+    require("bdg").setup({})
+  end)
+end)
+
+test(":BdgAttach! again: since and epoch passed; a worker of a new run resets the stores", function()
+  with_notes(function(notes)
+    local backend = require("bdg.backend")
+    backend.kill()
+    local worker = fake_worker("sock")
+    vim.env.FAKE_BDG_SOCKET = worker.path
+    require("bdg").setup({ path = fake })
+    local s = require("bdg.sessions").ensure("sock")
+    require("bdg.socket").close(s)
+    s:reset()
+    local function attach()
+      local got
+      require("bdg").attach("sock", { direct = true }, function(err, r)
+        got = { err, r }
+      end)
+      h.wait(5000, function()
+        return got ~= nil
+      end, "the attach")
+      ok(not got[1], "attached: " .. vim.inspect(got[1]))
+      return got[2]
+    end
+    attach()
+    h.wait(2000, function()
+      return s.last_seq == 1
+    end, "event 1")
+    -- Again, on the same run: after seq 1.
+    local r = attach()
+    eq(nil, r.reset, "the same run")
+    h.wait(2000, function()
+      return s.last_seq == 2
+    end, "event 2")
+    eq({ "via the socket w1 1", "via the socket w1 2" }, texts(s), "continued")
+    local sub = compat.json_decode(worker.lines[#worker.lines])
+    eq({ "events/subscribe", { since = 1, epoch = "w1" } }, { sub.method, sub.params }, "since and epoch passed")
+    h.matches("attached to session sock via its socket, events after seq 1", notes[#notes].msg, "told")
+
+    -- The worker goes (the session was stopped) and another run comes.
+    worker.close()
+    h.wait(2000, function()
+      return s.state == "detached"
+    end, "the connection lost", function()
+      return s.state
+    end)
+    local worker2 = fake_worker("sock", "w2")
+    vim.env.FAKE_BDG_SOCKET = worker2.path
+    r = attach()
+    eq(true, r.reset, "a new run")
+    h.wait(2000, function()
+      return s.last_seq == 1 and s.console.ring:len() == 1
+    end, "the new run's event 1", function()
+      return vim.inspect(texts(s))
+    end)
+    eq({ "via the socket w2 1" }, texts(s), "only the new run")
+    eq("w2", s.epoch, "the new run followed")
+    sub = compat.json_decode(worker2.lines[1])
+    eq({ since = 2, epoch = "w1" }, sub.params, "the old run's since and epoch passed")
+    h.matches("started again since: showing its new run %(epoch w2%)", notes[#notes].msg, "told")
+    require("bdg.socket").close(s)
+    worker2.close()
+    vim.env.FAKE_BDG_SOCKET = nil
+    h.wait(5000, function()
+      return not backend.is_running()
+    end, "the backend let go")
     require("bdg").setup({})
   end)
 end)

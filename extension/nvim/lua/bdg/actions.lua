@@ -84,6 +84,7 @@ function M.start(url, opts, cb)
       release_backend()
       return cb(err)
     end
+    s:joined(result) -- the run its events belong to
     s.info = result
     if s.state == "starting" then
       s:set_state("running")
@@ -192,10 +193,38 @@ local function attached(s, how, count_text)
   notify.info(("attached to session %s via %s%s"):format(s.name, how, count_text or ""))
 end
 
--- attach(name, {direct}, cb) joins a running session from its first
--- retained event: through the backend (session/attach), or with direct,
--- straight to the worker's socket (the backend, asked where it is, is let
--- go again once no session needs it).
+-- rejoin prepares session s for an attach and returns the params that say
+-- where its events resume: after the last seq seen, with the epoch of its
+-- run, when this editor holds a run's events (the backend went away, the
+-- socket dropped, the session ended or was started again); else from the
+-- first retained event, the stores emptied.
+local function rejoin(s)
+  local since, epoch = s:resume_point()
+  if since then
+    return { since = since, epoch = epoch }
+  end
+  s:reset()
+  return { since = 0 }
+end
+
+-- how_joined describes an attach's result for people: a new run (reset),
+-- or where the events resume.
+local function how_joined(s, params, reset)
+  if reset then
+    return ("; it was started again since: showing its new run (epoch %s) from the start"):format(tostring(s.epoch))
+  elseif params.epoch then
+    return (", events after seq %d"):format(params.since)
+  end
+  return ""
+end
+
+-- attach(name, {direct}, cb) joins a running session: through the backend
+-- (session/attach), or with direct, straight to the worker's socket
+-- (events/subscribe; the backend, asked where it is, is let go again once
+-- no session needs it). A session this editor already holds events of
+-- resumes after the last of them (since and epoch); if it was started
+-- again meanwhile, the old run's are dropped and the new run's come from
+-- its first. Any other comes from its first retained event.
 function M.attach(name, opts, cb)
   opts, cb = opts or {}, cb or noop
   name = sessions.name(name)
@@ -207,33 +236,38 @@ function M.attach(name, opts, cb)
     cb(err)
   end
   if opts.direct then
-    s:reset()
+    local params = rejoin(s)
     s.via = "socket"
     s:set_state("starting")
-    socket.connect(s, function(err, result)
+    socket.connect(s, params, function(err, result)
       release_backend()
       if err then
         return failed(err)
       end
-      attached(s, "its socket")
+      local reset = s:joined(result)
+      attached(s, "its socket", how_joined(s, params, reset))
       cb(nil, result)
     end)
     return
   end
   socket.close(s)
-  s:reset()
+  local params = rejoin(s)
   s.via = "serve"
   s:set_state("starting")
-  backend.request(method.session_attach, { session = name, since = 0 }, function(err, result)
+  params.session = name
+  backend.request(method.session_attach, params, function(err, result)
     if err then
       release_backend()
       return failed(err)
     end
     result = result or {}
+    -- Taken in before any event: after a reset, those that follow are the
+    -- new run's, from seq 1.
+    local reset = s:joined(result)
     s.info = v(result.status)
     local counts = (s.info and v(s.info.counts)) or {}
-    attached(s, "bdg-rpc serve", (" (%d requests, %d console messages so far)"):format(
-      v(counts.network) or 0, v(counts.console) or 0))
+    attached(s, "bdg-rpc serve", (" (%d requests, %d console messages so far)%s"):format(
+      v(counts.network) or 0, v(counts.console) or 0, how_joined(s, params, reset)))
     cb(nil, result)
   end)
 end

@@ -1,7 +1,14 @@
 -- A session as this client sees it: its console and network stores, the
--- last event seen, its state, and who to ask about it (the backend, or the
--- worker's socket). Events are applied in seq order; repeats (after a
--- re-attach) are ignored. Views subscribe to changes.
+-- last event seen and the run (epoch) it belongs to, its state, and who to
+-- ask about it (the backend, or the worker's socket). Events are applied in
+-- seq order; repeats (after a re-attach) are ignored. Views subscribe to
+-- changes.
+--
+-- Each start of a session is a run, with an epoch of its own, whose seqs
+-- start again at 1. A re-attach passes the last seq seen with its epoch
+-- (resume_point); when the session was started again meanwhile, the answer
+-- says reset and what is held here goes before the new run's events come,
+-- from its first (joined).
 local compat = require("bdg.util.compat")
 local config = require("bdg.config")
 local console = require("bdg.store.console")
@@ -38,9 +45,38 @@ function Session:reset()
   self.console = console.new(max)
   self.network = network.new(max)
   self.last_seq = 0
+  self.epoch = nil -- the run last_seq belongs to, once a start or an attach said
   self.ended = nil
   self.info = nil -- session/start's result or session/attach's status
   self:_emit("reset")
+end
+
+-- resume_point returns since and epoch for a re-attach that goes on where
+-- this session's events stopped, or nil when there is nothing to go on
+-- from (no run known: attach from the first retained event instead).
+function Session:resume_point()
+  if type(self.epoch) == "string" and self.epoch ~= "" then
+    return self.last_seq, self.epoch
+  end
+  return nil
+end
+
+-- joined takes in the result of session/start, session/attach or
+-- events/subscribe: the run the events now come from. When it says reset
+-- (the epoch passed was another run's: the session was started again), the
+-- old run's entries, rows and last seq go at once, before any event of the
+-- new run, which follow from its first. It returns true after a reset.
+function Session:joined(result)
+  result = result or {}
+  local reset = v(result.reset) == true
+  if reset then
+    self:reset()
+  end
+  local epoch = v(result.epoch)
+  if type(epoch) == "string" and epoch ~= "" then
+    self.epoch = epoch
+  end
+  return reset
 end
 
 -- on_change(fn) calls fn(what) after each change, what being "console",

@@ -49,19 +49,20 @@ function M.path(name, cb)
   end)
 end
 
--- connect(s, cb) connects session s to its worker and subscribes to its
--- events from the first one retained; cb(err, subscribe_result).
-function M.connect(s, cb)
+-- connect(s, from, cb) connects session s to its worker and subscribes to
+-- its events: from is events/subscribe's params, {since, epoch?} (since 0:
+-- from the first one retained); cb(err, subscribe_result).
+function M.connect(s, from, cb)
   M.path(s.name, function(err, path)
     if err then
       return cb(err)
     end
-    M.connect_path(s, path, cb)
+    M.connect_path(s, path, from, cb)
   end)
 end
 
--- connect_path(s, path, cb) is connect, to the socket at path.
-function M.connect_path(s, path, cb)
+-- connect_path(s, path, from, cb) is connect, to the socket at path.
+function M.connect_path(s, path, from, cb)
   local c
   c = client.new({
     name = ("the worker of session %s"):format(s.name),
@@ -96,7 +97,7 @@ function M.connect_path(s, path, cb)
     c:attach(transport)
     M.close(s)
     s.socket = c
-    c:request(method.events_subscribe, { since = 0 }, function(serr, result)
+    c:request(method.events_subscribe, from or { since = 0 }, function(serr, result)
       if serr then
         M.close(s)
       end
