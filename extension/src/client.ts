@@ -1,6 +1,8 @@
 // The client of `bdg-rpc serve`: it runs the backend, performs the
 // lifecycle (initialize / initialized ... shutdown / exit), makes typed calls,
-// and hands on session events in seq order, each once.
+// and hands on session events in seq order, each once. The JSON-RPC is
+// vscode-jsonrpc's MessageConnection (requests, notifications, cancellation
+// tokens, error objects) over the newline-delimited framing of framing.ts.
 //
 // When the backend dies, the client starts a new one and re-attaches every
 // session it follows with `since` = the last seq it saw and the epoch of the
@@ -10,12 +12,19 @@
 // says `reset`, and the client hands on the new run's events from the first
 // (onReset tells first). It knows nothing of VS Code.
 
-import { Connection, ConnectionClosedError, RpcError, type CallOptions } from './connection';
-import { Emitter } from './emitter';
-import { LineDecoder } from './framing';
+import {
+  ConnectionError,
+  createMessageConnection,
+  Emitter,
+  ErrorCodes as JsonRpcErrorCodes,
+  ResponseError,
+  type CancellationToken,
+  type Logger,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import { FrameTooLargeError, LineDecoder, NdjsonMessageReader, NdjsonMessageWriter } from './framing';
 import type { BackendProcess, Exit, Launcher } from './process';
 import {
-  ErrorCodes,
   Method,
   Notification,
   sessionEventMethods,
@@ -24,6 +33,7 @@ import {
   type BackendMethod,
   type ClientInfo,
   type DroppedEvent,
+  type ErrorData,
   type InitializeResult,
   type ParamsOf,
   type ProgressParams,
@@ -44,6 +54,46 @@ export interface ClientOptions {
   /** Restarts in a row without a backend lasting restartResetMs, before giving up (default 8). */
   maxRestarts?: number;
   restartResetMs?: number;
+}
+
+/** An error the backend answered: its JSON-RPC code, message and data {kind?, hint?}. */
+export type RpcError = ResponseError<ErrorData>;
+
+/**
+ * A call that never got an answer: the connection closed (or the backend
+ * never ran) before it came. It is the client's own condition, not an error
+ * of the peer, so it has no JSON-RPC code (-32000..-32099 is the server's,
+ * and vscode-jsonrpc's own codes for it would be taken for the backend's).
+ */
+export class ConnectionClosedError extends Error {
+  readonly kind = 'connection_closed';
+
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'ConnectionClosedError';
+  }
+}
+
+/** The codes vscode-jsonrpc gives calls the connection could not carry. */
+const unanswered = new Set<number>([
+  JsonRpcErrorCodes.PendingResponseRejected,
+  JsonRpcErrorCodes.ConnectionInactive,
+  JsonRpcErrorCodes.MessageWriteError,
+  JsonRpcErrorCodes.MessageReadError,
+]);
+
+/** An error of the backend's (as opposed to no answer at all). */
+export function isRpcError(err: unknown): err is RpcError {
+  return err instanceof ResponseError && !unanswered.has(err.code);
+}
+
+/** The data.hint of an error of the backend's (for people), or ConnectionClosedError's. */
+export function errorHint(err: unknown): string | undefined {
+  if (err instanceof ConnectionClosedError) return err.hint;
+  return isRpcError(err) ? err.data?.hint : undefined;
 }
 
 export interface Reattached {
@@ -74,8 +124,13 @@ type Held = [method: string, params: unknown];
 
 interface Live {
   proc: BackendProcess;
-  conn: Connection;
+  conn: MessageConnection;
+  reader: NdjsonMessageReader;
+  /** Messages the connection has handled, of those the reader handed it. */
+  handled: number;
   startedAt: number;
+  /** Why calls can no longer be made on it, once that is so. */
+  closed?: string;
   exit?: Exit;
 }
 
@@ -83,7 +138,7 @@ const DEFAULT_BACKOFF = [100, 250, 500, 1000, 2000, 5000];
 
 export class BackendClient {
   private live: Live | undefined;
-  private ready: Promise<Connection> | undefined;
+  private ready: Promise<Live> | undefined;
   private stateValue: BackendState = 'stopped';
   private disposed = false;
   private restarts = 0;
@@ -153,19 +208,21 @@ export class BackendClient {
     return this.initResult as InitializeResult;
   }
 
-  /** Calls a method of the backend, starting it first if needed. */
-  async call<M extends BackendMethod>(method: M, params: ParamsOf<M>, options?: CallOptions): Promise<ResultOf<M>> {
-    const conn = await this.connection();
-    return (await conn.request(method, params, options)) as ResultOf<M>;
+  /**
+   * Calls a method of the backend, starting it first if needed. A token
+   * cancels the call ($/cancelRequest): it then fails with RequestCancelled.
+   */
+  async call<M extends BackendMethod>(method: M, params: ParamsOf<M>, token?: CancellationToken): Promise<ResultOf<M>> {
+    return (await request(await this.connection(), method, params, token)) as ResultOf<M>;
   }
 
   /** session/start; the session is followed from its first event. */
-  async startSession(params: StartParams, options?: CallOptions): Promise<StartResult> {
+  async startSession(params: StartParams, token?: CancellationToken): Promise<StartResult> {
     const session = params.session ?? 'default';
     const previous = this.followed.get(session);
     this.followed.set(session, { seq: 0 });
     try {
-      const result = await this.call(Method.SessionStart, params, options);
+      const result = await this.call(Method.SessionStart, params, token);
       const f = this.followed.get(session);
       if (f && result.epoch) f.epoch = result.epoch;
       return result;
@@ -200,18 +257,18 @@ export class BackendClient {
   }
 
   /**
-   * session/attach on conn. The session's notifications wait until the
-   * result is taken in: they may come in the same read as the result, and
-   * after a reset they are the new run's, not repeats of the old one's.
+   * session/attach on live. The session's notifications wait until the
+   * result is taken in: after a reset they are the new run's, not repeats of
+   * the old one's.
    */
-  private async join(conn: Connection, session: string, since?: number, epoch?: string): Promise<AttachResult> {
+  private async join(live: Live, session: string, since?: number, epoch?: string): Promise<AttachResult> {
     const params: AttachParams = { session };
     if (since !== undefined) params.since = since;
     if (epoch) params.epoch = epoch;
     const release = this.hold(session);
     let result: AttachResult;
     try {
-      result = (await conn.request(Method.SessionAttach, params)) as AttachResult;
+      result = (await request(live, Method.SessionAttach, params)) as AttachResult;
     } catch (err) {
       // No events come with a refusal; those of a dead connection come
       // again from the next one, after the same since.
@@ -268,9 +325,9 @@ export class BackendClient {
     clearTimeout(this.restartTimer);
     const live = this.live;
     if (live) {
-      if (!live.conn.closed && this.stateValue === 'ready') {
-        await Promise.race([live.conn.request(Method.Shutdown, undefined).catch(() => null), delay(2000)]);
-        live.conn.notify(Notification.Exit);
+      if (live.closed === undefined && this.stateValue === 'ready') {
+        await Promise.race([request(live, Method.Shutdown, undefined).catch(() => null), delay(2000)]);
+        await notify(live, Notification.Exit);
       }
       live.proc.stdin.end();
       const exited = await Promise.race([live.proc.exited, delay(2000).then(() => undefined)]);
@@ -278,6 +335,7 @@ export class BackendClient {
         live.proc.kill('SIGKILL');
         await live.proc.exited;
       }
+      live.conn.dispose();
     }
     this.setState('stopped');
     for (const e of [
@@ -295,7 +353,7 @@ export class BackendClient {
 
   // ---- The backend's life ----
 
-  private connection(): Promise<Connection> {
+  private connection(): Promise<Live> {
     if (this.disposed) return Promise.reject(new ConnectionClosedError('the BDG client is disposed'));
     if (!this.ready) {
       if (this.stateValue === 'failed') this.restarts = 0;
@@ -306,25 +364,53 @@ export class BackendClient {
     return this.ready;
   }
 
-  private async launch(): Promise<Connection> {
+  private async launch(): Promise<Live> {
     const relaunch = this.launches++ > 0;
     this.setState(relaunch ? 'restarting' : 'starting');
     const proc = this.opts.launch();
-    const conn = new Connection(proc.stdout, proc.stdin);
-    const live: Live = { proc, conn, startedAt: Date.now() };
+    const reader = new NdjsonMessageReader(proc.stdout);
+    const logger: Logger = {
+      error: (m) => this.log(m),
+      warn: (m) => this.log(m),
+      info: (m) => this.log(m),
+      log: (m) => this.log(m),
+    };
+    // Messages are handled one per turn of the event loop: count them, so
+    // that those read before the backend exited are handled before its
+    // calls are given up (onExit).
+    const conn = createMessageConnection(reader, new NdjsonMessageWriter(proc.stdin), logger, {
+      messageStrategy: {
+        handleMessage: (message, next) => {
+          live.handled++;
+          next(message);
+        },
+      },
+    });
+    const live: Live = { proc, conn, reader, handled: 0, startedAt: Date.now() };
     this.live = live;
     this.pipeStderr(proc);
-    conn.onLog((line) => this.log(line));
-    conn.onNotification((n) => this.onNotification(n.method, n.params));
+    conn.onError(([err]) => {
+      this.log(err.message);
+      // Past the frame limit nothing more is read: start afresh.
+      if (err instanceof FrameTooLargeError) this.fail(live, `the backend sent a ${err.message}`);
+    });
+    conn.onClose(() => {
+      live.closed ??= 'the backend closed the connection';
+    });
+    conn.onNotification((method, params) => this.onNotification(method, params));
+    // $/progress, which vscode-jsonrpc takes in itself: no handler is
+    // registered for its tokens (ours are not LSP's work-done progress).
+    conn.onUnhandledProgress((p) => this.progressEmitter.fire(p as unknown as ProgressParams));
+    conn.listen();
     void proc.exited.then((exit) => this.onExit(live, exit));
 
     try {
-      this.initResult = (await conn.request(Method.Initialize, {
+      this.initResult = (await request(live, Method.Initialize, {
         processId: process.pid,
         clientInfo: this.opts.clientInfo ?? { name: 'bdg-rpc-client' },
       })) as InitializeResult;
-      conn.notify(Notification.Initialized, {});
-      if (relaunch) await this.reattachAll(conn);
+      await notify(live, Notification.Initialized, {});
+      if (relaunch) await this.reattachAll(live);
     } catch (err) {
       if (live.exit?.error) {
         throw new ConnectionClosedError(
@@ -334,22 +420,22 @@ export class BackendClient {
       }
       // onExit starts the next try when the process dies; a backend that
       // answers initialize with an error is stopped (and so restarted).
-      if (err instanceof RpcError) this.fail(live, `initialize failed: ${err.message}`);
+      if (isRpcError(err)) this.fail(live, `initialize failed: ${err.message}`);
       throw err;
     }
     if (this.live === live) this.setState('ready');
-    return conn;
+    return live;
   }
 
-  private async reattachAll(conn: Connection): Promise<void> {
+  private async reattachAll(live: Live): Promise<void> {
     for (const [session, { seq: since, epoch }] of [...this.followed]) {
       try {
-        const result = await this.join(conn, session, since, epoch);
+        const result = await this.join(live, session, since, epoch);
         this.log(`re-attached to session ${session} since ${since}${result.reset ? ' of its previous run' : ''}`);
         this.reattachedEmitter.fire({ session, since, epoch, result });
       } catch (err) {
         // No answer (the backend died too): the next backend tries again.
-        if (!(err instanceof RpcError)) throw err;
+        if (!isRpcError(err)) throw err;
         this.followed.delete(session);
         this.log(`session ${session} is gone: ${err.message}`);
         this.reattachedEmitter.fire({ session, since, epoch, error: err });
@@ -357,9 +443,15 @@ export class BackendClient {
     }
   }
 
-  private onExit(live: Live, exit: Exit): void {
+  private async onExit(live: Live, exit: Exit): Promise<void> {
     live.exit = exit;
-    live.conn.close(`the backend ${describeExit(exit)}`);
+    live.closed = `the backend ${describeExit(exit)}`;
+    // What it wrote before it exited is handled first (its last events, the
+    // answer to a call); then the calls still waiting fail.
+    for (let turns = 0; live.handled < live.reader.received && turns < 1_000_000; turns++) {
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    live.conn.dispose();
     if (this.live !== live) return;
     this.live = undefined;
     this.ready = undefined;
@@ -394,10 +486,6 @@ export class BackendClient {
   }
 
   private onNotification(method: string, params: unknown): void {
-    if (method === Notification.Progress) {
-      this.progressEmitter.fire(params as ProgressParams);
-      return;
-    }
     const queue = this.held.get(sessionOf(params) ?? '');
     if (queue) queue.push([method, params]);
     else this.deliver(method, params);
@@ -476,4 +564,34 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
 
-export { ConnectionClosedError, ErrorCodes, RpcError };
+/**
+ * Calls method on live's connection. A call the connection could not carry
+ * (the backend is gone, or went while it waited) fails with a
+ * ConnectionClosedError saying why, not with vscode-jsonrpc's own codes.
+ */
+async function request(live: Live, method: string, params: unknown, token?: CancellationToken): Promise<unknown> {
+  if (live.closed !== undefined) throw new ConnectionClosedError(`${method}: ${live.closed}`);
+  // Only what there is: vscode-jsonrpc takes an undefined argument for a
+  // positional param ([null]).
+  const args: unknown[] = params === undefined ? [] : [params];
+  if (token) args.push(token);
+  try {
+    return await live.conn.sendRequest(method, ...args);
+  } catch (err) {
+    if (err instanceof ConnectionError || (err instanceof ResponseError && unanswered.has(err.code))) {
+      throw new ConnectionClosedError(`${method}: ${live.closed ?? err.message}`);
+    }
+    throw err;
+  }
+}
+
+/** Sends a notification on live's connection, if it is still there. */
+async function notify(live: Live, method: string, params?: unknown): Promise<void> {
+  if (live.closed !== undefined) return;
+  try {
+    await live.conn.sendNotification(method, ...(params === undefined ? [] : [params]));
+  } catch {
+    // closed meanwhile: nobody to tell
+  }
+}
+

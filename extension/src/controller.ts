@@ -5,8 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { findBinary } from './binary';
-import { BackendClient, type BackendState, type Reattached, type RunReset } from './client';
-import { RpcError } from './connection';
+import { BackendClient, isRpcError, type BackendState, type Reattached, type RunReset } from './client';
 import { requestUri, type RequestDocumentProvider } from './details';
 import { describeError, showError } from './errors';
 import { SessionModel } from './model';
@@ -210,15 +209,14 @@ export class Controller implements vscode.Disposable {
           cancellable: true,
         },
         async (progress, token) => {
-          const abort = new AbortController();
-          token.onCancellationRequested(() => abort.abort());
           this.progressSink = (p) => {
             if (p.session !== session) return;
             if (p.kind === 'begin' && p.title) progress.report({ message: p.title });
             if (p.kind === 'report' && p.message) progress.report({ message: p.message });
           };
           try {
-            return await this.backend().startSession(params, { signal: abort.signal });
+            // The notification's Cancel: $/cancelRequest, by vscode-jsonrpc.
+            return await this.backend().startSession(params, token);
           } finally {
             this.progressSink = undefined;
           }
@@ -230,9 +228,9 @@ export class Controller implements vscode.Disposable {
       await vscode.commands.executeCommand('workbench.view.extension.bdg');
     } catch (err) {
       this.model.setPhase('idle');
-      if (err instanceof RpcError && err.code === ErrorCodes.RequestCancelled) {
+      if (isRpcError(err) && err.code === ErrorCodes.RequestCancelled) {
         void vscode.window.showInformationMessage(`BDG: starting session ${session} was cancelled`);
-      } else if (err instanceof RpcError && err.code === ErrorCodes.AlreadyRunning) {
+      } else if (isRpcError(err) && err.code === ErrorCodes.AlreadyRunning) {
         const choice = await showError(`session ${session}`, err, () => this.showLogs(session), 'Attach', 'Stop It');
         if (choice === 'Attach') await this.attachTo(session);
         if (choice === 'Stop It') await this.stopSession(session);
@@ -263,7 +261,7 @@ export class Controller implements vscode.Disposable {
       );
       if (choice) await this.openSessionJson();
     } catch (err) {
-      if (err instanceof RpcError && err.code === ErrorCodes.NoSession && this.model.session === session) {
+      if (isRpcError(err) && err.code === ErrorCodes.NoSession && this.model.session === session) {
         this.model.setPhase('ended');
       }
       await showError(`could not stop session ${session}`, err, () => this.showLogs(session));

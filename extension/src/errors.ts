@@ -2,15 +2,14 @@
 // the logs.
 
 import * as vscode from 'vscode';
-import { ConnectionClosedError, RpcError } from './connection';
+import { errorHint } from './client';
 
 export const SHOW_LOGS = 'Show Logs';
 
 /** The text of an error: message, then the hint when there is one. */
 export function describeError(err: unknown): string {
-  if (err instanceof RpcError || err instanceof ConnectionClosedError) {
-    return err.hint ? `${err.message}. ${capitalize(err.hint)}` : err.message;
-  }
+  const hint = errorHint(err);
+  if (hint) return `${(err as Error).message}. ${capitalize(hint)}`;
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -1,4 +1,6 @@
-// Newline-delimited JSON framing (docs/PROTOCOL.md, "Framing").
+// Newline-delimited JSON framing (docs/PROTOCOL.md, "Framing"), and the
+// message reader and writer that put vscode-jsonrpc's MessageConnection on
+// it (vscode-jsonrpc's own frame messages with Content-Length headers).
 //
 // Reading: bytes are buffered until "\n" and each line is decoded as UTF-8
 // whole, never per chunk, so a multi-byte character split across chunks
@@ -7,6 +9,17 @@
 //
 // Writing: one line per message; U+2028 and U+2029, which JSON.stringify
 // leaves raw, are escaped.
+
+import type { Readable, Writable } from 'node:stream';
+import {
+  AbstractMessageReader,
+  AbstractMessageWriter,
+  Disposable,
+  type DataCallback,
+  type Message,
+  type MessageReader,
+  type MessageWriter,
+} from 'vscode-jsonrpc/node';
 
 /** The largest message accepted, as on the backend's side: 64 MiB. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -79,4 +92,123 @@ export function encodeMessage(message: unknown): string {
   return JSON.stringify(message).replace(/[\u2028\u2029]/g, (c) =>
     c === '\u2028' ? '\\u2028' : '\\u2029',
   ) + '\n';
+}
+
+/**
+ * Reads newline-delimited JSON-RPC messages from a byte stream for a
+ * MessageConnection. A line that is not a JSON-RPC 2.0 message is reported
+ * (onError) and skipped; a line over the limit is reported and ends the
+ * reading (onClose), as the protocol says a receiver does.
+ */
+export class NdjsonMessageReader extends AbstractMessageReader implements MessageReader {
+  private readonly decoder: LineDecoder;
+  private callback: DataCallback | undefined;
+  private stop: (() => void) | undefined;
+  private ended = false;
+  /** Messages handed to the connection so far. */
+  received = 0;
+
+  constructor(
+    private readonly input: Readable,
+    limit: number = MAX_MESSAGE_BYTES,
+  ) {
+    super();
+    this.decoder = new LineDecoder(limit);
+  }
+
+  listen(callback: DataCallback): Disposable {
+    this.callback = callback;
+    const onData = (chunk: Buffer): void => this.receive(chunk);
+    const onEnd = (): void => this.end();
+    const onError = (err: Error): void => this.fireError(err);
+    this.input.on('data', onData);
+    this.input.on('end', onEnd);
+    this.input.on('close', onEnd);
+    this.input.on('error', onError);
+    this.stop = () => {
+      this.callback = undefined;
+      this.input.off('data', onData);
+      this.input.off('end', onEnd);
+      this.input.off('close', onEnd);
+      this.input.off('error', onError);
+    };
+    return Disposable.create(() => this.stop?.());
+  }
+
+  override dispose(): void {
+    this.stop?.();
+    super.dispose();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stop?.();
+    this.fireClose();
+  }
+
+  private receive(chunk: Buffer): void {
+    let lines: string[];
+    try {
+      lines = this.decoder.push(chunk);
+    } catch (err) {
+      this.fireError(err);
+      if (err instanceof FrameTooLargeError) this.end();
+      return;
+    }
+    for (const line of lines) {
+      if (!this.callback) return; // disposed, or ended, meanwhile
+      let msg: unknown;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        this.fireError(new Error(`dropped a line that is not JSON: ${line.slice(0, 200)}`));
+        continue;
+      }
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg) || (msg as { jsonrpc?: unknown }).jsonrpc !== '2.0') {
+        this.fireError(new Error(`dropped a message that is not JSON-RPC 2.0: ${line.slice(0, 200)}`));
+        continue;
+      }
+      this.received++;
+      this.callback(msg as Message);
+    }
+  }
+}
+
+/**
+ * Writes JSON-RPC messages to a byte stream, one line each, for a
+ * MessageConnection. A write never rejects: a failure (the peer went away)
+ * is reported with onError, and the calls it leaves unanswered fail when
+ * the connection is disposed.
+ */
+export class NdjsonMessageWriter extends AbstractMessageWriter implements MessageWriter {
+  private errors = 0;
+
+  constructor(private readonly output: Writable) {
+    super();
+    output.on('error', (err: Error) => this.failed(err));
+    output.on('close', () => this.fireClose());
+  }
+
+  write(msg: Message): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.output.write(encodeMessage(msg), (err) => {
+          if (err) this.failed(err, msg);
+          resolve();
+        });
+      } catch (err) {
+        this.failed(err as Error, msg);
+        resolve();
+      }
+    });
+  }
+
+  end(): void {
+    this.output.end();
+  }
+
+  private failed(err: Error, msg?: Message): void {
+    this.fireError(err, msg, ++this.errors);
+  }
 }

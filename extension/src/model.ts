@@ -3,7 +3,8 @@
 // maxRows of each, plus the counts for the status bar. It applies events
 // as they come and says what changed; the views decide when to redraw.
 
-import { Emitter } from './emitter';
+// vscode-jsonrpc's Emitter, not vscode's: the model runs in the unit tests too.
+import { Emitter } from 'vscode-jsonrpc/node';
 import {
   Notification,
   type ConsoleMessage,

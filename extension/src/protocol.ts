@@ -18,42 +18,13 @@ import {
 export { ErrorCodes, Method, Notification };
 export type { BackendMethod, ClientNotification, ErrorKind, WorkerMethod };
 
-// ---- JSON-RPC 2.0 ----
+// ---- Errors (errors.go) ----
 
-export type Id = number | string;
-
+/** The data of every error bdg-rpc sends: kind for programs, hint for people. */
 export interface ErrorData {
   kind?: string;
   hint?: string;
 }
-
-export interface ResponseError {
-  code: number;
-  message: string;
-  data?: ErrorData;
-}
-
-export interface RequestMessage {
-  jsonrpc: '2.0';
-  id: Id;
-  method: string;
-  params?: unknown;
-}
-
-export interface NotificationMessage {
-  jsonrpc: '2.0';
-  method: string;
-  params?: unknown;
-}
-
-export interface ResponseMessage {
-  jsonrpc: '2.0';
-  id: Id | null;
-  result?: unknown;
-  error?: ResponseError;
-}
-
-export type Message = RequestMessage | NotificationMessage | ResponseMessage;
 
 // ---- Records (records.go) ----
 

@@ -6,12 +6,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, afterEach, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { BackendClient } from '../src/client';
-import { RpcError } from '../src/connection';
-import { once } from '../src/emitter';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import { BackendClient, isRpcError } from '../src/client';
 import { spawnLauncher } from '../src/process';
 import { ErrorCodes, Method, Notification, type ConsoleMessage, type NetworkRequest, type SessionEvent } from '../src/protocol';
-import { bdgBinary, proxied, serveFixtures, TempHome } from './support';
+import { bdgBinary, once, proxied, serveFixtures, splitInsideChars, TempHome } from './support';
 
 let fixtures: Awaited<ReturnType<typeof serveFixtures>>;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -135,7 +134,7 @@ test('everything.html through a proxy that re-chunks bytes at random boundaries'
   // network/get with the body, through the proxy too.
   const full = await client.call(Method.NetworkGet, { requestId: data.requestId, body: true });
   assert.deepEqual(JSON.parse(full.request.responseBody ?? ''), { n: 42 });
-  await assert.rejects(client.call(Method.NetworkGet, { requestId: 'no-such-id' }), (e: unknown) => e instanceof RpcError && e.kind === 'not_found');
+  await assert.rejects(client.call(Method.NetworkGet, { requestId: 'no-such-id' }), (e: unknown) => isRpcError(e) && e.data?.kind === 'not_found');
 
   const stop = await client.stopSession('default');
   assert.ok(existsSync(stop.outputPath), stop.outputPath);
@@ -162,6 +161,52 @@ test('multi-byte text split inside characters arrives intact', async () => {
   assert.equal(lines.length, n);
   lines.forEach((m, i) => assert.equal(m.text, `héllo wörld — 日本語 🎉 ${i} ${'ü'.repeat(i % 17)}`));
   assert.ok(stats && stats.toClient.insideChar > 0, `${stats?.toClient.insideChar} chunks began inside a character`);
+  await client.stopSession('default');
+});
+
+test('a line split across chunks at every byte of a multi-byte character arrives intact', async () => {
+  const home = new TempHome();
+  cleanups.push(() => home.cleanup());
+  const split = splitInsideChars(spawnLauncher({ command: bdgBinary(), env: home.env() }));
+  const client = new BackendClient({ launch: split.launch, clientInfo: { name: 'bdg-ext-test', version: '0' } });
+  cleanups.push(async () => {
+    await client.stopSession('default').catch(() => undefined);
+    await client.dispose();
+  });
+  const got = collect(client);
+  const n = 60;
+  const done = waitConsole(client, 'utf8 done ✓');
+  await client.startSession({ url: fixtures.url(`/utf8.html?n=${n}`), headless: true });
+  await done;
+  const lines = got.console.filter((m) => m.text.startsWith('héllo'));
+  assert.equal(lines.length, n);
+  lines.forEach((m, i) => assert.equal(m.text, `héllo wörld — 日本語 🎉 ${i} ${'ü'.repeat(i % 17)}`));
+  // Every line with é, ö, —, 日本語, 🎉 came in pieces, cut before each of
+  // their bytes but the first.
+  assert.ok(split.stats.lines >= n, `${split.stats.lines} lines split`);
+  assert.equal(split.stats.insideChar, split.stats.continuationBytes);
+  assert.ok(split.stats.insideChar >= n * 17, `${split.stats.insideChar} chunks began inside a character`);
+  await client.stopSession('default');
+});
+
+test('a 5,000-message burst arrives whole and in order', async () => {
+  const { client } = realClient();
+  const got = collect(client);
+  const n = 5000;
+  // The page logs its last line with the time it took: match its start.
+  const last = withTimeout(
+    once(client.onEvent, (e) => e.method === Notification.ConsoleMessage && e.params.message.text.startsWith(`burst done ${n} `)),
+    60_000,
+    'the end of the burst',
+  );
+  await client.startSession({ url: fixtures.url(`/console-burst.html?n=${n}`), headless: true });
+  await last;
+  const burst = got.console.filter((m) => /^burst \d+$/.test(m.text)).map((m) => Number(m.text.slice(6)));
+  assert.equal(burst.length, n);
+  assert.deepEqual(burst, Array.from({ length: n }, (_, i) => i), 'every message once, in order');
+  assertIncreasing(got.events);
+  const seqs = got.console.map((m) => m.seq);
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'console seqs in order');
   await client.stopSession('default');
 });
 
@@ -255,9 +300,9 @@ test('session/list, session/attach from a second client, errors with hints', asy
   await done;
 
   await assert.rejects(client.startSession({ url: fixtures.url('/everything.html'), headless: true }), (e: unknown) => {
-    assert.ok(e instanceof RpcError);
-    assert.equal(e.kind, 'already_running');
-    assert.ok(e.hint && e.hint.length > 0, 'a hint');
+    assert.ok(isRpcError(e));
+    assert.equal(e.data?.kind, 'already_running');
+    assert.ok(e.data?.hint && e.data.hint.length > 0, 'a hint');
     return true;
   });
   // A failed start must not stop the session being followed.
@@ -278,7 +323,7 @@ test('session/list, session/attach from a second client, errors with hints', asy
   assert.equal(replay.events[0]?.params.seq, 1, 'the replay starts at the first event');
   assert.ok(replay.console.some((m) => m.text === 'an error line'));
 
-  await assert.rejects(second.attach('nope'), (e: unknown) => e instanceof RpcError && e.kind === 'no_session');
+  await assert.rejects(second.attach('nope'), (e: unknown) => isRpcError(e) && e.data?.kind === 'no_session');
   const ended = once(second.onEvent, (e) => e.method === Notification.SessionEnded);
   await client.stopSession('default');
   const ev = await withTimeout(ended, 10_000, 'session/ended on the second client');
@@ -288,16 +333,16 @@ test('session/list, session/attach from a second client, errors with hints', asy
 test('cancelling session/start (the progress notification\'s Cancel) ends the worker it was starting', async () => {
   const { client } = realClient();
   await client.start();
-  const abort = new AbortController();
+  const cancel = new CancellationTokenSource();
   // Cancel at the first progress report, while Chrome is being launched.
   client.onProgress((p) => {
-    if (p.kind === 'report') abort.abort();
+    if (p.kind === 'report') cancel.cancel();
   });
   await assert.rejects(
-    client.startSession({ url: fixtures.url('/everything.html'), headless: true }, { signal: abort.signal }),
-    (e: unknown) => e instanceof RpcError && e.code === ErrorCodes.RequestCancelled,
+    client.startSession({ url: fixtures.url('/everything.html'), headless: true }, cancel.token),
+    (e: unknown) => isRpcError(e) && e.code === ErrorCodes.RequestCancelled,
   );
-  assert.ok(abort.signal.aborted, 'a progress report came');
+  assert.ok(cancel.token.isCancellationRequested, 'a progress report came');
   assert.deepEqual(client.followedSessions, []);
   const list = await client.call(Method.SessionList, undefined);
   const running = list.sessions.filter((s) => s.state === 'running' || s.state === 'starting');

@@ -14,8 +14,16 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { RequestMessage } from 'vscode-jsonrpc/node';
 import { encodeMessage, LineDecoder } from '../src/framing';
-import { ErrorCodes, Method, Notification, type ConsoleEvent, type RequestMessage, type ResponseError } from '../src/protocol';
+import { ErrorCodes, Method, Notification, type ConsoleEvent, type ErrorData } from '../src/protocol';
+
+/** An error as it goes on the wire. */
+interface ResponseError {
+  code: number;
+  message: string;
+  data?: ErrorData;
+}
 
 interface FakeSession {
   startedAt: number;

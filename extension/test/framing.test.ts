@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { encodeMessage, FrameTooLargeError, LineDecoder } from '../src/framing';
+import type { Message } from 'vscode-jsonrpc/node';
+import { encodeMessage, FrameTooLargeError, LineDecoder, NdjsonMessageReader, NdjsonMessageWriter } from '../src/framing';
 
 const messages = [
   { jsonrpc: '2.0', method: 'console/message', params: { text: 'héllo wörld — 日本語 🎉' } },
@@ -69,4 +71,56 @@ test('a line over the limit is refused without buffering it whole', () => {
   assert.throws(() => e.push(Buffer.from('y'.repeat(10) + '\n')), FrameTooLargeError);
   // After the error the decoder starts afresh.
   assert.deepEqual(e.push(Buffer.from('{"ok":1}\n')), ['{"ok":1}']);
+});
+
+// The reader and writer that carry vscode-jsonrpc's MessageConnection.
+
+function readAll(chunks: Buffer[], limit?: number): Promise<{ messages: unknown[]; errors: string[]; closed: boolean }> {
+  const input = new PassThrough();
+  const reader = new NdjsonMessageReader(input, limit);
+  const out = { messages: [] as unknown[], errors: [] as string[], closed: false };
+  reader.onError((e) => out.errors.push(e.message));
+  reader.onClose(() => (out.closed = true));
+  reader.listen((m) => out.messages.push(m));
+  for (const c of chunks) input.write(c);
+  input.end();
+  return new Promise((resolve) => setImmediate(() => resolve(out)));
+}
+
+test('NdjsonMessageReader: messages split at every byte, one per read', async () => {
+  const all = stream();
+  for (let i = 1; i < all.length; i += 7) {
+    const got = await readAll([all.subarray(0, i), all.subarray(i)]);
+    assert.deepEqual(got.messages, messages, `split at ${i}`);
+  }
+  const got = await readAll([...all].map((b) => Buffer.from([b])));
+  assert.deepEqual(got.messages, messages);
+  assert.deepEqual(got.errors, []);
+  assert.equal(got.closed, true, 'the end of input closes it');
+});
+
+test('NdjsonMessageReader: what is not a JSON-RPC 2.0 message is reported and skipped; an oversized line ends it', async () => {
+  const text = '%%% garbage\n[1,2]\n{"jsonrpc":"1.0","id":1}\n{"jsonrpc":"2.0","method":"m"}\n';
+  const got = await readAll([Buffer.from(text)]);
+  assert.deepEqual(got.messages, [{ jsonrpc: '2.0', method: 'm' }]);
+  assert.equal(got.errors.length, 3);
+  assert.match(got.errors[0], /not JSON/);
+  const big = await readAll([Buffer.from('{"jsonrpc":"2.0","method":"a"}\n'), Buffer.from('x'.repeat(40) + '\n{"jsonrpc":"2.0","method":"b"}\n')], 32);
+  assert.deepEqual(big.messages, [{ jsonrpc: '2.0', method: 'a' }], 'nothing after the oversized line');
+  assert.equal(big.closed, true);
+  assert.match(big.errors[0], /larger than the limit of 32 bytes/);
+});
+
+test('NdjsonMessageWriter: one line per message, U+2028 escaped; a write to a closed stream reports and resolves', async () => {
+  const output = new PassThrough();
+  const chunks: string[] = [];
+  output.on('data', (c: Buffer) => chunks.push(c.toString()));
+  const writer = new NdjsonMessageWriter(output);
+  await writer.write({ jsonrpc: '2.0', method: 'x', params: { text: 'a\u2028b' } } as Message);
+  assert.deepEqual(chunks, ['{"jsonrpc":"2.0","method":"x","params":{"text":"a\\u2028b"}}\n']);
+  const errors: string[] = [];
+  writer.onError(([e]) => errors.push(e.message));
+  output.destroy();
+  await writer.write({ jsonrpc: '2.0', method: 'y' } as Message);
+  assert.equal(errors.length > 0, true, 'reported');
 });

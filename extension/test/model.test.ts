@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { once } from '../src/emitter';
 import { SessionModel } from '../src/model';
 import { Notification, type NetworkRequest, type SessionEvent } from '../src/protocol';
 import { refreshInterval, Throttle } from '../src/throttle';
+import { once } from './support';
 
 function consoleEvent(seq: number, level: 'log' | 'error' | 'warning' = 'log', session = 's'): SessionEvent {
   return {

@@ -7,9 +7,22 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Event } from 'vscode-jsonrpc/node';
 import type { BackendProcess, Launcher } from '../src/process';
 
 export const repoRoot = join(__dirname, '..', '..');
+
+/** Resolves with the first value of event that satisfies pred. */
+export function once<T>(event: Event<T>, pred: (v: T) => boolean = () => true): Promise<T> {
+  return new Promise((resolve) => {
+    const d = event((v) => {
+      if (pred(v)) {
+        d.dispose();
+        resolve(v);
+      }
+    });
+  });
+}
 
 /** The binary under test: $BDG_RPC_BIN, else bin/bdg-rpc (make build). */
 export function bdgBinary(): string {
@@ -166,6 +179,59 @@ export function proxied(
       rechunk(stdin, proc.stdin, rand, toBackend);
       rechunk(proc.stdout, stdout, rand, toClient);
       return { pid: proc.pid, stdin, stdout, stderr: proc.stderr, exited: proc.exited, kill: (s) => proc.kill(s) };
+    },
+  };
+}
+
+export interface SplitStats {
+  /** Lines that held a multi-byte character. */
+  lines: number;
+  /** Chunks written that begin inside a character: one per byte after a character's first. */
+  insideChar: number;
+  /** Continuation bytes in those lines: insideChar must come to this. */
+  continuationBytes: number;
+}
+
+/**
+ * Wraps a launcher with a proxy that writes each line of the backend's
+ * output holding a multi-byte character as separate chunks, split before
+ * every byte of every such character but its first (é in two chunks, 🎉 in
+ * four): a line split at every byte of a multi-byte character.
+ */
+export function splitInsideChars(launch: Launcher): { launch: Launcher; stats: SplitStats } {
+  const stats: SplitStats = { lines: 0, insideChar: 0, continuationBytes: 0 };
+  return {
+    stats,
+    launch: (): BackendProcess => {
+      const proc = launch();
+      const stdout = new PassThrough();
+      let buf = Buffer.alloc(0);
+      const writeLine = (line: Buffer): void => {
+        let start = 0;
+        let split = false;
+        for (let i = 1; i < line.length; i++) {
+          if ((line[i] & 0xc0) !== 0x80) continue;
+          stats.continuationBytes++;
+          split = true;
+          stdout.write(Buffer.from(line.subarray(start, i)));
+          start = i;
+          stats.insideChar++;
+        }
+        stdout.write(Buffer.from(line.subarray(start)));
+        if (split) stats.lines++;
+      };
+      proc.stdout.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a)) {
+          writeLine(buf.subarray(0, nl + 1));
+          buf = buf.subarray(nl + 1);
+        }
+      });
+      proc.stdout.on('end', () => {
+        if (buf.length > 0) stdout.write(buf);
+        stdout.end();
+      });
+      return { pid: proc.pid, stdin: proc.stdin, stdout, stderr: proc.stderr, exited: proc.exited, kill: (s) => proc.kill(s) };
     },
   };
 }
