@@ -172,7 +172,8 @@ func inspect(frame []byte, h *header) *frameError {
 }
 
 // checkID accepts what github.com/sourcegraph/jsonrpc2 can echo back
-// faithfully: a string, a non-negative integer, or null.
+// faithfully: a string, an integer from 0 to 2^63-1 (it reads numbers as
+// int64), or null.
 func checkID(raw span) (json.RawMessage, string) {
 	switch raw.kind() {
 	case 0, 'n':
@@ -180,10 +181,10 @@ func checkID(raw span) (json.RawMessage, string) {
 	case '"':
 		return json.RawMessage(raw), ""
 	}
-	if _, err := strconv.ParseUint(string(raw), 10, 64); err == nil {
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil && n >= 0 && raw[0] != '-' {
 		return json.RawMessage(raw), ""
 	}
-	return nil, "a request id must be a string or a non-negative integer"
+	return nil, "a request id must be a string or an integer from 0 to 9223372036854775807 (2^63-1)"
 }
 
 func firstByte(b []byte) byte {
