@@ -51,7 +51,7 @@ func (c *client) start(ctx context.Context, p protocol.StartParams) (protocol.St
 	rpc.Async(ctx) // the rest takes a while: let the client's next calls proceed
 	opts := session.Options{
 		Session: d.Name, Home: d.Home, URL: p.URL, Headless: p.Headless, BrowserURL: p.BrowserURL, WSURL: p.WSURL,
-		ChromePath: p.ChromePath, MaxBodyBytes: p.MaxBodyBytes, IncludeAll: p.IncludeAll, NoRedact: p.NoRedact, TimeoutSeconds: p.TimeoutSeconds,
+		ChromePath: p.ChromePath, MaxBodyBytes: p.MaxBodyBytes, Limits: p.Limits, IncludeAll: p.IncludeAll, NoRedact: p.NoRedact, TimeoutSeconds: p.TimeoutSeconds,
 	}
 	token := "start/" + d.Name
 	c.notify(protocol.NotifyProgress, protocol.ProgressParams{Token: token, Session: d.Name, Kind: "begin", Title: "Starting session " + d.Name})

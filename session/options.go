@@ -25,10 +25,10 @@ type Options struct {
 	ChromePath  string `json:"chromePath,omitempty"`
 	UserDataDir string `json:"userDataDir,omitempty"`
 
-	MaxBodyBytes int  `json:"maxBodyBytes,omitempty"`
-	MaxRequests  int  `json:"maxRequests,omitempty"`
-	MaxConsole   int  `json:"maxConsole,omitempty"`
-	IncludeAll   bool `json:"includeAll,omitempty"`
+	MaxBodyBytes int `json:"maxBodyBytes,omitempty"`
+	// Limits override the bounds on what the session keeps of the page.
+	Limits     *protocol.Limits `json:"limits,omitempty"`
+	IncludeAll bool             `json:"includeAll,omitempty"`
 	// NoRedact keeps credentials (Authorization and Cookie headers, token
 	// query parameters) in session.json; they are redacted by default.
 	NoRedact bool `json:"noRedact,omitempty"`
@@ -64,8 +64,13 @@ func (o Options) Validate() error {
 	if o.BrowserURL != "" && o.WSURL != "" {
 		return protocol.Errorf(protocol.InvalidArgs, "give --browser-url or --ws-url, not both")
 	}
-	if o.MaxBodyBytes < 0 || o.MaxRequests < 0 || o.MaxConsole < 0 || o.TimeoutSeconds < 0 {
+	if o.MaxBodyBytes < 0 || o.TimeoutSeconds < 0 {
 		return protocol.Errorf(protocol.InvalidArgs, "sizes and timeouts must not be negative")
+	}
+	if o.Limits != nil {
+		if err := o.Limits.Validate(); err != nil {
+			return protocol.Wrap(protocol.InvalidArgs, err).WithHint("see \"Bounds and drops\" in docs/PROTOCOL.md")
+		}
 	}
 	return nil
 }

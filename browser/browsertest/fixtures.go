@@ -1,6 +1,7 @@
 package browsertest
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,6 +103,11 @@ func fixtureHandler(dir, refusedURL string) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(big)
 	})
+	mux.HandleFunc("/set-cookie", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Add("Set-Cookie", "flavor=oat; Path=/")
+		io.WriteString(w, "cookie set")
+	})
 	mux.HandleFunc("/missing", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such thing", http.StatusNotFound)
 	})
@@ -119,6 +125,22 @@ func fixtureHandler(dir, refusedURL string) http.Handler {
 		case <-r.Context().Done():
 		}
 		io.WriteString(w, "slow")
+	})
+	// /gzip?mb=N: N MiB of text (default 1), gzip-encoded: a few KB on the
+	// wire that inflate to N MiB.
+	mux.HandleFunc("/gzip", func(w http.ResponseWriter, r *http.Request) {
+		mb, err := strconv.Atoi(r.URL.Query().Get("mb"))
+		if err != nil || mb <= 0 || mb > 256 {
+			mb = 1
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		line := []byte(strings.Repeat("z", 1023) + "\n")
+		for range mb << 10 {
+			zw.Write(line)
+		}
+		zw.Close()
 	})
 	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

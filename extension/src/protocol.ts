@@ -43,6 +43,27 @@ export interface ConsoleMessage {
   column?: number;
   stack?: string;
   navigationId: number;
+  /** A field was cut to its cap; originalSizes names those cut. */
+  truncated?: boolean;
+  originalSizes?: OriginalSizes;
+}
+
+/**
+ * The fields of a record cut to their caps, with their sizes before (bytes;
+ * hops for redirects). See "Bounds and drops" in docs/PROTOCOL.md.
+ */
+export interface OriginalSizes {
+  url?: number;
+  method?: number;
+  text?: number;
+  stack?: number;
+  requestHeaders?: number;
+  requestBody?: number;
+  statusText?: number;
+  mimeType?: number;
+  responseHeaders?: number;
+  errorText?: number;
+  redirects?: number;
 }
 
 export type RequestState = 'pending' | 'responded' | 'finished' | 'failed';
@@ -56,6 +77,8 @@ export interface Redirect {
   statusText?: string;
   responseHeaders?: Headers;
   timestamp: number;
+  truncated?: boolean;
+  originalSizes?: OriginalSizes;
 }
 
 export interface NetworkRequest {
@@ -68,7 +91,10 @@ export interface NetworkRequest {
   navigationId: number;
   state: RequestState;
   requestHeaders?: Headers;
+  /** The post data: network/get and network/list only, never in events. */
   requestBody?: string;
+  /** The post data's size as Chrome sent it, in every event. */
+  requestBodySize?: number;
   status?: number;
   statusText?: string;
   mimeType?: string;
@@ -85,12 +111,16 @@ export interface NetworkRequest {
   bodySize?: number;
   bodyOmitted?: 'not-text' | 'too-large' | 'unavailable' | 'over-budget';
   redirects?: Redirect[];
+  truncated?: boolean;
+  originalSizes?: OriginalSizes;
 }
 
 export interface Navigation {
   id: number;
   url: string;
   timestamp: number;
+  truncated?: boolean;
+  originalSizes?: OriginalSizes;
 }
 
 export interface Target {
@@ -111,6 +141,10 @@ export interface Counts {
   console: number;
   bodies?: number;
   filtered?: number;
+  /** Records kept with a field cut to its cap (dropped only). */
+  truncated?: number;
+  /** Bytes of page data let go of (dropped only). */
+  bytes?: number;
 }
 
 /** Marks an answer read from a file because the worker was not there. */
@@ -152,8 +186,32 @@ export interface StartParams {
   wsURL?: string;
   chromePath?: string;
   maxBodyBytes?: number;
+  /** Override the bounds on what is kept, by name (docs/PROTOCOL.md). */
+  limits?: Limits;
   includeAll?: boolean;
+  noRedact?: boolean;
   timeoutSeconds?: number;
+}
+
+/** session/start's limits: bytes or counts, 0 or absent for the default. */
+export interface Limits {
+  requests?: number;
+  console?: number;
+  networkBytes?: number;
+  consoleBytes?: number;
+  journalBytes?: number;
+  bodyBudget?: number;
+  url?: number;
+  text?: number;
+  stack?: number;
+  stackFrames?: number;
+  frameURL?: number;
+  header?: number;
+  headers?: number;
+  headersBytes?: number;
+  postData?: number;
+  redirects?: number;
+  field?: number;
 }
 
 export interface StartResult {

@@ -354,16 +354,17 @@ type Capabilities struct {
 
 // StartParams are the params of session/start.
 type StartParams struct {
-	URL            string `json:"url"`
-	Session        string `json:"session,omitempty"`
-	Headless       *bool  `json:"headless,omitempty"`
-	BrowserURL     string `json:"browserURL,omitempty"`
-	WSURL          string `json:"wsURL,omitempty"`
-	ChromePath     string `json:"chromePath,omitempty"`
-	MaxBodyBytes   int    `json:"maxBodyBytes,omitempty"`
-	IncludeAll     bool   `json:"includeAll,omitempty"`
-	NoRedact       bool   `json:"noRedact,omitempty"` // keep credentials in session.json
-	TimeoutSeconds int    `json:"timeoutSeconds,omitempty"`
+	URL            string  `json:"url"`
+	Session        string  `json:"session,omitempty"`
+	Headless       *bool   `json:"headless,omitempty"`
+	BrowserURL     string  `json:"browserURL,omitempty"`
+	WSURL          string  `json:"wsURL,omitempty"`
+	ChromePath     string  `json:"chromePath,omitempty"`
+	MaxBodyBytes   int     `json:"maxBodyBytes,omitempty"`
+	Limits         *Limits `json:"limits,omitempty"` // override the bounds on what is kept
+	IncludeAll     bool    `json:"includeAll,omitempty"`
+	NoRedact       bool    `json:"noRedact,omitempty"` // keep credentials in session.json
+	TimeoutSeconds int     `json:"timeoutSeconds,omitempty"`
 }
 
 // Validate implements rpc.Validator.
@@ -376,6 +377,9 @@ func (p StartParams) Validate() error {
 	}
 	if p.MaxBodyBytes < 0 || p.TimeoutSeconds < 0 {
 		return errors.New(`"maxBodyBytes" and "timeoutSeconds" must not be negative`)
+	}
+	if p.Limits != nil {
+		return p.Limits.Validate()
 	}
 	return nil
 }

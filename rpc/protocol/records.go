@@ -21,6 +21,31 @@ type ConsoleMessage struct {
 	// Stack is the stack trace, one "at fn (url:line:col)" frame per line.
 	Stack        string `json:"stack,omitempty"`
 	NavigationID int    `json:"navigationId"`
+	// Truncated says a field was cut to its cap; OriginalSizes names
+	// the fields cut, with their sizes before.
+	Truncated     bool           `json:"truncated,omitempty"`
+	OriginalSizes *OriginalSizes `json:"originalSizes,omitempty"`
+}
+
+// OriginalSizes names the fields of a record that were cut to their caps
+// (see docs/PROTOCOL.md, "Bounds and drops"), each with its size before the cut:
+// in bytes for strings (url, method, text, stack, statusText, mimeType,
+// errorText, requestBody) and for headers (the JSON text of the object
+// Chrome sent), in hops for redirects. A field it does not name was kept
+// whole. A cut string is a prefix of the original, cut between characters;
+// text and stack end with "…" to show it.
+type OriginalSizes struct {
+	URL             int `json:"url,omitempty"`
+	Method          int `json:"method,omitempty"`
+	Text            int `json:"text,omitempty"`
+	Stack           int `json:"stack,omitempty"`
+	RequestHeaders  int `json:"requestHeaders,omitempty"`
+	RequestBody     int `json:"requestBody,omitempty"`
+	StatusText      int `json:"statusText,omitempty"`
+	MimeType        int `json:"mimeType,omitempty"`
+	ResponseHeaders int `json:"responseHeaders,omitempty"`
+	ErrorText       int `json:"errorText,omitempty"`
+	Redirects       int `json:"redirects,omitempty"`
 }
 
 // Console levels, from least to most severe.
@@ -54,7 +79,12 @@ type NetworkRequest struct {
 	State string `json:"state"` // pending | responded | finished | failed
 
 	RequestHeaders Headers `json:"requestHeaders,omitempty"`
-	RequestBody    string  `json:"requestBody,omitempty"`
+	// RequestBody is the post data, kept up to a cap and within the
+	// session's budget of bodies; network events leave it out (ask
+	// network/get). RequestBodySize is its size as Chrome sent it, in
+	// every event.
+	RequestBody     string `json:"requestBody,omitempty"`
+	RequestBodySize int    `json:"requestBodySize,omitempty"`
 
 	Status          int     `json:"status,omitempty"`
 	StatusText      string  `json:"statusText,omitempty"`
@@ -78,7 +108,14 @@ type NetworkRequest struct {
 	BodySize      int    `json:"bodySize,omitempty"`
 	BodyOmitted   string `json:"bodyOmitted,omitempty"` // not-text | too-large | unavailable | over-budget
 
+	// Redirects are the earlier hops, the first ones up to a cap.
 	Redirects []Redirect `json:"redirects,omitempty"`
+
+	// Truncated says a field was cut to its cap (a cut inside a hop is
+	// in the hop's own truncated); OriginalSizes names the fields cut,
+	// with their sizes before.
+	Truncated     bool           `json:"truncated,omitempty"`
+	OriginalSizes *OriginalSizes `json:"originalSizes,omitempty"`
 }
 
 // Request states.
@@ -96,6 +133,10 @@ type Redirect struct {
 	StatusText      string  `json:"statusText,omitempty"`
 	ResponseHeaders Headers `json:"responseHeaders,omitempty"`
 	Timestamp       float64 `json:"timestamp"`
+	// Truncated says a field of the hop was cut to its cap;
+	// OriginalSizes names them (url, statusText, responseHeaders).
+	Truncated     bool           `json:"truncated,omitempty"`
+	OriginalSizes *OriginalSizes `json:"originalSizes,omitempty"`
 }
 
 // Navigation is a main-frame navigation of the page. Items captured after it
@@ -104,6 +145,10 @@ type Navigation struct {
 	ID        int     `json:"id"`
 	URL       string  `json:"url"`
 	Timestamp float64 `json:"timestamp"`
+	// Truncated says the url was cut to its cap; OriginalSizes gives its
+	// size before.
+	Truncated     bool           `json:"truncated,omitempty"`
+	OriginalSizes *OriginalSizes `json:"originalSizes,omitempty"`
 }
 
 // Target is the page a session watches.
@@ -146,10 +191,18 @@ type OutputData struct {
 type Counts struct {
 	Network int `json:"network"`
 	Console int `json:"console"`
-	// Bodies counts response bodies left out (dropped only).
+	// Bodies counts the response and request bodies left out because the
+	// session's budget of bodies was spent (dropped only).
 	Bodies int `json:"bodies,omitempty"`
 	// Filtered counts requests to tracking hosts left out (dropped only).
 	Filtered int `json:"filtered,omitempty"`
+	// Truncated counts the records kept with a field cut to its cap
+	// (dropped only): console messages, requests and navigations.
+	Truncated int `json:"truncated,omitempty"`
+	// Bytes counts the bytes of page data let go of (dropped only): what
+	// the caps cut from fields, the sizes of the records evicted (with
+	// their bodies) and of the bodies left out over the budget.
+	Bytes int64 `json:"bytes,omitempty"`
 }
 
 // Headers is a JSON object of HTTP header names to values, kept as the JSON

@@ -71,7 +71,8 @@ func (f *bodyFetcher) fetch(ctx context.Context, id string) {
 }
 
 // finishBody records a fetched body (or why there is none) and journals the
-// request's finished event.
+// request's finished event. The body is kept in the request's slot, and
+// counted in the same budget as the post data.
 func (c *Capture) finishBody(id, body string, b64 bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -92,16 +93,20 @@ func (c *Capture) finishBody(id, body string, b64 bool, err error) {
 		r.BodyOmitted = "over-budget"
 		r.BodySize = len(body)
 		c.dropped.Bodies++
+		c.dropped.Bytes += int64(len(body))
 	default:
-		r.ResponseBody, r.Base64Encoded, r.BodySize = body, b64, len(body)
-		s.bodyBytes = int64(len(body))
-		c.bodyBytes += s.bodyBytes
+		r.Base64Encoded, r.BodySize = b64, len(body)
+		s.respBody = body
+		s.bodyBytes += int64(len(body))
+		c.bodyBytes += int64(len(body))
 	}
 	c.update(s, &r, protocol.NotifyFinished)
 }
 
-// releaseBody returns an evicted request's body bytes to the budget.
+// releaseBody lets go of the bodies of a request evicted (or replaced by
+// one with its id), returning their bytes to the budget.
 func (c *Capture) releaseBody(s *slot) {
 	c.bodyBytes -= s.bodyBytes
 	s.bodyBytes = 0
+	s.reqBody, s.respBody = "", ""
 }

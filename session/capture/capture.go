@@ -18,15 +18,23 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
 
-// Options bound what a Capture keeps.
+// Options bound what a Capture keeps. Zero fields take their defaults.
 type Options struct {
 	Session      string // the session's name, carried by every event
 	MaxRequests  int    // network store size (default 10,000)
 	MaxConsole   int    // console store size (default 10,000)
-	MaxBodyBytes int    // largest response body kept (default 5 MB)
-	BodyBudget   int64  // total bytes of bodies kept (default 256 MB)
+	MaxBodyBytes int    // largest response body kept (default 5 MiB)
+	BodyBudget   int64  // total bytes of bodies kept, response and request (default 256 MiB)
 	JournalSize  int    // events retained for replay (default 4 x (MaxRequests + MaxConsole))
-	IncludeAll   bool   // keep requests to tracking hosts too
+	// The byte budgets of the stores and the journal, as bounds.go counts
+	// sizes (a record's strings and struct; bodies count in BodyBudget):
+	// beyond them the oldest go, counted.
+	MaxConsoleBytes int64 // console store (default 64 MiB)
+	MaxNetworkBytes int64 // network store (default 64 MiB)
+	JournalBytes    int64 // events retained for replay (default 128 MiB)
+	// Caps are the largest page strings kept (default DefaultCaps).
+	Caps       Caps
+	IncludeAll bool // keep requests to tracking hosts too
 	// FetchBody asks the page for a response body. Nil disables bodies.
 	FetchBody func(ctx context.Context, requestID string) (body string, base64 bool, err error)
 	Logger    *slog.Logger
@@ -39,7 +47,42 @@ const (
 	DefaultMaxConsole   = 10_000
 	DefaultMaxBodyBytes = 5 << 20
 	DefaultBodyBudget   = 256 << 20
+
+	DefaultMaxConsoleBytes = 64 << 20
+	DefaultMaxNetworkBytes = 64 << 20
+	DefaultJournalBytes    = 128 << 20
 )
+
+// SetLimits takes the limits a session was started with; zero ones leave
+// the options as they are.
+func (o *Options) SetLimits(l protocol.Limits) {
+	for _, f := range []struct {
+		to   *int
+		from int
+	}{
+		{&o.MaxRequests, l.Requests}, {&o.MaxConsole, l.Console},
+		{&o.Caps.URL, l.URL}, {&o.Caps.Text, l.Text}, {&o.Caps.Stack, l.Stack},
+		{&o.Caps.StackFrames, l.StackFrames}, {&o.Caps.FrameURL, l.FrameURL},
+		{&o.Caps.Header, l.Header}, {&o.Caps.Headers, l.Headers},
+		{&o.Caps.HeadersBytes, l.HeadersBytes}, {&o.Caps.PostData, l.PostData},
+		{&o.Caps.Redirects, l.Redirects}, {&o.Caps.Field, l.Field},
+	} {
+		if f.from > 0 {
+			*f.to = f.from
+		}
+	}
+	for _, f := range []struct {
+		to   *int64
+		from int64
+	}{
+		{&o.MaxNetworkBytes, l.NetworkBytes}, {&o.MaxConsoleBytes, l.ConsoleBytes},
+		{&o.JournalBytes, l.JournalBytes}, {&o.BodyBudget, l.BodyBudget},
+	} {
+		if f.from > 0 {
+			*f.to = f.from
+		}
+	}
+}
 
 func (o *Options) setDefaults() {
 	if o.MaxRequests <= 0 {
@@ -57,6 +100,16 @@ func (o *Options) setDefaults() {
 	if o.JournalSize <= 0 {
 		o.JournalSize = 4 * (o.MaxRequests + o.MaxConsole)
 	}
+	if o.MaxConsoleBytes <= 0 {
+		o.MaxConsoleBytes = DefaultMaxConsoleBytes
+	}
+	if o.MaxNetworkBytes <= 0 {
+		o.MaxNetworkBytes = DefaultMaxNetworkBytes
+	}
+	if o.JournalBytes <= 0 {
+		o.JournalBytes = DefaultJournalBytes
+	}
+	o.Caps.setDefaults()
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -78,10 +131,15 @@ type Capture struct {
 	mainFrame  string
 	navPending bool // a navigation started and has not committed yet
 	dropped    protocol.Counts
-	bodyBytes  int64
-	filtered   map[string]struct{} // request ids left out as tracking
-	changed    bool                // since the last TakeChanged
+	bodyBytes  int64                  // bodies held, against BodyBudget
+	filtered   map[string]struct{}    // request ids left out as tracking
+	extra      map[string]*earlyExtra // ExtraInfo events ahead of their requests (extrainfo.go)
+	changed    bool                   // since the last TakeChanged
 	ended      bool
+
+	// The sizes of the records held, against MaxConsoleBytes and
+	// MaxNetworkBytes.
+	consoleBytes, networkBytes int64
 
 	bodies *bodyFetcher
 }
@@ -93,8 +151,9 @@ func New(opts Options) *Capture {
 		opts:     opts,
 		network:  newNetworkStore(opts.MaxRequests),
 		console:  newRing[*protocol.ConsoleMessage](opts.MaxConsole),
-		journal:  newJournal(opts.JournalSize),
+		journal:  newJournal(opts.JournalSize, opts.JournalBytes),
 		filtered: map[string]struct{}{},
+		extra:    map[string]*earlyExtra{},
 	}
 	c.bodies = newBodyFetcher(c)
 	return c
@@ -133,7 +192,7 @@ func (c *Capture) End(reason, outputPath, errText string) {
 	c.ended = true
 	c.journal.append(protocol.NotifyEnded, &protocol.EndedEvent{
 		Session: c.opts.Session, Reason: reason, OutputPath: outputPath, Error: errText,
-	})
+	}, 256)
 }
 
 // now returns the current time in ms since the epoch.

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -11,20 +10,42 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 )
 
-// maxText caps the text of one console message; DevTools itself truncates
-// long messages.
-const maxText = 64 << 10
-
-func (c *Capture) addConsole(m *protocol.ConsoleMessage) {
-	if len(m.Text) > maxText {
-		m.Text = m.Text[:maxText] + "…"
+// addConsole stores a message, its text and URL cut to their caps (its
+// stack is capped as it is formatted), evicting the oldest messages beyond
+// the store's count and bytes, and journals it.
+func (c *Capture) addConsole(m *protocol.ConsoleMessage, stackSize int) {
+	k := cutter{caps: &c.opts.Caps}
+	if len(m.Text) > k.caps.Text {
+		n := len(m.Text)
+		m.Text, _ = cutText(m.Text, k.caps.Text)
+		k.t.Text, k.bytes = n, k.bytes+int64(n-len(m.Text))
+	}
+	m.URL = k.str(m.URL, k.caps.URL, &k.t.URL)
+	if stackSize > 0 {
+		k.t.Stack, k.bytes = stackSize, k.bytes+int64(stackSize-len(m.Stack))
+	}
+	if m.Truncated, m.OriginalSizes = k.truncated(); m.Truncated {
+		c.dropped.Truncated++
+		c.dropped.Bytes += k.bytes
 	}
 	m.NavigationID = c.navigation.ID
-	if _, evicted := c.console.push(m); evicted {
-		c.dropped.Console++
+	size := consoleSize(m)
+	c.consoleBytes += size
+	if old, evicted := c.console.push(m); evicted {
+		c.evictConsole(old)
 	}
-	m.Seq = c.journal.append(protocol.NotifyConsole, m)
+	for c.consoleBytes > c.opts.MaxConsoleBytes && c.console.len() > 1 {
+		c.evictConsole(c.console.pop())
+	}
+	m.Seq = c.journal.append(protocol.NotifyConsole, m, size)
 	c.changed = true
+}
+
+func (c *Capture) evictConsole(m *protocol.ConsoleMessage) {
+	size := consoleSize(m)
+	c.consoleBytes -= size
+	c.dropped.Console++
+	c.dropped.Bytes += size
 }
 
 func (c *Capture) onConsoleAPICalled(ev *runtime.EventConsoleAPICalled) {
@@ -33,11 +54,12 @@ func (c *Capture) onConsoleAPICalled(ev *runtime.EventConsoleAPICalled) {
 		Level: consoleLevel(apiType), Source: protocol.SourceConsole, Type: apiType,
 		Text: renderArgs(ev.Args), Timestamp: float64(ev.Timestamp),
 	}
+	stackSize := 0
 	if f := firstFrame(ev.StackTrace); f != nil {
 		m.URL, m.Line, m.Column = f.URL, int(f.LineNumber)+1, int(f.ColumnNumber)+1
 		switch apiType {
 		case "error", "warning", "trace", "assert":
-			m.Stack = formatStack(ev.StackTrace)
+			m.Stack, stackSize = c.opts.Caps.formatStack(ev.StackTrace)
 		}
 	}
 	if apiType == "assert" && m.Text == "" {
@@ -45,7 +67,7 @@ func (c *Capture) onConsoleAPICalled(ev *runtime.EventConsoleAPICalled) {
 	} else if apiType == "assert" {
 		m.Text = "Assertion failed: " + m.Text
 	}
-	c.addConsole(m)
+	c.addConsole(m, stackSize)
 }
 
 func (c *Capture) onExceptionThrown(ev *runtime.EventExceptionThrown) {
@@ -69,13 +91,14 @@ func (c *Capture) onExceptionThrown(ev *runtime.EventExceptionThrown) {
 		Text: text, Timestamp: float64(ev.Timestamp), URL: d.URL,
 		Line: int(d.LineNumber) + 1, Column: int(d.ColumnNumber) + 1,
 	}
+	stackSize := 0
 	if d.StackTrace != nil {
-		m.Stack = formatStack(d.StackTrace)
+		m.Stack, stackSize = c.opts.Caps.formatStack(d.StackTrace)
 		if f := firstFrame(d.StackTrace); m.URL == "" && f != nil {
 			m.URL = f.URL
 		}
 	}
-	c.addConsole(m)
+	c.addConsole(m, stackSize)
 }
 
 func (c *Capture) onLogEntry(ev *log.EventEntryAdded) {
@@ -90,10 +113,11 @@ func (c *Capture) onLogEntry(ev *log.EventEntryAdded) {
 	if e.LineNumber > 0 {
 		m.Line = int(e.LineNumber) + 1
 	}
+	stackSize := 0
 	if e.StackTrace != nil {
-		m.Stack = formatStack(e.StackTrace)
+		m.Stack, stackSize = c.opts.Caps.formatStack(e.StackTrace)
 	}
-	c.addConsole(m)
+	c.addConsole(m, stackSize)
 }
 
 func consoleLevel(apiType string) string {
@@ -130,27 +154,6 @@ func firstFrame(st *runtime.StackTrace) *runtime.CallFrame {
 		return nil
 	}
 	return st.CallFrames[0]
-}
-
-func formatStack(st *runtime.StackTrace) string {
-	var b strings.Builder
-	for st != nil {
-		if st.Description != "" && b.Len() > 0 {
-			fmt.Fprintf(&b, "    --- %s ---\n", st.Description)
-		}
-		for _, f := range st.CallFrames {
-			if f == nil {
-				continue
-			}
-			name := f.FunctionName
-			if name == "" {
-				name = "(anonymous)"
-			}
-			fmt.Fprintf(&b, "    at %s (%s:%d:%d)\n", name, f.URL, f.LineNumber+1, f.ColumnNumber+1)
-		}
-		st = st.Parent
-	}
-	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // renderArgs renders console arguments as DevTools shows them: format

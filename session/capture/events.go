@@ -37,16 +37,19 @@ func on[E any](f func(*Capture, *E)) handler {
 // page events decode into cdproto's types; network events into the lean
 // ones of network.go (see there why).
 var handlers = map[string]handler{
-	network.RequestWillBeSent.Method:      on((*Capture).onRequestWillBeSent),
-	network.ResponseReceived.Method:       on((*Capture).onResponseReceived),
-	network.LoadingFinished.Method:        on((*Capture).onLoadingFinished),
-	network.LoadingFailed.Method:          on((*Capture).onLoadingFailed),
-	network.RequestServedFromCache.Method: on((*Capture).onServedFromCache),
-	runtime.ConsoleAPICalled.Method:       on((*Capture).onConsoleAPICalled),
-	runtime.ExceptionThrown.Method:        on((*Capture).onExceptionThrown),
-	log.EntryAdded.Method:                 on((*Capture).onLogEntry),
-	page.FrameStartedNavigating.Method:    on((*Capture).onFrameStartedNavigating),
-	page.FrameNavigated.Method:            on((*Capture).onFrameNavigated),
+	network.RequestWillBeSent.Method:          on((*Capture).onRequestWillBeSent),
+	network.ResponseReceived.Method:           on((*Capture).onResponseReceived),
+	network.DataReceived.Method:               on((*Capture).onDataReceived),
+	network.RequestWillBeSentExtraInfo.Method: on((*Capture).onRequestExtraInfo),
+	network.ResponseReceivedExtraInfo.Method:  on((*Capture).onResponseExtraInfo),
+	network.LoadingFinished.Method:            on((*Capture).onLoadingFinished),
+	network.LoadingFailed.Method:              on((*Capture).onLoadingFailed),
+	network.RequestServedFromCache.Method:     on((*Capture).onServedFromCache),
+	runtime.ConsoleAPICalled.Method:           on((*Capture).onConsoleAPICalled),
+	runtime.ExceptionThrown.Method:            on((*Capture).onExceptionThrown),
+	log.EntryAdded.Method:                     on((*Capture).onLogEntry),
+	page.FrameStartedNavigating.Method:        on((*Capture).onFrameStartedNavigating),
+	page.FrameNavigated.Method:                on((*Capture).onFrameNavigated),
 }
 
 // HandleEvent takes one CDP event of the page, in the order Chrome sent it.
@@ -85,19 +88,38 @@ func (c *Capture) onFrameNavigated(ev *page.EventFrameNavigated) {
 		c.startNavigation(f.URL) // a Chrome without frameStartedNavigating
 	}
 	c.navPending = false
-	c.navigation.URL = f.URL + f.URLFragment
+	c.setNavigationURL(f.URL + f.URLFragment)
 	if n := len(c.navs); n > 0 {
 		c.navs[n-1] = c.navigation
 	}
-	c.journal.append(protocol.NotifyNavigated, c.navigation)
+	c.journal.append(protocol.NotifyNavigated, c.navigation, navigationSize(&c.navigation))
 	c.changed = true
+}
+
+// setNavigationURL sets the URL of the current navigation, cut to its cap.
+// A navigation is counted in dropped.truncated once, when its URL is
+// first cut.
+func (c *Capture) setNavigationURL(url string) {
+	k := cutter{caps: &c.opts.Caps}
+	c.navigation.URL = k.str(url, k.caps.URL, &k.t.URL)
+	was := c.navigation.OriginalSizes
+	if c.navigation.Truncated, c.navigation.OriginalSizes = k.truncated(); c.navigation.Truncated {
+		switch {
+		case was == nil:
+			c.dropped.Truncated++
+			c.dropped.Bytes += k.bytes
+		case *was != k.t: // the same URL, started and committed, counts once
+			c.dropped.Bytes += k.bytes
+		}
+	}
 }
 
 // maxNavigations bounds the navigation history kept for session.json.
 const maxNavigations = 1000
 
 func (c *Capture) startNavigation(url string) {
-	c.navigation = protocol.Navigation{ID: c.navigation.ID + 1, URL: url, Timestamp: c.now()}
+	c.navigation = protocol.Navigation{ID: c.navigation.ID + 1, Timestamp: c.now()}
+	c.setNavigationURL(url)
 	c.navPending = true
 	if len(c.navs) == maxNavigations {
 		c.navs = c.navs[1:]

@@ -13,37 +13,53 @@ import (
 type entry struct {
 	seq     uint64
 	method  string
-	payload any // *protocol.ConsoleMessage, *protocol.NetworkRequest, protocol.Navigation, *protocol.EndedEvent
+	payload any   // *protocol.ConsoleMessage, *protocol.NetworkRequest, protocol.Navigation, *protocol.EndedEvent
+	size    int64 // what the payload counts against the journal's bytes
 }
 
-// journal retains the newest events for subscribers to follow and replay.
+// journal retains the newest events for subscribers to follow and replay:
+// at most size events, and as many of the newest as fit in maxBytes (the
+// newest always). Records evicted from the stores live on in the events
+// that carry them until these leave the journal, so the journal has a byte
+// budget of its own.
 type journal struct {
-	entries []entry // seq s is at (s-1) % size; grows up to size
-	size    uint64
-	last    uint64 // seq of the newest event; 0 before the first
-	subs    map[*Subscription]struct{}
+	entries  []entry // seq s is at (s-1) % size; grows up to size
+	size     uint64
+	first    uint64 // seq of the oldest retained event
+	last     uint64 // seq of the newest event; 0 before the first
+	bytes    int64  // sizes of the retained events
+	maxBytes int64
+	subs     map[*Subscription]struct{}
 }
 
-func newJournal(size int) journal {
-	return journal{size: uint64(size), subs: map[*Subscription]struct{}{}}
+func newJournal(size int, maxBytes int64) journal {
+	return journal{size: uint64(size), first: 1, maxBytes: maxBytes, subs: map[*Subscription]struct{}{}}
 }
 
 // oldest returns the seq of the oldest retained event.
-func (j *journal) oldest() uint64 {
-	if j.last <= j.size {
-		return 1
-	}
-	return j.last - j.size + 1
-}
+func (j *journal) oldest() uint64 { return j.first }
 
-// append adds an event and wakes the subscribers. The caller holds c.mu.
-func (j *journal) append(method string, payload any) uint64 {
+// append adds an event of the given size and wakes the subscribers. The
+// caller holds c.mu.
+func (j *journal) append(method string, payload any, size int64) uint64 {
 	j.last++
-	e := entry{seq: j.last, method: method, payload: payload}
+	e := entry{seq: j.last, method: method, payload: payload, size: size}
 	if uint64(len(j.entries)) < j.size {
 		j.entries = append(j.entries, e)
 	} else {
-		j.entries[(j.last-1)%j.size] = e
+		i := (j.last - 1) % j.size
+		if old := j.entries[i].seq; old >= j.first { // still retained: it goes now
+			j.bytes -= j.entries[i].size
+			j.first = old + 1
+		}
+		j.entries[i] = e
+	}
+	j.bytes += size
+	for j.bytes > j.maxBytes && j.first < j.last {
+		i := (j.first - 1) % j.size
+		j.bytes -= j.entries[i].size
+		j.entries[i] = entry{seq: j.first} // let the record go
+		j.first++
 	}
 	for s := range j.subs {
 		select {

@@ -60,6 +60,11 @@ type evLoadingFinished struct {
 	EncodedDataLength float64 `json:"encodedDataLength"`
 }
 
+type evDataReceived struct {
+	RequestID  string `json:"requestId"`
+	DataLength int64  `json:"dataLength"` // decoded bytes
+}
+
 type evLoadingFailed struct {
 	RequestID     string  `json:"requestId"`
 	Timestamp     float64 `json:"timestamp"`
@@ -73,10 +78,18 @@ type evServedFromCache struct {
 }
 
 // slot is a request's place in the store; rec is replaced, never changed.
+// The bodies live here, beside the record, and not in it: the events that
+// carry the record never carry them, and an evicted request's bodies go at
+// once, even while events in the journal still hold its record.
 type slot struct {
 	rec       *protocol.NetworkRequest
 	startMono float64 // monotonic seconds when sent, for durations
-	bodyBytes int64   // bytes of the body counted against the budget
+	size      int64   // requestSize(rec), counted in networkBytes
+	reqBody   string  // the post data kept
+	respBody  string  // the response body kept
+	bodyBytes int64   // bytes of the bodies counted against the budget
+	truncated bool    // counted in dropped.truncated
+	decoded   int64   // body bytes received, decoded (Network.dataReceived)
 }
 
 // networkStore keeps the newest requests, in the order they were sent.
@@ -89,20 +102,36 @@ func newNetworkStore(max int) networkStore {
 	return networkStore{byID: map[string]*slot{}, order: newRing[*slot](max)}
 }
 
+// cutterFor returns a cutter for a new version of a request, starting from
+// what was cut before.
+func (c *Capture) cutterFor(t *protocol.OriginalSizes) cutter {
+	k := cutter{caps: &c.opts.Caps}
+	if t != nil {
+		k.t = *t
+	}
+	return k
+}
+
+// noteCuts counts what k cut from a request: its bytes, and the request
+// once in dropped.truncated.
+func (c *Capture) noteCuts(s *slot, k *cutter) {
+	if k.bytes == 0 {
+		return
+	}
+	c.dropped.Bytes += k.bytes
+	if !s.truncated {
+		s.truncated = true
+		c.dropped.Truncated++
+	}
+}
+
 func (c *Capture) onRequestWillBeSent(ev *evRequestWillBeSent) {
 	url := ev.Request.URL + ev.Request.URLFragment
 	if s, ok := c.network.byID[ev.RequestID]; ok && ev.RedirectResponse != nil {
-		r := *s.rec
-		r.Redirects = append(slices.Clip(r.Redirects), protocol.Redirect{
-			URL: r.URL, Status: ev.RedirectResponse.Status, StatusText: ev.RedirectResponse.StatusText,
-			ResponseHeaders: clone(ev.RedirectResponse.Headers), Timestamp: r.Timestamp,
-		})
-		r.URL, r.Method = url, ev.Request.Method
-		r.RequestHeaders = clone(ev.Request.Headers)
-		r.Timestamp = ev.WallTime * 1000
-		r.State = protocol.StatePending
-		r.Status, r.StatusText, r.MimeType, r.ResponseHeaders, r.Protocol, r.RemoteAddress, r.FromCache = 0, "", "", nil, "", "", false
-		c.update(s, &r, protocol.NotifyRequest)
+		if e := c.extra[ev.RequestID]; e != nil {
+			e.response = nil // the redirect's: its hop keeps the headers it has
+		}
+		c.onRedirect(s, ev, url)
 		return
 	}
 	if !c.opts.IncludeAll && IsTracking(url) {
@@ -110,16 +139,11 @@ func (c *Capture) onRequestWillBeSent(ev *evRequestWillBeSent) {
 		c.dropped.Filtered++
 		return
 	}
+	k := cutter{caps: &c.opts.Caps}
 	r := &protocol.NetworkRequest{
-		RequestID: ev.RequestID, URL: url, Method: ev.Request.Method, ResourceType: ev.Type,
-		Timestamp: ev.WallTime * 1000, NavigationID: c.navigation.ID, State: protocol.StatePending,
-		RequestHeaders: clone(ev.Request.Headers),
-	}
-	if body := ev.Request.PostData; body != "" {
-		if len(body) > c.opts.MaxBodyBytes {
-			body = body[:c.opts.MaxBodyBytes]
-		}
-		r.RequestBody = body
+		RequestID: ev.RequestID, URL: k.str(url, k.caps.URL, &k.t.URL), Method: k.str(ev.Request.Method, k.caps.Field, &k.t.Method),
+		ResourceType: ev.Type, Timestamp: ev.WallTime * 1000, NavigationID: c.navigation.ID, State: protocol.StatePending,
+		RequestHeaders: k.headers(ev.Request.Headers, &k.t.RequestHeaders),
 	}
 	s := &slot{rec: r, startMono: ev.Timestamp}
 	if old, ok := c.network.byID[ev.RequestID]; ok { // a reused id: keep the newest
@@ -127,13 +151,72 @@ func (c *Capture) onRequestWillBeSent(ev *evRequestWillBeSent) {
 	}
 	c.network.byID[ev.RequestID] = s
 	if evicted, ok := c.network.order.push(s); ok {
-		if c.network.byID[evicted.rec.RequestID] == evicted {
-			delete(c.network.byID, evicted.rec.RequestID)
-		}
-		c.releaseBody(evicted)
-		c.dropped.Network++
+		c.evict(evicted)
 	}
-	c.update(s, r, protocol.NotifyRequest)
+	// After the eviction, which may give bytes back to the budget.
+	if body := ev.Request.PostData; body != "" {
+		r.RequestBodySize = len(body)
+		c.keepPostData(s, &k, body)
+	}
+	r.Truncated, r.OriginalSizes = k.truncated()
+	c.noteCuts(s, &k)
+	c.takeEarly(s, false)
+	c.update(s, s.rec, protocol.NotifyRequest)
+}
+
+// keepPostData keeps a request's post data in its slot, cut to its cap,
+// if the budget of bodies has room for it; if not, it is left out, and
+// counted in dropped.bodies.
+func (c *Capture) keepPostData(s *slot, k *cutter, body string) {
+	body = k.str(body, min(k.caps.PostData, c.opts.MaxBodyBytes), &k.t.RequestBody)
+	if c.bodyBytes+int64(len(body)) > c.opts.BodyBudget {
+		k.t.RequestBody = s.rec.RequestBodySize
+		k.bytes += int64(len(body))
+		c.dropped.Bodies++
+		return
+	}
+	s.reqBody = body
+	s.bodyBytes += int64(len(body))
+	c.bodyBytes += int64(len(body))
+}
+
+// onRedirect records a redirect: the request as it stood becomes a hop
+// (the first Caps.Redirects hops are kept, the others counted), and the
+// request goes on to the new URL.
+func (c *Capture) onRedirect(s *slot, ev *evRequestWillBeSent, url string) {
+	old := s.rec
+	r := *old
+	k := cutter{caps: &c.opts.Caps}
+	hops := len(r.Redirects) + 1 // with this one
+	if old.OriginalSizes != nil {
+		k.t.RequestBody = old.OriginalSizes.RequestBody // the post data stays
+		hops = max(hops, old.OriginalSizes.Redirects+1)
+	}
+	resp := ev.RedirectResponse
+	if len(r.Redirects) < k.caps.Redirects {
+		hk := cutter{caps: k.caps}
+		if old.OriginalSizes != nil {
+			hk.t.URL = old.OriginalSizes.URL // already cut, and counted
+		}
+		hop := protocol.Redirect{
+			URL: r.URL, Status: resp.Status, StatusText: hk.str(resp.StatusText, k.caps.Field, &hk.t.StatusText),
+			ResponseHeaders: hk.headers(resp.Headers, &hk.t.ResponseHeaders), Timestamp: r.Timestamp,
+		}
+		hop.Truncated, hop.OriginalSizes = hk.truncated()
+		r.Redirects = append(slices.Clip(r.Redirects), hop)
+		k.bytes += hk.bytes
+	} else {
+		k.t.Redirects = hops
+		k.bytes += redirectOverhead + int64(len(r.URL)+len(resp.StatusText)+len(resp.Headers))
+	}
+	r.URL, r.Method = k.str(url, k.caps.URL, &k.t.URL), k.str(ev.Request.Method, k.caps.Field, &k.t.Method)
+	r.RequestHeaders = k.headers(ev.Request.Headers, &k.t.RequestHeaders)
+	r.Timestamp = ev.WallTime * 1000
+	r.State = protocol.StatePending
+	r.Status, r.StatusText, r.MimeType, r.ResponseHeaders, r.Protocol, r.RemoteAddress, r.FromCache = 0, "", "", nil, "", "", false
+	r.Truncated, r.OriginalSizes = k.truncated()
+	c.noteCuts(s, &k)
+	c.update(s, &r, protocol.NotifyRequest)
 }
 
 func (c *Capture) onResponseReceived(ev *evResponseReceived) {
@@ -143,8 +226,11 @@ func (c *Capture) onResponseReceived(ev *evResponseReceived) {
 	}
 	r := *s.rec
 	resp := &ev.Response
-	r.Status, r.StatusText, r.MimeType = resp.Status, resp.StatusText, resp.MimeType
-	r.ResponseHeaders = clone(resp.Headers)
+	k := c.cutterFor(r.OriginalSizes)
+	r.Status = resp.Status
+	r.StatusText = k.str(resp.StatusText, k.caps.Field, &k.t.StatusText)
+	r.MimeType = k.str(resp.MimeType, k.caps.Field, &k.t.MimeType)
+	r.ResponseHeaders = k.headers(resp.Headers, &k.t.ResponseHeaders)
 	r.Protocol = resp.Protocol
 	if resp.RemoteIPAddress != "" {
 		r.RemoteAddress = net.JoinHostPort(strings.Trim(resp.RemoteIPAddress, "[]"), strconv.Itoa(resp.RemotePort))
@@ -154,7 +240,13 @@ func (c *Capture) onResponseReceived(ev *evResponseReceived) {
 		r.ResourceType = ev.Type
 	}
 	r.State = protocol.StateResponded
-	c.update(s, &r, protocol.NotifyResponse)
+	if k.bytes > 0 {
+		r.Truncated, r.OriginalSizes = k.truncated()
+		c.noteCuts(s, &k)
+	}
+	s.rec = &r
+	c.takeEarly(s, true)
+	c.update(s, s.rec, protocol.NotifyResponse)
 }
 
 func (c *Capture) onServedFromCache(ev *evServedFromCache) {
@@ -168,12 +260,22 @@ func (c *Capture) onServedFromCache(ev *evServedFromCache) {
 // ending returns the slot of a request whose last event has come, and
 // forgets a request that was filtered out.
 func (c *Capture) ending(id string) (*slot, bool) {
+	delete(c.extra, id)
 	if _, ok := c.filtered[id]; ok {
 		delete(c.filtered, id)
 		return nil, false
 	}
 	s, ok := c.network.byID[id]
 	return s, ok
+}
+
+// onDataReceived counts the body's decoded bytes: a compressed body can
+// inflate far past its encoded length, and past what Chrome keeps for
+// Network.getResponseBody.
+func (c *Capture) onDataReceived(ev *evDataReceived) {
+	if s, ok := c.network.byID[ev.RequestID]; ok {
+		s.decoded += ev.DataLength
+	}
 }
 
 func (c *Capture) onLoadingFinished(ev *evLoadingFinished) {
@@ -184,7 +286,11 @@ func (c *Capture) onLoadingFinished(ev *evLoadingFinished) {
 	r := *s.rec
 	r.EncodedDataLength = int64(ev.EncodedDataLength)
 	r.Duration = max(0, (ev.Timestamp-s.startMono)*1000)
-	if why := c.bodyWanted(&r); why != "" {
+	why := c.bodyWanted(&r)
+	if why == "" && s.decoded > int64(c.opts.MaxBodyBytes) {
+		why, r.BodySize = "too-large", int(s.decoded)
+	}
+	if why != "" {
 		r.BodyOmitted = why
 		if why == omitNone {
 			r.BodyOmitted = ""
@@ -210,20 +316,45 @@ func (c *Capture) onLoadingFailed(ev *evLoadingFailed) {
 	}
 	r := *s.rec
 	r.State = protocol.StateFailed
-	r.ErrorText = ev.ErrorText
+	errText := ev.ErrorText
 	if ev.BlockedReason != "" {
-		r.ErrorText += " (blocked: " + ev.BlockedReason + ")"
+		errText += " (blocked: " + ev.BlockedReason + ")"
+	}
+	if k := c.cutterFor(r.OriginalSizes); len(errText) > k.caps.Field {
+		r.ErrorText = k.str(errText, k.caps.Field, &k.t.ErrorText)
+		r.Truncated, r.OriginalSizes = k.truncated()
+		c.noteCuts(s, &k)
+	} else {
+		r.ErrorText = errText
 	}
 	r.Canceled = ev.Canceled
 	r.Duration = max(0, (ev.Timestamp-s.startMono)*1000)
 	c.update(s, &r, protocol.NotifyFailed)
 }
 
-// update stores a new version of a request and journals the event.
+// update stores a new version of a request and journals the event, then
+// evicts the oldest requests while the store is over its bytes.
 func (c *Capture) update(s *slot, r *protocol.NetworkRequest, method string) {
-	s.rec = r
-	r.Seq = c.journal.append(method, r)
+	size := requestSize(r)
+	c.networkBytes += size - s.size
+	s.size, s.rec = size, r
+	r.Seq = c.journal.append(method, r, size)
 	c.changed = true
+	for c.networkBytes > c.opts.MaxNetworkBytes && c.network.order.len() > 1 {
+		c.evict(c.network.order.pop())
+	}
+}
+
+// evict lets go of a request taken out of the store, and counts it.
+func (c *Capture) evict(s *slot) {
+	if c.network.byID[s.rec.RequestID] == s {
+		delete(c.network.byID, s.rec.RequestID)
+	}
+	c.dropped.Network++
+	c.dropped.Bytes += s.size + s.bodyBytes
+	c.networkBytes -= s.size
+	s.size = 0
+	c.releaseBody(s)
 }
 
 // omitNone marks a finished request that has no body to fetch and needs no
@@ -262,11 +393,4 @@ func IsTextMIME(mimeType string) bool {
 		return true
 	}
 	return false
-}
-
-func clone(v jsonv2.Value) protocol.Headers {
-	if len(v) == 0 || string(v) == "{}" {
-		return nil
-	}
-	return protocol.Headers(slices.Clone(v))
 }

@@ -6,12 +6,25 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
 
-// withoutBody returns r without its response body: bodies travel only when
-// asked for.
-func withoutBody(r *protocol.NetworkRequest) protocol.NetworkRequest {
-	v := *r
-	v.ResponseBody = ""
-	return v
+// held is a request as a query takes it, under the lock: its record and
+// its bodies.
+type held struct {
+	rec               *protocol.NetworkRequest
+	reqBody, respBody string
+}
+
+func holding(s *slot) held { return held{s.rec, s.reqBody, s.respBody} }
+
+// request returns the request with its post data, and with its response
+// body when asked: events carry neither, lists the post data (the list's
+// bodies param adds the response bodies), network/get both.
+func (h held) request(withResponse bool) protocol.NetworkRequest {
+	r := *h.rec
+	r.RequestBody = h.reqBody
+	if withResponse {
+		r.ResponseBody = h.respBody
+	}
+	return r
 }
 
 // State is a snapshot of the counters, for session/status.
@@ -47,34 +60,32 @@ type NetworkFilter func(*protocol.NetworkRequest) bool
 func (c *Capture) Requests(last, offset int, keep NetworkFilter, bodies bool) ([]protocol.NetworkRequest, int) {
 	c.mu.Lock()
 	slots, total := c.network.order.last(last, offset, func(s *slot) bool { return keep == nil || keep(s.rec) })
-	recs := make([]*protocol.NetworkRequest, len(slots))
+	hs := make([]held, len(slots))
 	for i, s := range slots {
-		recs[i] = s.rec
+		hs[i] = holding(s)
 	}
 	c.mu.Unlock()
-	out := make([]protocol.NetworkRequest, len(recs))
-	for i, r := range recs {
-		if bodies {
-			out[i] = *r
-		} else {
-			out[i] = withoutBody(r)
-		}
+	out := make([]protocol.NetworkRequest, len(hs))
+	for i, h := range hs {
+		out[i] = h.request(bodies)
 	}
 	return out, total
 }
 
-// Request returns one request, with its body if asked.
+// Request returns one request, with its post data, and its response body
+// if asked.
 func (c *Capture) Request(id string, body bool) (protocol.NetworkRequest, bool) {
 	c.mu.Lock()
 	s, ok := c.network.byID[id]
+	var h held
+	if ok {
+		h = holding(s)
+	}
 	c.mu.Unlock()
 	if !ok {
 		return protocol.NetworkRequest{}, false
 	}
-	if body {
-		return *s.rec, true
-	}
-	return withoutBody(s.rec), true
+	return h.request(body), true
 }
 
 // Console returns up to last of the newest console messages of the given
@@ -94,7 +105,8 @@ func (c *Capture) Console(last, offset int, levels []string) ([]protocol.Console
 }
 
 // Snapshot is everything captured, for session.json and its partial twin.
-// The records are shared, not copied: they never change.
+// The records are shared, not copied (they never change), but for those
+// with bodies, which are copies with the bodies in.
 type Snapshot struct {
 	State
 	Network     []*protocol.NetworkRequest // with bodies
@@ -106,12 +118,22 @@ type Snapshot struct {
 // pointers.
 func (c *Capture) Snapshot() Snapshot {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	slots, _ := c.network.order.last(0, 0, nil)
-	recs := make([]*protocol.NetworkRequest, len(slots))
+	hs := make([]held, len(slots))
 	for i, s := range slots {
-		recs[i] = s.rec
+		hs[i] = holding(s)
 	}
 	msgs, _ := c.console.last(0, 0, nil)
-	return Snapshot{State: c.stateLocked(), Network: recs, Console: msgs, Navigations: slices.Clone(c.navs)}
+	snap := Snapshot{State: c.stateLocked(), Console: msgs, Navigations: slices.Clone(c.navs)}
+	c.mu.Unlock()
+	snap.Network = make([]*protocol.NetworkRequest, len(hs))
+	for i, h := range hs {
+		if h.reqBody == "" && h.respBody == "" {
+			snap.Network[i] = h.rec
+			continue
+		}
+		r := h.request(true)
+		snap.Network[i] = &r
+	}
+	return snap
 }

@@ -8,7 +8,8 @@ import (
 
 // Restore rebuilds a capture from a session document (session.json or
 // session.partial.json), so that a session without a worker answers
-// queries as it did when it ran. The stores keep all the document holds.
+// queries as it did when it ran. The stores keep all the document holds,
+// whatever their budgets.
 func Restore(out protocol.Output) *Capture {
 	c := New(Options{
 		Session:     out.Session,
@@ -18,7 +19,8 @@ func Restore(out protocol.Output) *Capture {
 	})
 	for i := range out.Data.Network {
 		r := out.Data.Network[i]
-		s := &slot{rec: &r}
+		s := &slot{rec: &r, reqBody: r.RequestBody, respBody: r.ResponseBody}
+		r.RequestBody, r.ResponseBody = "", ""
 		c.network.byID[r.RequestID] = s
 		c.network.order.push(s)
 	}
@@ -28,6 +30,7 @@ func Restore(out protocol.Output) *Capture {
 	}
 	c.dropped = out.Dropped
 	c.journal.last = out.LastSeq
+	c.journal.first = max(1, out.LastSeq)
 	if n := len(out.Navigations); n > 0 {
 		c.navigation = out.Navigations[n-1]
 		c.navs = slices.Clone(out.Navigations)

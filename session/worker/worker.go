@@ -216,9 +216,11 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	}
 
 	copts := capture.Options{
-		Session: w.opts.Session, MaxRequests: w.opts.MaxRequests, MaxConsole: w.opts.MaxConsole,
-		MaxBodyBytes: w.opts.MaxBodyBytes, IncludeAll: w.opts.IncludeAll, Logger: w.log,
+		Session: w.opts.Session, MaxBodyBytes: w.opts.MaxBodyBytes, IncludeAll: w.opts.IncludeAll, Logger: w.log,
 		FetchBody: w.fetchBody,
+	}
+	if w.opts.Limits != nil {
+		copts.SetLimits(*w.opts.Limits)
 	}
 	if w.opts.MaxBodyBytes < 0 { // --max-body-size 0: no bodies
 		copts.FetchBody, copts.MaxBodyBytes = nil, 0

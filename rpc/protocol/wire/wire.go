@@ -110,7 +110,45 @@ func appendConsole(b []byte, session string, seq uint64, m *protocol.ConsoleMess
 	}
 	b = append(b, `,"navigationId":`...)
 	b = strconv.AppendInt(b, int64(m.NavigationID), 10)
+	if m.Truncated {
+		b = append(b, `,"truncated":true`...)
+	}
+	if m.OriginalSizes != nil {
+		b = append(b, `,"originalSizes":`...)
+		b = appendSizes(b, m.OriginalSizes)
+	}
 	return append(b, "}}}"...), ok
+}
+
+// appendSizes writes a protocol.OriginalSizes as encoding/json does: the
+// fields that are not zero, in their order.
+func appendSizes(b []byte, t *protocol.OriginalSizes) []byte {
+	b = append(b, '{')
+	n := len(b)
+	field := func(name string, v int) {
+		if v == 0 {
+			return
+		}
+		if len(b) > n {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, `":`...)
+		b = strconv.AppendInt(b, int64(v), 10)
+	}
+	field("url", t.URL)
+	field("method", t.Method)
+	field("text", t.Text)
+	field("stack", t.Stack)
+	field("requestHeaders", t.RequestHeaders)
+	field("requestBody", t.RequestBody)
+	field("statusText", t.StatusText)
+	field("mimeType", t.MimeType)
+	field("responseHeaders", t.ResponseHeaders)
+	field("errorText", t.ErrorText)
+	field("redirects", t.Redirects)
+	return append(b, '}')
 }
 
 // appendFloat writes a float64 as encoding/json does.
@@ -132,10 +170,11 @@ func appendFloat(b []byte, f float64) []byte {
 }
 
 // Network appends the line of a network/* event: the request as it stands,
-// without its response body (bodies travel only when asked for).
+// without its bodies, response or request (bodies travel only when asked
+// for; requestBodySize says there is post data).
 func Network(b []byte, method, session string, seq uint64, r *protocol.NetworkRequest) ([]byte, error) {
 	v := *r
-	v.ResponseBody = ""
+	v.ResponseBody, v.RequestBody = "", ""
 	return appendRest(appendHead(b, method, session, seq, true), struct {
 		Request *protocol.NetworkRequest `json:"request"`
 	}{&v})

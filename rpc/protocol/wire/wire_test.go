@@ -43,15 +43,18 @@ func TestRoundTrip(t *testing.T) {
 	for i, text := range awkward {
 		seq := uint64(i*1000 + 1)
 		m := protocol.ConsoleMessage{Seq: seq, Level: "error", Source: "exception", Type: "exception", Text: text,
-			Timestamp: []float64{1764100000123.456, 1e21, 0.1, 1e-7, 0}[i], URL: text, Line: i, Column: 2 * i, Stack: text, NavigationID: i}
+			Timestamp: []float64{1764100000123.456, 1e21, 0.1, 1e-7, 0}[i], URL: text, Line: i, Column: 2 * i, Stack: text, NavigationID: i, Truncated: i%2 == 0,
+			OriginalSizes: []*protocol.OriginalSizes{nil, {}, {Text: 70000}, {URL: 2 << 20, Stack: 21 << 20},
+				{URL: 1, Method: 2, Text: 3, Stack: 4, RequestHeaders: 5, RequestBody: 6, StatusText: 7, MimeType: 8, ResponseHeaders: 9, ErrorText: 10, Redirects: 11}}[i]}
 		b, err := Console(nil, session, seq, &m)
 		add(protocol.NotifyConsole, seq, true, b, err, protocol.ConsoleEvent{Session: session, Seq: seq, Message: m})
 
 		r := protocol.NetworkRequest{Seq: seq + 1, RequestID: "1." + text, URL: "http://h/?q=" + text, Method: "GET",
-			State: protocol.StateFinished, RequestHeaders: json.RawMessage(`{"a":"b"}`), ResponseBody: "body, left out", BodySize: 14}
+			State: protocol.StateFinished, RequestHeaders: json.RawMessage(`{"a":"b"}`), ResponseBody: "body, left out", BodySize: 14,
+			RequestBody: "post data, left out", RequestBodySize: 100, Truncated: true, OriginalSizes: &protocol.OriginalSizes{RequestBody: 100}}
 		b, err = Network(nil, protocol.NotifyFinished, session, seq+1, &r)
 		wantReq := r
-		wantReq.ResponseBody = ""
+		wantReq.ResponseBody, wantReq.RequestBody = "", ""
 		add(protocol.NotifyFinished, seq+1, true, b, err, protocol.NetworkEvent{Session: session, Seq: seq + 1, Request: wantReq})
 
 		nav := protocol.Navigation{ID: i + 1, URL: "http://h/" + text, Timestamp: 12.5}

@@ -108,6 +108,16 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	timeout := fs.Int("timeout", 0, "end the session after this many seconds (0: never)")
 	userDataDir := fs.String("user-data-dir", "", "Chrome profile directory (default: a fresh temporary one)")
 	noRedact := fs.Bool("no-redact", false, "keep credentials (Authorization, Cookie, token parameters) in session.json")
+	var limits protocol.Limits
+	limited := false
+	fs.Func("limit", "override a bound, NAME=SIZE, e.g. url=16KiB or requests=50000; repeatable (see \"Bounds and drops\" in docs/PROTOCOL.md)", func(v string) error {
+		name, size, ok := strings.Cut(v, "=")
+		if !ok {
+			return fmt.Errorf("%q: give NAME=SIZE, e.g. url=16KiB", v)
+		}
+		limited = true
+		return limits.Set(strings.TrimSpace(name), size)
+	})
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -139,6 +149,9 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	}
 	if *maxBody == 0 {
 		opts.MaxBodyBytes = -1
+	}
+	if limited {
+		opts.Limits = &limits
 	}
 	if *headless || *headed {
 		h := *headless

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/proc"
+	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
 )
 
 var stress = flag.Bool("stress", false, "run the load tests (make stress)")
@@ -95,7 +99,7 @@ func (s *stressEnv) assertClean(name string, hs control.Handshake) {
 		s.t.Errorf("session %s: a worker still holds the lock", name)
 	}
 	entries, _ := os.ReadDir(d.Path)
-	allowed := []string{session.OutputFile, session.LogFile, session.LogFile + ".1", session.StartLockFile, session.WorkerLockFile}
+	allowed := []string{session.OutputFile, filepath.Base(session.SummaryOf(session.OutputFile)), session.LogFile, session.LogFile + ".1", session.StartLockFile, session.WorkerLockFile}
 	for _, e := range entries {
 		if !slices.Contains(allowed, e.Name()) {
 			s.t.Errorf("session %s: stale file %s left behind", name, e.Name())
@@ -213,6 +217,102 @@ func TestStress(t *testing.T) {
 		}
 		fmt.Printf("named: 5 sessions at once, each received its own 201 messages and nothing else\n")
 	})
+	t.Run("a hostile page", func(t *testing.T) { newStressEnv(t).hostile() })
+}
+
+// The bounds of the hostile round (issue 12, finding 1): the worker's
+// resident memory all along, and the size of session.json.
+const (
+	hostileRSSKB       = 128 << 10
+	hostileOutputBytes = 8 << 20
+)
+
+// hostile runs a session on testdata/fixtures/hostile.html, which does all
+// of finding 1 at once (console errors with 500 KB sourceURLs in their
+// stacks, a message of 1 MB, 100 failed fetches of 2 MB URLs, 30 POSTs of
+// 4 MiB, headers of 100 KB and 300 headers), with tail --json following
+// it, and checks that the worker stays under 128 MB, session.json under
+// 8 MiB, and that the cuts are counted.
+func (s *stressEnv) hostile() {
+	t := s.t
+	hs, r := s.startJSON(s.fx.URL("hostile.html"))
+	if r.code != 0 {
+		t.Fatalf("start exited %d: %s", r.code, r.stderr)
+	}
+	var peak atomic.Int64
+	done := make(chan struct{})
+	var sampling sync.WaitGroup
+	sampling.Go(func() {
+		for {
+			if m, err := sessiontest.ReadMem(hs.PID); err == nil && int64(m.RSS) > peak.Load() {
+				peak.Store(int64(m.RSS))
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	tail := exec.CommandContext(ctx, s.exe, "tail", "--since", "0", "--json")
+	tail.Env = s.env
+	out, err := tail.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tail.Start(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	sc := bufio.NewScanner(out)
+	sc.Buffer(nil, 64<<20)
+	tailBytes, lines, finished := 0, 0, false
+	for sc.Scan() {
+		tailBytes += len(sc.Bytes()) + 1
+		lines++
+		if bytes.Contains(sc.Bytes(), []byte(`"hostile done"`)) {
+			finished = true
+			break
+		}
+	}
+	took := time.Since(start)
+	_ = tail.Process.Kill()
+	_ = tail.Wait()
+	if !finished {
+		t.Fatalf("tail ended before the page was done (%d lines): %v", lines, sc.Err())
+	}
+	if r := s.run("stop"); r.code != 0 {
+		t.Fatalf("stop exited %d: %s", r.code, r.stderr)
+	}
+	close(done)
+	sampling.Wait()
+	s.assertClean(session.DefaultName, hs)
+	d, _ := session.NewDir(s.home, session.DefaultName)
+	fi, err := os.Stat(d.File(session.OutputFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(d.File(session.OutputFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc protocol.Output
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("hostile: page done in %s; worker peak RSS %.1f MB; tail --json %.2f MB in %d lines; session.json %.2f MB; dropped %+v\n",
+		took.Round(time.Millisecond), float64(peak.Load())/1024, float64(tailBytes)/(1<<20), lines, float64(fi.Size())/(1<<20), doc.Dropped)
+	if peak.Load() > hostileRSSKB {
+		t.Errorf("the worker's RSS reached %d kB, over %d kB", peak.Load(), hostileRSSKB)
+	}
+	if fi.Size() > hostileOutputBytes {
+		t.Errorf("session.json is %d bytes, over %d", fi.Size(), hostileOutputBytes)
+	}
+	if doc.Dropped.Truncated < 250 || doc.Dropped.Console != 0 || doc.Dropped.Network != 0 {
+		t.Errorf("dropped %+v: want at least 250 records truncated, none evicted", doc.Dropped)
+	}
 }
 
 // assertOwnEvents replays a session's events and checks that every console
