@@ -118,7 +118,7 @@ func (s *Stream) ReadObject(v any) error {
 			if errors.As(err, &tooLarge) {
 				s.reply(nil, NewError(protocol.CodeInvalidRequest,
 					fmt.Sprintf("Invalid Request: message larger than the limit of %d bytes; closing the connection", tooLarge.Limit),
-					"split large payloads, or raise the limit on both ends"))
+					"send messages under the 64 MiB limit, which is fixed: split large payloads (see Framing in docs/PROTOCOL.md)"))
 			}
 			return err
 		}
