@@ -54,7 +54,8 @@ generate:
 	$(GO) generate ./rpc/protocol
 
 # Load: 100 starts and stops in a row, 50 concurrent starts x 10 rounds, 5
-# named sessions at once (.ci/run runs it after make test).
+# named sessions at once, and a hostile page that must keep the worker under
+# 128 MB RSS (.ci/run runs it after make test).
 stress: build
 	.ci/ensure-tools.sh chromium
 	$(GO) test -count=1 -run TestStress ./cmd/bdg-rpc/internal/cli -v -stress -timeout 30m | grep -v "^=== RUN\|^PASS\|^ok"
