@@ -46,6 +46,8 @@ RACE_PKGS := ./rpc/... ./browser/... ./session/... ./server/...
 test-go: build
 	.ci/ensure-tools.sh chromium
 	$(GO) test -count=1 -race $(RACE_PKGS)
+	# Memory bounds, which the race detector's shadow memory would blur.
+	$(GO) test -count=1 -run 'TestFrameOverLimitServe' ./server
 	$(GO) test -count=1 ./cmd/...
 
 # Rewrites the files generated from the protocol's tables (the clients'

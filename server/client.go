@@ -15,12 +15,13 @@ import (
 // client is one connection to the backend, with its lifecycle and the
 // sessions whose events it receives.
 type client struct {
-	srv    *Server
-	log    *slog.Logger
-	stream *rpc.Stream
-	conn   *jsonrpc2.Conn
-	mux    *rpc.Mux
-	h      *rpc.Handler
+	srv     *Server
+	log     *slog.Logger
+	stream  *rpc.Stream
+	conn    *jsonrpc2.Conn // set by serve, then connSet is closed
+	connSet chan struct{}
+	mux     *rpc.Mux
+	h       *rpc.Handler
 
 	mu          sync.Mutex
 	initialized bool
@@ -32,7 +33,7 @@ type client struct {
 }
 
 func newClient(s *Server, rwc io.ReadWriteCloser) *client {
-	c := &client{srv: s, log: s.log, links: map[string]*link{}}
+	c := &client{srv: s, log: s.log, links: map[string]*link{}, connSet: make(chan struct{})}
 	c.h = rpc.NewHandler(c.dispatch, c.log)
 	c.stream = rpc.NewStream(rwc, rpc.WithLogger(s.log), rpc.BeforeEOF(c.h.Wait))
 	c.mux = c.methods()
@@ -43,7 +44,10 @@ func newClient(s *Server, rwc io.ReadWriteCloser) *client {
 func (c *client) serve(ctx context.Context) int {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The connection reads, and calls may run, before NewConn returns:
+	// what they need of c.conn waits for connSet.
 	c.conn = rpc.NewConn(ctx, c.stream, c.h, c.log)
+	close(c.connSet)
 	select {
 	case <-c.conn.DisconnectNotify():
 	case <-ctx.Done():
@@ -71,7 +75,7 @@ func (c *client) dispatch(ctx context.Context, call *rpc.Request) (any, error) {
 			c.exitCode = 1
 		}
 		c.mu.Unlock()
-		c.conn.Close() // handlers run off the read loop, so this is safe here
+		call.Conn.Close() // handlers run off the read loop, so this is safe here
 		return nil, nil
 	}
 	c.mu.Lock()
@@ -129,6 +133,7 @@ func (c *client) initialize(call *rpc.Request) (any, error) {
 
 // notify sends a notification of the server's own.
 func (c *client) notify(method string, params any) {
+	<-c.connSet
 	if err := c.conn.Notify(context.Background(), method, params); err != nil {
 		c.log.Debug("could not notify the client", "method", method, "error", err)
 	}
