@@ -47,6 +47,17 @@ test('request details: headers and a pretty-printed JSON body', () => {
   assert.match(text, /## Response headers\nContent-Type: application\/json/);
   assert.match(text, /## Response body \(9 B\)\n\{\n {2}"n": 42\n\}/);
   assert.match(requestDetails({ ...base, responseBody: undefined, bodyOmitted: 'not-text' }), /\(not kept: not-text\)/);
+  assert.doesNotMatch(text, /Truncated/);
+});
+
+test('request details: what was cut to its cap, with its size before', () => {
+  const cut = requestDetails({
+    ...base, requestBody: 'p'.repeat(65536), requestBodySize: 4 << 20, truncated: true,
+    originalSizes: { url: 2_000_000, requestBody: 4 << 20, redirects: 30 },
+  });
+  assert.match(cut, /Truncated: url \(of 1\.9 MB\), requestBody \(of 4\.0 MB\), redirects \(of 30 hops\)/);
+  assert.match(cut, /## Request body \(the first 64\.0 kB of 4\.0 MB\)\np{65536}\n/);
+  assert.match(requestDetails({ ...base, requestBodySize: 100 }), /## Request body\n\(not kept: 100 B\)/);
 });
 
 test('console rows: first line and source location', () => {

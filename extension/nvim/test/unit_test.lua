@@ -454,6 +454,21 @@ test("format: request details with headers and body", function()
   h.matches("Request headers\n  Accept: %*/%*", text, "request headers")
   h.matches("Response headers\n  Content%-Type: application/json", text, "response headers")
   h.matches('Response body %(8 B%)\n{"n":42}$', text, "body")
+  eq(nil, text:find("Truncated", 1, true), "nothing said cut")
+end)
+
+test("format: what a request had cut to its caps, with its sizes before", function()
+  local format = require("bdg.ui.format")
+  local text = table.concat(format.request_detail({
+    requestId = "1.3", url = "http://x/post", method = "POST", state = "finished",
+    requestBody = string.rep("p", 65536), requestBodySize = 4194304, truncated = true,
+    originalSizes = { url = 2000000, requestBody = 4194304, redirects = 30 },
+  }), "\n")
+  h.matches("Truncated: url %(of 1%.9 MiB%), requestBody %(of 4%.0 MiB%), redirects %(of 30 hops%)", text, "truncated")
+  h.matches("Request body %(the first 64%.0 KiB of 4%.0 MiB%)\np", text, "post data heading")
+  local unkept = table.concat(format.request_detail({ requestId = "1.4", url = "http://x/", method = "POST",
+    requestBodySize = 100 }), "\n")
+  h.matches("Request body\n%(not kept: 100 B%)", unkept, "post data not kept")
 end)
 
 -- The backend against test/fake-bdg-rpc, a shell stand-in for serve.

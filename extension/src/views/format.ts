@@ -1,6 +1,6 @@
 // Text for the rows and tooltips: no vscode here, so it is unit-tested.
 
-import type { ConsoleMessage, NetworkRequest } from '../protocol';
+import type { ConsoleMessage, NetworkRequest, OriginalSizes } from '../protocol';
 
 /** The URL without scheme and host when it is on the page's origin. */
 export function shortUrl(url: string, max = 120): string {
@@ -111,15 +111,33 @@ export function requestDetails(r: NetworkRequest): string {
     ['Error', r.errorText],
     ['Started', Number.isFinite(r.timestamp) ? new Date(r.timestamp).toISOString() : undefined],
     ['Request id', r.requestId],
+    ['Truncated', truncatedText(r.originalSizes)],
   ];
   for (const [k, v] of facts) if (v) out.push(`${k}: ${v}`);
   for (const h of r.redirects ?? []) out.push(`Redirected from: ${h.status} ${h.url}`);
   out.push('', '## Request headers', ...headerLines(r.requestHeaders));
-  if (r.requestBody) out.push('', '## Request body', r.requestBody);
+  if (r.requestBody) {
+    const cut = r.originalSizes?.requestBody;
+    out.push('', `## Request body${cut ? ` (the first ${formatBytes(new TextEncoder().encode(r.requestBody).length)} of ${formatBytes(cut)})` : ''}`, r.requestBody);
+  } else if (r.requestBodySize) {
+    out.push('', '## Request body', `(not kept: ${formatBytes(r.requestBodySize)})`);
+  }
   out.push('', '## Response headers', ...headerLines(r.responseHeaders));
   out.push('', `## Response body${r.bodySize !== undefined ? ` (${formatBytes(r.bodySize)})` : ''}`);
   out.push(bodyText(r));
   return out.join('\n') + '\n';
+}
+
+/**
+ * Which fields were cut to their caps, with their sizes before (see
+ * "Bounds and drops" in docs/PROTOCOL.md); undefined when none was.
+ */
+export function truncatedText(sizes: OriginalSizes | undefined): string | undefined {
+  if (!sizes) return undefined;
+  const parts = Object.entries(sizes)
+    .filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] > 0)
+    .map(([field, n]) => (field === 'redirects' ? `${field} (of ${n} hops)` : `${field} (of ${formatBytes(n)})`));
+  return parts.length ? parts.join(', ') : undefined;
 }
 
 function headerLines(h: Record<string, unknown> | undefined): string[] {

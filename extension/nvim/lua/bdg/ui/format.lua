@@ -172,6 +172,34 @@ local function field(out, label, value)
   end
 end
 
+-- The fields a record may have cut to their caps, in the order shown.
+local cut_fields = {
+  "url", "method", "text", "stack", "requestHeaders", "requestBody", "statusText",
+  "mimeType", "responseHeaders", "errorText", "redirects",
+}
+
+-- truncated says which fields of a record were cut to their caps, with
+-- their sizes before ("Bounds and drops" in docs/PROTOCOL.md); nil when
+-- none was.
+function M.truncated(sizes)
+  sizes = v(sizes)
+  if type(sizes) ~= "table" then
+    return nil
+  end
+  local parts = {}
+  for _, name in ipairs(cut_fields) do
+    local n = tonumber(v(sizes[name]))
+    if n and n > 0 then
+      if name == "redirects" then
+        parts[#parts + 1] = ("%s (of %d hops)"):format(name, n)
+      else
+        parts[#parts + 1] = ("%s (of %s)"):format(name, M.bytes(n))
+      end
+    end
+  end
+  return #parts > 0 and table.concat(parts, ", ") or nil
+end
+
 -- request_detail gives the lines of a request's details, with its body
 -- when it has one, and the 0-based lines that are headings.
 function M.request_detail(r)
@@ -199,6 +227,7 @@ function M.request_detail(r)
   field(out, "Error", r.errorText)
   field(out, "Canceled", v(r.canceled) and "yes")
   field(out, "Request id", r.requestId)
+  field(out, "Truncated", M.truncated(r.originalSizes))
   local redirects = v(r.redirects)
   if type(redirects) == "table" and #redirects > 0 then
     heading("Redirects")
@@ -209,8 +238,13 @@ function M.request_detail(r)
   heading("Request headers")
   headers(out, r.requestHeaders)
   if v(r.requestBody) then
-    heading("Request body")
+    local cut = tonumber(v(v(r.originalSizes) and v(r.originalSizes).requestBody))
+    heading(cut and ("Request body (the first %s of %s)"):format(M.bytes(#v(r.requestBody)), M.bytes(cut))
+      or "Request body")
     vim.list_extend(out, split_lines(v(r.requestBody)))
+  elseif tonumber(v(r.requestBodySize)) then
+    heading("Request body")
+    out[#out + 1] = ("(not kept: %s)"):format(M.bytes(r.requestBodySize))
   end
   heading("Response headers")
   headers(out, r.responseHeaders)
