@@ -1,17 +1,15 @@
 package session_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
 )
 
 // otherUID is the user the tests hand directories to (nobody).
@@ -28,28 +26,6 @@ func outsideFile(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// assertUntouched fails unless path still holds precious.
-func assertUntouched(t *testing.T, path string) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil || !bytes.Equal(b, precious) {
-		t.Errorf("the link's target %s was touched: %q (%d bytes), %v", path, b, len(b), err)
-	}
-}
-
-// assertRefused fails unless err is a session_file error whose hint
-// contains hint.
-func assertRefused(t *testing.T, what string, err error, hint string) {
-	t.Helper()
-	if protocol.KindOf(err) != protocol.SessionFile {
-		t.Errorf("%s: %v (kind %q), want a session_file error", what, err, protocol.KindOf(err))
-		return
-	}
-	if h := protocol.AsError(err).Hint; !strings.Contains(h, hint) {
-		t.Errorf("%s: hint %q, want one that says %q", what, h, hint)
-	}
 }
 
 // ensured returns a session directory made by Ensure in a fresh home.
@@ -92,8 +68,8 @@ func TestStartLockSymlink(t *testing.T) {
 		s.SetHolder(4242)
 		s.Unlock()
 	}
-	assertUntouched(t, target)
-	assertRefused(t, "locking a linked start.lock", err, "remove")
+	sessiontest.AssertUntouched(t, target, precious)
+	sessiontest.AssertRefused(t, "locking a linked start.lock", err, "remove")
 
 	// A dangling link: the lock must not create its target.
 	missing := filepath.Join(t.TempDir(), "created")
@@ -113,14 +89,14 @@ func TestWorkerLockSymlink(t *testing.T) {
 	target := outsideFile(t)
 	plant(t, d, session.WorkerLockFile, target)
 	_, err := d.WorkerAlive()
-	assertRefused(t, "probing a linked worker.lock", err, "remove")
+	sessiontest.AssertRefused(t, "probing a linked worker.lock", err, "remove")
 	if l, err := d.AcquireWorkerLock(context.Background()); err == nil {
 		_ = l.Unlock()
 		t.Error("the worker lock was taken through a link")
 	} else {
-		assertRefused(t, "taking a linked worker.lock", err, "remove")
+		sessiontest.AssertRefused(t, "taking a linked worker.lock", err, "remove")
 	}
-	assertUntouched(t, target)
+	sessiontest.AssertUntouched(t, target, precious)
 
 	missing := filepath.Join(t.TempDir(), "created")
 	plant(t, d, session.WorkerLockFile, missing)
@@ -169,7 +145,7 @@ func TestAtomicWriteReplacesSymlink(t *testing.T) {
 			t.Errorf("%s after an atomic write: %v, %v", name, fi, err)
 		}
 	}
-	assertUntouched(t, target)
+	sessiontest.AssertUntouched(t, target, precious)
 }
 
 // TestEnsureRefusesOpenOrForeignDirs: a home, sessions directory or session
@@ -229,12 +205,12 @@ func TestEnsureRefusesOpenOrForeignDirs(t *testing.T) {
 			d := ensured(t)
 			spoiled := c.spoil(t, d)
 			before, _ := os.Lstat(spoiled)
-			assertRefused(t, "Ensure", d.Ensure(), c.hint)
+			sessiontest.AssertRefused(t, "Ensure", d.Ensure(), c.hint)
 			if after, _ := os.Lstat(spoiled); before != nil && after != nil && after.Mode() != before.Mode() {
 				t.Errorf("%s changed from %v to %v", spoiled, before.Mode(), after.Mode())
 			}
 			if spoiled != d.Path {
-				assertRefused(t, "CheckHome", session.CheckHome(d.Home), c.hint)
+				sessiontest.AssertRefused(t, "CheckHome", session.CheckHome(d.Home), c.hint)
 			}
 		})
 	}
@@ -282,7 +258,7 @@ func TestHomeSymlink(t *testing.T) {
 	if err := os.Chmod(real, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	assertRefused(t, "a link to a directory others can write", d.Ensure(), "chmod 700")
+	sessiontest.AssertRefused(t, "a link to a directory others can write", d.Ensure(), "chmod 700")
 	if os.Geteuid() == 0 {
 		if err := os.Chmod(real, 0o700); err != nil {
 			t.Fatal(err)
@@ -290,8 +266,8 @@ func TestHomeSymlink(t *testing.T) {
 		if err := os.Chown(real, otherUID, otherUID); err != nil {
 			t.Fatal(err)
 		}
-		assertRefused(t, "a link to another user's directory", d.Ensure(), "BDG_HOME")
-		assertRefused(t, "CheckHome of a link to another user's directory", session.CheckHome(home), "BDG_HOME")
+		sessiontest.AssertRefused(t, "a link to another user's directory", d.Ensure(), "BDG_HOME")
+		sessiontest.AssertRefused(t, "CheckHome of a link to another user's directory", session.CheckHome(home), "BDG_HOME")
 	}
 }
 
@@ -307,12 +283,12 @@ func TestSocketDirOwnerAndMode(t *testing.T) {
 	if err := os.Chmod(open, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	assertRefused(t, "an open socket directory", session.EnsureSocketDir(filepath.Join(open, "x.sock")), "chmod 700")
+	sessiontest.AssertRefused(t, "an open socket directory", session.EnsureSocketDir(filepath.Join(open, "x.sock")), "chmod 700")
 	link := filepath.Join(base, "link")
 	if err := os.Symlink(t.TempDir(), link); err != nil {
 		t.Fatal(err)
 	}
-	assertRefused(t, "a linked socket directory", session.EnsureSocketDir(filepath.Join(link, "x.sock")), "remove")
+	sessiontest.AssertRefused(t, "a linked socket directory", session.EnsureSocketDir(filepath.Join(link, "x.sock")), "remove")
 	if os.Geteuid() == 0 {
 		theirs := filepath.Join(base, "theirs")
 		if err := os.Mkdir(theirs, 0o700); err != nil {
@@ -321,7 +297,7 @@ func TestSocketDirOwnerAndMode(t *testing.T) {
 		if err := os.Chown(theirs, otherUID, otherUID); err != nil {
 			t.Fatal(err)
 		}
-		assertRefused(t, "another user's socket directory", session.EnsureSocketDir(filepath.Join(theirs, "x.sock")), "remove")
+		sessiontest.AssertRefused(t, "another user's socket directory", session.EnsureSocketDir(filepath.Join(theirs, "x.sock")), "remove")
 	}
 	fresh := filepath.Join(base, "fresh")
 	if err := session.EnsureSocketDir(filepath.Join(fresh, "x.sock")); err != nil {

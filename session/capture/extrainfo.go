@@ -43,7 +43,7 @@ func (c *Capture) onRequestExtraInfo(ev *evRequestExtraInfo) {
 		c.early(ev.RequestID).request = cloneValue(ev.Headers)
 		return
 	}
-	c.setRequestHeaders(s, ev.Headers)
+	c.setHeaders(s, ev.Headers, false)
 }
 
 func (c *Capture) onResponseExtraInfo(ev *evResponseExtraInfo) {
@@ -56,7 +56,7 @@ func (c *Capture) onResponseExtraInfo(ev *evResponseExtraInfo) {
 		c.early(ev.RequestID).response = cloneValue(ev.Headers)
 		return
 	}
-	c.setResponseHeaders(s, ev.Headers)
+	c.setHeaders(s, ev.Headers, true)
 }
 
 // early returns the entry of a request's early ExtraInfo, made if needed.
@@ -81,11 +81,11 @@ func (c *Capture) takeEarly(s *slot, response bool) {
 		return
 	}
 	if !response && e.request != nil {
-		c.setRequestHeaders(s, e.request)
+		c.setHeaders(s, e.request, false)
 		e.request = nil
 	}
 	if response && e.response != nil {
-		c.setResponseHeaders(s, e.response)
+		c.setHeaders(s, e.response, true)
 		e.response = nil
 	}
 	if e.request == nil && e.response == nil {
@@ -93,43 +93,25 @@ func (c *Capture) takeEarly(s *slot, response bool) {
 	}
 }
 
-// setRequestHeaders replaces the request headers of the record as it
-// stands, with no event of its own: the request's next event shows them.
-func (c *Capture) setRequestHeaders(s *slot, raw jsonv2.Value) {
+// setHeaders replaces the request's headers, or its response's, in the
+// record as it stands, with no event of its own: the request's next event
+// shows them.
+func (c *Capture) setHeaders(s *slot, raw jsonv2.Value, response bool) {
 	if len(raw) == 0 {
 		return
 	}
 	r := *s.rec
 	k := c.cutterFor(r.OriginalSizes)
-	k.t.RequestHeaders = 0
-	r.RequestHeaders = k.headers(raw, &k.t.RequestHeaders)
-	c.replaceSilently(s, &r, &k)
-}
-
-// setResponseHeaders is setRequestHeaders for the response headers.
-func (c *Capture) setResponseHeaders(s *slot, raw jsonv2.Value) {
-	if len(raw) == 0 {
-		return
+	headers, size := &r.RequestHeaders, &k.t.RequestHeaders
+	if response {
+		headers, size = &r.ResponseHeaders, &k.t.ResponseHeaders
 	}
-	r := *s.rec
-	k := c.cutterFor(r.OriginalSizes)
-	k.t.ResponseHeaders = 0
-	r.ResponseHeaders = k.headers(raw, &k.t.ResponseHeaders)
-	c.replaceSilently(s, &r, &k)
-}
-
-// replaceSilently stores a new version of a request without journaling an
-// event, keeping the store's bytes.
-func (c *Capture) replaceSilently(s *slot, r *protocol.NetworkRequest, k *cutter) {
+	*size = 0
+	*headers = k.headers(raw, size)
 	r.Truncated, r.OriginalSizes = k.truncated()
-	c.noteCuts(s, k)
-	size := requestSize(r)
-	c.networkBytes += size - s.size
-	s.size, s.rec = size, r
-	c.changed = true
-	for c.networkBytes > c.opts.MaxNetworkBytes && c.network.order.len() > 1 {
-		c.evict(c.network.order.pop())
-	}
+	c.noteCuts(s, &k)
+	c.replace(s, &r)
+	c.trimNetwork()
 }
 
 func cloneValue(v jsonv2.Value) jsonv2.Value {

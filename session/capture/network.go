@@ -335,11 +335,22 @@ func (c *Capture) onLoadingFailed(ev *evLoadingFailed) {
 // update stores a new version of a request and journals the event, then
 // evicts the oldest requests while the store is over its bytes.
 func (c *Capture) update(s *slot, r *protocol.NetworkRequest, method string) {
+	c.replace(s, r)
+	r.Seq = c.journal.append(method, r, s.size)
+	c.trimNetwork()
+}
+
+// replace stores a new version of a request, keeping the store's bytes.
+func (c *Capture) replace(s *slot, r *protocol.NetworkRequest) {
 	size := requestSize(r)
 	c.networkBytes += size - s.size
 	s.size, s.rec = size, r
-	r.Seq = c.journal.append(method, r, size)
 	c.changed = true
+}
+
+// trimNetwork evicts the oldest requests while the store is over its
+// bytes.
+func (c *Capture) trimNetwork() {
 	for c.networkBytes > c.opts.MaxNetworkBytes && c.network.order.len() > 1 {
 		c.evict(c.network.order.pop())
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
 )
 
 // ended writes the session.json of a session that ended, without a worker.
@@ -123,28 +124,6 @@ func outsideFile(t *testing.T, content []byte) string {
 	return p
 }
 
-// assertUntouched fails unless path still holds content.
-func assertUntouched(t *testing.T, path string, content []byte) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil || !bytes.Equal(b, content) {
-		t.Errorf("the link's target %s was touched: %q (%d bytes), %v", path, b, len(b), err)
-	}
-}
-
-// assertRefused fails unless err is a session_file error whose hint
-// contains hint.
-func assertRefused(t *testing.T, what string, err error, hint string) {
-	t.Helper()
-	if protocol.KindOf(err) != protocol.SessionFile {
-		t.Errorf("%s: %v (kind %q), want a session_file error", what, err, protocol.KindOf(err))
-		return
-	}
-	if h := protocol.AsError(err).Hint; !strings.Contains(h, hint) {
-		t.Errorf("%s: hint %q, want one that says %q", what, h, hint)
-	}
-}
-
 // plant replaces name in the session directory with a link to target.
 func plant(t *testing.T, d session.Dir, name, target string) {
 	t.Helper()
@@ -232,7 +211,7 @@ func TestCleanupDoesNotFollowSymlinks(t *testing.T) {
 				t.Errorf("cleanup: %v (kind %q), want success or a session_file error", err, protocol.KindOf(err))
 			}
 			if c.content != nil {
-				assertUntouched(t, target, content)
+				sessiontest.AssertUntouched(t, target, content)
 			} else if _, err := os.Lstat(target); err == nil {
 				t.Errorf("cleanup created %s, the target of a dangling link", target)
 			}
@@ -277,7 +256,7 @@ func TestCleanupTempProfileChecks(t *testing.T) {
 		if _, err := control.Cleanup(d); err != nil {
 			t.Fatal(err)
 		}
-		assertUntouched(t, filepath.Join(real, "Preferences"), precious)
+		sessiontest.AssertUntouched(t, filepath.Join(real, "Preferences"), precious)
 	})
 	t.Run("another user's", func(t *testing.T) {
 		if os.Geteuid() != 0 {
@@ -294,7 +273,7 @@ func TestCleanupTempProfileChecks(t *testing.T) {
 		if _, err := control.Cleanup(d); err != nil {
 			t.Fatal(err)
 		}
-		assertUntouched(t, filepath.Join(theirs, "Preferences"), precious)
+		sessiontest.AssertUntouched(t, filepath.Join(theirs, "Preferences"), precious)
 	})
 }
 
@@ -337,13 +316,13 @@ func TestCleanupRefusesOpenOrForeignDirs(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = control.Cleanup(d)
-			assertRefused(t, "cleanup", err, c.hint)
+			sessiontest.AssertRefused(t, "cleanup", err, c.hint)
 			_, err = control.Stop(context.Background(), d)
-			assertRefused(t, "stop", err, c.hint)
+			sessiontest.AssertRefused(t, "stop", err, c.hint)
 			opts := session.Options{Session: "s", Home: home, URL: "http://127.0.0.1:1/"}
 			_, err = control.Launcher{Executable: "/bin/false"}.Start(context.Background(), opts)
-			assertRefused(t, "start", err, c.hint)
-			assertUntouched(t, target, precious)
+			sessiontest.AssertRefused(t, "start", err, c.hint)
+			sessiontest.AssertUntouched(t, target, precious)
 			if _, err := os.Lstat(d.File(session.PartialFile)); err != nil {
 				t.Errorf("the partial file was moved in a refused directory: %v", err)
 			}
@@ -370,11 +349,11 @@ func TestStartSymlinkedFiles(t *testing.T) {
 			plant(t, d, name, target)
 			opts := session.Options{Session: "s", Home: home, URL: "http://127.0.0.1:1/"}
 			_, err := control.Launcher{Executable: "/bin/sh", HandshakeTimeout: 5 * time.Second}.Start(context.Background(), opts)
-			assertRefused(t, "start", err, "remove")
+			sessiontest.AssertRefused(t, "start", err, "remove")
 			if err != nil && bytes.Contains([]byte(err.Error()), precious) {
 				t.Errorf("the error quotes the link's target: %v", err)
 			}
-			assertUntouched(t, target, precious)
+			sessiontest.AssertUntouched(t, target, precious)
 		})
 	}
 }

@@ -3,7 +3,6 @@
 package worker_test
 
 import (
-	"context"
 	"net"
 	"testing"
 	"time"
@@ -51,17 +50,7 @@ func TestDescriptorExhaustion(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Accepting resumes: the worker answers, its files do not.
-	deadline := time.Now().Add(waitLimit)
-	for {
-		st, err := control.Status(context.Background(), w.Dir)
-		if err == nil && !st.Stale.Stale {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the worker no longer answers after running out of descriptors: %+v, %v", st, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	awaitAnswering(t, w.Dir, "the worker no longer answers after running out of descriptors")
 	c := h.client(w.Dir)
 	if st := call(h, c, protocol.Status, protocol.StatusParams{}); st.State != protocol.StateRunning {
 		t.Errorf("state %q", st.State)

@@ -150,14 +150,21 @@ func TestConnectionCap(t *testing.T) {
 		c.Close()
 	}
 	conns = nil
+	awaitAnswering(t, w.Dir, "the worker does not answer once the clients left")
+}
+
+// awaitAnswering waits until the session's worker answers session/status
+// itself, not its files; failing says what.
+func awaitAnswering(t *testing.T, dir session.Dir, failing string) {
+	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	for {
-		st, err := control.Status(context.Background(), w.Dir)
+		st, err := control.Status(context.Background(), dir)
 		if err == nil && !st.Stale.Stale {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the worker does not answer once the clients left: %+v, %v", st, err)
+			t.Fatalf("%s: %+v, %v", failing, st, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
