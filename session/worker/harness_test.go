@@ -128,7 +128,9 @@ func (h *harness) reap(w *control.Worker) {
 	case <-w.Done():
 	default:
 		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-		if _, err := control.Stop(ctx, w.Dir); err != nil {
+		// no_session: the test stopped it already, and the worker is on
+		// its way out (awaited below).
+		if _, err := control.Stop(ctx, w.Dir); err != nil && protocol.KindOf(err) != protocol.NoSession {
 			h.t.Errorf("stopping session %q at the end of the test: %v", w.Dir.Name, err)
 			_ = syscall.Kill(w.Handshake.PID, syscall.SIGKILL)
 		}
