@@ -232,7 +232,14 @@ func (h *harness) subscribe(d session.Dir, since *uint64) *subscriber {
 // await reads events until one satisfies done, and returns all read so far.
 func (s *subscriber) await(what string, done func(note) bool) []note {
 	s.t.Helper()
-	deadline := time.After(waitLimit)
+	return s.awaitWithin(what, waitLimit, done)
+}
+
+// awaitWithin is await with a limit of its own, for a page that keeps
+// Chrome busy for long.
+func (s *subscriber) awaitWithin(what string, limit time.Duration, done func(note) bool) []note {
+	s.t.Helper()
+	deadline := time.After(limit)
 	for {
 		select {
 		case n := <-s.notes:
