@@ -224,20 +224,31 @@ func (c *Conn) CallRaw(ctx context.Context, sessionID, method string, params jso
 
 // call sends a command whose params are checked, and waits for its reply.
 func (c *Conn) call(ctx context.Context, sessionID, method string, params jsonv2.Value) (jsonv2.Value, error) {
+	id, p, err := c.send(ctx, sessionID, method, params)
+	if err != nil {
+		return nil, err
+	}
+	return c.await(ctx, id, p)
+}
+
+// send sends a command whose params are checked, and returns what to await
+// its reply with. Commands that one goroutine sends reach Chrome in the
+// order it sent them.
+func (c *Conn) send(ctx context.Context, sessionID, method string, params jsonv2.Value) (int64, *pendingCall, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", method, err)
+		return 0, nil, fmt.Errorf("%s: %w", method, err)
 	}
 	id := c.nextID.Add(1)
 	data, err := encodeCommand(id, sessionID, method, params)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", method, err)
+		return 0, nil, fmt.Errorf("%s: %w", method, err)
 	}
 	if len(data) > c.maxCommand {
-		return nil, fmt.Errorf("%s: %w: %d bytes, more than the limit of %d bytes (see MaxCommandSize)",
+		return 0, nil, fmt.Errorf("%s: %w: %d bytes, more than the limit of %d bytes (see MaxCommandSize)",
 			method, ErrCommandTooLarge, len(data), c.maxCommand)
 	}
 	if err := c.t.checkMessage(data); err != nil {
-		return nil, fmt.Errorf("%s: %w", method, err)
+		return 0, nil, fmt.Errorf("%s: %w", method, err)
 	}
 
 	p := &pendingCall{method: method, session: sessionID, reply: make(chan reply, 1)}
@@ -245,7 +256,7 @@ func (c *Conn) call(ctx context.Context, sessionID, method string, params jsonv2
 	if c.err != nil {
 		err := c.err
 		c.mu.Unlock()
-		return nil, fmt.Errorf("%s: %w", method, err)
+		return 0, nil, fmt.Errorf("%s: %w", method, err)
 	}
 	c.pending[id] = p
 	c.mu.Unlock()
@@ -256,14 +267,19 @@ func (c *Conn) call(ctx context.Context, sessionID, method string, params jsonv2
 		// The end of the connection failed every pending call.
 	case <-ctx.Done():
 		c.forget(id)
-		return nil, fmt.Errorf("%s: %w", method, ctx.Err())
+		return 0, nil, fmt.Errorf("%s: %w", method, ctx.Err())
 	}
+	return id, p, nil
+}
+
+// await waits for the reply to a command that send sent.
+func (c *Conn) await(ctx context.Context, id int64, p *pendingCall) (jsonv2.Value, error) {
 	select {
 	case r := <-p.reply:
 		return r.result, r.err
 	case <-ctx.Done():
 		c.forget(id)
-		return nil, fmt.Errorf("%s: %w", method, ctx.Err())
+		return nil, fmt.Errorf("%s: %w", p.method, ctx.Err())
 	}
 }
 

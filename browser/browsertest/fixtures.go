@@ -1,10 +1,12 @@
 package browsertest
 
 import (
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -25,12 +27,23 @@ import (
 //	/redirect    302 to /data.json
 //	/echo        echoes a POST body
 //	/slow?ms=N   answers after N ms
+//	/binary      256 bytes of application/octet-stream
+//	/ws          a WebSocket that echoes every message, text or binary
+//	/sse?n=N     an EventSource stream of N messages (default 3), then open
+//	/_said       POST {"ctx","level","text"}: a console line a page reports
+//	             through this side channel (see Said); not in Served
 //
 // "{{REFUSED_URL}}" in a page becomes a URL on 127.0.0.1 where nothing
-// listens.
+// listens, and "{{OTHER_ORIGIN}}" the server's origin on the other site:
+// pages are served on 127.0.0.1 and on localhost, which are different sites,
+// so that a page of one in a frame of the other runs out of process.
 type Fixtures struct {
 	*httptest.Server
 	RefusedURL string
+	// OtherOrigin is the server's origin on localhost: another site.
+	OtherOrigin string
+
+	log *serverLog
 }
 
 // URL returns the address of a fixture page or endpoint.
@@ -44,11 +57,25 @@ func ServeFixtures(t testing.TB) *Fixtures {
 	t.Helper()
 	dir := FixtureDir(t)
 	refused := closedPort(t)
-	f := &Fixtures{RefusedURL: "http://127.0.0.1:" + strconv.Itoa(refused) + "/refused"}
-	f.Server = httptest.NewServer(fixtureHandler(dir, f.RefusedURL))
+	f := &Fixtures{RefusedURL: "http://127.0.0.1:" + strconv.Itoa(refused) + "/refused", log: &serverLog{}}
+	f.Server = httptest.NewUnstartedServer(nil)
+	f.Server.Start()
+	_, port, _ := net.SplitHostPort(f.Listener.Addr().String())
+	f.OtherOrigin = "http://localhost:" + port
+	f.Server.Config.Handler = f.log.wrap(fixtureHandler(dir, map[string]string{
+		"{{REFUSED_URL}}": f.RefusedURL, "{{OTHER_ORIGIN}}": f.OtherOrigin,
+	}))
 	t.Cleanup(f.Close)
 	return f
 }
+
+// Served returns the requests the server has answered so far, in the order
+// they came, leaving out the side channel (/_said) and /favicon.ico.
+func (f *Fixtures) Served() []Served { return f.log.served() }
+
+// Said returns the console lines that pages reported through /_said, in the
+// order they came.
+func (f *Fixtures) Said() []Said { return f.log.said() }
 
 // FixtureDir returns the module's testdata/fixtures directory.
 func FixtureDir(t testing.TB) string {
@@ -92,7 +119,7 @@ func BigJSON() []byte {
 	return b
 }
 
-func fixtureHandler(dir, refusedURL string) http.Handler {
+func fixtureHandler(dir string, subst map[string]string) http.Handler {
 	big := BigJSON()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/data.json", func(w http.ResponseWriter, r *http.Request) {
@@ -142,6 +169,16 @@ func fixtureHandler(dir, refusedURL string) http.Handler {
 		}
 		zw.Close()
 	})
+	mux.HandleFunc("/binary", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		b := make([]byte, 256)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		w.Write(b)
+	})
+	mux.HandleFunc("/ws", serveEcho)
+	mux.HandleFunc("/sse", serveEvents)
 	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/")
@@ -157,9 +194,17 @@ func fixtureHandler(dir, refusedURL string) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		if strings.HasSuffix(name, ".html") {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			b = []byte(strings.ReplaceAll(string(b), "{{REFUSED_URL}}", refusedURL))
+		if ct := mime.TypeByExtension(filepath.Ext(name)); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		if strings.HasSuffix(name, ".html") || strings.HasSuffix(name, ".js") {
+			for k, v := range subst {
+				b = bytes.ReplaceAll(b, []byte(k), []byte(v))
+			}
+		}
+		if strings.HasSuffix(name, ".js") {
+			// Service worker scripts may control the whole origin.
+			w.Header().Set("Service-Worker-Allowed", "/")
 		}
 		w.Write(b)
 	})

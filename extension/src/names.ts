@@ -51,7 +51,12 @@ export const Notification = {
   NetworkResponse: 'network/response',
   NetworkFinished: 'network/finished',
   NetworkFailed: 'network/failed',
+  NetworkWebsocket: 'network/websocket',
+  WebsocketFrame: 'websocket/frame',
+  EventsourceMessage: 'eventsource/message',
   PageNavigated: 'page/navigated',
+  TargetAttached: 'target/attached',
+  TargetDetached: 'target/detached',
   SessionEnded: 'session/ended',
   EventsDropped: 'events/dropped',
   Progress: '$/progress',
@@ -67,7 +72,12 @@ export type ClientNotification =
   | 'network/response'
   | 'network/finished'
   | 'network/failed'
+  | 'network/websocket'
+  | 'websocket/frame'
+  | 'eventsource/message'
   | 'page/navigated'
+  | 'target/attached'
+  | 'target/detached'
   | 'session/ended'
   | 'events/dropped'
   | '$/progress';

@@ -41,20 +41,24 @@ type StatusParams struct {
 
 // StatusResult is what session/status answers.
 type StatusResult struct {
-	Session      string `json:"session"`
-	State        string `json:"state"`
-	PID          int    `json:"pid,omitempty"`
-	StartTime    string `json:"startTime,omitempty"` // RFC 3339
-	UptimeMs     int64  `json:"uptimeMs,omitempty"`
-	Target       Target `json:"target"`
-	Chrome       Chrome `json:"chrome"`
-	Counts       Counts `json:"counts"`
-	Dropped      Counts `json:"dropped"`
-	LastSeq      uint64 `json:"lastSeq"`
-	NavigationID int    `json:"navigationId"`
-	SocketPath   string `json:"socketPath,omitempty"`
-	OutputPath   string `json:"outputPath,omitempty"`
-	Subscribers  int    `json:"subscribers"` // clients receiving the events
+	Session   string `json:"session"`
+	State     string `json:"state"`
+	PID       int    `json:"pid,omitempty"`
+	StartTime string `json:"startTime,omitempty"` // RFC 3339
+	UptimeMs  int64  `json:"uptimeMs,omitempty"`
+	Target    Target `json:"target"`
+	Chrome    Chrome `json:"chrome"`
+	Counts    Counts `json:"counts"`
+	Dropped   Counts `json:"dropped"`
+	// Targets counts the targets of the page the session follows now,
+	// by type (page, iframe, worker...); TargetsEnded those that went.
+	Targets      map[string]int `json:"targets,omitempty"`
+	TargetsEnded map[string]int `json:"targetsEnded,omitempty"`
+	LastSeq      uint64         `json:"lastSeq"`
+	NavigationID int            `json:"navigationId"`
+	SocketPath   string         `json:"socketPath,omitempty"`
+	OutputPath   string         `json:"outputPath,omitempty"`
+	Subscribers  int            `json:"subscribers"` // clients receiving the events
 	// Epoch identifies this run of the session: a session started again
 	// under the same name has another, and its seqs start again at 1.
 	Epoch string `json:"epoch,omitempty"`
@@ -285,6 +289,40 @@ type NavigatedEvent struct {
 	Seq        uint64     `json:"seq"`
 	Navigation Navigation `json:"navigation"`
 }
+
+// WebSocketFrameEvent is the params of websocket/frame.
+type WebSocketFrameEvent struct {
+	Session string         `json:"session"`
+	Seq     uint64         `json:"seq"`
+	Frame   WebSocketFrame `json:"frame"`
+}
+
+// EventSourceEvent is the params of eventsource/message.
+type EventSourceEvent struct {
+	Session string             `json:"session"`
+	Seq     uint64             `json:"seq"`
+	Message EventSourceMessage `json:"message"`
+}
+
+// TargetEvent is the params of target/attached, when the session starts
+// following a target of the page, and target/detached, when the target
+// has gone (its records stay).
+type TargetEvent struct {
+	Session string    `json:"session"`
+	Seq     uint64    `json:"seq"`
+	Target  TargetRef `json:"target"`
+	// Reason says why it went (target/detached only): destroyed (a worker
+	// ended, an iframe was removed, a popup closed), crashed, or detached
+	// (Chrome let the session go).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Why a target went.
+const (
+	TargetDestroyed = "destroyed"
+	TargetCrashed   = "crashed"
+	TargetDetached  = "detached"
+)
 
 // Reasons a session ends.
 const (

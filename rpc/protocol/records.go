@@ -21,11 +21,45 @@ type ConsoleMessage struct {
 	// Stack is the stack trace, one "at fn (url:line:col)" frame per line.
 	Stack        string `json:"stack,omitempty"`
 	NavigationID int    `json:"navigationId"`
+	// Target is the target of the page that logged it: the page, one of
+	// its out-of-process iframes, workers or popups. FrameID is the frame
+	// that logged it, where a frame did (not in workers).
+	Target  *TargetRef `json:"target,omitempty"`
+	FrameID string     `json:"frameId,omitempty"`
 	// Truncated says a field was cut to its cap; OriginalSizes names
 	// the fields cut, with their sizes before.
 	Truncated     bool           `json:"truncated,omitempty"`
 	OriginalSizes *OriginalSizes `json:"originalSizes,omitempty"`
 }
+
+// TargetRef says which target of the watched page a record came from. The
+// page's targets are the page itself, and what it makes: out-of-process
+// iframes, dedicated, shared and service workers, and the pages it opens.
+// A same-process iframe is part of its parent's target; its frameId tells
+// it apart.
+type TargetRef struct {
+	ID   string `json:"id"`
+	Type string `json:"type"` // page | iframe | worker | shared_worker | service_worker | popup
+	// URL is the target's URL when the record was made, cut to the url
+	// cap.
+	URL string `json:"url"`
+	// ParentID is the target that made it: an iframe's or worker's page
+	// or iframe, a popup's opener. The watched page has none.
+	ParentID string `json:"parentId,omitempty"`
+}
+
+// Target types.
+const (
+	TargetPage          = "page"
+	TargetIframe        = "iframe"
+	TargetWorker        = "worker"
+	TargetSharedWorker  = "shared_worker"
+	TargetServiceWorker = "service_worker"
+	TargetPopup         = "popup"
+)
+
+// TargetTypes lists the target types, in the order status counts them.
+var TargetTypes = []string{TargetPage, TargetIframe, TargetWorker, TargetSharedWorker, TargetServiceWorker, TargetPopup}
 
 // OriginalSizes names the fields of a record that were cut to their caps
 // (see docs/PROTOCOL.md, "Bounds and drops"), each with its size before the cut:
@@ -75,6 +109,10 @@ type NetworkRequest struct {
 	ResourceType string  `json:"resourceType,omitempty"` // Document, XHR, Fetch, Script...
 	Timestamp    float64 `json:"timestamp"`              // ms since the Unix epoch, when it was sent
 	NavigationID int     `json:"navigationId"`
+	// Target is the target that sent it, FrameID the frame (none for a
+	// worker's requests).
+	Target  *TargetRef `json:"target,omitempty"`
+	FrameID string     `json:"frameId,omitempty"`
 
 	State string `json:"state"` // pending | responded | finished | failed
 
@@ -93,6 +131,10 @@ type NetworkRequest struct {
 	Protocol        string  `json:"protocol,omitempty"`
 	RemoteAddress   string  `json:"remoteAddress,omitempty"`
 	FromCache       bool    `json:"fromCache,omitempty"`
+	// FromServiceWorker says a service worker answered it; the service
+	// worker's own fetch, if it made one, is a request of its own, of the
+	// service worker's target.
+	FromServiceWorker bool `json:"fromServiceWorker,omitempty"`
 
 	EncodedDataLength int64   `json:"encodedDataLength,omitempty"`
 	Duration          float64 `json:"duration,omitempty"` // ms from sent to finished or failed
@@ -111,6 +153,12 @@ type NetworkRequest struct {
 	// Redirects are the earlier hops, the first ones up to a cap.
 	Redirects []Redirect `json:"redirects,omitempty"`
 
+	// Frames are a WebSocket's newest frames, Messages an EventSource's
+	// newest messages, filled where bodies are (network/get with body,
+	// session.json).
+	Frames   []WebSocketFrame     `json:"frames,omitempty"`
+	Messages []EventSourceMessage `json:"messages,omitempty"`
+
 	// Truncated says a field was cut to its cap (a cut inside a hop is
 	// in the hop's own truncated); OriginalSizes names the fields cut,
 	// with their sizes before.
@@ -125,6 +173,45 @@ const (
 	StateFinished  = "finished"
 	StateFailed    = "failed"
 )
+
+// ResourceWebSocket is the resourceType of a WebSocket.
+const ResourceWebSocket = "WebSocket"
+
+// WebSocketFrame is a message a WebSocket sent or received.
+type WebSocketFrame struct {
+	Seq       uint64 `json:"seq"`
+	RequestID string `json:"requestId"` // the socket's
+	Direction string `json:"direction"` // sent | received
+	Opcode    int    `json:"opcode"`    // 1 text, 2 binary
+	// Payload is the text of a text frame, the base64 of a binary one
+	// (Base64), cut to the text cap (Truncated); Size is its size in
+	// bytes before either.
+	Payload   string     `json:"payload"`
+	Base64    bool       `json:"base64,omitempty"`
+	Size      int        `json:"size"`
+	Timestamp float64    `json:"timestamp"` // ms since the Unix epoch
+	Truncated bool       `json:"truncated,omitempty"`
+	Target    *TargetRef `json:"target,omitempty"`
+}
+
+// Frame directions.
+const (
+	FrameSent     = "sent"
+	FrameReceived = "received"
+)
+
+// EventSourceMessage is a message an EventSource received.
+type EventSourceMessage struct {
+	Seq       uint64 `json:"seq"`
+	RequestID string `json:"requestId"` // the EventSource's request
+	EventName string `json:"eventName"`
+	EventID   string `json:"eventId,omitempty"`
+	// Data is cut to the text cap (Truncated).
+	Data      string     `json:"data"`
+	Timestamp float64    `json:"timestamp"` // ms since the Unix epoch
+	Truncated bool       `json:"truncated,omitempty"`
+	Target    *TargetRef `json:"target,omitempty"`
+}
 
 // Redirect is an earlier hop of a redirected request.
 type Redirect struct {
@@ -179,6 +266,18 @@ type Output struct {
 	Counts      Counts       `json:"counts"`
 	Dropped     Counts       `json:"dropped"`
 	Navigations []Navigation `json:"navigations,omitempty"`
+	// Targets are the targets of the page the session followed, the
+	// newest ones up to a bound.
+	Targets []TargetState `json:"targets,omitempty"`
+}
+
+// TargetState is a target of the page as the session saw it: when it
+// was attached, and when and why it went.
+type TargetState struct {
+	TargetRef
+	Attached float64 `json:"attached"`         // ms since the Unix epoch
+	Ended    float64 `json:"ended,omitempty"`  // ms since the Unix epoch
+	Reason   string  `json:"reason,omitempty"` // why it went: destroyed | crashed | detached
 }
 
 // OutputData holds the captured items, oldest first.
@@ -199,6 +298,13 @@ type Counts struct {
 	// Truncated counts the records kept with a field cut to its cap
 	// (dropped only): console messages, requests and navigations.
 	Truncated int `json:"truncated,omitempty"`
+	// Frames counts the WebSocket frames and EventSource messages let go
+	// of: beyond the newest kept per socket, or over the budget of bodies
+	// (dropped only). Their events were sent all the same.
+	Frames int `json:"frames,omitempty"`
+	// Targets counts the targets of the page not followed because the
+	// session followed as many as it may at once (dropped only).
+	Targets int `json:"targets,omitempty"`
 	// Bytes counts the bytes of page data let go of (dropped only): what
 	// the caps cut from fields, the sizes of the records evicted (with
 	// their bodies) and of the bodies left out over the budget.

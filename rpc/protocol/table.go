@@ -138,9 +138,16 @@ const (
 	NotifyFinished  = "network/finished"
 	NotifyFailed    = "network/failed"
 	NotifyNavigated = "page/navigated"
-	NotifyEnded     = "session/ended"
-	NotifyDropped   = "events/dropped"
-	NotifyProgress  = "$/progress"
+	// NotifyWebSocket is every change of a WebSocket, a request of
+	// resourceType WebSocket: created, handshake answered, closed.
+	NotifyWebSocket   = "network/websocket"
+	NotifyFrame       = "websocket/frame"
+	NotifyEventSource = "eventsource/message"
+	NotifyAttached    = "target/attached"
+	NotifyDetached    = "target/detached"
+	NotifyEnded       = "session/ended"
+	NotifyDropped     = "events/dropped"
+	NotifyProgress    = "$/progress"
 
 	NotifyInitialized = "initialized"
 	NotifyExit        = "exit"
@@ -155,7 +162,12 @@ var Notifications = []NotificationInfo{
 	{NotifyResponse, ToClient, reflect.TypeFor[NetworkEvent]()},
 	{NotifyFinished, ToClient, reflect.TypeFor[NetworkEvent]()},
 	{NotifyFailed, ToClient, reflect.TypeFor[NetworkEvent]()},
+	{NotifyWebSocket, ToClient, reflect.TypeFor[NetworkEvent]()},
+	{NotifyFrame, ToClient, reflect.TypeFor[WebSocketFrameEvent]()},
+	{NotifyEventSource, ToClient, reflect.TypeFor[EventSourceEvent]()},
 	{NotifyNavigated, ToClient, reflect.TypeFor[NavigatedEvent]()},
+	{NotifyAttached, ToClient, reflect.TypeFor[TargetEvent]()},
+	{NotifyDetached, ToClient, reflect.TypeFor[TargetEvent]()},
 	{NotifyEnded, ToClient, reflect.TypeFor[EndedEvent]()},
 	{NotifyDropped, ToClient, reflect.TypeFor[DroppedEvent]()},
 	{NotifyProgress, ToClient, reflect.TypeFor[ProgressParams]()},

@@ -18,18 +18,23 @@ const (
 // cannot wait for a reply that it would itself have to read.
 type bodyFetcher struct {
 	c     *Capture
-	queue chan string
+	queue chan bodyRequest
+}
+
+// bodyRequest is a body to fetch: a request, and the CDP session to ask.
+type bodyRequest struct {
+	session, id string
 }
 
 func newBodyFetcher(c *Capture) *bodyFetcher {
-	return &bodyFetcher{c: c, queue: make(chan string, bodyQueueSize)}
+	return &bodyFetcher{c: c, queue: make(chan bodyRequest, bodyQueueSize)}
 }
 
 // enqueue asks for a body; false when the queue is full. The caller holds
 // c.mu.
-func (f *bodyFetcher) enqueue(requestID string) bool {
+func (f *bodyFetcher) enqueue(session, requestID string) bool {
 	select {
-	case f.queue <- requestID:
+	case f.queue <- bodyRequest{session, requestID}:
 		return true
 	default:
 		return false
@@ -46,8 +51,8 @@ func (f *bodyFetcher) run(ctx context.Context) {
 				select {
 				case <-ctx.Done():
 					return
-				case id := <-f.queue:
-					f.fetch(ctx, id)
+				case r := <-f.queue:
+					f.fetch(ctx, r)
 				}
 			}
 		})
@@ -55,19 +60,19 @@ func (f *bodyFetcher) run(ctx context.Context) {
 	wg.Wait()
 	for {
 		select {
-		case id := <-f.queue:
-			f.c.finishBody(id, "", false, ctx.Err())
+		case r := <-f.queue:
+			f.c.finishBody(r.id, "", false, ctx.Err())
 		default:
 			return
 		}
 	}
 }
 
-func (f *bodyFetcher) fetch(ctx context.Context, id string) {
+func (f *bodyFetcher) fetch(ctx context.Context, r bodyRequest) {
 	ctx, cancel := context.WithTimeout(ctx, bodyFetchTimeout)
 	defer cancel()
-	body, b64, err := f.c.opts.FetchBody(ctx, id)
-	f.c.finishBody(id, body, b64, err)
+	body, b64, err := f.c.opts.FetchBody(ctx, r.session, r.id)
+	f.c.finishBody(r.id, body, b64, err)
 }
 
 // finishBody records a fetched body (or why there is none) and journals the
@@ -109,4 +114,5 @@ func (c *Capture) releaseBody(s *slot) {
 	c.bodyBytes -= s.bodyBytes
 	s.bodyBytes = 0
 	s.reqBody, s.respBody = "", ""
+	s.frames, s.messages = nil, nil
 }

@@ -464,3 +464,10 @@ func requestSize(r *protocol.NetworkRequest) int64 {
 func navigationSize(n *protocol.Navigation) int64 {
 	return navigationOverhead + int64(len(n.URL))
 }
+
+// CutString returns s cut to at most n bytes, between characters, as the
+// caps cut a record's strings.
+func CutString(s string, n int) string {
+	out, _ := cutString(s, n)
+	return out
+}

@@ -389,7 +389,7 @@ func TestRedirectChainIsCapped(t *testing.T) {
 // Post data counts in the budget of bodies, with the response bodies; over
 // it, it is left out and counted; an evicted request gives its share back.
 func TestPostDataCountsInTheBodyBudget(t *testing.T) {
-	c := New(Options{BodyBudget: 100 << 10, MaxRequests: 2, FetchBody: func(context.Context, string) (string, bool, error) { return "", false, nil }})
+	c := New(Options{BodyBudget: 100 << 10, MaxRequests: 2, FetchBody: func(context.Context, string, string) (string, bool, error) { return "", false, nil }})
 	post := func(id string, n int) {
 		event(t, c, "Network.requestWillBeSent", mustJSON(map[string]any{"requestId": id, "timestamp": 1, "wallTime": 10, "type": "Fetch",
 			"request": map[string]any{"url": "http://h/" + id, "method": "POST", "headers": map[string]string{}, "postData": strings.Repeat("p", n)}}))

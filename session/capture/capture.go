@@ -34,11 +34,18 @@ type Options struct {
 	JournalBytes    int64 // events retained for replay (default 128 MiB)
 	// Caps are the largest page strings kept (default DefaultCaps).
 	Caps       Caps
+	MaxTargets int  // targets of the page followed at once (default DefaultMaxTargets)
+	MaxFrames  int  // frames or messages kept per socket (default DefaultMaxFrames)
 	IncludeAll bool // keep requests to tracking hosts too
-	// FetchBody asks the page for a response body. Nil disables bodies.
-	FetchBody func(ctx context.Context, requestID string) (body string, base64 bool, err error)
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// FetchBody asks the CDP session that finished a request for its
+	// response body. Nil disables bodies.
+	FetchBody func(ctx context.Context, session, requestID string) (body string, base64 bool, err error)
+	// WorkersAttached says the worker follows the page's workers as
+	// targets of their own: the page's log entries that repeat what a
+	// worker logged (Log.entryAdded from source "worker") are left out.
+	WorkersAttached bool
+	Logger          *slog.Logger
+	Now             func() time.Time
 }
 
 // Default store sizes.
@@ -94,6 +101,12 @@ func (o *Options) setDefaults() {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if o.MaxFrames <= 0 {
+		o.MaxFrames = DefaultMaxFrames
+	}
+	if o.MaxTargets <= 0 {
+		o.MaxTargets = DefaultMaxTargets
+	}
 	if o.BodyBudget <= 0 {
 		o.BodyBudget = DefaultBodyBudget
 	}
@@ -129,12 +142,16 @@ type Capture struct {
 	navigation protocol.Navigation
 	navs       []protocol.Navigation
 	mainFrame  string
-	navPending bool // a navigation started and has not committed yet
+	navPending bool   // a navigation started and has not committed yet
+	navLoader  string // the loader of the navigation pending, when Chrome said
 	dropped    protocol.Counts
 	bodyBytes  int64                  // bodies held, against BodyBudget
 	filtered   map[string]struct{}    // request ids left out as tracking
 	extra      map[string]*earlyExtra // ExtraInfo events ahead of their requests (extrainfo.go)
-	changed    bool                   // since the last TakeChanged
+	contexts   map[contextKey]string  // execution contexts' frames (events.go)
+	targets    targetSet
+	src        Source // of the event being applied (events.go)
+	changed    bool   // since the last TakeChanged
 	ended      bool
 
 	// The sizes of the records held, against MaxConsoleBytes and
@@ -154,6 +171,8 @@ func New(opts Options) *Capture {
 		journal:  newJournal(opts.JournalSize, opts.JournalBytes),
 		filtered: map[string]struct{}{},
 		extra:    map[string]*earlyExtra{},
+		contexts: map[contextKey]string{},
+		targets:  newTargetSet(),
 	}
 	c.bodies = newBodyFetcher(c)
 	return c

@@ -165,10 +165,44 @@ func TestNavigationIDs(t *testing.T) {
 	}
 }
 
+// TestLateBlankCommit: the blank page a session starts on commits after
+// the navigation to the page has started (Chrome reports it late). It is
+// not announced, and the page's request and messages keep the page's
+// navigation.
+func TestLateBlankCommit(t *testing.T) {
+	c := New(Options{})
+	c.SetMainFrame("MAIN")
+	event(t, c, "Page.frameStartedNavigating", `{"frameId":"MAIN","url":"http://h/","loaderId":"L1","navigationType":"differentDocument"}`)
+	requestEvents(t, c, "doc", "http://h/", "text/html", 200)
+	event(t, c, "Page.frameNavigated", `{"frame":{"id":"MAIN","loaderId":"L0","url":"about:blank","securityOrigin":"","mimeType":"text/html"},"type":"Navigation"}`)
+	event(t, c, "Page.frameNavigated", `{"frame":{"id":"MAIN","loaderId":"L1","url":"http://h/","securityOrigin":"","mimeType":"text/html"},"type":"Navigation"}`)
+	event(t, c, "Runtime.consoleAPICalled", `{"type":"log","args":[{"type":"string","value":"one"}],"executionContextId":1,"timestamp":1}`)
+	var announced []string
+	var since uint64
+	sub, _ := c.Subscribe(&since)
+	defer sub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	b, err := sub.Next(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range b.Lines {
+		if strings.Contains(string(line), `"page/navigated"`) {
+			announced = append(announced, string(line))
+		}
+	}
+	msgs, _ := c.Console(0, 0, nil)
+	reqs, _ := c.Requests(0, 0, nil, false)
+	if len(announced) != 1 || !strings.Contains(announced[0], `"url":"http://h/"`) || reqs[0].NavigationID != 1 || msgs[0].NavigationID != 1 {
+		t.Errorf("announced %q; request navigation %d, message %d; want one, of http://h/, and 1, 1", announced, reqs[0].NavigationID, msgs[0].NavigationID)
+	}
+}
+
 func TestBodiesFetchedBeforeFinished(t *testing.T) {
 	var mu sync.Mutex
 	fetched := map[string]int{}
-	c := New(Options{MaxBodyBytes: 10, FetchBody: func(_ context.Context, id string) (string, bool, error) {
+	c := New(Options{MaxBodyBytes: 10, FetchBody: func(_ context.Context, _, id string) (string, bool, error) {
 		mu.Lock()
 		fetched[id]++
 		mu.Unlock()
@@ -185,7 +219,8 @@ func TestBodiesFetchedBeforeFinished(t *testing.T) {
 	go func() { c.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
-	sub, _ := c.Subscribe(nil)
+	var since uint64
+	sub, _ := c.Subscribe(&since)
 	defer sub.Close()
 	requestEvents(t, c, "ok", "http://h/ok", "application/json", 200)
 	requestEvents(t, c, "big", "http://h/big", "text/plain", 200)

@@ -29,6 +29,7 @@ func (c *Capture) addConsole(m *protocol.ConsoleMessage, stackSize int) {
 		c.dropped.Bytes += k.bytes
 	}
 	m.NavigationID = c.navigation.ID
+	m.Target = c.src.Target
 	size := consoleSize(m)
 	c.consoleBytes += size
 	if old, evicted := c.console.push(m); evicted {
@@ -52,7 +53,7 @@ func (c *Capture) onConsoleAPICalled(ev *runtime.EventConsoleAPICalled) {
 	apiType := string(ev.Type)
 	m := &protocol.ConsoleMessage{
 		Level: consoleLevel(apiType), Source: protocol.SourceConsole, Type: apiType,
-		Text: renderArgs(ev.Args), Timestamp: float64(ev.Timestamp),
+		Text: renderArgs(ev.Args), Timestamp: float64(ev.Timestamp), FrameID: c.frameOf(ev.ExecutionContextID),
 	}
 	stackSize := 0
 	if f := firstFrame(ev.StackTrace); f != nil {
@@ -89,7 +90,7 @@ func (c *Capture) onExceptionThrown(ev *runtime.EventExceptionThrown) {
 	m := &protocol.ConsoleMessage{
 		Level: protocol.LevelError, Source: protocol.SourceException, Type: "exception",
 		Text: text, Timestamp: float64(ev.Timestamp), URL: d.URL,
-		Line: int(d.LineNumber) + 1, Column: int(d.ColumnNumber) + 1,
+		Line: int(d.LineNumber) + 1, Column: int(d.ColumnNumber) + 1, FrameID: c.frameOf(d.ExecutionContextID),
 	}
 	stackSize := 0
 	if d.StackTrace != nil {
@@ -103,8 +104,8 @@ func (c *Capture) onExceptionThrown(ev *runtime.EventExceptionThrown) {
 
 func (c *Capture) onLogEntry(ev *log.EventEntryAdded) {
 	e := ev.Entry
-	if e == nil {
-		return
+	if e == nil || (c.opts.WorkersAttached && e.Source == "worker") {
+		return // a worker's own console and exceptions come from its target
 	}
 	m := &protocol.ConsoleMessage{
 		Level: logLevel(string(e.Level)), Source: protocol.SourceBrowser, Type: string(e.Source),

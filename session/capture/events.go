@@ -13,13 +13,23 @@ import (
 // decoding rejects.
 var decodeOpts = jsonv2.AllowInvalidUTF8(true)
 
+// Source is where an event came from: its CDP session, which the commands
+// that follow it up (a response body) go to, and the target of the page it
+// belongs to, which the records it makes carry. The zero Source is the
+// watched page, for a capture that follows one target only.
+type Source struct {
+	Session string
+	Target  *protocol.TargetRef
+}
+
 // handler decodes one CDP event and applies it to the capture.
-type handler func(c *Capture, params []byte) error
+type handler func(c *Capture, src Source, params []byte) error
 
 // on returns the handler that decodes an event into E and passes it to f,
-// under the capture's lock, until the capture has ended.
+// under the capture's lock, with c.src set to where it came from, until the
+// capture has ended.
 func on[E any](f func(*Capture, *E)) handler {
-	return func(c *Capture, params []byte) error {
+	return func(c *Capture, src Source, params []byte) error {
 		var ev E
 		if err := jsonv2.Unmarshal(params, &ev, decodeOpts); err != nil {
 			return err
@@ -27,7 +37,9 @@ func on[E any](f func(*Capture, *E)) handler {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if !c.ended {
+			c.src = src
 			f(c, &ev)
+			c.src = Source{}
 		}
 		return nil
 	}
@@ -37,30 +49,47 @@ func on[E any](f func(*Capture, *E)) handler {
 // page events decode into cdproto's types; network events into the lean
 // ones of network.go (see there why).
 var handlers = map[string]handler{
-	network.RequestWillBeSent.Method:          on((*Capture).onRequestWillBeSent),
-	network.ResponseReceived.Method:           on((*Capture).onResponseReceived),
-	network.DataReceived.Method:               on((*Capture).onDataReceived),
-	network.RequestWillBeSentExtraInfo.Method: on((*Capture).onRequestExtraInfo),
-	network.ResponseReceivedExtraInfo.Method:  on((*Capture).onResponseExtraInfo),
-	network.LoadingFinished.Method:            on((*Capture).onLoadingFinished),
-	network.LoadingFailed.Method:              on((*Capture).onLoadingFailed),
-	network.RequestServedFromCache.Method:     on((*Capture).onServedFromCache),
-	runtime.ConsoleAPICalled.Method:           on((*Capture).onConsoleAPICalled),
-	runtime.ExceptionThrown.Method:            on((*Capture).onExceptionThrown),
-	log.EntryAdded.Method:                     on((*Capture).onLogEntry),
-	page.FrameStartedNavigating.Method:        on((*Capture).onFrameStartedNavigating),
-	page.FrameNavigated.Method:                on((*Capture).onFrameNavigated),
+	network.RequestWillBeSent.Method:                  on((*Capture).onRequestWillBeSent),
+	network.ResponseReceived.Method:                   on((*Capture).onResponseReceived),
+	network.DataReceived.Method:                       on((*Capture).onDataReceived),
+	network.RequestWillBeSentExtraInfo.Method:         on((*Capture).onRequestExtraInfo),
+	network.ResponseReceivedExtraInfo.Method:          on((*Capture).onResponseExtraInfo),
+	network.LoadingFinished.Method:                    on((*Capture).onLoadingFinished),
+	network.LoadingFailed.Method:                      on((*Capture).onLoadingFailed),
+	network.RequestServedFromCache.Method:             on((*Capture).onServedFromCache),
+	runtime.ConsoleAPICalled.Method:                   on((*Capture).onConsoleAPICalled),
+	runtime.ExceptionThrown.Method:                    on((*Capture).onExceptionThrown),
+	log.EntryAdded.Method:                             on((*Capture).onLogEntry),
+	page.FrameStartedNavigating.Method:                on((*Capture).onFrameStartedNavigating),
+	page.FrameNavigated.Method:                        on((*Capture).onFrameNavigated),
+	runtime.ExecutionContextCreated.Method:            on((*Capture).onContextCreated),
+	network.WebSocketCreated.Method:                   on((*Capture).onWebSocketCreated),
+	network.WebSocketWillSendHandshakeRequest.Method:  on((*Capture).onWebSocketHandshake),
+	network.WebSocketHandshakeResponseReceived.Method: on((*Capture).onWebSocketResponse),
+	network.WebSocketFrameSent.Method:                 on((*Capture).onWebSocketFrameSent),
+	network.WebSocketFrameReceived.Method:             on((*Capture).onWebSocketFrameReceived),
+	network.WebSocketFrameError.Method:                on((*Capture).onWebSocketFrameError),
+	network.WebSocketClosed.Method:                    on((*Capture).onWebSocketClosed),
+	network.EventSourceMessageReceived.Method:         on((*Capture).onEventSourceMessage),
+	runtime.ExecutionContextDestroyed.Method:          on((*Capture).onContextDestroyed),
+	runtime.ExecutionContextsCleared.Method:           on((*Capture).onContextsCleared),
 }
 
-// HandleEvent takes one CDP event of the page, in the order Chrome sent it.
-// It reports whether the event was one the capture uses; events it cannot
-// decode are logged and skipped.
+// HandleEvent takes one CDP event of the watched page, in the order Chrome
+// sent it. It reports whether the event was one the capture uses; events it
+// cannot decode are logged and skipped.
 func (c *Capture) HandleEvent(method string, params []byte) bool {
+	return c.HandleEventFrom(Source{}, method, params)
+}
+
+// HandleEventFrom takes one CDP event of any target of the page, in the
+// order Chrome sent the events of all of them.
+func (c *Capture) HandleEventFrom(src Source, method string, params []byte) bool {
 	h, ok := handlers[method]
 	if !ok {
 		return false
 	}
-	if err := h(c, params); err != nil {
+	if err := h(c, src, params); err != nil {
 		c.opts.Logger.Warn("skipping an event that does not decode", "method", method, "error", err)
 	}
 	return true
@@ -70,19 +99,27 @@ func (c *Capture) HandleEvent(method string, params []byte) bool {
 // document; items captured from then on carry its id. It is announced
 // (page/navigated) when it commits.
 func (c *Capture) onFrameStartedNavigating(ev *page.EventFrameStartedNavigating) {
-	if string(ev.FrameID) != c.mainFrame || ev.NavigationType == "sameDocument" {
+	if !c.fromWatchedPage() || string(ev.FrameID) != c.mainFrame || ev.NavigationType == "sameDocument" {
 		return
 	}
 	c.startNavigation(ev.URL)
+	c.navLoader = string(ev.LoaderID)
 }
 
 func (c *Capture) onFrameNavigated(ev *page.EventFrameNavigated) {
 	f := ev.Frame
-	if f == nil || f.ParentID != "" {
+	if f == nil || f.ParentID != "" || !c.fromWatchedPage() {
 		return
 	}
 	if c.mainFrame == "" {
 		c.mainFrame = string(f.ID)
+	}
+	if c.navPending && c.navLoader != "" && string(f.LoaderID) != c.navLoader {
+		// The late commit of a document from before the navigation that
+		// has started (the blank page a session starts on): it is not
+		// the page's, and announcing it would put it after the new
+		// page's first request.
+		return
 	}
 	if !c.navPending {
 		c.startNavigation(f.URL) // a Chrome without frameStartedNavigating
@@ -125,4 +162,59 @@ func (c *Capture) startNavigation(url string) {
 		c.navs = c.navs[1:]
 	}
 	c.navs = append(c.navs, c.navigation)
+	c.navLoader = ""
+}
+
+// fromWatchedPage reports whether the event being applied came from the
+// watched page's own target (not an iframe, worker or popup of it).
+func (c *Capture) fromWatchedPage() bool {
+	return c.src.Target == nil || c.src.Target.Type == protocol.TargetPage
+}
+
+// maxContexts bounds the execution contexts whose frames the capture knows
+// (a page that makes frames without end must not grow it): past it, the
+// messages of new contexts carry no frameId.
+const maxContexts = 4096
+
+// contextKey is an execution context of one CDP session.
+type contextKey struct {
+	session string
+	id      int64
+}
+
+func (c *Capture) onContextCreated(ev *runtime.EventExecutionContextCreated) {
+	d := ev.Context
+	if d == nil || len(c.contexts) >= maxContexts {
+		return
+	}
+	var aux struct {
+		FrameID string `json:"frameId"`
+	}
+	if len(d.AuxData) == 0 || jsonv2.Unmarshal(d.AuxData, &aux, decodeOpts) != nil || aux.FrameID == "" {
+		return
+	}
+	c.contexts[contextKey{c.src.Session, int64(d.ID)}] = aux.FrameID
+}
+
+// evContextDestroyed is Runtime.executionContextDestroyed with the id that
+// cdproto leaves out (deprecated, and still sent by Chrome 156).
+type evContextDestroyed struct {
+	ExecutionContextID int64 `json:"executionContextId"`
+}
+
+func (c *Capture) onContextDestroyed(ev *evContextDestroyed) {
+	delete(c.contexts, contextKey{c.src.Session, ev.ExecutionContextID})
+}
+
+func (c *Capture) onContextsCleared(*runtime.EventExecutionContextsCleared) {
+	for k := range c.contexts {
+		if k.session == c.src.Session {
+			delete(c.contexts, k)
+		}
+	}
+}
+
+// frameOf returns the frame of an execution context of the event's session.
+func (c *Capture) frameOf(id runtime.ExecutionContextID) string {
+	return c.contexts[contextKey{c.src.Session, int64(id)}]
 }

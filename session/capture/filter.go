@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,7 +17,8 @@ import (
 const FilterHelp = `terms separated by spaces, all of which must match; "-" before a term negates it:
   status-code:404  status-code:>=400  status-code:<300  status-code:400-499
   method:POST            domain:example.com  domain:*.example.com (subdomains)
-  mime:json              type:xhr (Document, Script, Fetch, XHR, Image...)
+  mime:json              type:xhr (Document, Script, Fetch, XHR, Image, WebSocket...)
+  target:worker (page, iframe, worker, shared_worker, service_worker or sw, popup)
   is:failed  is:error (failed or status >= 400)  is:pending  is:finished  is:cached  is:redirect
   larger-than:100k       (bytes; k = 1024, m = 1024*1024)
   url:/api/  or a bare word: the URL contains it`
@@ -85,6 +87,8 @@ func parseTerm(word string) (NetworkFilter, error) {
 		}, nil
 	case "type":
 		return func(r *protocol.NetworkRequest) bool { return strings.EqualFold(r.ResourceType, value) }, nil
+	case "target":
+		return parseTarget(value)
 	case "is":
 		return parseIs(value)
 	case "larger-than":
@@ -141,6 +145,27 @@ func parseStatus(v string) (NetworkFilter, error) {
 		return nil, fmt.Errorf("bad comparison %q (want =, !=, <, <=, > or >=)", op)
 	}
 	return func(r *protocol.NetworkRequest) bool { return r.Status != 0 && cmp(r.Status) }, nil
+}
+
+// parseTarget reads target:TYPE, the type of the target that made a
+// request; a request without a target is the page's.
+func parseTarget(v string) (NetworkFilter, error) {
+	want := strings.ReplaceAll(strings.ToLower(v), "-", "_")
+	switch want {
+	case "sw", "serviceworker":
+		want = protocol.TargetServiceWorker
+	case "shared", "sharedworker":
+		want = protocol.TargetSharedWorker
+	}
+	if !slices.Contains(protocol.TargetTypes, want) {
+		return nil, fmt.Errorf("unknown target:%s (want %s)", v, strings.Join(protocol.TargetTypes, ", "))
+	}
+	return func(r *protocol.NetworkRequest) bool {
+		if r.Target == nil {
+			return want == protocol.TargetPage
+		}
+		return r.Target.Type == want
+	}, nil
 }
 
 func parseIs(v string) (NetworkFilter, error) {

@@ -83,6 +83,12 @@ func (e entry) encode(session string) ([]byte, error) {
 		return wire.Network(nil, e.method, session, e.seq, p)
 	case protocol.Navigation:
 		return wire.Navigated(nil, session, e.seq, p)
+	case *protocol.WebSocketFrame:
+		return wire.Frame(nil, session, e.seq, p)
+	case *protocol.EventSourceMessage:
+		return wire.EventSource(nil, session, e.seq, p)
+	case *targetEvent:
+		return p.encode(e.method, session, e.seq)
 	case *protocol.EndedEvent:
 		ev := *p
 		ev.Session, ev.Seq = session, e.seq

@@ -46,6 +46,7 @@ type evRequestWillBeSent struct {
 	WallTime         float64      `json:"wallTime"`  // seconds since the epoch
 	RedirectResponse *cdpResponse `json:"redirectResponse"`
 	Type             string       `json:"type"`
+	FrameID          string       `json:"frameId"`
 }
 
 type evResponseReceived struct {
@@ -90,6 +91,10 @@ type slot struct {
 	bodyBytes int64   // bytes of the bodies counted against the budget
 	truncated bool    // counted in dropped.truncated
 	decoded   int64   // body bytes received, decoded (Network.dataReceived)
+	// A WebSocket's newest frames, an EventSource's newest messages
+	// (websocket.go), counted in bodyBytes.
+	frames   []*protocol.WebSocketFrame
+	messages []*protocol.EventSourceMessage
 }
 
 // networkStore keeps the newest requests, in the order they were sent.
@@ -144,6 +149,7 @@ func (c *Capture) onRequestWillBeSent(ev *evRequestWillBeSent) {
 		RequestID: ev.RequestID, URL: k.str(url, k.caps.URL, &k.t.URL), Method: k.str(ev.Request.Method, k.caps.Field, &k.t.Method),
 		ResourceType: ev.Type, Timestamp: ev.WallTime * 1000, NavigationID: c.navigation.ID, State: protocol.StatePending,
 		RequestHeaders: k.headers(ev.Request.Headers, &k.t.RequestHeaders),
+		Target:         c.src.Target, FrameID: k.str(ev.FrameID, k.caps.Field, new(int)),
 	}
 	s := &slot{rec: r, startMono: ev.Timestamp}
 	if old, ok := c.network.byID[ev.RequestID]; ok { // a reused id: keep the newest
@@ -235,7 +241,8 @@ func (c *Capture) onResponseReceived(ev *evResponseReceived) {
 	if resp.RemoteIPAddress != "" {
 		r.RemoteAddress = net.JoinHostPort(strings.Trim(resp.RemoteIPAddress, "[]"), strconv.Itoa(resp.RemotePort))
 	}
-	r.FromCache = r.FromCache || resp.FromDiskCache || resp.FromServiceWorker || resp.FromPrefetchCache
+	r.FromCache = r.FromCache || resp.FromDiskCache || resp.FromPrefetchCache
+	r.FromServiceWorker = r.FromServiceWorker || resp.FromServiceWorker
 	if r.ResourceType == "" {
 		r.ResourceType = ev.Type
 	}
@@ -302,7 +309,7 @@ func (c *Capture) onLoadingFinished(ev *evLoadingFinished) {
 	// The finished event waits for the body, so that a client that sees it
 	// can ask for the body at once.
 	s.rec = &r
-	if !c.bodies.enqueue(ev.RequestID) {
+	if !c.bodies.enqueue(c.src.Session, ev.RequestID) {
 		r.BodyOmitted = "unavailable"
 		r.State = protocol.StateFinished
 		c.update(s, &r, protocol.NotifyFinished)

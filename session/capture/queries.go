@@ -11,9 +11,18 @@ import (
 type held struct {
 	rec               *protocol.NetworkRequest
 	reqBody, respBody string
+	frames            []*protocol.WebSocketFrame
+	messages          []*protocol.EventSourceMessage
 }
 
-func holding(s *slot) held { return held{s.rec, s.reqBody, s.respBody} }
+func holding(s *slot) held {
+	return held{s.rec, s.reqBody, s.respBody, slices.Clip(s.frames), slices.Clip(s.messages)}
+}
+
+// bare reports whether the request has nothing beside its record.
+func (h held) bare() bool {
+	return h.reqBody == "" && h.respBody == "" && len(h.frames) == 0 && len(h.messages) == 0
+}
 
 // request returns the request with its post data, and with its response
 // body when asked: events carry neither, lists the post data (the list's
@@ -23,6 +32,12 @@ func (h held) request(withResponse bool) protocol.NetworkRequest {
 	r.RequestBody = h.reqBody
 	if withResponse {
 		r.ResponseBody = h.respBody
+		for _, f := range h.frames {
+			r.Frames = append(r.Frames, *f)
+		}
+		for _, m := range h.messages {
+			r.Messages = append(r.Messages, *m)
+		}
 	}
 	return r
 }
@@ -33,6 +48,9 @@ type State struct {
 	Dropped    protocol.Counts
 	LastSeq    uint64
 	Navigation protocol.Navigation
+	// Targets and TargetsEnded count the targets followed now and
+	// those that went, by type.
+	Targets, TargetsEnded map[string]int
 }
 
 // State returns the current counters.
@@ -43,12 +61,14 @@ func (c *Capture) State() State {
 }
 
 func (c *Capture) stateLocked() State {
-	return State{
+	st := State{
 		Counts:     protocol.Counts{Network: c.network.order.len(), Console: c.console.len()},
 		Dropped:    c.dropped,
 		LastSeq:    c.journal.last,
 		Navigation: c.navigation,
 	}
+	st.Targets, st.TargetsEnded = c.targetCounts()
+	return st
 }
 
 // NetworkFilter selects requests; nil selects all.
@@ -112,6 +132,7 @@ type Snapshot struct {
 	Network     []*protocol.NetworkRequest // with bodies
 	Console     []*protocol.ConsoleMessage
 	Navigations []protocol.Navigation
+	Targets     []protocol.TargetState
 }
 
 // Snapshot takes what has been captured. The lock is held only to copy
@@ -124,11 +145,11 @@ func (c *Capture) Snapshot() Snapshot {
 		hs[i] = holding(s)
 	}
 	msgs, _ := c.console.last(0, 0, nil)
-	snap := Snapshot{State: c.stateLocked(), Console: msgs, Navigations: slices.Clone(c.navs)}
+	snap := Snapshot{State: c.stateLocked(), Console: msgs, Navigations: slices.Clone(c.navs), Targets: c.targetStates()}
 	c.mu.Unlock()
 	snap.Network = make([]*protocol.NetworkRequest, len(hs))
 	for i, h := range hs {
-		if h.reqBody == "" && h.respBody == "" {
+		if h.bare() {
 			snap.Network[i] = h.rec
 			continue
 		}

@@ -20,7 +20,13 @@ func Restore(out protocol.Output) *Capture {
 	for i := range out.Data.Network {
 		r := out.Data.Network[i]
 		s := &slot{rec: &r, reqBody: r.RequestBody, respBody: r.ResponseBody}
-		r.RequestBody, r.ResponseBody = "", ""
+		for i := range r.Frames {
+			s.frames = append(s.frames, &r.Frames[i])
+		}
+		for i := range r.Messages {
+			s.messages = append(s.messages, &r.Messages[i])
+		}
+		r.RequestBody, r.ResponseBody, r.Frames, r.Messages = "", "", nil, nil
 		c.network.byID[r.RequestID] = s
 		c.network.order.push(s)
 	}
@@ -34,6 +40,15 @@ func Restore(out protocol.Output) *Capture {
 	if n := len(out.Navigations); n > 0 {
 		c.navigation = out.Navigations[n-1]
 		c.navs = slices.Clone(out.Navigations)
+	}
+	for _, t := range out.Targets {
+		if t.Ended == 0 {
+			c.targets.live[t.ID] = &t
+			c.targets.liveCount[t.Type]++
+		} else {
+			c.targets.ended = append(c.targets.ended, t)
+			c.targets.endedCount[t.Type]++
+		}
 	}
 	c.ended = true
 	return c

@@ -60,6 +60,19 @@ type Entry struct {
 	ServerIPAddress string   `json:"serverIPAddress,omitempty"`
 	ResourceType    string   `json:"_resourceType,omitempty"`
 	Error           string   `json:"_error,omitempty"`
+	// WebSocketMessages are a WebSocket's frames, as Chrome's own HAR
+	// export writes them.
+	WebSocketMessages []WebSocketMessage `json:"_webSocketMessages,omitempty"`
+}
+
+// WebSocketMessage is a frame of a WebSocket, in Chrome's HAR convention:
+// type send or receive, time in seconds since the Unix epoch, opcode 1
+// (text) or 2 (binary, data in base64).
+type WebSocketMessage struct {
+	Type   string  `json:"type"`
+	Time   float64 `json:"time"`
+	Opcode int     `json:"opcode"`
+	Data   string  `json:"data"`
 }
 
 // Request is a HAR request.
@@ -179,6 +192,13 @@ func entry(r protocol.NetworkRequest, ref string) Entry {
 	}
 	if r.BodyOmitted != "" {
 		e.Response.Content.Comment = "body not captured: " + r.BodyOmitted
+	}
+	for _, f := range r.Frames {
+		typ := "receive"
+		if f.Direction == protocol.FrameSent {
+			typ = "send"
+		}
+		e.WebSocketMessages = append(e.WebSocketMessages, WebSocketMessage{Type: typ, Time: f.Timestamp / 1000, Opcode: f.Opcode, Data: f.Payload})
 	}
 	if e.Response.Content.MimeType == "" {
 		e.Response.Content.MimeType = "x-unknown"

@@ -204,8 +204,14 @@ func (w *worker) shutdownChrome() {
 			w.log.Warn("closing Chrome", "error", err)
 		}
 	}
+	if w.targets != nil {
+		w.targets.cancel() // the commands in flight fail at once
+	}
 	if w.conn != nil {
 		w.conn.Close()
+	}
+	if w.targets != nil {
+		w.targets.stop()
 	}
 }
 
@@ -286,7 +292,7 @@ func (w *worker) output(snap capture.Snapshot, final bool, reason, errText strin
 		Partial: !final || reason != protocol.ReasonStopped && reason != protocol.ReasonSignal && reason != protocol.ReasonTimeout,
 		Error:   errText, Session: w.opts.Session, WrittenAt: time.Now().UTC().Format(time.RFC3339Nano),
 		LastSeq: snap.LastSeq, Counts: snap.Counts, Dropped: snap.Dropped, Navigations: snap.Navigations,
-		Chrome: w.chromeInfo(),
+		Chrome: w.chromeInfo(), Targets: snap.Targets,
 	}
 	if final {
 		out.Reason = reason

@@ -125,7 +125,7 @@ func (w *worker) status() protocol.StatusResult {
 		StartTime: w.start.UTC().Format(time.RFC3339Nano), UptimeMs: time.Since(w.start).Milliseconds(),
 		Target: w.getTarget(), Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq,
 		NavigationID: st.Navigation.ID, SocketPath: w.socket, Subscribers: w.capture.Subscribers(),
-		Chrome: w.chromeInfo(), Epoch: w.epoch,
+		Chrome: w.chromeInfo(), Epoch: w.epoch, Targets: st.Targets, TargetsEnded: st.TargetsEnded,
 	}
 	return res
 }

@@ -39,11 +39,8 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/session/proc"
 	"github.com/chromedp/cdproto/cdp"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
-	"github.com/chromedp/cdproto/inspector"
-	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
 	"github.com/gofrs/flock"
 	"golang.org/x/sys/unix"
@@ -107,6 +104,7 @@ type worker struct {
 	conn      *browser.Conn
 	page      *browser.Session
 	pageID    atomic.Pointer[string] // the page's CDP session, for onEvent
+	targets   *targetTree            // set before pageID; owned by onEvent
 	version   string
 	meta      session.Meta
 	ln        net.Listener
@@ -217,7 +215,7 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 
 	copts := capture.Options{
 		Session: w.opts.Session, MaxBodyBytes: w.opts.MaxBodyBytes, IncludeAll: w.opts.IncludeAll, Logger: w.log,
-		FetchBody: w.fetchBody,
+		FetchBody: w.fetchBody, WorkersAttached: true,
 	}
 	if w.opts.Limits != nil {
 		copts.SetLimits(*w.opts.Limits)
@@ -260,6 +258,8 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	}
 	w.page = pageSess
 	id := pageSess.ID()
+	w.targets = newTargetTree(w, id, info)
+	w.capture.TargetAttached(w.targets.main.ref)
 	w.pageID.Store(&id)
 	w.setTarget(protocol.Target{ID: info.TargetID, URL: info.URL, Title: info.Title})
 	w.capture.SetMainFrame(info.TargetID)
@@ -376,35 +376,60 @@ func hasDisplay() bool {
 	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
 }
 
-// enableDomains turns on the events the capture needs.
+// enableDomains turns on the events the capture needs on the page, and
+// makes Chrome attach its targets: iframes and workers on the page's
+// session; popups and shared workers on the browser's (see targets.go).
 func (w *worker) enableDomains(ctx context.Context) error {
-	maxBody := w.capture.Options().MaxBodyBytes
-	steps := []struct {
-		name string
-		call func() error
-	}{
-		{"Network.enable", func() error {
-			_, err := cdp.Call(ctx, w.page, network.Enable, network.EnableParams{
-				MaxResourceBufferSize: ptr(int64(maxBody) + 1<<20), MaxTotalBufferSize: ptr(int64(256 << 20)),
-			})
-			return err
-		}},
-		{"Runtime.enable", func() error { _, err := cdp.Call(ctx, w.page, runtime.Enable, cdp.Empty{}); return err }},
-		{"Log.enable", func() error { _, err := cdp.Call(ctx, w.page, log.Enable, cdp.Empty{}); return err }},
-		{"Page.enable", func() error { _, err := cdp.Call(ctx, w.page, page.Enable, page.EnableParams{}); return err }},
-		{"Inspector.enable", func() error { _, err := cdp.Call(ctx, w.page, inspector.Enable, cdp.Empty{}); return err }},
-	}
-	for _, s := range steps {
-		if err := s.call(); err != nil {
-			return cdpErr(s.name, err)
+	cmds := append(w.enables(protocol.TargetPage), autoAttach())
+	for i, err := range w.page.Batch(ctx, cmds...) {
+		if err != nil {
+			return cdpErr(cmds[i].Method, err)
 		}
 	}
-	if w.page.ID() != "" { // a browser connection: hear about the page closing
-		if _, err := cdp.Call(ctx, w.conn.Session(""), target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: true}); err != nil {
-			return cdpErr("Target.setDiscoverTargets", err)
+	if w.page.ID() == "" { // a page endpoint: no browser session
+		return nil
+	}
+	root := w.conn.Session("")
+	// Discovery: hear about the page closing, and, in a Chrome that the
+	// worker did not launch, about the popups and shared workers to attach
+	// to (a browser-wide auto-attach would pause the user's own new tabs).
+	if _, err := cdp.Call(ctx, root, target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: true}); err != nil {
+		return cdpErr("Target.setDiscoverTargets", err)
+	}
+	if w.chrome != nil {
+		if errs := root.Batch(ctx, browserAutoAttach()); errs[0] != nil {
+			return cdpErr("Target.setAutoAttach", errs[0])
 		}
 	}
 	return nil
+}
+
+// enables are the commands that turn on the events the capture needs on a
+// target of the type.
+func (w *worker) enables(targetType string) []browser.Command {
+	maxBody := w.capture.Options().MaxBodyBytes
+	cmds := []browser.Command{
+		{Method: "Network.enable", Params: network.EnableParams{
+			MaxResourceBufferSize: ptr(int64(maxBody) + 1<<20), MaxTotalBufferSize: ptr(int64(256 << 20)),
+		}},
+		{Method: "Runtime.enable"},
+		{Method: "Log.enable"},
+	}
+	switch targetType {
+	case protocol.TargetPage:
+		cmds = append(cmds, browser.Command{Method: "Page.enable"}, browser.Command{Method: "Inspector.enable"})
+	case protocol.TargetIframe, protocol.TargetPopup:
+		cmds = append(cmds, browser.Command{Method: "Page.enable"})
+	}
+	return cmds
+}
+
+// capUrl cuts a target's URL to the url cap.
+func (w *worker) capUrl(u string) string {
+	if n := w.capture.Options().Caps.URL; len(u) > n {
+		return capture.CutString(u, n)
+	}
+	return u
 }
 
 // listen opens the worker's socket, readable and writable by its user only.
@@ -448,58 +473,97 @@ func (w *worker) getTarget() protocol.Target {
 	return w.target
 }
 
-// onEvent receives every CDP event in order: the page's go to the capture;
-// lifecycle events end the session.
+// onEvent receives every CDP event in order: those of the page's targets
+// go to the capture; target events keep the target tree; lifecycle events
+// of the page end the session.
 func (w *worker) onEvent(ev browser.Event) {
 	id := w.pageID.Load()
 	if id == nil {
 		return // nothing of interest happens before the page is attached
 	}
-	if ev.SessionID == *id && w.capture.HandleEvent(ev.Method, ev.Params) {
+	if src, ok := w.targets.source(ev.SessionID); ok && w.capture.HandleEventFrom(src, ev.Method, ev.Params) {
 		return
 	}
 	switch ev.Method {
 	case "Inspector.targetCrashed":
-		w.endPage(protocol.ReasonPageCrashed)
+		if ev.SessionID == *id {
+			w.endPage(protocol.ReasonPageCrashed)
+		}
 	case "Inspector.detached":
-		w.endPage(protocol.ReasonPageClosed)
+		if ev.SessionID == *id {
+			w.endPage(protocol.ReasonPageClosed)
+		}
+	case "Target.attachedToTarget":
+		w.targets.attachedToTarget(ev.SessionID, ev.Params)
+	case "Target.targetCreated":
+		w.targetCreated(ev.Params)
 	case "Target.targetCrashed", "Target.targetDestroyed", "Target.targetInfoChanged", "Target.detachedFromTarget":
 		w.onTargetEvent(ev)
 	}
 }
 
+// targetCreated attaches, in a Chrome that the worker did not launch, to a
+// popup of the page or a shared worker of its origin as Chrome announces it
+// (a Chrome it launched attaches them itself: see browserAutoAttach).
+func (w *worker) targetCreated(params []byte) {
+	if w.chrome != nil || w.page.ID() == "" {
+		return
+	}
+	var ev struct {
+		TargetInfo target.Info `json:"targetInfo"`
+	}
+	if jsonv2.Unmarshal(params, &ev, jsonv2.AllowInvalidUTF8(true)) != nil {
+		return
+	}
+	if _, ours := w.targets.classify("", &ev.TargetInfo); !ours {
+		return
+	}
+	t := w.targets
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		ctx, cancel := context.WithTimeout(t.ctx, readyTimeout)
+		defer cancel()
+		flatten := true
+		_, err := cdp.Call(ctx, w.conn.Session(""), target.AttachToTarget, target.AttachToTargetParams{TargetID: ev.TargetInfo.TargetID, Flatten: &flatten})
+		if err != nil && t.ctx.Err() == nil {
+			w.log.Debug("attaching to a target of the page", "id", ev.TargetInfo.TargetID, "error", err)
+		}
+	}()
+}
+
 func (w *worker) onTargetEvent(ev browser.Event) {
 	var p struct {
-		TargetID   string `json:"targetId"`
-		SessionID  string `json:"sessionId"`
-		TargetInfo struct {
-			TargetID string `json:"targetId"`
-			URL      string `json:"url"`
-			Title    string `json:"title"`
-		} `json:"targetInfo"`
+		TargetID   string      `json:"targetId"`
+		SessionID  string      `json:"sessionId"`
+		TargetInfo target.Info `json:"targetInfo"`
 	}
-	if json.Unmarshal(ev.Params, &p) != nil {
+	if jsonv2.Unmarshal(ev.Params, &p, jsonv2.AllowInvalidUTF8(true)) != nil {
 		return
 	}
 	t := w.getTarget()
 	switch ev.Method {
 	case "Target.targetInfoChanged":
-		if p.TargetInfo.TargetID == t.ID {
+		if string(p.TargetInfo.TargetID) == t.ID {
 			t.URL, t.Title = p.TargetInfo.URL, p.TargetInfo.Title
 			w.setTarget(t)
 		}
+		w.targets.infoChanged(&p.TargetInfo)
 	case "Target.targetCrashed":
 		if p.TargetID == t.ID {
 			w.endPage(protocol.ReasonPageCrashed)
 		}
+		w.targets.gone(p.TargetID, protocol.TargetCrashed)
 	case "Target.targetDestroyed":
 		if p.TargetID == t.ID {
 			w.endPage(protocol.ReasonPageClosed)
 		}
+		w.targets.gone(p.TargetID, protocol.TargetDestroyed)
 	case "Target.detachedFromTarget":
 		if id := w.pageID.Load(); id != nil && p.SessionID == *id {
 			w.endPage(protocol.ReasonPageClosed)
 		}
+		w.targets.detached(p.SessionID)
 	}
 }
 
@@ -510,12 +574,12 @@ func (w *worker) endPage(reason string) {
 	}
 }
 
-// fetchBody asks the page for a response body. It decodes the reply itself:
-// a text body may hold lone surrogates, which cdproto's strict decoding
-// refuses.
-func (w *worker) fetchBody(ctx context.Context, requestID string) (string, bool, error) {
+// fetchBody asks a target for a response body, on the CDP session that
+// finished the request. It decodes the reply itself: a text body may hold
+// lone surrogates, which cdproto's strict decoding refuses.
+func (w *worker) fetchBody(ctx context.Context, session, requestID string) (string, bool, error) {
 	params, _ := json.Marshal(map[string]string{"requestId": requestID})
-	raw, err := w.page.CallRaw(ctx, "Network.getResponseBody", params)
+	raw, err := w.conn.Session(session).CallRaw(ctx, "Network.getResponseBody", params)
 	if err != nil {
 		return "", false, err
 	}

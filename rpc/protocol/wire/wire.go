@@ -110,6 +110,23 @@ func appendConsole(b []byte, session string, seq uint64, m *protocol.ConsoleMess
 	}
 	b = append(b, `,"navigationId":`...)
 	b = strconv.AppendInt(b, int64(m.NavigationID), 10)
+	if t := m.Target; t != nil {
+		b = append(b, `,"target":{"id":`...)
+		str(t.ID)
+		b = append(b, `,"type":`...)
+		str(t.Type)
+		b = append(b, `,"url":`...)
+		str(t.URL)
+		if t.ParentID != "" {
+			b = append(b, `,"parentId":`...)
+			str(t.ParentID)
+		}
+		b = append(b, '}')
+	}
+	if m.FrameID != "" {
+		b = append(b, `,"frameId":`...)
+		str(m.FrameID)
+	}
 	if m.Truncated {
 		b = append(b, `,"truncated":true`...)
 	}
@@ -174,7 +191,7 @@ func appendFloat(b []byte, f float64) []byte {
 // for; requestBodySize says there is post data).
 func Network(b []byte, method, session string, seq uint64, r *protocol.NetworkRequest) ([]byte, error) {
 	v := *r
-	v.ResponseBody, v.RequestBody = "", ""
+	v.ResponseBody, v.RequestBody, v.Frames, v.Messages = "", "", nil, nil
 	return appendRest(appendHead(b, method, session, seq, true), struct {
 		Request *protocol.NetworkRequest `json:"request"`
 	}{&v})
@@ -185,6 +202,28 @@ func Navigated(b []byte, session string, seq uint64, nav protocol.Navigation) ([
 	return appendRest(appendHead(b, protocol.NotifyNavigated, session, seq, true), struct {
 		Navigation protocol.Navigation `json:"navigation"`
 	}{nav})
+}
+
+// Frame appends the line of a websocket/frame event.
+func Frame(b []byte, session string, seq uint64, f *protocol.WebSocketFrame) ([]byte, error) {
+	return appendRest(appendHead(b, protocol.NotifyFrame, session, seq, true), struct {
+		Frame *protocol.WebSocketFrame `json:"frame"`
+	}{f})
+}
+
+// EventSource appends the line of an eventsource/message event.
+func EventSource(b []byte, session string, seq uint64, m *protocol.EventSourceMessage) ([]byte, error) {
+	return appendRest(appendHead(b, protocol.NotifyEventSource, session, seq, true), struct {
+		Message *protocol.EventSourceMessage `json:"message"`
+	}{m})
+}
+
+// Target appends the line of a target/attached or target/detached event.
+func Target(b []byte, method, session string, seq uint64, t protocol.TargetRef, reason string) ([]byte, error) {
+	return appendRest(appendHead(b, method, session, seq, true), struct {
+		Target protocol.TargetRef `json:"target"`
+		Reason string             `json:"reason,omitempty"`
+	}{t, reason})
 }
 
 // Ended appends the line of a session/ended event.

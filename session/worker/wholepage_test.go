@@ -1,0 +1,319 @@
+package worker_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+)
+
+// wholePageLimit bounds the wait for the whole page: a dozen contexts on a
+// shared machine.
+const wholePageLimit = 3 * time.Minute
+
+// sideChannel is the fixture server's own endpoint, left out of the
+// comparison: the pages report what they log through it.
+const sideChannel = "/_said"
+
+// TestWholePage captures everything the page does, in every target: the
+// page, a same-site and a cross-site (out-of-process) iframe, a dedicated
+// worker, a shared worker, a service worker that answers a fetch, a popup,
+// with redirects, a refused fetch, a 404, a POST, a large and a binary body,
+// a request after pushState and a navigation to a second page; and holds it
+// against the fixture server's own log of what it served and of what each
+// context said it logged.
+func TestWholePage(t *testing.T) {
+	h := newHarness(t)
+	w := h.start(h.options("whole", h.fx.URL("wp-top.html")))
+	s := h.subscribe(w.Dir, ptr(uint64(0)))
+	s.awaitWithin("the second page's last line", wholePageLimit, consoleText("second: done"))
+
+	// The comparison waits until it holds, or fails with what is missing.
+	diff := s.awaitHolds(wholePageLimit, func() string { return compareWholePage(h.fx, s.seen) })
+	if diff != "" {
+		t.Fatalf("the capture does not match what the server served and the pages said:\n%s", diff)
+	}
+
+	console := lastConsole(s.seen)
+	exc := func(text string) *protocol.ConsoleMessage {
+		for _, m := range console {
+			if strings.Contains(m.Text, text) {
+				return m
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		text, source, target string
+	}{
+		{"page error object", protocol.SourceConsole, protocol.TargetPage},
+		{"page rejection", protocol.SourceException, protocol.TargetPage},
+		{"worker uncaught", protocol.SourceException, protocol.TargetWorker},
+	} {
+		m := exc(c.text)
+		switch {
+		case m == nil:
+			t.Errorf("%q: not captured", c.text)
+		case m.Level != protocol.LevelError || m.Source != c.source || m.Target == nil || m.Target.Type != c.target:
+			t.Errorf("%q: level %s, source %s, target %+v; want error from %s of the %s", c.text, m.Level, m.Source, m.Target, c.source, c.target)
+		case m.Stack == "":
+			t.Errorf("%q: no stack", c.text)
+		}
+	}
+	for _, m := range console {
+		if m.Source == protocol.SourceBrowser && strings.Contains(m.Text, "worker") {
+			t.Errorf("a worker's line repeated from the page's log: %+v", m)
+		}
+	}
+
+	attached := map[string]int{}
+	for _, n := range s.seen {
+		if n.Method == protocol.NotifyAttached {
+			var ev protocol.TargetEvent
+			_ = json.Unmarshal(n.Params, &ev)
+			attached[ev.Target.Type]++
+		}
+	}
+	for _, typ := range protocol.TargetTypes {
+		if attached[typ] == 0 {
+			t.Errorf("no target/attached of a %s: %v", typ, attached)
+		}
+	}
+
+	// The page's view of the requests its service worker answered, and
+	// the service worker's own fetch.
+	reqs := lastRequests(s.seen)
+	var answered, swFetch bool
+	for _, r := range reqs {
+		if strings.HasSuffix(r.URL, "/sw-answer") {
+			answered = r.FromServiceWorker && r.Target != nil && r.Target.Type == protocol.TargetPage && r.State == protocol.StateFinished
+		}
+		if strings.HasSuffix(r.URL, "/data.json?via=sw") && r.Target != nil && r.Target.Type == protocol.TargetServiceWorker {
+			swFetch = r.State == protocol.StateFinished
+		}
+	}
+	if !answered || !swFetch {
+		t.Errorf("service worker: /sw-answer answered by it %v; its own fetch of /data.json?via=sw %v", answered, swFetch)
+	}
+
+	// The WebSocket: its record, and every frame both ways; the
+	// EventSource's messages.
+	var socket protocol.NetworkRequest
+	for _, r := range reqs {
+		if r.ResourceType == protocol.ResourceWebSocket {
+			socket = r
+		}
+	}
+	if socket.State != protocol.StateFinished || socket.Status != 101 || len(socket.RequestHeaders) == 0 || len(socket.ResponseHeaders) == 0 || socket.Target == nil || socket.Target.Type != protocol.TargetPage {
+		t.Errorf("the WebSocket: %+v", socket)
+	}
+	var frames []string
+	var ticks []string
+	for _, n := range s.seen {
+		switch n.Method {
+		case protocol.NotifyFrame:
+			var ev protocol.WebSocketFrameEvent
+			_ = json.Unmarshal(n.Params, &ev)
+			f := ev.Frame
+			if f.RequestID != socket.RequestID {
+				t.Errorf("a frame of socket %s, not of %s", f.RequestID, socket.RequestID)
+			}
+			frames = append(frames, fmt.Sprintf("%s %d %s %d", f.Direction, f.Opcode, f.Payload, f.Size))
+		case protocol.NotifyEventSource:
+			var ev protocol.EventSourceEvent
+			_ = json.Unmarshal(n.Params, &ev)
+			ticks = append(ticks, ev.Message.EventID+" "+ev.Message.Data)
+		}
+	}
+	sort.Strings(frames)
+	wantFrames := []string{"received 1 ping text 9", "received 1 welcome 7", "received 2 AQID/w== 4", "sent 1 ping text 9", "sent 2 AQID/w== 4"}
+	if !slices.Equal(frames, wantFrames) {
+		t.Errorf("frames:\n%s\nwant\n%s", strings.Join(frames, "\n"), strings.Join(wantFrames, "\n"))
+	}
+	if want := []string{"1 tick 1", "2 tick 2", "3 tick 3"}; !slices.Equal(ticks, want) {
+		t.Errorf("EventSource messages %q, want %q", ticks, want)
+	}
+	c := h.client(w.Dir)
+	got := call(h, c, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: socket.RequestID, Body: true})
+	if len(got.Request.Frames) != len(wantFrames) {
+		t.Errorf("network/get of the socket: %d frames, want %d", len(got.Request.Frames), len(wantFrames))
+	}
+}
+
+// awaitHolds reads events until check returns "", and returns "" then; at
+// the limit it returns what check last said.
+func (s *subscriber) awaitHolds(limit time.Duration, check func() string) string {
+	s.t.Helper()
+	deadline := time.After(limit)
+	for {
+		diff := check()
+		if diff == "" {
+			return ""
+		}
+		select {
+		case n := <-s.notes:
+			s.seen = append(s.seen, n)
+		case <-deadline:
+			return diff
+		}
+	}
+}
+
+// lastRequests returns every request of the events, as the last event of
+// each left it.
+func lastRequests(notes []note) map[string]protocol.NetworkRequest {
+	out := map[string]protocol.NetworkRequest{}
+	for _, n := range notes {
+		if strings.HasPrefix(n.Method, "network/") {
+			r := n.request()
+			out[r.RequestID] = r
+		}
+	}
+	return out
+}
+
+func lastConsole(notes []note) []*protocol.ConsoleMessage {
+	var out []*protocol.ConsoleMessage
+	for _, n := range notes {
+		if n.Method == protocol.NotifyConsole {
+			m := n.console()
+			out = append(out, &m)
+		}
+	}
+	return out
+}
+
+// saidTarget is the target type that each context of the fixture pages
+// logs from: a same-site iframe is part of the page's target.
+var saidTarget = map[string]string{
+	"page": protocol.TargetPage, "frame same": protocol.TargetPage, "frame cross": protocol.TargetIframe,
+	"worker": protocol.TargetWorker, "shared worker": protocol.TargetSharedWorker,
+	"service worker": protocol.TargetServiceWorker, "popup": protocol.TargetPopup,
+}
+
+// compareWholePage returns "" when the events hold every request the server
+// served, once, in a final state, and every line each context said, once,
+// with its level, source and target; else what differs.
+func compareWholePage(fx *browsertest.Fixtures, notes []note) string {
+	var diffs []string
+	// Requests: every URL a request went to (each hop of a redirect), but
+	// not the side channel, nor the page's view of what its service
+	// worker answered (the service worker's own fetch is what the server
+	// saw).
+	captured := map[string]int{}
+	for _, r := range lastRequests(notes) {
+		if strings.HasPrefix(r.URL, "data:") || r.FromServiceWorker || pathOf(r.URL) == sideChannel || pathOf(r.URL) == "/favicon.ico" {
+			continue
+		}
+		if r.State != protocol.StateFinished && r.State != protocol.StateFailed {
+			diffs = append(diffs, fmt.Sprintf("request %s %s: still %s", r.RequestID, r.URL, r.State))
+		}
+		for _, hop := range r.Redirects {
+			captured["GET "+hop.URL]++
+		}
+		// The server logs a WebSocket's handshake as an http:// request.
+		captured[r.Method+" "+strings.Replace(r.URL, "ws://", "http://", 1)]++
+	}
+	served := map[string]int{}
+	for _, s := range fx.Served() {
+		served[s.Method+" "+s.URL]++
+	}
+	for k, n := range served {
+		if captured[k] != n {
+			diffs = append(diffs, fmt.Sprintf("%s: served %d times, captured %d", k, n, captured[k]))
+		}
+	}
+	for k, n := range captured {
+		if served[k] == 0 && !strings.Contains(k, fx.RefusedURL) {
+			diffs = append(diffs, fmt.Sprintf("%s: captured %d times, never served", k, n))
+		}
+	}
+
+	// Console lines.
+	console := lastConsole(notes)
+	for _, said := range fx.Said() {
+		var found []*protocol.ConsoleMessage
+		for _, m := range console {
+			if m.Text == said.Text {
+				found = append(found, m)
+			}
+		}
+		want := said.Level
+		if want == "warn" {
+			want = protocol.LevelWarning
+		}
+		switch {
+		case len(found) != 1:
+			diffs = append(diffs, fmt.Sprintf("%q (%s): captured %d times", said.Text, said.Ctx, len(found)))
+		case found[0].Level != want || found[0].Source != protocol.SourceConsole:
+			diffs = append(diffs, fmt.Sprintf("%q: level %s source %s, want %s from console", said.Text, found[0].Level, found[0].Source, want))
+		case found[0].Target == nil || found[0].Target.Type != saidTarget[said.Ctx]:
+			diffs = append(diffs, fmt.Sprintf("%q: target %+v, want a %s", said.Text, found[0].Target, saidTarget[said.Ctx]))
+		}
+	}
+	if len(fx.Said()) == 0 {
+		diffs = append(diffs, "the pages said nothing")
+	}
+	sort.Strings(diffs)
+	return strings.Join(slices.Compact(diffs), "\n")
+}
+
+func pathOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+// TestStartThenNavigate: a session starts on a blank page and navigates at
+// once; Chrome may report the blank page's commit late, after the new page
+// has started loading. In 20 of 20 tries, the page's request and its
+// console messages carry the navigation that page/navigated announced for
+// its URL, and no navigation is announced after its first request but its
+// own.
+func TestStartThenNavigate(t *testing.T) {
+	h := newHarness(t)
+	page := h.fx.URL("everything.html")
+	for i := range 20 {
+		w := h.start(h.options(fmt.Sprintf("race%d", i), page))
+		s := h.subscribe(w.Dir, ptr(uint64(0)))
+		notes := s.await("everything done", consoleText("everything done"))
+		var navs []protocol.Navigation
+		docNav, sawDoc := 0, false
+		for _, n := range notes {
+			switch n.Method {
+			case protocol.NotifyNavigated:
+				var ev protocol.NavigatedEvent
+				_ = json.Unmarshal(n.Params, &ev)
+				if sawDoc && ev.Navigation.ID != docNav {
+					t.Errorf("try %d: navigation %+v announced after the page's first request (navigation %d)", i, ev.Navigation, docNav)
+				}
+				navs = append(navs, ev.Navigation)
+			case protocol.NotifyRequest:
+				if r := n.request(); r.URL == page && !sawDoc {
+					docNav, sawDoc = r.NavigationID, true
+				}
+			case protocol.NotifyConsole:
+				if m := n.console(); m.NavigationID != docNav {
+					t.Errorf("try %d: %q has navigation %d, the page's request %d", i, m.Text, m.NavigationID, docNav)
+				}
+			}
+		}
+		last := protocol.Navigation{}
+		if len(navs) > 0 {
+			last = navs[len(navs)-1]
+		}
+		if last.URL != page || last.ID != docNav {
+			t.Errorf("try %d: navigations %+v; the page's request has navigation %d", i, navs, docNav)
+		}
+		h.reap(w)
+	}
+}
