@@ -1,7 +1,10 @@
 // What the views show of one session: its requests (one row per requestId,
 // replaced as events come) and console messages, bounded to the newest
-// maxRows of each, plus the counts for the status bar. It applies events
-// as they come and says what changed; the views decide when to redraw.
+// maxRows of each, plus the counts for the status bar: how many frames each
+// WebSocket (or messages each EventSource) of the rows has had, and the
+// targets of the page (workers, iframes, popups...) followed now and gone.
+// It applies events as they come and says what changed; the views decide
+// when to redraw.
 
 // vscode-jsonrpc's Emitter, not vscode's: the model runs in the unit tests too.
 import { Emitter } from 'vscode-jsonrpc/node';
@@ -12,6 +15,7 @@ import {
   type EndedEvent,
   type NetworkRequest,
   type SessionEvent,
+  type TargetRef,
 } from './protocol';
 
 export type SessionPhase = 'idle' | 'starting' | 'running' | 'reconnecting' | 'ended';
@@ -33,7 +37,21 @@ export interface Totals {
   lost: number;
   /** Rows let go to keep the views bounded. */
   evicted: number;
+  /** WebSocket frames and EventSource messages seen. */
+  frames: number;
 }
+
+/** Targets of the page by type (page, iframe, worker...): followed now, and gone. */
+export interface TargetCounts {
+  live: Record<string, number>;
+  ended: Record<string, number>;
+}
+
+/**
+ * Targets followed at once that the model remembers: the worker follows at
+ * most 256; beyond this, a target/attached is only counted when it goes.
+ */
+const MAX_LIVE_TARGETS = 1024;
 
 export function isErrorRequest(r: NetworkRequest): boolean {
   return r.state === 'failed' || (r.status !== undefined && r.status >= 400);
@@ -43,6 +61,10 @@ export class SessionModel {
   private readonly requestRows = new Map<string, NetworkRequest>();
   private consoleRows: ConsoleMessage[] = [];
   private readonly erroredIds = new Set<string>();
+  /** Frames (or EventSource messages) seen per request id of the rows. */
+  private readonly streamed = new Map<string, number>();
+  private readonly liveTargets = new Map<string, TargetRef>();
+  private endedTargets: Record<string, number> = {};
 
   session: string | undefined;
   phase: SessionPhase = 'idle';
@@ -83,6 +105,9 @@ export class SessionModel {
     this.requestRows.clear();
     this.consoleRows = [];
     this.erroredIds.clear();
+    this.streamed.clear();
+    this.liveTargets.clear();
+    this.endedTargets = {};
     this.totals = emptyTotals();
     this.changeEmitter.fire({ network: true, console: true });
   }
@@ -105,8 +130,21 @@ export class SessionModel {
       case Notification.NetworkResponse:
       case Notification.NetworkFinished:
       case Notification.NetworkFailed:
+      case Notification.NetworkWebsocket:
         this.putRequest(ev.params.request);
         this.changeEmitter.fire({ network: true, console: false });
+        return;
+      case Notification.WebsocketFrame:
+        this.countStreamed(ev.params.frame?.requestId);
+        return;
+      case Notification.EventsourceMessage:
+        this.countStreamed(ev.params.message?.requestId);
+        return;
+      case Notification.TargetAttached:
+        this.targetAttached(ev.params.target);
+        return;
+      case Notification.TargetDetached:
+        this.targetDetached(ev.params.target);
         return;
       case Notification.PageNavigated:
         this.targetUrl = ev.params.navigation.url;
@@ -135,6 +173,18 @@ export class SessionModel {
     return this.requestRows.get(id);
   }
 
+  /** Frames a WebSocket of the rows had (messages, for an EventSource), since the model saw it. */
+  streamCount(id: string): number {
+    return this.streamed.get(id) ?? 0;
+  }
+
+  /** The targets of the page followed now and those gone, counted by type. */
+  targetCounts(): TargetCounts {
+    const live: Record<string, number> = {};
+    for (const t of this.liveTargets.values()) live[t.type] = (live[t.type] ?? 0) + 1;
+    return { live, ended: { ...this.endedTargets } };
+  }
+
   /** Console messages, newest first. */
   messages(): ConsoleMessage[] {
     return this.consoleRows.slice().reverse();
@@ -157,6 +207,7 @@ export class SessionModel {
         const oldest = this.requestRows.keys().next().value as string;
         this.requestRows.delete(oldest);
         this.erroredIds.delete(oldest);
+        this.streamed.delete(oldest);
         this.totals.evicted++;
       }
     } else {
@@ -166,6 +217,31 @@ export class SessionModel {
       this.erroredIds.add(r.requestId);
       this.totals.networkErrors++;
     }
+  }
+
+  /** A frame or message of a request: counted on its row, if the row is kept. */
+  private countStreamed(id: string | undefined): void {
+    this.totals.frames++;
+    if (typeof id !== 'string' || !this.requestRows.has(id)) {
+      this.changeEmitter.fire({ network: false, console: false });
+      return;
+    }
+    this.streamed.set(id, (this.streamed.get(id) ?? 0) + 1);
+    this.changeEmitter.fire({ network: true, console: false });
+  }
+
+  private targetAttached(t: TargetRef | undefined): void {
+    if (!t || typeof t.id !== 'string') return;
+    if (this.liveTargets.has(t.id) || this.liveTargets.size < MAX_LIVE_TARGETS) this.liveTargets.set(t.id, t);
+    this.changeEmitter.fire({ network: false, console: false });
+  }
+
+  private targetDetached(t: TargetRef | undefined): void {
+    if (!t || typeof t.id !== 'string') return;
+    this.liveTargets.delete(t.id);
+    const type = typeof t.type === 'string' ? t.type : 'unknown';
+    this.endedTargets[type] = (this.endedTargets[type] ?? 0) + 1;
+    this.changeEmitter.fire({ network: false, console: false });
   }
 
   private addConsole(m: ConsoleMessage): void {
@@ -192,5 +268,6 @@ function emptyTotals(): Totals {
     consoleWarnings: 0,
     lost: 0,
     evicted: 0,
+    frames: 0,
   };
 }

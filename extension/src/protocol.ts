@@ -43,9 +43,30 @@ export interface ConsoleMessage {
   column?: number;
   stack?: string;
   navigationId: number;
+  /** The target of the page that logged it (the page, an iframe, a worker...). */
+  target?: TargetRef;
+  /** The frame that logged it, where a frame did (not in workers). */
+  frameId?: string;
   /** A field was cut to its cap; originalSizes names those cut. */
   truncated?: boolean;
   originalSizes?: OriginalSizes;
+}
+
+/**
+ * The kinds of target of a page: `page` is the watched page (and its
+ * same-process iframes, told apart by frameId). See "Targets" in
+ * docs/PROTOCOL.md.
+ */
+export type TargetType = 'page' | 'iframe' | 'worker' | 'shared_worker' | 'service_worker' | 'popup';
+
+/** Which target of the watched page a record came from. */
+export interface TargetRef {
+  id: string;
+  type: TargetType;
+  /** The target's URL when the record was made. */
+  url: string;
+  /** The target that made it (a worker's page, a popup's opener). */
+  parentId?: string;
 }
 
 /**
@@ -89,6 +110,10 @@ export interface NetworkRequest {
   resourceType?: string;
   timestamp: number;
   navigationId: number;
+  /** The target that sent it. */
+  target?: TargetRef;
+  /** The frame that sent it (none for a worker's requests). */
+  frameId?: string;
   state: RequestState;
   requestHeaders?: Headers;
   /** The post data: network/get and network/list only, never in events. */
@@ -102,6 +127,8 @@ export interface NetworkRequest {
   protocol?: string;
   remoteAddress?: string;
   fromCache?: boolean;
+  /** A service worker answered it (it is still the page's request). */
+  fromServiceWorker?: boolean;
   encodedDataLength?: number;
   duration?: number;
   errorText?: string;
@@ -111,8 +138,47 @@ export interface NetworkRequest {
   bodySize?: number;
   bodyOmitted?: 'not-text' | 'too-large' | 'unavailable' | 'over-budget';
   redirects?: Redirect[];
+  /** A WebSocket's newest frames: network/get with body only. */
+  frames?: WebSocketFrame[];
+  /** An EventSource's newest messages: network/get with body only. */
+  messages?: EventSourceMessage[];
   truncated?: boolean;
   originalSizes?: OriginalSizes;
+}
+
+/** The resourceType of a WebSocket, and of an EventSource. */
+export const RESOURCE_WEBSOCKET = 'WebSocket';
+export const RESOURCE_EVENTSOURCE = 'EventSource';
+
+/** A message a WebSocket sent or received. */
+export interface WebSocketFrame {
+  seq: number;
+  /** The socket's request id. */
+  requestId: string;
+  direction: 'sent' | 'received';
+  /** 1 text, 2 binary. */
+  opcode: number;
+  /** The text of a text frame, the base64 of a binary one (base64), cut to the text cap (truncated). */
+  payload: string;
+  base64?: boolean;
+  /** The message's size in bytes, before either. */
+  size: number;
+  timestamp: number;
+  truncated?: boolean;
+  target?: TargetRef;
+}
+
+/** A message an EventSource received. */
+export interface EventSourceMessage {
+  seq: number;
+  /** The EventSource's request id. */
+  requestId: string;
+  eventName: string;
+  eventId?: string;
+  data: string;
+  timestamp: number;
+  truncated?: boolean;
+  target?: TargetRef;
 }
 
 export interface Navigation {
@@ -143,6 +209,10 @@ export interface Counts {
   filtered?: number;
   /** Records kept with a field cut to its cap (dropped only). */
   truncated?: number;
+  /** WebSocket frames and EventSource messages let go of (dropped only). */
+  frames?: number;
+  /** Targets of the page not followed: too many at once (dropped only). */
+  targets?: number;
   /** Bytes of page data let go of (dropped only). */
   bytes?: number;
 }
@@ -248,6 +318,10 @@ export interface StatusResult extends Stale {
   chrome: Chrome;
   counts: Counts;
   dropped: Counts;
+  /** Targets of the page followed now, by type (page, iframe, worker...). */
+  targets?: Record<string, number>;
+  /** Targets that went, by type. */
+  targetsEnded?: Record<string, number>;
   lastSeq: number;
   navigationId: number;
   socketPath?: string;
@@ -373,6 +447,29 @@ export interface NavigatedEvent {
   navigation: Navigation;
 }
 
+export interface WebSocketFrameEvent {
+  session: string;
+  seq: number;
+  frame: WebSocketFrame;
+}
+
+export interface EventSourceEvent {
+  session: string;
+  seq: number;
+  message: EventSourceMessage;
+}
+
+/** Why a target went. */
+export type TargetGoneReason = 'destroyed' | 'crashed' | 'detached';
+
+/** target/attached, and target/detached (with reason). */
+export interface TargetEvent {
+  session: string;
+  seq: number;
+  target: TargetRef;
+  reason?: TargetGoneReason;
+}
+
 export type EndReason =
   | 'stopped'
   | 'signal'
@@ -413,7 +510,12 @@ export interface Notifications {
   [Notification.NetworkResponse]: NetworkEvent;
   [Notification.NetworkFinished]: NetworkEvent;
   [Notification.NetworkFailed]: NetworkEvent;
+  [Notification.NetworkWebsocket]: NetworkEvent;
+  [Notification.WebsocketFrame]: WebSocketFrameEvent;
+  [Notification.EventsourceMessage]: EventSourceEvent;
   [Notification.PageNavigated]: NavigatedEvent;
+  [Notification.TargetAttached]: TargetEvent;
+  [Notification.TargetDetached]: TargetEvent;
   [Notification.SessionEnded]: EndedEvent;
   [Notification.EventsDropped]: DroppedEvent;
   [Notification.Progress]: ProgressParams;
@@ -444,13 +546,17 @@ type NetworkNotification =
   | typeof Notification.NetworkRequest
   | typeof Notification.NetworkResponse
   | typeof Notification.NetworkFinished
-  | typeof Notification.NetworkFailed;
+  | typeof Notification.NetworkFailed
+  | typeof Notification.NetworkWebsocket;
 
 /** A session event: a notification with a seq, tagged with its method. */
 export type SessionEvent =
   | { method: typeof Notification.ConsoleMessage; params: ConsoleEvent }
   | { method: NetworkNotification; params: NetworkEvent }
+  | { method: typeof Notification.WebsocketFrame; params: WebSocketFrameEvent }
+  | { method: typeof Notification.EventsourceMessage; params: EventSourceEvent }
   | { method: typeof Notification.PageNavigated; params: NavigatedEvent }
+  | { method: typeof Notification.TargetAttached | typeof Notification.TargetDetached; params: TargetEvent }
   | { method: typeof Notification.SessionEnded; params: EndedEvent };
 
 export const sessionEventMethods: ReadonlySet<string> = new Set<SessionEvent['method']>([
@@ -459,7 +565,12 @@ export const sessionEventMethods: ReadonlySet<string> = new Set<SessionEvent['me
   Notification.NetworkResponse,
   Notification.NetworkFinished,
   Notification.NetworkFailed,
+  Notification.NetworkWebsocket,
+  Notification.WebsocketFrame,
+  Notification.EventsourceMessage,
   Notification.PageNavigated,
+  Notification.TargetAttached,
+  Notification.TargetDetached,
   Notification.SessionEnded,
 ]);
 

@@ -10,6 +10,7 @@ import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { BackendClient, ConnectionClosedError, isRpcError } from '../src/client';
 import { spawnLauncher } from '../src/process';
 import { ErrorCodes, Notification, type ProgressParams } from '../src/protocol';
+import { SessionModel } from '../src/model';
 import { once } from './support';
 
 const fakeScript = join(__dirname, '..', 'test-helpers', 'fake-server.script.js');
@@ -79,6 +80,39 @@ test('initialize, session/start with $/progress, events, stop', async () => {
     assert.equal((await ended).params.seq, 11);
     assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.equal(client.lastSeq('default'), undefined, 'an ended session is no longer followed');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('the events of WebSockets, EventSources and targets are handed on in seq order; an unknown notification is ignored', async () => {
+  const client = fakeClient('mixed');
+  try {
+    await client.start();
+    const logs: string[] = [];
+    client.onLog((l) => logs.push(l));
+    const model = new SessionModel();
+    model.reset('default', 'running');
+    const methods: string[] = [];
+    client.onEvent((ev) => {
+      methods.push(`${ev.params.seq} ${ev.method}`);
+      model.apply(ev);
+    });
+    const last = once(client.onEvent, (e) => e.params.seq === 14);
+    await client.startSession({ url: 'fake://n=14&mixed' });
+    await within(last, 10_000, 'seq 14');
+    const kinds = ['network/websocket', 'websocket/frame', 'eventsource/message', 'target/attached', 'target/detached'];
+    const want = [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 14].map((seq) => `${seq} ${seq % 7 === 0 ? 'console/message' : kinds[(seq % 7) - 1]}`);
+    assert.deepEqual(methods, want);
+    assert.equal(client.lastSeq('default'), 14);
+    assert.ok(logs.some((l) => l.includes('ignored notification future/notification')), logs.join('\n'));
+    // What the views then show: one socket row with its frames, the worker's targets, tagged messages.
+    assert.deepEqual(model.requests().map((r) => [r.requestId, r.status]), [['ws1', 101]]);
+    assert.equal(model.streamCount('ws1'), 2);
+    assert.equal(model.totals.frames, 4, 'the EventSource messages of no row count in the total');
+    assert.deepEqual(model.targetCounts(), { live: {}, ended: { worker: 2 } });
+    assert.equal(model.messages()[0].target?.type, 'worker');
+    await client.stopSession('default');
   } finally {
     await client.dispose();
   }

@@ -9,6 +9,11 @@
 // and the events it replays go out in one write, so that the client reads
 // them together, as it may from the real backend.
 //
+// A session started on a URL with "mixed" cycles through the kinds of event
+// (mixedEvent): console/message, network/websocket, websocket/frame,
+// eventsource/message, target/attached, target/detached, and a notification
+// no client knows, each with the next seq.
+//
 // Env: FAKE_STATE (the state file, required), FAKE_MODE=init-error to fail
 // initialize.
 
@@ -16,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { RequestMessage } from 'vscode-jsonrpc/node';
 import { encodeMessage, LineDecoder } from '../src/framing';
-import { ErrorCodes, Method, Notification, type ConsoleEvent, type ErrorData } from '../src/protocol';
+import { ErrorCodes, Method, Notification, type ConsoleEvent, type ErrorData, type TargetRef } from '../src/protocol';
 
 /** An error as it goes on the wire. */
 interface ResponseError {
@@ -31,6 +36,7 @@ interface FakeSession {
   intervalMs: number;
   stopped: boolean;
   epoch: string;
+  mixed?: boolean;
 }
 type State = Record<string, FakeSession>;
 
@@ -68,17 +74,53 @@ let initialized = false;
 const sent = new Map<string, number>(); // session -> last seq sent
 const timers = new Map<string, NodeJS.Timeout>();
 
+/** The notification of event seq of a "mixed" session: a kind of event per seq % 7. */
+function mixedEvent(session: string, s: FakeSession, seq: number): { method: string; params: unknown } {
+  const timestamp = s.startedAt + seq;
+  const target: TargetRef = { id: 'W1', type: 'worker', url: 'http://fake/worker.js', parentId: 'P0' };
+  const socket = { seq, requestId: 'ws1', url: 'ws://fake/ws', method: 'GET', resourceType: 'WebSocket', timestamp, navigationId: 1, target };
+  switch (seq % 7) {
+    case 1:
+      return { method: Notification.NetworkWebsocket, params: { session, seq, request: { ...socket, state: 'responded', status: 101 } } };
+    case 2:
+      return {
+        method: Notification.WebsocketFrame,
+        params: { session, seq, frame: { seq, requestId: 'ws1', direction: 'received', opcode: 2, payload: 'AQI=', base64: true, size: 2, timestamp, target } },
+      };
+    case 3:
+      return { method: Notification.EventsourceMessage, params: { session, seq, message: { seq, requestId: 'es1', eventName: 'message', data: 'x', timestamp } } };
+    case 4:
+      return { method: Notification.TargetAttached, params: { session, seq, target } };
+    case 5:
+      return { method: Notification.TargetDetached, params: { session, seq, target, reason: 'destroyed' } };
+    case 6:
+      return { method: 'future/notification', params: { session, seq, thing: {} } };
+    default: {
+      const params: ConsoleEvent = {
+        session,
+        seq,
+        message: { seq, level: 'log', source: 'console', type: 'log', text: `tick ${seq} ✓`, timestamp, navigationId: 1, target },
+      };
+      return { method: Notification.ConsoleMessage, params };
+    }
+  }
+}
+
 function tick(name: string): void {
   const s = load()[name];
   if (!s) return;
   const due = Math.min(s.n, Math.floor((Date.now() - s.startedAt) / s.intervalMs) + 1);
   for (let seq = (sent.get(name) ?? 0) + 1; seq <= due; seq++) {
-    const params: ConsoleEvent = {
-      session: name,
-      seq,
-      message: { seq, level: 'log', source: 'console', type: 'log', text: `tick ${seq} ✓`, timestamp: s.startedAt + seq, navigationId: 1 },
-    };
-    send({ jsonrpc: '2.0', method: Notification.ConsoleMessage, params });
+    if (s.mixed) {
+      send({ jsonrpc: '2.0', ...mixedEvent(name, s, seq) });
+    } else {
+      const params: ConsoleEvent = {
+        session: name,
+        seq,
+        message: { seq, level: 'log', source: 'console', type: 'log', text: `tick ${seq} ✓`, timestamp: s.startedAt + seq, navigationId: 1 },
+      };
+      send({ jsonrpc: '2.0', method: Notification.ConsoleMessage, params });
+    }
     sent.set(name, seq);
   }
   if (due >= s.n) {
@@ -136,7 +178,7 @@ function handle(msg: RequestMessage): void {
       }
       const m = /n=(\d+)/.exec(String(p.url));
       const epoch = randomBytes(8).toString('hex');
-      state[name] = { startedAt: Date.now(), n: m ? Number(m[1]) : 10, intervalMs: 5, stopped: false, epoch };
+      state[name] = { startedAt: Date.now(), n: m ? Number(m[1]) : 10, intervalMs: 5, stopped: false, epoch, mixed: String(p.url).includes('mixed') };
       save(state);
       const token = `start/${name}`;
       send({ jsonrpc: '2.0', method: Notification.Progress, params: { token, session: name, kind: 'begin', title: `Starting session ${name}` } });

@@ -148,3 +148,64 @@ test('once resolves with the first matching value', async () => {
   await ended;
   assert.equal(m.phase, 'ended');
 });
+
+test('network/websocket replaces the socket\'s row like the other network/* events; frames are counted on it', () => {
+  const m = new SessionModel(2);
+  m.reset('s', 'running');
+  const changes: Array<{ network: boolean; console: boolean }> = [];
+  m.onDidChange((c) => changes.push(c));
+  const ws = (seq: number, extra: Partial<NetworkRequest>): SessionEvent => ({
+    method: Notification.NetworkWebsocket,
+    params: { session: 's', seq, request: request(seq, 'ws1', { url: 'ws://h/ws', resourceType: 'WebSocket', ...extra }) },
+  });
+  const frame = (seq: number, requestId: string): SessionEvent => ({
+    method: Notification.WebsocketFrame,
+    params: { session: 's', seq, frame: { seq, requestId, direction: 'sent', opcode: 1, payload: 'hi', size: 2, timestamp: seq } },
+  });
+  m.apply(ws(1, {}));
+  m.apply(ws(2, { state: 'responded', status: 101 }));
+  assert.deepEqual(changes.at(-1), { network: true, console: false });
+  m.apply(frame(3, 'ws1'));
+  m.apply(frame(4, 'ws1'));
+  m.apply({
+    method: Notification.EventsourceMessage,
+    params: { session: 's', seq: 5, message: { seq: 5, requestId: 'ws1', eventName: 'message', data: 'd', timestamp: 5 } },
+  });
+  assert.deepEqual(changes.at(-1), { network: true, console: false }, 'the row redraws with its count');
+  m.apply(frame(6, 'unknown'));
+  m.apply(ws(7, { state: 'finished', status: 101, duration: 1200 }));
+  assert.deepEqual(m.requests().map((r) => [r.requestId, r.state, r.status]), [['ws1', 'finished', 101]], 'one row, replaced');
+  assert.equal(m.streamCount('ws1'), 3);
+  assert.equal(m.streamCount('unknown'), 0, 'a frame of no row is not kept');
+  assert.equal(m.totals.frames, 4);
+  assert.equal(m.totals.network, 1);
+  assert.equal(m.totals.networkErrors, 0, 'a 101 is no error');
+  // The row evicted, its count goes with it.
+  m.apply({ method: Notification.NetworkRequest, params: { session: 's', seq: 8, request: request(8, 'a') } });
+  m.apply({ method: Notification.NetworkRequest, params: { session: 's', seq: 9, request: request(9, 'b') } });
+  assert.equal(m.request('ws1'), undefined);
+  assert.equal(m.streamCount('ws1'), 0);
+});
+
+test('target/attached and target/detached count the targets by type; a new run forgets them', () => {
+  const m = new SessionModel();
+  m.reset('s', 'running');
+  const target = (seq: number, id: string, type: 'page' | 'worker' | 'popup', detached = false): SessionEvent => ({
+    method: detached ? Notification.TargetDetached : Notification.TargetAttached,
+    params: { session: 's', seq, target: { id, type, url: `http://h/${id}` }, ...(detached ? { reason: 'destroyed' as const } : {}) },
+  });
+  m.apply(target(1, 'P', 'page'));
+  m.apply(target(2, 'W1', 'worker'));
+  m.apply(target(3, 'W2', 'worker'));
+  m.apply(target(4, 'W2', 'worker')); // the same target again: not twice
+  m.apply(target(5, 'X', 'popup'));
+  m.apply(target(6, 'X', 'popup', true));
+  m.apply(target(7, 'W1', 'worker', true));
+  assert.deepEqual(m.targetCounts(), { live: { page: 1, worker: 1 }, ended: { popup: 1, worker: 1 } });
+  // Bad params are ignored, not thrown on.
+  m.apply({ method: Notification.TargetAttached, params: { session: 's', seq: 8 } as never });
+  m.apply({ method: Notification.WebsocketFrame, params: { session: 's', seq: 9 } as never });
+  assert.equal(m.messageCount + m.requestCount, 0);
+  m.newRun('s');
+  assert.deepEqual(m.targetCounts(), { live: {}, ended: {} });
+});
