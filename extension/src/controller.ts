@@ -20,7 +20,7 @@ import {
   type StartParams,
   type StatusResult,
 } from './protocol';
-import { shortUrl, statusText } from './views/format';
+import { isWebSocket, shortUrl, statusText, targetTag } from './views/format';
 
 const LAST_URL_KEY = 'bdg.lastUrl';
 
@@ -327,7 +327,7 @@ export class Controller implements vscode.Disposable {
     if (!id) {
       const pick = await vscode.window.showQuickPick(
         this.model.requests().map((r) => ({
-          label: `${r.method} ${statusText(r)}`,
+          label: [targetTag(r.target), isWebSocket(r) ? 'WS' : r.method, statusText(r)].filter(Boolean).join(' '),
           description: shortUrl(r.url),
           id: r.requestId,
         })),

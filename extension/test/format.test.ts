@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ConsoleMessage, NetworkRequest } from '../src/protocol';
-import { formatDuration, messageLabel, messageLocation, requestDescription, requestDetails, requestLabel, shortUrl } from '../src/views/format';
+import type { ConsoleMessage, NetworkRequest, TargetRef } from '../src/protocol';
+import {
+  formatDuration,
+  messageLabel,
+  messageLocation,
+  messageOrigin,
+  requestDescription,
+  requestDetails,
+  requestLabel,
+  shortUrl,
+  targetSummary,
+  targetTag,
+} from '../src/views/format';
 import { findBinary } from '../src/binary';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +80,88 @@ test('console rows: first line and source location', () => {
   assert.equal(messageLocation(m), 'app.js:3:9');
   assert.equal(messageLocation({ ...m, url: undefined }), '');
   assert.equal(messageLabel({ ...m, text: 'x'.repeat(400) }).length, 300);
+});
+
+const worker: TargetRef = { id: 'W1', type: 'worker', url: 'http://127.0.0.1:8080/wp-worker.js', parentId: 'P0' };
+
+test('targets: rows of the page unchanged, others tagged with where they came from', () => {
+  const page: TargetRef = { id: 'P0', type: 'page', url: 'http://127.0.0.1:8080/' };
+  assert.equal(requestLabel({ ...base, target: page, frameId: 'F1' }), 'GET 200 /data.json?x=1');
+  assert.equal(requestLabel({ ...base, target: worker }), '[worker] GET 200 /data.json?x=1');
+  const tags = (['iframe', 'worker', 'shared_worker', 'service_worker', 'popup'] as const).map((type) =>
+    targetTag({ id: 'x', type, url: '' }),
+  );
+  assert.deepEqual(tags, ['[iframe]', '[worker]', '[shared]', '[sw]', '[popup]']);
+  assert.equal(targetTag(undefined), '');
+  assert.equal(targetTag(page), '');
+  const m: ConsoleMessage = {
+    seq: 1, level: 'log', source: 'console', type: 'log', text: 'from the worker', timestamp: 1, navigationId: 1,
+  };
+  assert.equal(messageLabel({ ...m, target: page }), 'from the worker');
+  assert.equal(messageLabel({ ...m, target: { ...worker, type: 'service_worker' } }), '[sw] from the worker');
+  assert.equal(messageLabel({ ...m, target: worker, text: 'x'.repeat(400) }).length, 300, 'the tag fits in max');
+  assert.equal(messageOrigin({ ...m, target: worker }), 'worker 127.0.0.1:8080/wp-worker.js (id W1)');
+  assert.equal(messageOrigin({ ...m, target: page, frameId: 'F2' }), 'page 127.0.0.1:8080/ (id P0), frame F2');
+  assert.equal(messageOrigin(m), undefined);
+  assert.equal(requestDescription({ ...base, fromServiceWorker: true }), '4 ms · 120 B · Fetch · from service worker · 127.0.0.1:8080');
+});
+
+test('request details: the target, frame and service worker of a request', () => {
+  const text = requestDetails({ ...base, target: worker, frameId: 'F9', fromServiceWorker: true });
+  assert.match(text, /\nTarget: worker 127\.0\.0\.1:8080\/wp-worker\.js \(id W1\)\n/);
+  assert.match(text, /\nTarget parent: P0\n/);
+  assert.match(text, /\nFrame id: F9\n/);
+  assert.match(text, /\nFrom service worker: yes\n/);
+  assert.doesNotMatch(requestDetails(base), /Target|Frame id|service worker/);
+});
+
+const socket: NetworkRequest = {
+  seq: 20, requestId: '77.1', url: 'ws://127.0.0.1:8080/ws', method: 'GET', resourceType: 'WebSocket',
+  timestamp: 1764104133420, navigationId: 1, state: 'responded', status: 101, statusText: 'Switching Protocols',
+  requestHeaders: { Upgrade: 'websocket' }, responseHeaders: { Upgrade: 'websocket' },
+};
+
+test('WebSocket rows: WS, its status, open or closed, and its frames', () => {
+  assert.equal(requestLabel(socket), 'WS 101 /ws');
+  assert.equal(requestDescription(socket), 'open · WebSocket · 127.0.0.1:8080');
+  assert.equal(requestDescription(socket, 1), 'open · WebSocket · 1 frame · 127.0.0.1:8080');
+  assert.equal(requestLabel({ ...socket, state: 'pending', status: undefined }), 'WS … /ws');
+  assert.equal(requestDescription({ ...socket, state: 'finished', duration: 2500 }, 4), 'closed · 2.50 s · WebSocket · 4 frames · 127.0.0.1:8080');
+  assert.equal(requestLabel({ ...socket, target: { id: 'S', type: 'shared_worker', url: 'x' } }), '[shared] WS 101 /ws');
+  const sse: NetworkRequest = { ...base, url: 'http://127.0.0.1:8080/sse?n=3', resourceType: 'EventSource', mimeType: 'text/event-stream' };
+  assert.equal(requestDescription(sse, 3), '4 ms · 120 B · EventSource · 3 messages · 127.0.0.1:8080');
+});
+
+test('WebSocket details: its frames, text and binary, instead of a body', () => {
+  const text = requestDetails({
+    ...socket,
+    frames: [
+      { seq: 21, requestId: '77.1', direction: 'sent', opcode: 1, payload: 'ping text', size: 9, timestamp: Date.UTC(2025, 0, 1, 12, 0, 0, 123) },
+      { seq: 22, requestId: '77.1', direction: 'received', opcode: 2, payload: 'AQID/w==', base64: true, size: 4, timestamp: Date.UTC(2025, 0, 1, 12, 0, 1, 5) },
+      { seq: 23, requestId: '77.1', direction: 'received', opcode: 1, payload: 'two\nlines', size: 70000, truncated: true, timestamp: Date.UTC(2025, 0, 1, 12, 0, 2) },
+    ],
+  });
+  assert.match(text, /## Frames \(3; → sent, ← received\)\n→ 12:00:00\.123 text 9 B: ping text\n← 12:00:01\.005 binary 4 B \(base64\): AQID\/w==\n← 12:00:02\.000 text 68\.4 kB \(cut\): two\n {4}lines\n$/);
+  assert.doesNotMatch(text, /Response body/);
+  assert.match(requestDetails(socket), /## Frames \(0; → sent, ← received\)\n\(none\)\n$/);
+});
+
+test('EventSource details: its messages after the body', () => {
+  const text = requestDetails({
+    ...base, url: 'http://127.0.0.1:8080/sse?n=3', resourceType: 'EventSource', responseBody: undefined, bodyOmitted: 'unavailable',
+    messages: [
+      { seq: 30, requestId: '20018.2', eventName: 'message', eventId: '1', data: 'tick 1', timestamp: Date.UTC(2025, 0, 1, 0, 0, 0) },
+      { seq: 31, requestId: '20018.2', eventName: 'ping', data: '', timestamp: Date.UTC(2025, 0, 1, 0, 0, 1) },
+    ],
+  });
+  assert.match(text, /\(not kept: unavailable\)\n\n## EventSource messages \(2\)\n00:00:00\.000 message #1: tick 1\n00:00:01\.000 ping: \n$/);
+});
+
+test('targetSummary: followed now and gone, by type', () => {
+  assert.equal(targetSummary({}, {}), undefined);
+  assert.equal(targetSummary({ page: 1, worker: 2 }, {}), 'Targets: 1 page, 2 worker');
+  assert.equal(targetSummary({ page: 1 }, { popup: 1 }), 'Targets: 1 page; gone: 1 popup');
+  assert.equal(targetSummary({}, { worker: 3 }), 'Targets: none; gone: 3 worker');
 });
 
 test('findBinary: the setting, else PATH, else bin/bdg-rpc of a folder', () => {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { SessionModel } from '../model';
 import type { ConsoleLevel, ConsoleMessage } from '../protocol';
-import { messageLabel, messageLocation } from './format';
+import { messageLabel, messageLocation, messageOrigin } from './format';
 import { ThrottledTree } from './tree';
 
 const LEVEL_ICONS: Record<ConsoleLevel, [string, string | undefined]> = {
@@ -35,6 +35,11 @@ export class ConsoleTreeProvider extends ThrottledTree<ConsoleMessage> {
     const md = new vscode.MarkdownString();
     md.appendCodeblock(m.stack ? `${m.text}\n${m.stack}` : m.text, 'text');
     if (m.url) md.appendText(`${m.url}${m.line !== undefined ? `:${m.line}` : ''}`);
+    const origin = messageOrigin(m);
+    if (origin) {
+      if (m.url) md.appendMarkdown('  \n');
+      md.appendText(`From: ${origin}`);
+    }
     item.tooltip = md;
     if (m.url) {
       item.command = {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { isErrorRequest, type SessionModel } from '../model';
 import type { NetworkRequest } from '../protocol';
-import { formatBytes, formatDuration, requestDescription, requestLabel } from './format';
+import { formatBytes, formatDuration, requestDescription, requestLabel, targetText } from './format';
 import { ThrottledTree } from './tree';
 
 const TYPE_ICONS: Record<string, string> = {
@@ -41,7 +41,7 @@ export class NetworkTreeProvider extends ThrottledTree<NetworkRequest> {
   getTreeItem(r: NetworkRequest): vscode.TreeItem {
     const item = new vscode.TreeItem(requestLabel(r), vscode.TreeItemCollapsibleState.None);
     item.id = `${this.model.session ?? ''}/${r.requestId}`;
-    item.description = requestDescription(r);
+    item.description = requestDescription(r, this.model.streamCount(r.requestId));
     item.iconPath = requestIcon(r);
     item.contextValue = isErrorRequest(r) ? 'bdgRequestError' : 'bdgRequest';
     item.tooltip = tooltip(r);
@@ -67,6 +67,8 @@ function tooltip(r: NetworkRequest): vscode.MarkdownString {
     ['Duration', formatDuration(r.duration)],
     ['Size', formatBytes(r.encodedDataLength)],
     ['Error', r.errorText],
+    ['From service worker', r.fromServiceWorker ? 'yes' : undefined],
+    ['Target', targetText(r.target)],
   ];
   for (const [k, v] of rows) {
     if (v) {

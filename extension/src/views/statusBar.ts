@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { SessionModel } from '../model';
 import { Throttle } from '../throttle';
+import { targetSummary } from './format';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('bdg.status', vscode.StatusBarAlignment.Left, 50);
@@ -44,11 +45,14 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = StatusBar.text(m);
     this.item.accessibilityInformation = { label: StatusBar.label(m), role: 'button' };
     const t = m.totals;
+    const targets = m.targetCounts();
     const lines = [
       m.session ? `Session ${m.session}: ${m.phase}` : 'No BDG session',
       m.targetUrl ? `Page: ${m.targetUrl}` : '',
       `Requests: ${t.network} (${t.networkErrors} failed or 4xx/5xx)`,
       `Console: ${t.console} (${t.consoleErrors} errors, ${t.consoleWarnings} warnings)`,
+      t.frames > 0 ? `WebSocket frames and EventSource messages: ${t.frames}` : '',
+      targetSummary(targets.live, targets.ended) ?? '',
       t.lost > 0 ? `Events lost (events/dropped): ${t.lost}` : '',
       t.evicted > 0 ? `Oldest rows let go to keep the views bounded: ${t.evicted}` : '',
       m.ended ? `Ended: ${m.ended.reason}${m.ended.error ? ` (${m.ended.error})` : ''}` : '',
