@@ -471,6 +471,154 @@ test("format: what a request had cut to its caps, with its sizes before", functi
   h.matches("Request body\n%(not kept: 100 B%)", unkept, "post data not kept")
 end)
 
+-- Records of targets other than the page, WebSockets and EventSources.
+local worker_ref = { id = "W1", type = "worker", url = "http://x/wp-worker.js", parentId = "P0" }
+
+local function socket_event(seq, state, status, duration)
+  return { session = "t", seq = seq, request = { seq = seq, requestId = "ws1", url = "ws://x/ws", method = "GET",
+    resourceType = "WebSocket", timestamp = 1764104133408, navigationId = 1, state = state, status = status,
+    duration = duration } }
+end
+
+local function frame_event(seq, id, direction, opcode, payload)
+  return { session = "t", seq = seq, frame = { seq = seq, requestId = id, direction = direction, opcode = opcode,
+    payload = payload, base64 = opcode == 2 or nil, size = 4, timestamp = 1764104133408 + seq } }
+end
+
+test("format: rows of the page unchanged, other targets tagged; WebSocket rows", function()
+  local format = require("bdg.ui.format")
+  local r = request_event(1, "r1", "finished", 200).request
+  eq("GET     200  http://x/r1  13 ms", (format.network_row(vim.tbl_extend("force", r, {
+    target = { id = "P0", type = "page", url = "http://x/" }, frameId = "F1" }))), "the page's row as before")
+  eq("GET     200  [worker] http://x/r1  13 ms", (format.network_row(vim.tbl_extend("force", r, { target = worker_ref }))),
+    "a worker's row")
+  local tags = {}
+  for _, kind in ipairs({ "page", "iframe", "worker", "shared_worker", "service_worker", "popup" }) do
+    tags[#tags + 1] = format.target_tag({ id = "x", type = kind, url = "" })
+  end
+  eq({ "", "[iframe]", "[worker]", "[shared]", "[sw]", "[popup]" }, tags, "tags")
+  eq("", format.target_tag(vim.NIL), "no target: no tag")
+  eq("GET     200  http://x/r1  13 ms (service worker)",
+    (format.network_row(vim.tbl_extend("force", r, { fromServiceWorker = true }))), "answered by a service worker")
+  local line = format.console_entry({ kind = "message", message = vim.tbl_extend("force",
+    console_event(2, "error", "boom").message, { target = { id = "S", type = "service_worker", url = "http://x/sw.js" } }) })
+  h.matches("^%d%d:%d%d:%d%d%.%d%d%d error   %[sw%] boom$", line, "a service worker's message")
+  line = format.console_entry({ kind = "message", message = console_event(3, "log", "plain").message })
+  h.matches("^%d%d:%d%d:%d%d%.%d%d%d log     plain$", line, "the page's message as before")
+  eq("WS      ...  ws://x/ws  connecting", (format.network_row(socket_event(1, "pending").request)), "connecting")
+  eq("WS      101  ws://x/ws  open", (format.network_row(socket_event(2, "responded", 101).request)), "open")
+  eq("WS      101  ws://x/ws  open  1 frame", (format.network_row(socket_event(2, "responded", 101).request, 1)), "a frame")
+  eq("WS      101  ws://x/ws  closed 2.50 s  4 frames",
+    (format.network_row(socket_event(3, "finished", 101, 2500).request, 4)), "closed")
+  local sse = vim.tbl_extend("force", r, { resourceType = "EventSource" })
+  eq("GET     200  http://x/r1  13 ms  3 messages", (format.network_row(sse, 3)), "an EventSource's messages")
+end)
+
+test("format: details show the target, frame, service worker; a WebSocket's frames, an EventSource's messages", function()
+  local format = require("bdg.ui.format")
+  local text = table.concat(format.request_detail(vim.tbl_extend("force", request_event(1, "r1", "finished", 200).request,
+    { target = worker_ref, frameId = "F9", fromServiceWorker = true })), "\n")
+  h.matches("\nTarget: worker http://x/wp%-worker%.js %(id W1%)\n", text, "target")
+  h.matches("\nTarget parent: P0\n", text, "its parent")
+  h.matches("\nFrame id: F9\n", text, "frame")
+  h.matches("\nFrom service worker: yes\n", text, "service worker")
+  local plain = table.concat(format.request_detail(request_event(1, "r1", "finished", 200).request), "\n")
+  eq(nil, plain:find("Target", 1, true), "none for a record without a target")
+  local req = socket_event(5, "finished", 101, 2500).request
+  req.frames = {
+    frame_event(2, "ws1", "sent", 1, "ping text").frame,
+    frame_event(3, "ws1", "received", 2, "AQID/w==").frame,
+    vim.tbl_extend("force", frame_event(4, "ws1", "received", 1, "two\nlines").frame, { truncated = true, size = 70000 }),
+  }
+  local lines, headings = format.request_detail(req)
+  local n = #lines
+  eq("Frames (3; → sent, ← received)", lines[n - 3], "frames heading")
+  ok(vim.tbl_contains(headings, n - 4), "the heading is highlighted")
+  h.matches("^  → %d%d:%d%d:%d%d%.%d%d%d text 4 B: ping text$", lines[n - 2], "a sent text frame")
+  h.matches("^  ← %d%d:%d%d:%d%d%.%d%d%d binary 4 B %(base64%): AQID/w==$", lines[n - 1], "a received binary frame")
+  h.matches("^  ← .* text 68%.4 KiB %(cut%): two ⏎ lines$", lines[n], "a cut multi-line frame, on one line")
+  eq(nil, table.concat(lines, "\n"):find("Response body", 1, true), "no body for a socket")
+  req.frames = nil
+  lines = format.request_detail(req)
+  eq({ "Frames (0; → sent, ← received)", "  (none)" }, { lines[#lines - 1], lines[#lines] }, "no frames")
+  local es = vim.tbl_extend("force", request_event(6, "es1", "finished", 200).request, { resourceType = "EventSource",
+    messages = { { seq = 7, requestId = "es1", eventName = "tick", eventId = "3", data = "d1", timestamp = 1764104133408 },
+      { seq = 8, requestId = "es1", eventName = "", data = "", timestamp = 1764104133409 } } })
+  lines = format.request_detail(es)
+  eq("EventSource messages (2)", lines[#lines - 2], "messages heading, after the body")
+  h.matches("^  %d%d:%d%d:%d%d%.%d%d%d tick #3: d1$", lines[#lines - 1], "a message with its name and id")
+  h.matches("^  %d%d:%d%d:%d%d%.%d%d%d message: $", lines[#lines], "an unnamed one")
+  local msg = table.concat(format.message_detail(vim.tbl_extend("force", console_event(9, "log", "hi").message,
+    { target = worker_ref, frameId = "F3" })), "\n")
+  h.matches("\nTarget: worker http://x/wp%-worker%.js %(id W1%)\nFrame id: F3\n", msg, "a message's target")
+end)
+
+test("session: network/websocket rows, frames counted on them, targets by type, unknown events skipped", function()
+  local config = require("bdg.config")
+  config.setup({ max_lines = 3, redraw_ms = 20 })
+  local s = require("bdg.sessions").ensure("t")
+  s:reset()
+  local view = require("bdg.actions").open_network("t")
+  local function lines()
+    return vim.api.nvim_buf_get_lines(view.buf, 0, -1, false)
+  end
+  eq("network", s:apply("network/websocket", socket_event(1, "pending")), "a socket is a row")
+  s:apply("network/websocket", socket_event(2, "responded", 101))
+  eq("network", s:apply("websocket/frame", frame_event(3, "ws1", "sent", 1, "hi")), "a frame redraws its row")
+  s:apply("websocket/frame", frame_event(4, "ws1", "received", 2, "AQID"))
+  eq(nil, s:apply("websocket/frame", frame_event(5, "nope", "sent", 1, "x")), "a frame of no row changes none")
+  eq(nil, s:apply("eventsource/message", { session = "t", seq = 6, message = vim.NIL }), "a bad message is skipped")
+  eq(nil, s:apply("future/notification", { session = "t", seq = 7, thing = {} }), "an unknown event is skipped")
+  eq(7, s.last_seq, "yet its seq is seen")
+  h.wait(2000, function()
+    return lines()[1] == "WS      101  ws://x/ws  open  2 frames"
+  end, "the socket's row with its frames", function()
+    return vim.inspect(lines())
+  end)
+  s:apply("network/websocket", socket_event(8, "finished", 101, 2500))
+  h.wait(2000, function()
+    return lines()[1] == "WS      101  ws://x/ws  closed 2.50 s  2 frames"
+  end, "the row replaced in place, its count kept", function()
+    return vim.inspect(lines())
+  end)
+  eq(1, s.network:len(), "one row")
+  eq(3, s.frames, "frames seen, of no row too")
+  local function target(seq, method, id, kind)
+    return s:apply(method, { session = "t", seq = seq, target = { id = id, type = kind, url = "http://x/" .. id },
+      reason = method == "target/detached" and "destroyed" or nil })
+  end
+  eq("targets", target(9, "target/attached", "P0", "page"), "attached")
+  target(10, "target/attached", "W1", "worker")
+  target(11, "target/attached", "W2", "worker")
+  target(12, "target/attached", "W2", "worker")
+  target(13, "target/attached", "X", "popup")
+  target(14, "target/detached", "X", "popup")
+  target(15, "target/detached", "W1", "worker")
+  local live, ended = s:target_counts()
+  eq({ { page = 1, worker = 1 }, { popup = 1, worker = 1 } }, { live, ended }, "counts by type")
+  eq("targets: 1 page, 1 worker; gone: 1 worker, 1 popup", require("bdg.ui.format").target_counts(live, ended), "rendered")
+  eq(nil, s:apply("target/attached", { session = "t", seq = 16, target = vim.NIL }), "a target event without a target")
+  s:reset()
+  live, ended = s:target_counts()
+  eq({ {}, {} }, { live, ended }, "a reset forgets them")
+  vim.cmd("bwipeout! " .. view.buf)
+  config.setup({})
+end)
+
+test(":BdgStatus: the targets by type, and frames and targets dropped", function()
+  local actions = require("bdg.actions")
+  local st = { session = "t", state = "running", counts = { network = 3, console = 2 },
+    dropped = { network = 0, console = 0, frames = 5, targets = 2 },
+    targets = { page = 1, worker = 2, service_worker = 1 }, targetsEnded = { popup = 1 }, lastSeq = 9 }
+  local text = table.concat(actions.status_lines(st), "\n")
+  h.matches("captured: 3 requests, 2 console messages; dropped: 0 requests, 0 messages, 0 bodies, 0 tracking requests, "
+    .. "5 frames, 2 targets not followed\n", text, "drops")
+  h.matches("\n  targets: 1 page, 2 worker, 1 service_worker; gone: 1 popup\n", text, "targets")
+  local old = table.concat(actions.status_lines({ session = "t", state = "running", counts = {}, dropped = {} }), "\n")
+  eq(nil, old:find("targets", 1, true), "nothing said of targets without them")
+  h.matches("tracking requests\n", old, "the drops line as before")
+end)
+
 -- The backend against test/fake-bdg-rpc, a shell stand-in for serve.
 local fake = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h") .. "/fake-bdg-rpc"
 

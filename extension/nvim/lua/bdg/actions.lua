@@ -153,6 +153,20 @@ function M.status_lines(st, s)
   lines[#lines + 1] = ("  captured: %d requests, %d console messages; dropped: %d requests, %d messages, %d bodies, %d tracking requests"):format(
     v(counts.network) or 0, v(counts.console) or 0, v(dropped.network) or 0, v(dropped.console) or 0,
     v(dropped.bodies) or 0, v(dropped.filtered) or 0)
+  local more = {}
+  for _, d in ipairs({ { "frames", "frames" }, { "targets", "targets not followed" } }) do
+    local n = tonumber(v(dropped[d[1]])) or 0
+    if n > 0 then
+      more[#more + 1] = ("%d %s"):format(n, d[2])
+    end
+  end
+  if #more > 0 then
+    lines[#lines] = lines[#lines] .. ", " .. table.concat(more, ", ")
+  end
+  local targets = format.target_counts(v(st.targets), v(st.targetsEnded))
+  if targets then
+    lines[#lines + 1] = "  " .. targets
+  end
   lines[#lines + 1] = ("  last event: seq %s"):format(tostring(v(st.lastSeq) or 0))
   if v(st.outputPath) then
     lines[#lines + 1] = "  output: " .. v(st.outputPath)

@@ -1,8 +1,14 @@
 -- A session as this client sees it: its console and network stores, the
 -- last event seen and the run (epoch) it belongs to, its state, and who to
 -- ask about it (the backend, or the worker's socket). Events are applied in
--- seq order; repeats (after a re-attach) are ignored. Views subscribe to
--- changes.
+-- seq order; repeats (after a re-attach) are ignored; those it does not
+-- know are skipped. Views subscribe to changes.
+--
+-- A WebSocket is a row of the network store like any request
+-- (network/websocket replaces it); its frames (websocket/frame), and an
+-- EventSource's messages (eventsource/message), are counted on its row.
+-- The targets of the page (target/attached, target/detached) are counted
+-- by type: targets.live (id -> type) and targets.ended (type -> count).
 --
 -- Each start of a session is a run, with an epoch of its own, whose seqs
 -- start again at 1. A re-attach passes the last seq seen with its epoch
@@ -19,6 +25,10 @@ local v = compat.value
 local notification = protocol.notification
 
 local M = {}
+
+-- Targets followed at once that a session remembers: the worker follows at
+-- most 256; beyond this, one is only counted when it goes.
+local MAX_LIVE_TARGETS = 1024
 
 local Session = {}
 Session.__index = Session
@@ -44,6 +54,8 @@ function Session:reset()
   self.gen = self.gen + 1
   self.console = console.new(max)
   self.network = network.new(max)
+  self.targets = { live = {}, nlive = 0, ended = {} }
+  self.frames = 0 -- WebSocket frames and EventSource messages seen
   self.last_seq = 0
   self.epoch = nil -- the run last_seq belongs to, once a start or an attach said
   self.ended = nil
@@ -80,7 +92,8 @@ function Session:joined(result)
 end
 
 -- on_change(fn) calls fn(what) after each change, what being "console",
--- "network", "reset", "ended" or "state"; it returns an unsubscribe function.
+-- "network", "targets", "reset", "ended" or "state"; it returns an
+-- unsubscribe function.
 function Session:on_change(fn)
   local key = self.next_listener
   self.next_listener = key + 1
@@ -130,7 +143,47 @@ local network_events = {
   [notification.network_response] = true,
   [notification.network_finished] = true,
   [notification.network_failed] = true,
+  [notification.network_websocket] = true,
 }
+
+local stream_events = {
+  [notification.websocket_frame] = "frame",
+  [notification.eventsource_message] = "message",
+}
+
+-- target_counts returns the targets followed now and those gone, by type.
+function Session:target_counts()
+  local live = {}
+  for _, kind in pairs(self.targets.live) do
+    live[kind] = (live[kind] or 0) + 1
+  end
+  return live, vim.deepcopy(self.targets.ended)
+end
+
+function Session:_target(method, t)
+  t = v(t)
+  local id = type(t) == "table" and v(t.id)
+  if type(id) ~= "string" then
+    return nil
+  end
+  local kind = v(t.type)
+  kind = type(kind) == "string" and kind or "unknown"
+  local targets = self.targets
+  if method == notification.target_attached then
+    if targets.live[id] == nil and targets.nlive < MAX_LIVE_TARGETS then
+      targets.live[id] = kind
+      targets.nlive = targets.nlive + 1
+    end
+  else
+    if targets.live[id] ~= nil then
+      targets.live[id] = nil
+      targets.nlive = targets.nlive - 1
+    end
+    targets.ended[kind] = (targets.ended[kind] or 0) + 1
+  end
+  self:_emit("targets")
+  return "targets"
+end
 
 -- apply takes one event notification; it returns what changed, or nil.
 function Session:apply(method, params)
@@ -153,6 +206,17 @@ function Session:apply(method, params)
       self:_emit("network")
       return "network"
     end
+  elseif stream_events[method] then
+    local item = v(params[stream_events[method]])
+    if type(item) == "table" then
+      self.frames = self.frames + 1
+      if self.network:count_stream(v(item.requestId)) then
+        self:_emit("network")
+        return "network"
+      end
+    end
+  elseif method == notification.target_attached or method == notification.target_detached then
+    return self:_target(method, params.target)
   elseif method == notification.page_navigated then
     if type(params.navigation) == "table" then
       self.console:add({ kind = "navigation", navigation = params.navigation })

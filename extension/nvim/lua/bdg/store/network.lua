@@ -1,7 +1,8 @@
 -- The requests of a session, one row per requestId, in the order they were
 -- first seen, bounded: each event carries the whole request as it stands,
--- so a row is replaced, never merged. Changed rows are remembered until
--- the view takes them.
+-- so a row is replaced, never merged. A row also counts the frames of its
+-- WebSocket (the messages of its EventSource), which come as events of
+-- their own. Changed rows are remembered until the view takes them.
 local ring = require("bdg.store.ring")
 
 local M = {}
@@ -12,7 +13,7 @@ Network.__index = Network
 function M.new(max)
   return setmetatable({
     ring = ring.new(max), -- request ids, oldest first
-    rows = {}, -- requestId -> {index, request}
+    rows = {}, -- requestId -> {index, request, streamed}
     dirty = {}, -- requestId -> true: replaced since the view last drew
   }, Network)
 end
@@ -38,6 +39,24 @@ function Network:upsert(req)
   return true
 end
 
+-- count_stream counts a frame (or an EventSource message) on its request's
+-- row; it returns false when the store has no such row.
+function Network:count_stream(id)
+  local row = type(id) == "string" and self.rows[id]
+  if not row then
+    return false
+  end
+  row.streamed = (row.streamed or 0) + 1
+  self.dirty[id] = true
+  return true
+end
+
+-- streamed returns the frames (or messages) counted on a request's row.
+function Network:streamed(id)
+  local row = self.rows[id]
+  return row and row.streamed or 0
+end
+
 function Network:get(id)
   local row = self.rows[id]
   return row and row.request
@@ -47,6 +66,12 @@ end
 function Network:at(index)
   local id = self.ring:get(index)
   return id and self.rows[id].request
+end
+
+-- row_at returns the row at a ring index: {index, request, streamed}.
+function Network:row_at(index)
+  local id = self.ring:get(index)
+  return id and self.rows[id]
 end
 
 -- take_dirty returns the changed rows' ids and forgets them.

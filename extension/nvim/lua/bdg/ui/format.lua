@@ -58,6 +58,87 @@ function M.bytes(n)
   return ("%.1f MiB"):format(n / 1024 / 1024)
 end
 
+-- The short tags of the targets that are not the watched page itself.
+local target_tags = {
+  iframe = "iframe",
+  worker = "worker",
+  shared_worker = "shared",
+  service_worker = "sw",
+  popup = "popup",
+}
+
+-- target_tag gives "[worker]", "[iframe]", "[sw]", "[shared]" or "[popup]":
+-- where a record came from, when not from the watched page itself; "" for
+-- the page's own, and for a record without a target.
+function M.target_tag(t)
+  t = v(t)
+  local kind = type(t) == "table" and v(t.type) or nil
+  if type(kind) ~= "string" or kind == "page" then
+    return ""
+  end
+  return "[" .. (target_tags[kind] or kind) .. "]"
+end
+
+-- target_text gives "worker http://h/w.js (id 1A2B)", or nil.
+function M.target_text(t)
+  t = v(t)
+  if type(t) ~= "table" then
+    return nil
+  end
+  local parts = {}
+  for _, s in ipairs({ v(t.type), v(t.url) and one_line(v(t.url)), v(t.id) and ("(id %s)"):format(v(t.id)) }) do
+    if s and s ~= "" then
+      parts[#parts + 1] = tostring(s)
+    end
+  end
+  return #parts > 0 and table.concat(parts, " ") or nil
+end
+
+local function tagged(tag, s)
+  return tag ~= "" and (tag .. " " .. s) or s
+end
+
+-- The target types in the order counts show them; others follow, sorted.
+local target_order = { "page", "iframe", "worker", "shared_worker", "service_worker", "popup" }
+
+-- target_counts renders counts of targets by type, those followed now and
+-- those gone: "targets: 1 page, 2 worker; gone: 1 popup", or nil when
+-- there are none.
+function M.target_counts(live, ended)
+  local function render(counts)
+    counts = v(counts)
+    if type(counts) ~= "table" then
+      return ""
+    end
+    local kinds, seen = {}, {}
+    for _, kind in ipairs(target_order) do
+      seen[kind] = true
+      kinds[#kinds + 1] = kind
+    end
+    local others = {}
+    for kind in pairs(counts) do
+      if type(kind) == "string" and not seen[kind] then
+        others[#others + 1] = kind
+      end
+    end
+    table.sort(others)
+    vim.list_extend(kinds, others)
+    local parts = {}
+    for _, kind in ipairs(kinds) do
+      local n = tonumber(v(counts[kind])) or 0
+      if n > 0 then
+        parts[#parts + 1] = ("%d %s"):format(n, kind)
+      end
+    end
+    return table.concat(parts, ", ")
+  end
+  local now, gone = render(live), render(ended)
+  if now == "" and gone == "" then
+    return nil
+  end
+  return ("targets: %s%s"):format(now ~= "" and now or "none", gone ~= "" and ("; gone: " .. gone) or "")
+end
+
 -- where gives "file:line" of a url and line, or "".
 local function where(url, line)
   url = v(url)
@@ -80,6 +161,7 @@ function M.console_entry(e)
     if source == "browser" then
       text = ("[%s] %s"):format(v(m.type) or "browser", text)
     end
+    text = tagged(M.target_tag(m.target), text)
     local at = where(m.url, m.line)
     local line = ("%s %-7s %s"):format(M.clock(m.timestamp), level, text)
     if at ~= "" then
@@ -118,16 +200,36 @@ local function status_text(r)
   return "..."
 end
 
+local function is_websocket(r)
+  return v(r.resourceType) == "WebSocket"
+end
+
+local function plural(n, one, many)
+  return ("%d %s"):format(n, n == 1 and one or many)
+end
+
 -- network_row returns the line of a request and its group (or nil):
--- method, status, URL, duration.
-function M.network_row(r)
+-- method, status, URL, duration. A request of a target other than the
+-- page has its tag before the URL ("[worker] http://..."). A WebSocket
+-- reads "WS  101  ws://...  open", "closed 2.50 s" once closed; streamed,
+-- the frames it had (messages, for an EventSource), follows when any.
+function M.network_row(r, streamed)
   local state = v(r.state)
   local status = tonumber(v(r.status))
+  local ws = is_websocket(r)
   local tail
   if state == "failed" then
     tail = one_line(v(r.errorText) or "failed")
     if v(r.duration) then
       tail = tail .. "  " .. M.duration(r.duration)
+    end
+  elseif ws then
+    if state == "finished" then
+      tail = vim.trim("closed " .. M.duration(r.duration))
+    elseif state == "responded" then
+      tail = "open"
+    else
+      tail = "connecting"
     end
   elseif state == "finished" then
     tail = M.duration(r.duration)
@@ -137,7 +239,16 @@ function M.network_row(r)
   if v(r.fromCache) then
     tail = tail .. " (cache)"
   end
-  local line = ("%-7s %-3s  %s  %s"):format(v(r.method) or "?", status_text(r), one_line(v(r.url)), tail)
+  if v(r.fromServiceWorker) then
+    tail = tail .. " (service worker)"
+  end
+  streamed = tonumber(streamed) or 0
+  if streamed > 0 then
+    tail = tail .. "  " .. (ws and plural(streamed, "frame", "frames") or plural(streamed, "message", "messages"))
+  end
+  local method = ws and "WS" or (v(r.method) or "?")
+  local url = tagged(M.target_tag(r.target), one_line(v(r.url)))
+  local line = ("%-7s %-3s  %s  %s"):format(method, status_text(r), url, tail)
   local group
   if state == "failed" or (status and status >= 400) then
     group = "BdgNetworkError"
@@ -200,6 +311,49 @@ function M.truncated(sizes)
   return #parts > 0 and table.concat(parts, ", ") or nil
 end
 
+-- bdg-rpc keeps the newest 100 frames (or messages) of each socket.
+local KEPT_PER_SOCKET = 100
+
+-- list gives a JSON array as a table, or {}.
+local function list(a)
+  a = v(a)
+  return type(a) == "table" and a or {}
+end
+
+-- frame gives the line of a WebSocket frame: "→ 12:00:00.123 text 9 B:
+-- ping text", a binary one "← 12:00:00.124 binary 4 B (base64): AQID/w==".
+function M.frame(f)
+  local arrow = v(f.direction) == "sent" and "→" or "←"
+  local opcode = tonumber(v(f.opcode))
+  local kind = opcode == 2 and "binary" or opcode == 1 and "text" or ("opcode " .. tostring(opcode))
+  local notes = {}
+  if v(f.base64) then
+    notes[#notes + 1] = "base64"
+  end
+  if v(f.truncated) then
+    notes[#notes + 1] = "cut"
+  end
+  local head = ("%s %s %s %s"):format(arrow, M.clock(f.timestamp), kind, M.bytes(v(f.size) or 0))
+  if #notes > 0 then
+    head = head .. " (" .. table.concat(notes, ", ") .. ")"
+  end
+  return head .. ": " .. one_line(v(f.payload))
+end
+
+-- event_message gives the line of an EventSource message:
+-- "12:00:00.123 tick #3: data".
+function M.event_message(m)
+  local name = v(m.eventName)
+  local line = ("%s %s"):format(M.clock(m.timestamp), (name and name ~= "") and name or "message")
+  if v(m.eventId) and v(m.eventId) ~= "" then
+    line = line .. " #" .. tostring(v(m.eventId))
+  end
+  if v(m.truncated) then
+    line = line .. " (cut)"
+  end
+  return line .. ": " .. one_line(v(m.data))
+end
+
 -- request_detail gives the lines of a request's details, with its body
 -- when it has one, and the 0-based lines that are headings.
 function M.request_detail(r)
@@ -224,9 +378,13 @@ function M.request_detail(r)
   field(out, "Duration", v(r.duration) and M.duration(r.duration))
   field(out, "Transferred", v(r.encodedDataLength) and M.bytes(r.encodedDataLength))
   field(out, "From cache", v(r.fromCache) and "yes")
+  field(out, "From service worker", v(r.fromServiceWorker) and "yes")
   field(out, "Error", r.errorText)
   field(out, "Canceled", v(r.canceled) and "yes")
   field(out, "Request id", r.requestId)
+  field(out, "Target", M.target_text(r.target))
+  field(out, "Target parent", type(v(r.target)) == "table" and v(r.target).parentId or nil)
+  field(out, "Frame id", r.frameId)
   field(out, "Truncated", M.truncated(r.originalSizes))
   local redirects = v(r.redirects)
   if type(redirects) == "table" and #redirects > 0 then
@@ -248,6 +406,18 @@ function M.request_detail(r)
   end
   heading("Response headers")
   headers(out, r.responseHeaders)
+  if is_websocket(r) then
+    -- A WebSocket has no body: its messages are its frames.
+    local frames = list(r.frames)
+    heading(("Frames (%d%s; → sent, ← received)"):format(#frames, #frames >= KEPT_PER_SOCKET and ", the newest" or ""))
+    for _, f in ipairs(frames) do
+      out[#out + 1] = "  " .. M.frame(f)
+    end
+    if #frames == 0 then
+      out[#out + 1] = "  (none)"
+    end
+    return out, headings
+  end
   local body = v(r.responseBody)
   if body then
     local size = v(r.bodySize) or #body
@@ -261,6 +431,16 @@ function M.request_detail(r)
     heading("Response body")
     out[#out + 1] = "  (none)"
   end
+  local messages = list(r.messages)
+  if #messages > 0 or v(r.resourceType) == "EventSource" then
+    heading(("EventSource messages (%d%s)"):format(#messages, #messages >= KEPT_PER_SOCKET and ", the newest" or ""))
+    for _, m in ipairs(messages) do
+      out[#out + 1] = "  " .. M.event_message(m)
+    end
+    if #messages == 0 then
+      out[#out + 1] = "  (none)"
+    end
+  end
   return out, headings
 end
 
@@ -269,6 +449,8 @@ function M.message_detail(m)
   local out = {}
   out[1] = ("%s %s (%s)"):format(M.clock(m.timestamp), v(m.level) or "log", v(m.source) or "console")
   field(out, "Type", m.type)
+  field(out, "Target", M.target_text(m.target))
+  field(out, "Frame id", m.frameId)
   local at = v(m.url)
   if at then
     field(out, "At", v(m.line) and ("%s:%d:%d"):format(at, v(m.line), v(m.column) or 1) or at)

@@ -23,7 +23,8 @@ local PATCH_LIMIT = 200
 local function row_lines(store, from, to)
   local lines, groups = {}, {}
   for i = from, to do
-    local line, group = format.network_row(store:at(i))
+    local row = store:row_at(i)
+    local line, group = format.network_row(row.request, row.streamed)
     lines[#lines + 1] = line
     groups[#groups + 1] = group or false
   end
@@ -68,7 +69,7 @@ function View:render()
       local row = store.rows[id]
       if row and row.index <= self.last then
         local lnum = row.index - first
-        local line, group = format.network_row(row.request)
+        local line, group = format.network_row(row.request, row.streamed)
         api.nvim_buf_clear_namespace(buf, hl.ns, lnum, lnum + 1)
         buffer.set_lines(buf, lnum, lnum + 1, { line })
         if group then
