@@ -135,6 +135,14 @@ type NetworkRequest struct {
 	// worker's own fetch, if it made one, is a request of its own, of the
 	// service worker's target.
 	FromServiceWorker bool `json:"fromServiceWorker,omitempty"`
+	// ServiceWorkerRequestID is, on a request that a service worker
+	// answered with a fetch of its own, that fetch's requestId;
+	// ForRequestID is, on that fetch, the page's request it answers.
+	// (Chrome does not link them: a fetch of the service worker is taken
+	// to answer the newest pending request of the page to the same URL and
+	// method.)
+	ServiceWorkerRequestID string `json:"serviceWorkerRequestId,omitempty"`
+	ForRequestID           string `json:"forRequestId,omitempty"`
 
 	EncodedDataLength int64   `json:"encodedDataLength,omitempty"`
 	Duration          float64 `json:"duration,omitempty"` // ms from sent to finished or failed
@@ -232,6 +240,10 @@ type Navigation struct {
 	ID        int     `json:"id"`
 	URL       string  `json:"url"`
 	Timestamp float64 `json:"timestamp"`
+	// Target is the popup that navigated, for a navigation of a page the
+	// page opened; none for the watched page's own. Ids are drawn from
+	// one sequence: the records of a popup carry its navigation's.
+	Target *TargetRef `json:"target,omitempty"`
 	// Truncated says the url was cut to its cap; OriginalSizes gives its
 	// size before.
 	Truncated     bool           `json:"truncated,omitempty"`

@@ -447,7 +447,7 @@ func consoleSize(m *protocol.ConsoleMessage) int64 {
 func requestSize(r *protocol.NetworkRequest) int64 {
 	n := requestOverhead + int64(len(r.RequestID)+len(r.URL)+len(r.Method)+len(r.ResourceType)+len(r.State)+
 		len(r.RequestHeaders)+len(r.StatusText)+len(r.MimeType)+len(r.ResponseHeaders)+len(r.Protocol)+
-		len(r.RemoteAddress)+len(r.ErrorText)+len(r.BodyOmitted))
+		len(r.RemoteAddress)+len(r.ErrorText)+len(r.BodyOmitted)+len(r.FrameID)+len(r.ServiceWorkerRequestID)+len(r.ForRequestID))
 	if r.OriginalSizes != nil {
 		n += truncatedSize
 	}

@@ -142,8 +142,10 @@ type Capture struct {
 	navigation protocol.Navigation
 	navs       []protocol.Navigation
 	mainFrame  string
-	navPending bool   // a navigation started and has not committed yet
-	navLoader  string // the loader of the navigation pending, when Chrome said
+	navPending bool                 // a navigation started and has not committed yet
+	navLoader  string               // the loader of the navigation pending, when Chrome said
+	navSeq     int                  // the last navigation id given, of the page or a popup
+	popupNavs  map[string]*popupNav // the popups' current navigations, by target id
 	dropped    protocol.Counts
 	bodyBytes  int64                  // bodies held, against BodyBudget
 	filtered   map[string]struct{}    // request ids left out as tracking
@@ -165,14 +167,15 @@ type Capture struct {
 func New(opts Options) *Capture {
 	opts.setDefaults()
 	c := &Capture{
-		opts:     opts,
-		network:  newNetworkStore(opts.MaxRequests),
-		console:  newRing[*protocol.ConsoleMessage](opts.MaxConsole),
-		journal:  newJournal(opts.JournalSize, opts.JournalBytes),
-		filtered: map[string]struct{}{},
-		extra:    map[string]*earlyExtra{},
-		contexts: map[contextKey]string{},
-		targets:  newTargetSet(),
+		opts:      opts,
+		network:   newNetworkStore(opts.MaxRequests),
+		console:   newRing[*protocol.ConsoleMessage](opts.MaxConsole),
+		journal:   newJournal(opts.JournalSize, opts.JournalBytes),
+		filtered:  map[string]struct{}{},
+		extra:     map[string]*earlyExtra{},
+		contexts:  map[contextKey]string{},
+		targets:   newTargetSet(),
+		popupNavs: map[string]*popupNav{},
 	}
 	c.bodies = newBodyFetcher(c)
 	return c

@@ -28,7 +28,7 @@ func (c *Capture) addConsole(m *protocol.ConsoleMessage, stackSize int) {
 		c.dropped.Truncated++
 		c.dropped.Bytes += k.bytes
 	}
-	m.NavigationID = c.navigation.ID
+	m.NavigationID = c.navID()
 	m.Target = c.src.Target
 	size := consoleSize(m)
 	c.consoleBytes += size

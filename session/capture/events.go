@@ -2,6 +2,7 @@ package capture
 
 import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/chromedp/cdproto/cdp"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -99,6 +100,13 @@ func (c *Capture) HandleEventFrom(src Source, method string, params []byte) bool
 // document; items captured from then on carry its id. It is announced
 // (page/navigated) when it commits.
 func (c *Capture) onFrameStartedNavigating(ev *page.EventFrameStartedNavigating) {
+	if p := c.src.Target; p != nil && p.Type == protocol.TargetPopup {
+		if string(ev.FrameID) == p.ID && ev.NavigationType != "sameDocument" {
+			c.navSeq++
+			c.popupNavs[p.ID] = &popupNav{id: c.navSeq, loader: string(ev.LoaderID), pending: true}
+		}
+		return
+	}
 	if !c.fromWatchedPage() || string(ev.FrameID) != c.mainFrame || ev.NavigationType == "sameDocument" {
 		return
 	}
@@ -108,7 +116,14 @@ func (c *Capture) onFrameStartedNavigating(ev *page.EventFrameStartedNavigating)
 
 func (c *Capture) onFrameNavigated(ev *page.EventFrameNavigated) {
 	f := ev.Frame
-	if f == nil || f.ParentID != "" || !c.fromWatchedPage() {
+	if f == nil || f.ParentID != "" {
+		return
+	}
+	if p := c.src.Target; p != nil && p.Type == protocol.TargetPopup {
+		c.popupNavigated(p, f)
+		return
+	}
+	if !c.fromWatchedPage() {
 		return
 	}
 	if c.mainFrame == "" {
@@ -155,7 +170,8 @@ func (c *Capture) setNavigationURL(url string) {
 const maxNavigations = 1000
 
 func (c *Capture) startNavigation(url string) {
-	c.navigation = protocol.Navigation{ID: c.navigation.ID + 1, Timestamp: c.now()}
+	c.navSeq++
+	c.navigation = protocol.Navigation{ID: c.navSeq, Timestamp: c.now()}
 	c.setNavigationURL(url)
 	c.navPending = true
 	if len(c.navs) == maxNavigations {
@@ -217,4 +233,61 @@ func (c *Capture) onContextsCleared(*runtime.EventExecutionContextsCleared) {
 // frameOf returns the frame of an execution context of the event's session.
 func (c *Capture) frameOf(id runtime.ExecutionContextID) string {
 	return c.contexts[contextKey{c.src.Session, int64(id)}]
+}
+
+// popupNav is the current navigation of a popup of the page.
+type popupNav struct {
+	id      int
+	loader  string // of the navigation pending, when Chrome said
+	pending bool
+}
+
+// popupNavigated announces a popup's main frame's commit, as onFrameNavigated
+// does the page's.
+func (c *Capture) popupNavigated(p *protocol.TargetRef, f *cdp.Frame) {
+	n := c.popupNavs[p.ID]
+	if n != nil && n.pending && n.loader != "" && string(f.LoaderID) != n.loader {
+		return // a late commit from before the navigation pending
+	}
+	if n == nil || !n.pending {
+		c.navSeq++
+		n = &popupNav{id: c.navSeq}
+		c.popupNavs[p.ID] = n
+	}
+	n.pending = false
+	k := cutter{caps: &c.opts.Caps}
+	nav := protocol.Navigation{ID: n.id, URL: k.str(f.URL+f.URLFragment, k.caps.URL, &k.t.URL), Timestamp: c.now(), Target: p}
+	if nav.Truncated, nav.OriginalSizes = k.truncated(); nav.Truncated {
+		c.dropped.Truncated++
+		c.dropped.Bytes += k.bytes
+	}
+	if len(c.navs) == maxNavigations {
+		c.navs = c.navs[1:]
+	}
+	c.navs = append(c.navs, nav)
+	c.journal.append(protocol.NotifyNavigated, nav, navigationSize(&nav))
+	c.changed = true
+}
+
+// navID is the navigation that the records of the event being applied
+// carry: the page's, or, for a popup and what it made, the popup's.
+func (c *Capture) navID() int {
+	t := c.src.Target
+	for range 16 { // a target's ancestors: page or popup, iframes, workers
+		switch {
+		case t == nil || t.Type == protocol.TargetPage:
+			return c.navigation.ID
+		case t.Type == protocol.TargetPopup:
+			if n := c.popupNavs[t.ID]; n != nil {
+				return n.id
+			}
+			return c.navigation.ID
+		}
+		parent, ok := c.targets.live[t.ParentID]
+		if !ok {
+			return c.navigation.ID
+		}
+		t = &parent.TargetRef
+	}
+	return c.navigation.ID
 }

@@ -147,7 +147,7 @@ func (c *Capture) onRequestWillBeSent(ev *evRequestWillBeSent) {
 	k := cutter{caps: &c.opts.Caps}
 	r := &protocol.NetworkRequest{
 		RequestID: ev.RequestID, URL: k.str(url, k.caps.URL, &k.t.URL), Method: k.str(ev.Request.Method, k.caps.Field, &k.t.Method),
-		ResourceType: ev.Type, Timestamp: ev.WallTime * 1000, NavigationID: c.navigation.ID, State: protocol.StatePending,
+		ResourceType: ev.Type, Timestamp: ev.WallTime * 1000, NavigationID: c.navID(), State: protocol.StatePending,
 		RequestHeaders: k.headers(ev.Request.Headers, &k.t.RequestHeaders),
 		Target:         c.src.Target, FrameID: k.str(ev.FrameID, k.caps.Field, new(int)),
 	}
@@ -167,7 +167,35 @@ func (c *Capture) onRequestWillBeSent(ev *evRequestWillBeSent) {
 	r.Truncated, r.OriginalSizes = k.truncated()
 	c.noteCuts(s, &k)
 	c.takeEarly(s, false)
+	if t := c.src.Target; t != nil && t.Type == protocol.TargetServiceWorker {
+		c.linkServiceWorkerFetch(s)
+	}
 	c.update(s, s.rec, protocol.NotifyRequest)
+}
+
+// swLinkWindow is how many of the newest requests a service worker's fetch
+// looks through for the page's request it answers.
+const swLinkWindow = 64
+
+// linkServiceWorkerFetch links a fetch that a service worker makes to the
+// newest pending request of another target to the same URL and method,
+// which it is taken to answer.
+func (c *Capture) linkServiceWorkerFetch(s *slot) {
+	r := s.rec
+	n := c.network.order.len()
+	for i := n - 2; i >= 0 && i >= n-1-swLinkWindow; i-- {
+		p := c.network.order.at(i)
+		pr := p.rec
+		if pr.URL != r.URL || pr.Method != r.Method || pr.ServiceWorkerRequestID != "" || pr.State != protocol.StatePending ||
+			(pr.Target != nil && pr.Target.Type == protocol.TargetServiceWorker) {
+			continue
+		}
+		linked := *pr
+		linked.ServiceWorkerRequestID = r.RequestID
+		c.replace(p, &linked) // no event of its own: its response shows it
+		r.ForRequestID = pr.RequestID
+		return
+	}
 }
 
 // keepPostData keeps a request's post data in its slot, cut to its cap,

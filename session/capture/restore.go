@@ -37,9 +37,12 @@ func Restore(out protocol.Output) *Capture {
 	c.dropped = out.Dropped
 	c.journal.last = out.LastSeq
 	c.journal.first = max(1, out.LastSeq)
-	if n := len(out.Navigations); n > 0 {
-		c.navigation = out.Navigations[n-1]
-		c.navs = slices.Clone(out.Navigations)
+	c.navs = slices.Clone(out.Navigations)
+	for _, n := range out.Navigations {
+		if n.Target == nil { // the page's, not a popup's
+			c.navigation = n
+		}
+		c.navSeq = max(c.navSeq, n.ID)
 	}
 	for _, t := range out.Targets {
 		if t.Ended == 0 {

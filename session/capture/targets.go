@@ -87,6 +87,7 @@ func (c *Capture) TargetGone(id, reason string) {
 		return
 	}
 	delete(c.targets.live, id)
+	delete(c.popupNavs, id)
 	c.targets.liveCount[t.Type]--
 	if c.targets.liveCount[t.Type] == 0 {
 		delete(c.targets.liveCount, t.Type)

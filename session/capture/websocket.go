@@ -83,7 +83,7 @@ func (c *Capture) onWebSocketCreated(ev *evWebSocketCreated) {
 	k := cutter{caps: &c.opts.Caps}
 	r := &protocol.NetworkRequest{
 		RequestID: ev.RequestID, URL: k.str(ev.URL, k.caps.URL, &k.t.URL), Method: "GET",
-		ResourceType: protocol.ResourceWebSocket, Timestamp: c.now(), NavigationID: c.navigation.ID,
+		ResourceType: protocol.ResourceWebSocket, Timestamp: c.now(), NavigationID: c.navID(),
 		State: protocol.StatePending, Target: c.src.Target,
 	}
 	s := &slot{rec: r}

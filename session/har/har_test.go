@@ -2,6 +2,7 @@ package har
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -48,5 +49,26 @@ func TestBuild(t *testing.T) {
 	}
 	if _, err := json.Marshal(h); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWebSocketMessages: a WebSocket's frames become its entry's
+// _webSocketMessages, as Chrome's own HAR export writes them.
+func TestWebSocketMessages(t *testing.T) {
+	ws := protocol.NetworkRequest{
+		RequestID: "ws", URL: "ws://h/live", Method: "GET", ResourceType: protocol.ResourceWebSocket, Timestamp: 1000, Status: 101, State: protocol.StateFinished,
+		Frames: []protocol.WebSocketFrame{
+			{Direction: protocol.FrameSent, Opcode: 1, Payload: "hi", Size: 2, Timestamp: 1500},
+			{Direction: protocol.FrameReceived, Opcode: 2, Payload: "AQID", Base64: true, Size: 3, Timestamp: 2250},
+		},
+	}
+	h := Build([]protocol.NetworkRequest{ws}, nil, "t")
+	b, err := json.Marshal(h.Log.Entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"_webSocketMessages":[{"type":"send","time":1.5,"opcode":1,"data":"hi"},{"type":"receive","time":2.25,"opcode":2,"data":"AQID"}]`
+	if !strings.Contains(string(b), want) {
+		t.Errorf("entry %s\nwant it to hold %s", b, want)
 	}
 }

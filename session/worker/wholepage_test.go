@@ -3,6 +3,7 @@ package worker_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -90,17 +91,29 @@ func TestWholePage(t *testing.T) {
 	// The page's view of the requests its service worker answered, and
 	// the service worker's own fetch.
 	reqs := lastRequests(s.seen)
-	var answered, swFetch bool
+	var answered bool
+	var pageVia, swVia protocol.NetworkRequest
 	for _, r := range reqs {
 		if strings.HasSuffix(r.URL, "/sw-answer") {
 			answered = r.FromServiceWorker && r.Target != nil && r.Target.Type == protocol.TargetPage && r.State == protocol.StateFinished
 		}
-		if strings.HasSuffix(r.URL, "/data.json?via=sw") && r.Target != nil && r.Target.Type == protocol.TargetServiceWorker {
-			swFetch = r.State == protocol.StateFinished
+		if strings.HasSuffix(r.URL, "/data.json?via=sw") && r.Target != nil {
+			if r.Target.Type == protocol.TargetServiceWorker {
+				swVia = r
+			} else {
+				pageVia = r
+			}
 		}
 	}
-	if !answered || !swFetch {
-		t.Errorf("service worker: /sw-answer answered by it %v; its own fetch of /data.json?via=sw %v", answered, swFetch)
+	if !answered || swVia.State != protocol.StateFinished || !pageVia.FromServiceWorker ||
+		pageVia.ServiceWorkerRequestID != swVia.RequestID || swVia.ForRequestID != pageVia.RequestID {
+		t.Errorf("service worker: /sw-answer answered by it %v; /data.json?via=sw: the page's %+v, the service worker's %+v", answered, pageVia, swVia)
+	}
+	// A worker's request has its body, fetched from the worker.
+	for _, r := range reqs {
+		if strings.HasSuffix(r.URL, "/data.json?from=worker") && (r.Target == nil || r.Target.Type != protocol.TargetWorker || r.BodySize != len(`{"n":42}`)) {
+			t.Errorf("the worker's fetch: target %+v, body size %d, omitted %q", r.Target, r.BodySize, r.BodyOmitted)
+		}
 	}
 
 	// The WebSocket: its record, and every frame both ways; the
@@ -140,6 +153,27 @@ func TestWholePage(t *testing.T) {
 	if want := []string{"1 tick 1", "2 tick 2", "3 tick 3"}; !slices.Equal(ticks, want) {
 		t.Errorf("EventSource messages %q, want %q", ticks, want)
 	}
+	// The popup's navigation has an id of its own, which its records
+	// carry; the page's records carry the page's.
+	popupNav := 0
+	for _, n := range s.seen {
+		if n.Method == protocol.NotifyNavigated {
+			var ev protocol.NavigatedEvent
+			_ = json.Unmarshal(n.Params, &ev)
+			if ev.Navigation.Target != nil && ev.Navigation.Target.Type == protocol.TargetPopup {
+				popupNav = ev.Navigation.ID
+			}
+		}
+	}
+	for _, m := range console {
+		switch {
+		case m.Text == "popup: hello" && (popupNav == 0 || m.NavigationID != popupNav):
+			t.Errorf("%q has navigation %d; the popup's page/navigated %d", m.Text, m.NavigationID, popupNav)
+		case m.Text == "page: hello" && m.NavigationID == popupNav:
+			t.Errorf("%q has the popup's navigation %d", m.Text, m.NavigationID)
+		}
+	}
+
 	c := h.client(w.Dir)
 	got := call(h, c, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: socket.RequestID, Body: true})
 	if len(got.Request.Frames) != len(wantFrames) {
@@ -315,5 +349,46 @@ func TestStartThenNavigate(t *testing.T) {
 			t.Errorf("try %d: navigations %+v; the page's request has navigation %d", i, navs, docNav)
 		}
 		h.reap(w)
+	}
+}
+
+// TestTargetsEnd: a worker terminated, an iframe removed and a popup
+// closed are reported gone; what they captured stays; the session follows
+// nothing of them any more.
+func TestTargetsEnd(t *testing.T) {
+	h := newHarness(t)
+	w := h.start(h.options("ends", h.fx.URL("wp-ends.html")))
+	s := h.subscribe(w.Dir, ptr(uint64(0)))
+	gone := map[string]string{}
+	s.awaitWithin("the worker, the iframe and the popup gone", wholePageLimit, func(n note) bool {
+		if n.Method == protocol.NotifyDetached {
+			var ev protocol.TargetEvent
+			_ = json.Unmarshal(n.Params, &ev)
+			gone[ev.Target.Type] = ev.Reason
+		}
+		return len(gone) == 3
+	})
+	for _, typ := range []string{protocol.TargetWorker, protocol.TargetIframe, protocol.TargetPopup} {
+		if gone[typ] != protocol.TargetDestroyed {
+			t.Errorf("%s: gone %q, want %q", typ, gone[typ], protocol.TargetDestroyed)
+		}
+	}
+	c := h.client(w.Dir)
+	list := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{})
+	from := map[string]bool{}
+	for _, m := range list.Messages {
+		if m.Target != nil {
+			from[m.Target.Type] = true
+		}
+	}
+	for _, typ := range []string{protocol.TargetWorker, protocol.TargetIframe, protocol.TargetPopup} {
+		if !from[typ] {
+			t.Errorf("no console message of the %s kept after it went: %v", typ, from)
+		}
+	}
+	st := call(h, c, protocol.Status, protocol.StatusParams{})
+	if !maps.Equal(st.Targets, map[string]int{protocol.TargetPage: 1}) ||
+		st.TargetsEnded[protocol.TargetWorker] != 1 || st.TargetsEnded[protocol.TargetIframe] != 1 || st.TargetsEnded[protocol.TargetPopup] != 1 {
+		t.Errorf("status: targets %v, ended %v; want the page only, and a worker, an iframe and a popup ended", st.Targets, st.TargetsEnded)
 	}
 }
