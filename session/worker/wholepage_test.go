@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -11,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bdg-rpc/bdg-rpc/browser"
 	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/target"
 )
 
 // wholePageLimit bounds the wait for the whole page: a dozen contexts on a
@@ -390,5 +394,68 @@ func TestTargetsEnd(t *testing.T) {
 	if !maps.Equal(st.Targets, map[string]int{protocol.TargetPage: 1}) ||
 		st.TargetsEnded[protocol.TargetWorker] != 1 || st.TargetsEnded[protocol.TargetIframe] != 1 || st.TargetsEnded[protocol.TargetPopup] != 1 {
 		t.Errorf("status: targets %v, ended %v; want the page only, and a worker, an iframe and a popup ended", st.Targets, st.TargetsEnded)
+	}
+}
+
+// TestAttachedWholePage: a session attached to a Chrome it did not launch
+// follows the page's popups and shared workers too (attached as Chrome
+// announces them), and never touches the user's other tab: no record of
+// it, and it stays unattached.
+func TestAttachedWholePage(t *testing.T) {
+	h := newHarness(t)
+	chrome := browsertest.Launch(t, browser.Headless(true))
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	ws, err := browser.ResolveBrowserURL(ctx, chrome.HTTPURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := browser.Dial(ctx, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	userURL := h.fx.URL("wp-popup.html?user=1")
+	if _, err := cdp.Call(ctx, conn.Session(""), target.CreateTarget, target.CreateTargetParams{URL: userURL}); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := h.options("attached-whole", h.fx.URL("wp-top.html"))
+	opts.BrowserURL = chrome.HTTPURL()
+	opts.Headless = nil
+	w := h.start(opts)
+	s := h.subscribe(w.Dir, ptr(uint64(0)))
+	s.awaitWithin("the second page's last line", wholePageLimit, consoleText("second: done"))
+	attached := map[string]int{}
+	for _, n := range s.seen {
+		switch n.Method {
+		case protocol.NotifyAttached:
+			var ev protocol.TargetEvent
+			_ = json.Unmarshal(n.Params, &ev)
+			attached[ev.Target.Type]++
+		case protocol.NotifyRequest:
+			if strings.Contains(n.request().URL, "user=1") {
+				t.Errorf("captured a request of the user's own tab: %s", n.request().URL)
+			}
+		}
+	}
+	for _, typ := range protocol.TargetTypes {
+		if attached[typ] == 0 {
+			t.Errorf("no target/attached of a %s: %v", typ, attached)
+		}
+	}
+	for _, m := range lastConsole(s.seen) {
+		if strings.Contains(m.Text, "popup: hello") && (m.Target == nil || m.Target.Type != protocol.TargetPopup) {
+			t.Errorf("the popup's line from %+v", m.Target)
+		}
+	}
+	res, err := cdp.Call(ctx, conn.Session(""), target.GetTargets, target.GetTargetsParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range res.TargetInfos {
+		if ti.URL == userURL && ti.Attached {
+			t.Errorf("the user's tab was attached to: %+v", ti)
+		}
 	}
 }
