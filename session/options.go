@@ -25,6 +25,8 @@ type Options struct {
 	ChromePath  string `json:"chromePath,omitempty"`
 	UserDataDir string `json:"userDataDir,omitempty"`
 
+	// MaxBodyBytes is the largest response body kept; 0 takes the default
+	// (5 MiB), -1 keeps none (--max-body-size 0).
 	MaxBodyBytes int `json:"maxBodyBytes,omitempty"`
 	// Limits override the bounds on what the session keeps of the page.
 	Limits     *protocol.Limits `json:"limits,omitempty"`
@@ -64,8 +66,8 @@ func (o Options) Validate() error {
 	if o.BrowserURL != "" && o.WSURL != "" {
 		return protocol.Errorf(protocol.InvalidArgs, "give --browser-url or --ws-url, not both")
 	}
-	if o.MaxBodyBytes < 0 || o.TimeoutSeconds < 0 {
-		return protocol.Errorf(protocol.InvalidArgs, "sizes and timeouts must not be negative")
+	if o.MaxBodyBytes < -1 || o.TimeoutSeconds < 0 {
+		return protocol.Errorf(protocol.InvalidArgs, "sizes and timeouts must not be negative (maxBodyBytes -1 keeps no bodies)")
 	}
 	if o.Limits != nil {
 		if err := o.Limits.Validate(); err != nil {

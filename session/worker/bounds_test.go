@@ -357,3 +357,27 @@ func TestCookies(t *testing.T) {
 		t.Errorf("session.json: Set-Cookie %q, Cookie %q; want both redacted", header(setResp, "Set-Cookie"), header(dataReq, "Cookie"))
 	}
 }
+
+// TestNoBodies: maxBodyBytes -1 (--max-body-size 0) starts a session that
+// keeps no response bodies.
+func TestNoBodies(t *testing.T) {
+	h := newHarness(t)
+	opts := h.options("nobodies", h.fx.URL("everything.html"))
+	opts.MaxBodyBytes = -1
+	w := h.start(opts)
+	h.subscribe(w.Dir, ptr(uint64(0))).await("everything done", consoleText("everything done"))
+	c := h.client(w.Dir)
+	list := call(h, c, protocol.NetworkList, protocol.NetworkListParams{Bodies: true})
+	found := false
+	for _, r := range list.Requests {
+		if strings.HasSuffix(r.URL, "/data.json") {
+			found = true
+			if r.State != protocol.StateFinished || r.ResponseBody != "" || r.BodySize != 0 {
+				t.Errorf("data.json: state %s, body %q (%d bytes)", r.State, r.ResponseBody, r.BodySize)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no data.json among %d requests", len(list.Requests))
+	}
+}
