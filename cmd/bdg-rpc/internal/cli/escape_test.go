@@ -144,6 +144,9 @@ func checkSafe(t *testing.T, what, out string, want ...string) {
 	}
 }
 
+// evilTarget is a target whose type and URL are page text.
+var evilTarget = &protocol.TargetRef{ID: "T" + evilJSON, Type: evilJSON, URL: "http://x/" + evilJSON}
+
 // TestEscapeEvents: tail's lines (formatter.event), in colour and not.
 func TestEscapeEvents(t *testing.T) {
 	req := protocol.NetworkRequest{RequestID: "1.1", URL: "http://x/" + evilJSON, Method: "GET" + evilJSON,
@@ -162,6 +165,16 @@ func TestEscapeEvents(t *testing.T) {
 		{protocol.NotifyEnded, protocol.EndedEvent{Reason: "crash" + evilJSON, Error: "err" + evilJSON, OutputPath: "/p/" + evilJSON},
 			[]string{"crash" + evilJSONEscaped, "(err" + evilJSONEscaped + ")", "output in /p/" + evilJSONEscaped}},
 		{"page/" + evilJSON, map[string]string{"s": evilJSON}, []string{"page/" + evilJSONEscaped, `\u202e`}},
+		{protocol.NotifyWebSocket, protocol.NetworkEvent{Request: protocol.NetworkRequest{URL: "ws://x/" + evilJSON, ResourceType: protocol.ResourceWebSocket,
+			State: protocol.StateFailed, ErrorText: "e" + evilJSON, Target: evilTarget}},
+			[]string{"WS     [" + evilJSONEscaped[:6] + "] ws://x/" + evilJSONEscaped, "e" + evilJSONEscaped}},
+		{protocol.NotifyFrame, protocol.WebSocketFrameEvent{Frame: protocol.WebSocketFrame{RequestID: "1" + evilJSON, Direction: evilJSON,
+			Opcode: 1, Payload: evilJSON, Target: evilTarget}}, []string{"? text 0B  [" + evilJSONEscaped[:6] + "] " + evilJSONEscaped, "(request 1" + evilJSONEscaped + ")"}},
+		{protocol.NotifyEventSource, protocol.EventSourceEvent{Message: protocol.EventSourceMessage{RequestID: "1" + evilJSON,
+			EventName: "n" + evilJSON, EventID: "i" + evilJSON, Data: evilJSON}},
+			[]string{"n" + evilJSONEscaped, "#i" + evilJSONEscaped, evilJSONEscaped + "  ", "(request 1" + evilJSONEscaped + ")"}},
+		{protocol.NotifyAttached, protocol.TargetEvent{Target: *evilTarget}, []string{evilJSONEscaped + " http://x/" + evilJSONEscaped}},
+		{protocol.NotifyDetached, protocol.TargetEvent{Target: *evilTarget, Reason: "r" + evilJSON}, []string{"(r" + evilJSONEscaped + ")"}},
 	}
 	for _, color := range []bool{false, true} {
 		f := &formatter{color: color}
@@ -204,8 +217,13 @@ func TestEscapeRequests(t *testing.T) {
 		Redirects:    []protocol.Redirect{{URL: "http://r/" + evil, Status: 302}},
 	}
 	var b strings.Builder
-	printRequests(&b, &formatter{color: true}, []protocol.NetworkRequest{r})
+	printRequests(&b, &formatter{color: true}, []protocol.NetworkRequest{r}, noTarget)
 	checkSafe(t, "printRequests", b.String(), "7.1"+evilEscaped, "POST"+evilEscaped, "http://x/"+evilEscaped)
+
+	b.Reset()
+	r.Target, r.FrameID = evilTarget, "F"+evil
+	printRequests(&b, &formatter{color: true}, []protocol.NetworkRequest{r}, targetColumn)
+	checkSafe(t, "printRequests with targets", b.String(), "TARGET", evilEscaped[:6]+" http://x/"+evilEscaped)
 
 	b.Reset()
 	printRequest(&b, &formatter{}, r, true)
@@ -213,6 +231,7 @@ func TestEscapeRequests(t *testing.T) {
 		"POST"+evilEscaped+" http://x/"+evilEscaped+"\n",
 		"Status: 200 OK"+evilEscaped+"\n",
 		"Redirected from: http://r/"+evilEscaped+" (302)\n",
+		"Target: "+evilJSONEscaped+" http://x/"+evilJSONEscaped+"  Frame: F"+evilEscaped+"\n",
 		"  Set-Cookie: a=1\\nb=2\n",
 		"  X-"+evilJSONEscaped+": v"+evilJSONEscaped+"\n",
 		"Request body:\nline one\\r\nline two \\x1b[2J\ttab\n",

@@ -69,9 +69,15 @@ func runPeek(ctx context.Context, env *Env, args []string) error {
 	}
 	f := newFormatter(env)
 	w := env.Stdout
+	// One target column for both tables, when what they show comes from
+	// more than one target.
+	mode := noTarget
+	if manyTargets(append(requestTargets(res.Network), consoleTargets(res.Console)...)...) {
+		mode = targetColumn
+	}
 	if len(p.Kinds) == 0 || p.Kinds[0] == protocol.PeekNetwork {
 		fmt.Fprintf(w, "%s (%d of %d):\n", f.paint(bold, "Network"), len(res.Network), res.Counts.Network)
-		printRequests(w, f, res.Network)
+		printRequests(w, f, res.Network, mode)
 	}
 	if len(p.Kinds) == 0 || p.Kinds[0] == protocol.PeekConsole {
 		if len(p.Kinds) == 0 {
@@ -79,20 +85,33 @@ func runPeek(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(w, "%s (%d of %d):\n", f.paint(bold, "Console"), len(res.Console), res.Counts.Console)
 		for _, m := range res.Console {
-			fmt.Fprintln(w, f.console(m))
+			fmt.Fprintln(w, f.console(m, mode))
 		}
 	}
 	return nil
 }
 
+// listTargets is the target mode of a list: a column when its records
+// come from more than one target, none when they are all the page's.
+func listTargets(targets []*protocol.TargetRef) targetMode {
+	if manyTargets(targets...) {
+		return targetColumn
+	}
+	return noTarget
+}
+
 // printRequests prints requests as a table, what came from the page
-// escaped.
-func printRequests(w io.Writer, f *formatter, reqs []protocol.NetworkRequest) {
+// escaped; with mode targetColumn, a TARGET column before the URL.
+func printRequests(w io.Writer, f *formatter, reqs []protocol.NetworkRequest, mode targetMode) {
 	if len(reqs) == 0 {
 		fmt.Fprintln(w, "  (none)")
 		return
 	}
-	fmt.Fprintln(w, f.paint(gray, fmt.Sprintf("%-22s %-6s %-4s %-9s %8s %8s  %s", "ID", "METHOD", "STAT", "TYPE", "TIME", "SIZE", "URL")))
+	targetHead := ""
+	if mode == targetColumn {
+		targetHead = fmt.Sprintf("%-6s ", "TARGET")
+	}
+	fmt.Fprintln(w, f.paint(gray, fmt.Sprintf("%-22s %-6s %-4s %-9s %8s %8s  %s%s", "ID", "METHOD", "STAT", "TYPE", "TIME", "SIZE", targetHead, "URL")))
 	for _, r := range reqs {
 		status := statusLabel(r)
 		dur, size := "", ""
@@ -105,6 +124,9 @@ func printRequests(w io.Writer, f *formatter, reqs []protocol.NetworkRequest) {
 		url := escapeLine(r.URL)
 		if r.State == protocol.StateFailed && r.ErrorText != "" {
 			url += "  " + f.paint(red, escapeLine(r.ErrorText))
+		}
+		if mode == targetColumn {
+			url = fmt.Sprintf("%-6s %s", targetName(r.Target), url)
 		}
 		fmt.Fprintf(w, "%-22s %-6s %s %-9s %8s %8s  %s\n", escapeLine(r.RequestID), escapeLine(r.Method), f.paint(statusColor(r), fmt.Sprintf("%-4s", status)),
 			escapeLine(truncate(r.ResourceType, 9)), dur, size, url)
@@ -168,7 +190,7 @@ func runNetworkList(ctx context.Context, env *Env, args []string) error {
 	if sf.json {
 		return printJSON(env, envelope(res))
 	}
-	printRequests(env.Stdout, newFormatter(env), res.Requests)
+	printRequests(env.Stdout, newFormatter(env), res.Requests, listTargets(requestTargets(res.Requests)))
 	if len(res.Requests) < res.Total {
 		fmt.Fprintf(env.Stdout, "(%d of %d matching)\n", len(res.Requests), res.Total)
 	}
@@ -209,6 +231,26 @@ func printRequest(w io.Writer, f *formatter, r protocol.NetworkRequest, body boo
 	}
 	fmt.Fprintf(w, "Type: %s  State: %s  Time: %s  Size: %s  Navigation: %d\n", escapeLine(r.ResourceType), escapeLine(r.State),
 		formatDuration(r.Duration), formatBytes(r.EncodedDataLength), r.NavigationID)
+	var where []string
+	if r.Target != nil {
+		where = append(where, "Target: "+targetLine(*r.Target))
+	}
+	if r.FrameID != "" {
+		where = append(where, "Frame: "+escapeLine(r.FrameID))
+	}
+	if len(where) > 0 {
+		fmt.Fprintln(w, strings.Join(where, "  "))
+	}
+	if r.FromServiceWorker {
+		line := "Answered by a service worker"
+		if r.ServiceWorkerRequestID != "" {
+			line += " (its fetch: " + escapeLine(r.ServiceWorkerRequestID) + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
+	if r.ForRequestID != "" {
+		fmt.Fprintf(w, "Fetched for: %s (the page's request this service worker fetch answers)\n", escapeLine(r.ForRequestID))
+	}
 	for _, hop := range r.Redirects {
 		fmt.Fprintf(w, "Redirected from: %s (%d)\n", escapeLine(hop.URL), hop.Status)
 	}
@@ -225,6 +267,18 @@ func printRequest(w io.Writer, f *formatter, r protocol.NetworkRequest, body boo
 			fmt.Fprintf(w, "\n%s\n%s\n", f.paint(bold, "Response body:"), escapeBlock(r.ResponseBody))
 		case r.BodyOmitted != "":
 			fmt.Fprintf(w, "\nResponse body not captured: %s\n", escapeLine(r.BodyOmitted))
+		}
+	}
+	if len(r.Frames) > 0 {
+		fmt.Fprintf(w, "\n%s\n", f.paint(bold, fmt.Sprintf("WebSocket frames (newest %d):", len(r.Frames))))
+		for _, fr := range r.Frames {
+			fmt.Fprintf(w, "  %s  %s\n", f.paint(gray, clock(fr.Timestamp)), f.frame(fr, noTarget, 0))
+		}
+	}
+	if len(r.Messages) > 0 {
+		fmt.Fprintf(w, "\n%s\n", f.paint(bold, fmt.Sprintf("EventSource messages (newest %d):", len(r.Messages))))
+		for _, m := range r.Messages {
+			fmt.Fprintf(w, "  %s  %s\n", f.paint(gray, clock(m.Timestamp)), f.sseMessage(m, noTarget, 0))
 		}
 	}
 }
@@ -309,8 +363,9 @@ func runConsole(ctx context.Context, env *Env, args []string) error {
 		return printJSON(env, envelope(res))
 	}
 	f := newFormatter(env)
+	mode := listTargets(consoleTargets(res.Messages))
 	for _, m := range res.Messages {
-		fmt.Fprintln(env.Stdout, f.console(m))
+		fmt.Fprintln(env.Stdout, f.console(m, mode))
 		if m.Stack != "" && (m.Level == protocol.LevelError) {
 			fmt.Fprintln(env.Stdout, f.stack(m.Stack))
 		}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -222,12 +224,74 @@ func printStatus(w io.Writer, st protocol.StatusResult) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "Captured: %d requests, %d console messages (last seq %d)\n", st.Counts.Network, st.Counts.Console, st.LastSeq)
-	if d := st.Dropped; d.Network+d.Console+d.Bodies+d.Filtered > 0 {
-		fmt.Fprintf(w, "Dropped:  %d requests, %d console messages, %d bodies; %d tracking requests filtered\n", d.Network, d.Console, d.Bodies, d.Filtered)
+	if line := targetCounts(st.Targets, st.TargetsEnded); line != "" {
+		fmt.Fprintf(w, "Targets:  %s\n", line)
+	}
+	if line := droppedLine(st.Dropped); line != "" {
+		fmt.Fprintf(w, "Dropped:  %s\n", line)
 	}
 	if st.OutputPath != "" {
 		fmt.Fprintf(w, "Output:   %s\n", escapeLine(st.OutputPath))
 	}
+}
+
+// droppedLine says what a session dropped, or "" when nothing: requests,
+// console messages and bodies, the tracking requests filtered, and, when
+// any, the WebSocket frames and EventSource messages let go of and the
+// targets not followed.
+func droppedLine(d protocol.Counts) string {
+	var parts []string
+	if d.Network+d.Console+d.Bodies+d.Filtered > 0 {
+		parts = append(parts, fmt.Sprintf("%d requests, %d console messages, %d bodies; %d tracking requests filtered", d.Network, d.Console, d.Bodies, d.Filtered))
+	}
+	if d.Frames > 0 {
+		parts = append(parts, fmt.Sprintf("%d WebSocket frames or EventSource messages", d.Frames))
+	}
+	if d.Targets > 0 {
+		parts = append(parts, fmt.Sprintf("%d targets not followed (too many at once)", d.Targets))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// targetCounts renders the targets a session follows, by type, and those
+// that went: "page 1, iframe 1, worker 2; ended: popup 1". It is "" when
+// the session follows the page alone, and when the counts are not known.
+func targetCounts(live, ended map[string]int) string {
+	more := false
+	for k, n := range live {
+		more = more || (n > 0 && k != protocol.TargetPage) || (k == protocol.TargetPage && n > 1)
+	}
+	for _, n := range ended {
+		more = more || n > 0
+	}
+	if !more {
+		return ""
+	}
+	render := func(counts map[string]int) string {
+		kinds := slices.Clone(protocol.TargetTypes)
+		var others []string
+		for k := range counts {
+			if !slices.Contains(kinds, k) {
+				others = append(others, k)
+			}
+		}
+		sort.Strings(others)
+		var parts []string
+		for _, k := range append(kinds, others...) {
+			if n := counts[k]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", escapeLine(k), n))
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	now, gone := render(live), render(ended)
+	if now == "" {
+		now = "none"
+	}
+	if gone != "" {
+		now += "; ended: " + gone
+	}
+	return now
 }
 
 func runStop(ctx context.Context, env *Env, args []string) error {
