@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -41,6 +43,7 @@ type Handler struct {
 	log      *slog.Logger
 	slots    chan struct{} // one token per call held
 	ahead    *lookahead    // the stream's reader, when NewConn joined them
+	stream   *Stream       // the stream, when NewConn joined them
 
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -86,6 +89,7 @@ func NewHandler(dispatch HandlerFunc, log *slog.Logger) *Handler {
 // attach makes the handler read cancellations ahead on s while it waits
 // for a free slot.
 func (h *Handler) attach(s *Stream) {
+	h.stream = s
 	h.ahead = s.ahead
 	s.ahead.found = h.cancelFrame
 }
@@ -275,11 +279,26 @@ func (h *Handler) run(ctx context.Context, call *Request) (result any, err error
 }
 
 func (h *Handler) reply(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request, result any, err error, cancelled bool) {
+	if f, ok := result.(*Forward); ok {
+		defer f.Close()
+		switch {
+		case err != nil:
+		case f.raw != nil:
+			result = f.raw
+		case h.stream == nil: // no stream to pass it on through: read it whole
+			result, err = readReply(ctx, io.MultiReader(strings.NewReader(`{"id":`+onceID+`,"result":`), bytes.NewReader(f.pending), f.c), req.Method)
+		default:
+			if err := h.forward(conn, req.ID, f); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
+				h.log.Warn("could not pass a reply on", "method", req.Method, "error", err)
+			}
+			return
+		}
+	}
 	if err == nil {
 		var raw []byte
 		raw, err = encodeResult(req.Method, result)
 		if err == nil {
-			if err := conn.Reply(ctx, req.ID, json.RawMessage(raw)); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
+			if err := h.writeResult(ctx, conn, req.ID, raw); err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
 				h.log.Warn("could not send a reply", "method", req.Method, "error", err)
 			}
 			return
@@ -387,6 +406,55 @@ func (h *Handler) cancelLocked(id jsonrpc2.ID) bool {
 // Wait waits for every call in progress to finish.
 func (h *Handler) Wait() { h.wg.Wait() }
 
+// writeResult writes a reply with the encoded result: on the handler's
+// stream, as one line laid out as jsonrpc2 lays out replies, so that a
+// result of megabytes is not encoded again (jsonrpc2 would marshal it
+// anew, and compact it); through jsonrpc2 when the handler has no stream.
+func (h *Handler) writeResult(ctx context.Context, conn *jsonrpc2.Conn, id jsonrpc2.ID, raw []byte) error {
+	if h.stream == nil {
+		return conn.Reply(ctx, id, json.RawMessage(raw))
+	}
+	idText, err := json.Marshal(id)
+	if err != nil {
+		return err
+	}
+	head := make([]byte, 0, len(idText)+16)
+	head = append(head, `{"id":`...)
+	head = append(head, idText...)
+	head = append(head, `,"result":`...)
+	if err := h.stream.writeParts(head, raw, []byte(`,"jsonrpc":"2.0"}`)); err != nil {
+		select {
+		case <-conn.DisconnectNotify():
+			return jsonrpc2.ErrClosed
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+// forward passes a reply on from another server (see Forward), under the
+// client's id.
+func (h *Handler) forward(conn *jsonrpc2.Conn, id jsonrpc2.ID, f *Forward) error {
+	idText, err := json.Marshal(id)
+	if err != nil {
+		return err
+	}
+	head := make([]byte, 0, len(idText)+16)
+	head = append(head, `{"id":`...)
+	head = append(head, idText...)
+	head = append(head, `,"result":`...)
+	if err := h.stream.writeForward(head, f); err != nil {
+		select {
+		case <-conn.DisconnectNotify():
+			return jsonrpc2.ErrClosed
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
 // maxResult is the largest result a reply carries: the frame limit both
 // ends keep, less room for the reply's envelope.
 const maxResult = DefaultMaxFrame - 4<<10
@@ -397,6 +465,16 @@ const maxResult = DefaultMaxFrame - 4<<10
 func encodeResult(method string, result any) ([]byte, error) {
 	if result == nil {
 		return []byte("null"), nil
+	}
+	if r, ok := result.(RawResult); ok {
+		if len(r) == 0 {
+			return []byte("null"), nil
+		}
+		if len(r) > maxResult {
+			return nil, protocol.Errorf(protocol.TooLarge, "the result of %s is %d MiB, more than the %d MiB a message may carry",
+				method, len(r)>>20, DefaultMaxFrame>>20)
+		}
+		return r, nil
 	}
 	raw, err := json.Marshal(result)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"log/slog"
 	"sync"
 
@@ -187,6 +188,36 @@ func (s *Stream) WriteLines(msgs [][]byte) error {
 		s.wbuf.WriteByte('\n')
 	}
 	return s.writeLocked(s.wbuf.Bytes())
+}
+
+// writeParts writes one line made of parts, without copying them into the
+// stream's buffer (a reply of megabytes goes out as it is), after what is
+// queued.
+func (s *Stream) writeParts(parts ...[]byte) error {
+	for _, p := range parts {
+		if err := checkLine(p); err != nil {
+			return err
+		}
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	bufs := make(net.Buffers, 0, len(parts)+2)
+	if len(s.pending) > 0 {
+		bufs = append(bufs, s.pending)
+	}
+	for _, p := range parts {
+		bufs = append(bufs, escapeLineSeparators(p))
+	}
+	bufs = append(bufs, []byte{'\n'})
+	_, err := bufs.WriteTo(s.w)
+	s.pending = s.pending[:0]
+	if cap(s.pending) > keepBufSize {
+		s.pending = nil
+	}
+	if err != nil {
+		return fmt.Errorf("writing a message: %w", err)
+	}
+	return nil
 }
 
 // QueueLine queues an encoded message to be written with the next write or

@@ -101,20 +101,38 @@ func (c *lineClient) handle(line []byte, now int64) {
 		c.check(line, now)
 		return
 	}
-	var m struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if err := json.Unmarshal(line, &m); err != nil || m.ID == nil {
-		c.t.Errorf("a line that is neither a notification nor a response: %.300q", line)
-		return
+	id, ok := leadingID(line)
+	if !ok {
+		var m struct {
+			ID json.RawMessage `json:"id"`
+		}
+		if err := json.Unmarshal(line, &m); err != nil || m.ID == nil {
+			c.t.Errorf("a line that is neither a notification nor a response: %.300q", line)
+			return
+		}
+		id = m.ID
 	}
 	c.mu.Lock()
-	w := c.waiters[string(m.ID)]
-	delete(c.waiters, string(m.ID))
+	w := c.waiters[string(id)]
+	delete(c.waiters, string(id))
 	c.mu.Unlock()
 	if w != nil {
 		w <- bytes.Clone(line)
 	}
+}
+
+// leadingID reads the id of a response laid out as bdg-rpc writes them,
+// {"id":N,..., without decoding the rest of a line that may be megabytes.
+func leadingID(line []byte) ([]byte, bool) {
+	rest, ok := bytes.CutPrefix(line, []byte(`{"id":`))
+	if !ok {
+		return nil, false
+	}
+	end := bytes.IndexByte(rest, ',')
+	if end <= 0 || rest[0] == '"' {
+		return nil, false
+	}
+	return rest[:end], true
 }
 
 // notify sends a notification.

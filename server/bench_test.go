@@ -23,7 +23,7 @@ var (
 	benchServeRounds    = flag.Int("bench-serve-rounds", 6, "rounds of each comparison; every round runs each contender once, in rotating order (a multiple of 3 puts each in each position equally often)")
 	benchServeBurst     = flag.Int("bench-serve-burst", 50_000, "console messages of the throughput burst")
 	benchServeLoop      = flag.Int("bench-serve-loop", 10_000, "console.log calls of the page-cost loop")
-	benchServeParts     = flag.String("bench-serve-parts", "throughput,cost", "which parts of the benchmark to run")
+	benchServeParts     = flag.String("bench-serve-parts", "throughput,cost,queries", "which parts of the benchmark to run")
 	benchServeWorker    = flag.Bool("bench-serve-worker", true, "also measure a reader of the worker's socket, without serve, in the throughput rounds")
 	benchServeTrace     = flag.Bool("bench-serve-trace", false, "print the latency at every tenth of each burst")
 	benchServeExecTrace = flag.Bool("bench-serve-exectrace", false, "with -bench-serve-profile, the children also write an execution trace of each burst (go tool trace FILE)")
@@ -101,6 +101,9 @@ func TestServeBench(t *testing.T) {
 	}
 	if slices.Contains(parts, "cost") {
 		sb.pageCost(*benchServeLoop)
+	}
+	if slices.Contains(parts, "queries") {
+		sb.queries()
 	}
 }
 

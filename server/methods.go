@@ -136,6 +136,9 @@ func (c *client) passThrough(m protocol.MethodInfo) rpc.HandlerFunc {
 			return nil, err
 		}
 		rpc.Async(ctx) // the worker answers; a slow answer (cdp/send) must not hold up the next call
-		return control.Ask(ctx, d, r.Method, r.Params)
+		// The worker's reply goes on as the bytes it wrote, as they arrive
+		// (issue 14): decoding and encoding it again was most of serve's
+		// time on a large list.
+		return control.AskForward(ctx, d, r.Method, r.Params)
 	}
 }

@@ -20,6 +20,23 @@ import (
 // the file and its age (design review issue #5); other methods fail with
 // no_session. Ask never starts anything.
 func Ask(ctx context.Context, d session.Dir, method string, params json.RawMessage) (json.RawMessage, error) {
+	res, err := ask(ctx, d, method, params, false)
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(res.(rpc.RawResult)), nil
+}
+
+// AskForward is Ask for a backend that passes the answer on to its client:
+// it returns an *rpc.Forward, which passes the worker's reply on as it
+// arrives (issue 14: decoding and encoding a large list again was most of
+// serve's time), or, from the session's files, an rpc.RawResult. Either is
+// a result for an rpc handler to return.
+func AskForward(ctx context.Context, d session.Dir, method string, params json.RawMessage) (any, error) {
+	return ask(ctx, d, method, params, true)
+}
+
+func ask(ctx context.Context, d session.Dir, method string, params json.RawMessage, forward bool) (any, error) {
 	if len(params) == 0 {
 		params = json.RawMessage("{}")
 	}
@@ -30,14 +47,15 @@ func Ask(ctx context.Context, d session.Dir, method string, params json.RawMessa
 		if offline {
 			timeout = ReadTimeout()
 		}
-		var res json.RawMessage
-		err := callWorker(ctx, d, method, params, &res, timeout)
+		res, err := askWorker(ctx, d, method, params, timeout, forward)
 		var na *errNoAnswer
 		switch {
 		case errors.As(err, &na) && offline:
 			reason = na.Error()
-		case err == nil || protocol.KindOf(err) != protocol.NoSession:
-			return res, noAnswer(err)
+		case err == nil:
+			return res, nil
+		case protocol.KindOf(err) != protocol.NoSession:
+			return nil, noAnswer(err)
 		}
 	}
 	if !offline {
@@ -63,7 +81,7 @@ func Ask(ctx context.Context, d session.Dir, method string, params json.RawMessa
 	if err != nil {
 		return nil, fmt.Errorf("encoding the answer to %s from the session's files: %w", method, err)
 	}
-	return b, nil
+	return rpc.RawResult(b), nil
 }
 
 // Offline returns the methods that a session whose worker is gone answers

@@ -2,8 +2,10 @@ package control
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -67,6 +69,47 @@ func callWorker(ctx context.Context, d session.Dir, method string, params, resul
 		return &errNoAnswer{session: d.Name, method: method, after: timeout}
 	}
 	return err
+}
+
+// askWorker is callWorker for a call whose result passes on as it is: it
+// connects and calls with rpc.CallOnce, and returns the result as the
+// worker wrote it (an rpc.RawResult), never decoded; or, with forward,
+// with rpc.CallForward, an *rpc.Forward that passes it on as it arrives.
+func askWorker(ctx context.Context, d session.Dir, method string, params json.RawMessage, timeout time.Duration, forward bool) (any, error) {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	var dialer net.Dialer
+	c, err := dialer.DialContext(cctx, "unix", socketOf(d))
+	if err != nil {
+		defer cancel()
+		if cctx.Err() == nil {
+			if alive, _ := d.WorkerAlive(); alive {
+				return nil, protocol.Errorf(protocol.NoSession, "session %q has a worker, but its socket does not answer: %v", d.Name, err).
+					WithCause(err).
+					WithHint("it may be starting, or its socket was removed; check logs: bdg-rpc logs, or stop it: bdg-rpc stop")
+			}
+			return nil, NoSession(d)
+		}
+	} else {
+		var res any
+		if forward {
+			// The Forward owns the connection and the deadline until the
+			// reply has been passed on.
+			res, err = rpc.CallForward(cctx, c, method, params, func() { c.Close(); cancel() })
+		} else {
+			defer cancel()
+			defer c.Close()
+			res, err = rpc.CallOnce(cctx, c, method, params)
+		}
+		if err == nil {
+			return res, nil
+		}
+	}
+	// (A Forward that failed has cancelled cctx already: only its deadline
+	// says the worker did not answer in time.)
+	if errors.Is(cctx.Err(), context.DeadlineExceeded) && !errors.Is(ctx.Err(), context.Canceled) {
+		return nil, &errNoAnswer{session: d.Name, method: method, after: timeout}
+	}
+	return nil, err
 }
 
 // noAnswer turns an *errNoAnswer into the error a caller that cannot fall

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol/wire"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
 )
 
@@ -38,10 +39,12 @@ func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale) {
 		}
 		return protocol.NetworkGetResult{Request: r, Stale: stale}, nil
 	})
-	rpc.Handle(mux, protocol.ConsoleList, func(_ context.Context, p protocol.ConsoleListParams) (protocol.ConsoleListResult, error) {
+	// Its own encoder: 10,000 messages are megabytes, which encoding/json
+	// takes several times longer to write.
+	rpc.HandleEncoded(mux, protocol.ConsoleList, func(_ context.Context, p protocol.ConsoleListParams) (protocol.ConsoleListResult, error) {
 		msgs, total := c.Console(p.Last, p.Offset, p.Levels)
 		return protocol.ConsoleListResult{Messages: msgs, Total: total, Stale: stale}, nil
-	})
+	}, wire.ConsoleList)
 }
 
 // peek answers session/peek: the newest items of each kind asked for.

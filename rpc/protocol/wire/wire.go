@@ -18,6 +18,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -73,14 +74,27 @@ func Console(b []byte, session string, seq uint64, m *protocol.ConsoleMessage) (
 }
 
 func appendConsole(b []byte, session string, seq uint64, m *protocol.ConsoleMessage) ([]byte, bool) {
+	b = appendHead(b, protocol.NotifyConsole, session, seq, true)
+	b = append(b, `,"message":`...)
+	b, ok := appendMessage(b, m)
+	return append(b, "}}"...), ok
+}
+
+// ConsoleMessage appends a console message as encoding/json would write
+// it; ok is false for a text that is not valid UTF-8 (encoding/json
+// replaces the bad bytes: leave such a message to it).
+func ConsoleMessage(b []byte, m *protocol.ConsoleMessage) ([]byte, bool) {
+	return appendMessage(b, m)
+}
+
+func appendMessage(b []byte, m *protocol.ConsoleMessage) ([]byte, bool) {
 	ok := true
 	str := func(s string) {
 		var good bool
 		b, good = AppendString(b, s)
 		ok = ok && good
 	}
-	b = appendHead(b, protocol.NotifyConsole, session, seq, true)
-	b = append(b, `,"message":{"seq":`...)
+	b = append(b, `{"seq":`...)
 	b = strconv.AppendUint(b, m.Seq, 10)
 	b = append(b, `,"level":`...)
 	str(m.Level)
@@ -134,7 +148,50 @@ func appendConsole(b []byte, session string, seq uint64, m *protocol.ConsoleMess
 		b = append(b, `,"originalSizes":`...)
 		b = appendSizes(b, m.OriginalSizes)
 	}
-	return append(b, "}}}"...), ok
+	return append(b, '}'), ok
+}
+
+// ConsoleList appends the result of console/list as encoding/json would
+// write it, several times faster: the worker's answer of 10,000 messages
+// is megabytes.
+func ConsoleList(b []byte, res *protocol.ConsoleListResult) ([]byte, error) {
+	// One allocation of about the right size: growing a buffer of
+	// megabytes by doubling copies it over and over.
+	need := 64
+	for i := range res.Messages {
+		m := &res.Messages[i]
+		need += 160 + len(m.Level) + len(m.Source) + len(m.Type) + len(m.Text) + len(m.URL) + len(m.Stack) + len(m.FrameID)
+		if m.Target != nil {
+			need += 48 + len(m.Target.ID) + len(m.Target.Type) + len(m.Target.URL) + len(m.Target.ParentID)
+		}
+	}
+	b = slices.Grow(b, need+need/8) // escapes
+	b = append(b, `{"messages":[`...)
+	for i := range res.Messages {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		start := len(b)
+		var ok bool
+		if b, ok = appendMessage(b, &res.Messages[i]); !ok {
+			one, err := json.Marshal(&res.Messages[i])
+			if err != nil {
+				return nil, err
+			}
+			b = append(b[:start], one...)
+		}
+	}
+	b = append(b, `],"total":`...)
+	b = strconv.AppendInt(b, int64(res.Total), 10)
+	stale, err := json.Marshal(res.Stale)
+	if err != nil {
+		return nil, err
+	}
+	if len(stale) > 2 { // more than "{}"
+		b = append(b, ',')
+		b = append(b, stale[1:len(stale)-1]...)
+	}
+	return append(b, '}'), nil
 }
 
 // appendSizes writes a protocol.OriginalSizes as encoding/json does: the

@@ -46,6 +46,10 @@ func TestRoundTrip(t *testing.T) {
 			Timestamp: []float64{1764100000123.456, 1e21, 0.1, 1e-7, 0}[i], URL: text, Line: i, Column: 2 * i, Stack: text, NavigationID: i, Truncated: i%2 == 0,
 			OriginalSizes: []*protocol.OriginalSizes{nil, {}, {Text: 70000}, {URL: 2 << 20, Stack: 21 << 20},
 				{URL: 1, Method: 2, Text: 3, Stack: 4, RequestHeaders: 5, RequestBody: 6, StatusText: 7, MimeType: 8, ResponseHeaders: 9, ErrorText: 10, Redirects: 11}}[i]}
+		if i%2 == 1 {
+			m.Target = &protocol.TargetRef{ID: "T" + text, Type: protocol.TargetWorker, URL: text, ParentID: []string{"", "P"}[i%3%2]}
+			m.FrameID = "F" + text
+		}
 		b, err := Console(nil, session, seq, &m)
 		add(protocol.NotifyConsole, seq, true, b, err, protocol.ConsoleEvent{Session: session, Seq: seq, Message: m})
 
@@ -134,5 +138,41 @@ func BenchmarkConsole(b *testing.B) {
 	buf := make([]byte, 0, 512)
 	for b.Loop() {
 		buf, _ = Console(buf[:0], "default", 12345, &m)
+	}
+}
+
+// TestConsoleList: the worker's encoder of console/list writes what
+// encoding/json writes (as the event lines do, without escaping <, > and
+// &), awkward text, targets and a stale answer included, and leaves a text
+// that is not UTF-8 to encoding/json.
+func TestConsoleList(t *testing.T) {
+	var msgs []protocol.ConsoleMessage
+	for i, text := range []string{"plain", "", "<b>&\"quoted\"\n\t\\ ☃ \u2028\u2029 \x01\x1f", "bad \xff byte", strings.Repeat("é", 300)} {
+		m := protocol.ConsoleMessage{Seq: uint64(i + 1), Level: "log", Source: "console", Type: "log", Text: text, Timestamp: 1764100000123.456, NavigationID: 1, URL: text, Line: i}
+		if i%2 == 0 {
+			m.Target = &protocol.TargetRef{ID: "T", Type: protocol.TargetIframe, URL: text, ParentID: "P"}
+			m.FrameID = "F"
+			m.Stack = text
+		}
+		msgs = append(msgs, m)
+	}
+	for _, res := range []protocol.ConsoleListResult{
+		{Messages: msgs, Total: 7},
+		{Messages: []protocol.ConsoleMessage{}, Total: 0},
+		{Messages: msgs[:1], Total: 1, Stale: protocol.Stale{Stale: true, DataAgeMs: 12, Source: "/x/session.json", Reason: "slow <worker>"}},
+	} {
+		got, err := ConsoleList(nil, &res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(res)
+		var g, w any
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("ConsoleList wrote no JSON: %v\n%s", err, got)
+		}
+		_ = json.Unmarshal(want, &w)
+		if diff := cmp.Diff(w, g); diff != "" || len(got) > len(want) {
+			t.Errorf("ConsoleList differs from encoding/json (-json +wire):\n%s", diff)
+		}
 	}
 }
