@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"log/slog"
+	"net"
 	"sync"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
