@@ -414,45 +414,46 @@ func (h *Handler) writeResult(ctx context.Context, conn *jsonrpc2.Conn, id jsonr
 	if h.stream == nil {
 		return conn.Reply(ctx, id, json.RawMessage(raw))
 	}
-	idText, err := json.Marshal(id)
+	head, err := resultHead(id)
 	if err != nil {
 		return err
+	}
+	return closedOr(conn, h.stream.writeParts(head, raw, []byte(`,"jsonrpc":"2.0"}`)))
+}
+
+// resultHead is the start of a reply to id, up to its result.
+func resultHead(id jsonrpc2.ID) ([]byte, error) {
+	idText, err := json.Marshal(id)
+	if err != nil {
+		return nil, err
 	}
 	head := make([]byte, 0, len(idText)+16)
 	head = append(head, `{"id":`...)
 	head = append(head, idText...)
-	head = append(head, `,"result":`...)
-	if err := h.stream.writeParts(head, raw, []byte(`,"jsonrpc":"2.0"}`)); err != nil {
-		select {
-		case <-conn.DisconnectNotify():
-			return jsonrpc2.ErrClosed
-		default:
-			return err
-		}
+	return append(head, `,"result":`...), nil
+}
+
+// closedOr is err, or jsonrpc2.ErrClosed when the connection has closed.
+func closedOr(conn *jsonrpc2.Conn, err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	select {
+	case <-conn.DisconnectNotify():
+		return jsonrpc2.ErrClosed
+	default:
+		return err
+	}
 }
 
 // forward passes a reply on from another server (see Forward), under the
 // client's id.
 func (h *Handler) forward(conn *jsonrpc2.Conn, id jsonrpc2.ID, f *Forward) error {
-	idText, err := json.Marshal(id)
+	head, err := resultHead(id)
 	if err != nil {
 		return err
 	}
-	head := make([]byte, 0, len(idText)+16)
-	head = append(head, `{"id":`...)
-	head = append(head, idText...)
-	head = append(head, `,"result":`...)
-	if err := h.stream.writeForward(head, f); err != nil {
-		select {
-		case <-conn.DisconnectNotify():
-			return jsonrpc2.ErrClosed
-		default:
-			return err
-		}
-	}
-	return nil
+	return closedOr(conn, h.stream.writeForward(head, f))
 }
 
 // maxResult is the largest result a reply carries: the frame limit both

@@ -192,23 +192,29 @@ func (c *Capture) cutPayload(p string) (string, bool) {
 // the socket's oldest go beyond MaxFrames.
 func (c *Capture) keepFrame(s *slot, f *protocol.WebSocketFrame) {
 	size := frameSize(f)
+	s.frames = keepNewest(c, s, s.frames, f, size, frameSize)
+}
+
+// keepNewest appends an item of a socket (size bytes) to its list, in the
+// budget of bodies, letting the oldest go past MaxFrames; an item over the
+// budget is not kept. What goes is counted in dropped.frames.
+func keepNewest[T any](c *Capture, s *slot, list []T, item T, size int64, sizeOf func(T) int64) []T {
 	if c.bodyBytes+size > c.opts.BodyBudget {
 		c.dropped.Frames++
 		c.dropped.Bytes += size
-		return
+		return list
 	}
-	if len(s.frames) == c.opts.MaxFrames {
-		old := s.frames[0]
-		s.frames = s.frames[1:]
-		n := frameSize(old)
+	if len(list) == c.opts.MaxFrames {
+		n := sizeOf(list[0])
+		list = list[1:]
 		s.bodyBytes -= n
 		c.bodyBytes -= n
 		c.dropped.Frames++
 		c.dropped.Bytes += n
 	}
-	s.frames = append(s.frames, f)
 	s.bodyBytes += size
 	c.bodyBytes += size
+	return append(list, item)
 }
 
 func (c *Capture) onWebSocketFrameError(ev *evWebSocketFrameError) {
@@ -254,23 +260,7 @@ func (c *Capture) onEventSourceMessage(ev *evEventSourceMessage) {
 	m.EventID, _ = cutString(ev.EventID, c.opts.Caps.Field)
 	m.Data, m.Truncated = c.cutPayload(ev.Data)
 	size := messageSize(m)
-	switch {
-	case c.bodyBytes+size > c.opts.BodyBudget:
-		c.dropped.Frames++
-		c.dropped.Bytes += size
-	default:
-		if len(s.messages) == c.opts.MaxFrames {
-			n := messageSize(s.messages[0])
-			s.messages = s.messages[1:]
-			s.bodyBytes -= n
-			c.bodyBytes -= n
-			c.dropped.Frames++
-			c.dropped.Bytes += n
-		}
-		s.messages = append(s.messages, m)
-		s.bodyBytes += size
-		c.bodyBytes += size
-	}
+	s.messages = keepNewest(c, s, s.messages, m, size, messageSize)
 	m.Seq = c.journal.append(protocol.NotifyEventSource, m, size)
 	c.changed = true
 }
