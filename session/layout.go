@@ -45,6 +45,9 @@ const (
 	OutputFile     = "session.json"
 	StartLockFile  = "start.lock"
 	WorkerLockFile = "worker.lock"
+	// JournalDir holds the journal of the session's last run: every event,
+	// in segments (session/journal).
+	JournalDir = "journal"
 )
 
 // maxSocketPath is the longest path a Unix socket address can hold on

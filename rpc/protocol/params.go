@@ -56,6 +56,8 @@ type StatusResult struct {
 	TargetsEnded map[string]int `json:"targetsEnded,omitempty"`
 	LastSeq      uint64         `json:"lastSeq"`
 	NavigationID int            `json:"navigationId"`
+	// Journal says how the session's journal on disk stands.
+	Journal *JournalStatus `json:"journal,omitempty"`
 	SocketPath   string         `json:"socketPath,omitempty"`
 	OutputPath   string         `json:"outputPath,omitempty"`
 	Subscribers  int            `json:"subscribers"` // clients receiving the events
@@ -63,6 +65,18 @@ type StatusResult struct {
 	// under the same name has another, and its seqs start again at 1.
 	Epoch string `json:"epoch,omitempty"`
 	Stale
+}
+
+// JournalStatus is the session's journal on disk: every event of the run,
+// as a subscriber receives it.
+type JournalStatus struct {
+	Path    string `json:"path"`
+	Records uint64 `json:"records"` // events written (or lost)
+	Bytes   int64  `json:"bytes"`   // on disk
+	// Lost counts the events not on disk: appended while the disk failed,
+	// or in the oldest segments deleted past the journal's bound.
+	Lost  uint64 `json:"lost,omitempty"`
+	Error string `json:"error,omitempty"` // the disk error it is in
 }
 
 // Chrome describes the browser a session drives.

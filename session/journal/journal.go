@@ -46,6 +46,10 @@ import (
 type Options struct {
 	// SegmentBytes is the size past which a segment is cut (64 MiB).
 	SegmentBytes int64
+	// MaxBytes bounds the journal on disk: past it, the oldest segments
+	// are deleted as new ones are cut, their records counted in
+	// Stats.Dropped (0: no bound).
+	MaxBytes int64
 	// SyncEvery is the most time between fsyncs of written records, on
 	// Flush (1 s); negative: only Sync and Close sync.
 	SyncEvery time.Duration
@@ -119,6 +123,9 @@ type Stats struct {
 	// Lost counts the records appended while the disk failed: they were
 	// never written.
 	Lost uint64
+	// Dropped counts the records of the oldest segments deleted to keep
+	// the journal under MaxBytes.
+	Dropped uint64
 	// Err is the write error the journal is in, if any.
 	Err error
 }
@@ -462,6 +469,21 @@ func (j *Journal) cut(first uint64) error {
 	j.f = f
 	j.segs = append(j.segs, &segment{first: first, path: path, last: first - 1})
 	j.stats.Segments++
+	for j.opts.MaxBytes > 0 && j.stats.Bytes > j.opts.MaxBytes && len(j.segs) > 1 {
+		old := j.segs[0]
+		if err := os.Remove(old.path); err != nil {
+			return fmt.Errorf("deleting the oldest segment of the journal: %w", err)
+		}
+		if old.rd != nil {
+			old.rd.Close()
+		}
+		if old.last >= old.first {
+			j.stats.Dropped += old.last - old.first + 1
+		}
+		j.stats.Bytes -= old.size
+		j.stats.Segments--
+		j.segs = j.segs[1:]
+	}
 	return syncDir(j.dir)
 }
 

@@ -293,3 +293,24 @@ func TestFullDisk(t *testing.T) {
 		t.Errorf("reopened: %+v", st)
 	}
 }
+
+// TestMaxBytes: past MaxBytes the oldest segments go, counted; the newest
+// records stay readable.
+func TestMaxBytes(t *testing.T) {
+	j, err := Open(t.TempDir(), Options{SegmentBytes: 4 << 10, MaxBytes: 16 << 10, BufferBytes: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	const total = 2000
+	for i := uint64(1); i <= total; i++ {
+		j.Append(record(i))
+	}
+	j.Flush()
+	st := j.Stats()
+	got := readAll(t, j, 1, 0)
+	if st.Bytes > 16<<10+4<<10 || st.Dropped == 0 || uint64(len(got)) != total-st.Dropped || got[len(got)-1] != total {
+		t.Errorf("stats %+v; read %d records, the last %d", st, len(got), got[len(got)-1])
+	}
+	wantRun(t, got, st.Dropped+1, total)
+}

@@ -107,6 +107,9 @@ func (w *worker) end(reason, errText string) int {
 		errText = fmt.Sprintf("%s; session.json could not be written: %v", errText, err)
 	}
 	w.capture.End(reason, outputPath, errText)
+	if !w.persist.wait(journalCloseTimeout) {
+		w.log.Warn("the session's journal did not take its last events in time")
+	}
 	st := w.capture.State()
 	final := stopReply{res: protocol.StopResult{
 		Session: w.opts.Session, OutputPath: outputPath, DurationMs: time.Since(w.start).Milliseconds(),

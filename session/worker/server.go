@@ -126,6 +126,7 @@ func (w *worker) status() protocol.StatusResult {
 		Target: w.getTarget(), Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq,
 		NavigationID: st.Navigation.ID, SocketPath: w.socket, Subscribers: w.capture.Subscribers(),
 		Chrome: w.chromeInfo(), Epoch: w.epoch, Targets: st.Targets, TargetsEnded: st.TargetsEnded,
+		Journal: w.persist.status(),
 	}
 	return res
 }

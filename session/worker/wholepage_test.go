@@ -9,12 +9,16 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bdg-rpc/bdg-rpc/browser"
 	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/journal"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/target"
 )
@@ -458,4 +462,88 @@ func TestAttachedWholePage(t *testing.T) {
 			t.Errorf("the user's tab was attached to: %+v", ti)
 		}
 	}
+}
+
+// TestJournal: every event of the session is on disk in its journal, in
+// seq order, each once; after kill -9 of the worker in the middle of a
+// burst, the journal opens with a torn tail cut, and every line it holds
+// is an event, in order, without a gap or a repeat.
+func TestJournal(t *testing.T) {
+	h := newHarness(t)
+	w := h.start(h.options("journal", h.fx.URL("everything.html")))
+	s := h.subscribe(w.Dir, ptr(uint64(0)))
+	s.await("everything done", consoleText("everything done"))
+	if _, err := control.Stop(context.Background(), w.Dir); err != nil {
+		t.Fatal(err)
+	}
+	<-w.Done()
+	seqs := journalSeqs(t, w.Dir.File(session.JournalDir))
+	if len(seqs) == 0 || seqs[0] != 1 {
+		t.Fatalf("journal: %d events from %v", len(seqs), seqs[:min(len(seqs), 3)])
+	}
+	out := readOutput(t, w.Dir.File(session.OutputFile))
+	if seqs[len(seqs)-1] != out.LastSeq+1 { // session/ended follows the last event of session.json
+		t.Errorf("journal ends at %d; session.json's last seq is %d", seqs[len(seqs)-1], out.LastSeq)
+	}
+
+	w = h.start(h.options("journal-kill", h.fx.URL("console-burst.html?n=50000")))
+	s = h.subscribe(w.Dir, ptr(uint64(0)))
+	s.awaitWithin("10,000 events", wholePageLimit, func(n note) bool { return n.Seq >= 10000 })
+	if err := syscall.Kill(w.Handshake.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-w.Done()
+	seqs = journalSeqs(t, w.Dir.File(session.JournalDir))
+	if len(seqs) < 1000 {
+		t.Errorf("after kill -9: %d events in the journal", len(seqs))
+	}
+	t.Logf("after kill -9 at seq 10,000 or later: %d events in the journal", len(seqs))
+
+	// The session started again over the dead one: it stops cleanly, with
+	// a session.json, and a journal of its own.
+	w2 := h.start(h.options("journal-kill", h.fx.URL("everything.html")))
+	h.subscribe(w2.Dir, ptr(uint64(0))).await("everything done", consoleText("everything done"))
+	res, err := control.Stop(context.Background(), w2.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-w2.Done()
+	if out := readOutput(t, res.OutputPath); out.Counts.Console < 7 {
+		t.Errorf("the later session's session.json: %d console messages", out.Counts.Console)
+	}
+	if seqs := journalSeqs(t, w2.Dir.File(session.JournalDir)); len(seqs) == 0 || seqs[0] != 1 || len(seqs) > 1000 {
+		t.Errorf("the later session's journal: %d events", len(seqs))
+	}
+}
+
+// journalSeqs opens a session's journal and returns the seqs of its events,
+// failing the test unless they run from the first without a gap or repeat.
+func journalSeqs(t *testing.T, dir string) []uint64 {
+	t.Helper()
+	j, err := journal.Open(dir, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var seqs []uint64
+	err = j.Read(1, 0, func(n uint64, rec []byte) bool {
+		var ev struct {
+			Method string `json:"method"`
+			Params struct {
+				Seq uint64 `json:"seq"`
+			} `json:"params"`
+		}
+		if err := json.Unmarshal(rec, &ev); err != nil || ev.Method == "" {
+			t.Fatalf("journal record %d is not an event: %.200s", n, rec)
+		}
+		if len(seqs) > 0 && ev.Params.Seq != seqs[len(seqs)-1]+1 {
+			t.Fatalf("journal record %d: seq %d after %d", n, ev.Params.Seq, seqs[len(seqs)-1])
+		}
+		seqs = append(seqs, ev.Params.Seq)
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seqs
 }

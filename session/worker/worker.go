@@ -105,6 +105,7 @@ type worker struct {
 	page      *browser.Session
 	pageID    atomic.Pointer[string] // the page's CDP session, for onEvent
 	targets   *targetTree            // set before pageID; owned by onEvent
+	persist   *persister             // the journal's writer; nil without one
 	version   string
 	meta      session.Meta
 	ln        net.Listener
@@ -275,6 +276,7 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	w.serveCtx, w.serveStop = context.WithCancel(context.Background())
 	w.acceptor = rpc.Acceptor{Max: maxConns, Serve: w.serveConn, Log: w.log}
 	go w.capture.Run(w.serveCtx)
+	w.startJournal(w.serveCtx)
 	w.servers.Add(1)
 	go w.accept(w.ln)
 

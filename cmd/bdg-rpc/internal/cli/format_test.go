@@ -220,6 +220,12 @@ func TestFormatStatusTargets(t *testing.T) {
 			st.TargetsEnded = map[string]int{"page": 1, "shared_worker": 1}
 			st.Dropped = protocol.Counts{Frames: 5}
 		}, head + "Targets:  none; ended: page 1, shared_worker 1\nDropped:  5 WebSocket frames or EventSource messages\n"},
+		{"a journal that cannot be written", func(st *protocol.StatusResult) {
+			st.Journal = &protocol.JournalStatus{Path: "/j", Records: 9, Lost: 4, Error: "writing the journal: no space left on device"}
+		}, head + "Journal:  4 events not on disk (writing the journal: no space left on device; free disk space)\n"},
+		{"a journal that is whole", func(st *protocol.StatusResult) {
+			st.Journal = &protocol.JournalStatus{Path: "/j", Records: 9, Bytes: 900}
+		}, head},
 	} {
 		st := base
 		tc.edit(&st)

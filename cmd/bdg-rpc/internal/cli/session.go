@@ -230,6 +230,13 @@ func printStatus(w io.Writer, st protocol.StatusResult) {
 	if line := droppedLine(st.Dropped); line != "" {
 		fmt.Fprintf(w, "Dropped:  %s\n", line)
 	}
+	if j := st.Journal; j != nil && (j.Lost > 0 || j.Error != "") {
+		fmt.Fprintf(w, "Journal:  %d events not on disk", j.Lost)
+		if j.Error != "" {
+			fmt.Fprintf(w, " (%s; free disk space)", escapeLine(j.Error))
+		}
+		fmt.Fprintln(w)
+	}
 	if st.OutputPath != "" {
 		fmt.Fprintf(w, "Output:   %s\n", escapeLine(st.OutputPath))
 	}

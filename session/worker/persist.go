@@ -1,0 +1,145 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/journal"
+)
+
+// The worker keeps every event of the session on disk, in the session's
+// journal (session/journal), as the line a subscriber receives: a
+// subscriber of its own, on a goroutine of its own, follows the capture
+// from the first event and appends what it reads. The event path never
+// waits for the disk; a writer that falls behind the events the capture
+// retains is told so (events/dropped), and the line saying it is written
+// too. What is written survives the worker's death (kill -9 included); it
+// is synced to the disk at most a second later.
+
+// persistBatch is how many events the writer takes at once.
+const persistBatch = 4096
+
+// journalCloseTimeout bounds the wait for the journal's last events when
+// the session ends.
+const journalCloseTimeout = 5 * time.Second
+
+// journalMaxBytes bounds a session's journal on disk: 2 GiB, the oldest
+// segments deleted past it (counted).
+const journalMaxBytes = 2 << 30
+
+// persister writes the session's events to its journal.
+type persister struct {
+	j      *journal.Journal
+	path   string
+	done   chan struct{}
+	mu     sync.Mutex
+	failed bool // the disk error was logged
+}
+
+// startJournal opens a new journal for this run of the session (the last
+// run's goes) and starts its writer, which stops at session/ended or when
+// ctx ends. A journal that cannot be opened is logged, and the session goes
+// on without it.
+func (w *worker) startJournal(ctx context.Context) {
+	path := w.dir.File(session.JournalDir)
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		err = os.RemoveAll(path)
+	case err == nil:
+		err = fmt.Errorf("%s is not a directory of bdg-rpc's", path)
+	case errors.Is(err, os.ErrNotExist):
+		err = nil
+	}
+	var j *journal.Journal
+	if err == nil {
+		j, err = journal.Open(path, journal.Options{MaxBytes: journalMaxBytes})
+	}
+	if err != nil {
+		w.log.Error("the session's journal cannot be opened; the session goes on without it", "path", path, "error", err)
+		return
+	}
+	p := &persister{j: j, path: path, done: make(chan struct{})}
+	w.persist = p
+	since := uint64(0)
+	sub, _ := w.capture.Subscribe(&since)
+	go func() {
+		defer close(p.done)
+		defer sub.Close()
+		defer func() {
+			if err := j.Close(); err != nil {
+				w.log.Error("closing the session's journal", "error", err)
+			}
+		}()
+		flush := time.NewTicker(100 * time.Millisecond)
+		defer flush.Stop()
+		for {
+			// Wait for events, but flush what was appended at least every
+			// 100 ms, so that a burst is on disk soon after it ends.
+			nctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			b, err := sub.Next(nctx, persistBatch)
+			cancel()
+			if err != nil && ctx.Err() != nil {
+				return
+			}
+			for _, line := range b.Lines {
+				if _, err := j.Append(line); err != nil {
+					p.reportOnce(w, err)
+				}
+			}
+			if len(b.Lines) > 0 || err != nil {
+				if err := j.Flush(); err != nil {
+					p.reportOnce(w, err)
+				}
+			}
+			if b.Ended {
+				return
+			}
+		}
+	}()
+}
+
+// reportOnce logs the journal's first disk error, with what to do.
+func (p *persister) reportOnce(w *worker, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failed {
+		return
+	}
+	p.failed = true
+	w.log.Error("the session's journal cannot be written; the capture goes on in memory, and what is captured meanwhile is not on disk (session/status counts it)",
+		"path", p.path, "error", err, "hint", "free disk space; nothing written before is lost")
+}
+
+// status says how the journal stands, for session/status.
+func (p *persister) status() *protocol.JournalStatus {
+	if p == nil {
+		return nil
+	}
+	st := p.j.Stats()
+	js := &protocol.JournalStatus{Path: p.path, Records: st.Records, Bytes: st.Bytes, Lost: st.Lost + st.Dropped}
+	if st.Err != nil {
+		js.Error = st.Err.Error()
+	}
+	return js
+}
+
+// wait waits until the writer has written the last event and closed the
+// journal, or for at most limit.
+func (p *persister) wait(limit time.Duration) bool {
+	if p == nil {
+		return true
+	}
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
+}
