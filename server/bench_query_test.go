@@ -49,8 +49,8 @@ func (sb *serveBench) queries() {
 		if err := s.c.call(protocol.NetworkList.Name, map[string]any{"session": s.name, "filter": "big.json is:finished"}, &list, waitLimit); err != nil {
 			t.Fatal(err)
 		}
-		if len(list.Requests) > 0 {
-			big = list.Requests[0].RequestID
+		if len(list.Items) > 0 {
+			big = list.Items[0].RequestID
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the load did not settle")

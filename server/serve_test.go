@@ -49,9 +49,9 @@ func TestSessionOverServe(t *testing.T) {
 	}
 
 	var list protocol.NetworkListResult
-	b.result(protocol.NetworkList.Name, protocol.NetworkListParams{Session: "s1", Filter: "is:error"}, &list)
-	if list.Total != 2 { // the 404 and the refused connection
-		t.Errorf("is:error matched %d requests: %+v", list.Total, list.Requests)
+	b.result(protocol.NetworkList.Name, protocol.NetworkListParams{Session: "s1", ListParams: protocol.ListParams{Filter: "is:error"}}, &list)
+	if list.Matched != 2 { // the 404 and the refused connection
+		t.Errorf("is:error matched %d requests: %+v", list.Matched, list.Items)
 	}
 	var st protocol.StatusResult
 	b.result(protocol.Status.Name, protocol.StatusParams{Session: "s1"}, &st)
@@ -171,8 +171,8 @@ func TestWorkerDiesUnderServe(t *testing.T) {
 	}
 	var cons protocol.ConsoleListResult
 	b.result(protocol.ConsoleList.Name, protocol.ConsoleListParams{Session: "d"}, &cons)
-	if !cons.Stale.Stale || len(cons.Messages) == 0 {
-		t.Errorf("console/list after the worker died: stale %v, %d messages", cons.Stale.Stale, len(cons.Messages))
+	if !cons.Stale.Stale || len(cons.Items) == 0 {
+		t.Errorf("console/list after the worker died: stale %v, %d messages", cons.Stale.Stale, len(cons.Items))
 	}
 	err := b.errorOf(protocol.CDPSend.Name, protocol.CDPSendParams{Session: "d", Method: "Runtime.evaluate"})
 	if err.Kind != protocol.NoSession {

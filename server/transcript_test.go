@@ -236,6 +236,7 @@ var pidInText = regexp.MustCompile(`\(pid \d+\)`)
 // volatile keys and what they become.
 var volatile = map[string]string{
 	"pid": "$PID", "seq": "$SEQ", "lastSeq": "$SEQ", "oldestSeq": "$SEQ", "fromSeq": "$SEQ", "toSeq": "$SEQ", "count": "$N",
+	"total": "$N", "nextCursor": "$SEQ",
 	"timestamp": "$TIME", "startTime": "$TIME", "writtenAt": "$TIME", "uptimeMs": "$MS", "durationMs": "$MS",
 	"duration": "$MS", "dataAgeMs": "$MS", "encodedDataLength": "$BYTES", "requestId": "$REQUEST_ID",
 	"requestHeaders": "$HEADERS", "responseHeaders": "$HEADERS", "remoteAddress": "$ADDR", "epoch": "$EPOCH",

@@ -372,15 +372,42 @@ export interface PeekResult extends Stale {
   lastSeq: number;
 }
 
-export interface NetworkListParams extends SessionParams {
+/** Selects and pages console/list and network/list (ListParams). */
+export interface ListParams extends SessionParams {
+  filter?: string;
+  types?: string[];
+  /** Milliseconds since the Unix epoch: since inclusive, until exclusive. */
+  since?: number;
+  until?: number;
+  navigation?: number;
+  /** A target id, or a type: page, iframe, worker, shared_worker, service_worker, popup. */
+  target?: string;
+  /** Default 1000; 0: all. */
+  limit?: number;
+  /** An answer's nextCursor, as it is. */
+  cursor?: string;
+  order?: 'asc' | 'desc';
+  /** The older form: the newest `last` after skipping `offset`, oldest first. */
   last?: number;
   offset?: number;
-  filter?: string;
 }
 
-export interface NetworkListResult extends Stale {
-  requests: NetworkRequest[];
+/** What a list answer holds and what is left (ListPage). */
+export interface ListPage extends Stale {
   total: number;
+  matched: number;
+  returned: number;
+  /** Records the session dropped within the list's scope. */
+  dropped: number;
+  nextCursor?: string;
+}
+
+export interface NetworkListParams extends ListParams {
+  bodies?: boolean;
+}
+
+export interface NetworkListResult extends ListPage {
+  items: NetworkRequest[];
 }
 
 export interface NetworkGetParams extends SessionParams {
@@ -392,15 +419,12 @@ export interface NetworkGetResult extends Stale {
   request: NetworkRequest;
 }
 
-export interface ConsoleListParams extends SessionParams {
-  last?: number;
-  offset?: number;
+export interface ConsoleListParams extends ListParams {
   levels?: ConsoleLevel[];
 }
 
-export interface ConsoleListResult extends Stale {
-  messages: ConsoleMessage[];
-  total: number;
+export interface ConsoleListResult extends ListPage {
+  items: ConsoleMessage[];
 }
 
 export interface CDPSendParams extends SessionParams {

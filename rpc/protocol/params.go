@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -34,6 +35,118 @@ func (p LastParams) validate() error {
 	return nil
 }
 
+// ListParams select and page the records of console/list and
+// network/list. Every field is optional: without any, a list answers the
+// oldest DefaultListLimit records, and its nextCursor the rest.
+type ListParams struct {
+	// Filter is the kind's filter language (docs/PROTOCOL.md).
+	Filter string `json:"filter,omitempty"`
+	// Types keeps records of these types: a console message's type (log,
+	// error, exception, violation...), a request's resource type
+	// (Document, XHR, Fetch...), case-insensitive.
+	Types []string `json:"types,omitempty"`
+	// Since and Until keep records made at or after Since and before
+	// Until, in milliseconds since the Unix epoch.
+	Since float64 `json:"since,omitempty"`
+	Until float64 `json:"until,omitempty"`
+	// Navigation keeps the records of one navigation (its navigationId).
+	Navigation int `json:"navigation,omitempty"`
+	// Target keeps the records of one target of the page: its id, or a
+	// type (page, iframe, worker, shared_worker, service_worker, popup).
+	Target string `json:"target,omitempty"`
+	// Limit is the most items answered: DefaultListLimit when absent, all
+	// with 0.
+	Limit *int `json:"limit,omitempty"`
+	// Cursor continues a list where an answer's nextCursor left it.
+	Cursor string `json:"cursor,omitempty"`
+	// Order is "asc" (oldest first, the default) or "desc" (newest first).
+	Order string `json:"order,omitempty"`
+	// Last and Offset are the older form: the newest Last records after
+	// skipping the Offset newest, oldest first. Last takes the place of
+	// Limit, Cursor and Order.
+	LastParams
+}
+
+// DefaultListLimit is how many items a list answers by default.
+const DefaultListLimit = 1000
+
+// List orders.
+const (
+	OrderAsc  = "asc"
+	OrderDesc = "desc"
+)
+
+func (p ListParams) validate() error {
+	if err := p.LastParams.validate(); err != nil {
+		return err
+	}
+	if p.Limit != nil && *p.Limit < 0 {
+		return errors.New(`field "limit" must not be negative (0: all)`)
+	}
+	if p.Order != "" && p.Order != OrderAsc && p.Order != OrderDesc {
+		return fmt.Errorf(`field "order": unknown order %q (want "asc" or "desc")`, p.Order)
+	}
+	if p.Since < 0 || p.Until < 0 {
+		return errors.New(`fields "since" and "until" are milliseconds since the Unix epoch, not negative`)
+	}
+	if p.Since > 0 && p.Until > 0 && p.Until <= p.Since {
+		return errors.New(`field "until" must be after "since"`)
+	}
+	if p.Navigation < 0 {
+		return errors.New(`field "navigation" must not be negative`)
+	}
+	if _, err := ParseCursor(p.Cursor); err != nil {
+		return err
+	}
+	return nil
+}
+
+// PageLimit returns the most items to answer: 0 for all.
+func (p ListParams) PageLimit() int {
+	if p.Limit == nil {
+		return DefaultListLimit
+	}
+	return *p.Limit
+}
+
+// ListPage says what a list answer holds and what is left.
+type ListPage struct {
+	// Total counts the records of the kind the session holds; Matched,
+	// those that match the params (cursor and limit aside); Returned, the
+	// items of this answer.
+	Total    int `json:"total"`
+	Matched  int `json:"matched"`
+	Returned int `json:"returned"`
+	// Dropped counts the records of the kind the session dropped (the
+	// store's bounds evicted them) within the scope of the params: their
+	// levels, types, navigation, target and time. A filter's other terms
+	// cannot be tested on records that are gone, so with them it is an
+	// upper bound.
+	Dropped int `json:"dropped"`
+	// NextCursor continues the list, in the same order, when more
+	// matching records follow.
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// Cursors are opaque to clients; this one is the key of the last record
+// answered (a console message's seq, a request's place in the order the
+// requests were sent), in decimal.
+
+// FormatCursor makes the cursor after a record of the given key.
+func FormatCursor(key uint64) string { return strconv.FormatUint(key, 10) }
+
+// ParseCursor reads a cursor; "" is the start of the list.
+func ParseCursor(c string) (uint64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(c, 10, 64)
+	if err != nil || n == 0 {
+		return 0, fmt.Errorf(`field "cursor": %q is not a cursor of this list (pass an answer's nextCursor as it is)`, c)
+	}
+	return n, nil
+}
+
 // StatusParams are the params of session/status.
 type StatusParams struct {
 	Session string `json:"session,omitempty"` // backend only: which session
@@ -57,10 +170,10 @@ type StatusResult struct {
 	LastSeq      uint64         `json:"lastSeq"`
 	NavigationID int            `json:"navigationId"`
 	// Journal says how the session's journal on disk stands.
-	Journal *JournalStatus `json:"journal,omitempty"`
-	SocketPath   string         `json:"socketPath,omitempty"`
-	OutputPath   string         `json:"outputPath,omitempty"`
-	Subscribers  int            `json:"subscribers"` // clients receiving the events
+	Journal     *JournalStatus `json:"journal,omitempty"`
+	SocketPath  string         `json:"socketPath,omitempty"`
+	OutputPath  string         `json:"outputPath,omitempty"`
+	Subscribers int            `json:"subscribers"` // clients receiving the events
 	// Epoch identifies this run of the session: a session started again
 	// under the same name has another, and its seqs start again at 1.
 	Epoch string `json:"epoch,omitempty"`
@@ -144,13 +257,10 @@ type PeekResult struct {
 	Stale
 }
 
-// NetworkListParams are the params of network/list: the newest Last
-// requests (default: all), after skipping Offset, that match Filter (the
-// filter language of docs/PROTOCOL.md).
+// NetworkListParams are the params of network/list.
 type NetworkListParams struct {
 	Session string `json:"session,omitempty"`
-	LastParams
-	Filter string `json:"filter,omitempty"`
+	ListParams
 	// Bodies includes the captured response bodies (for a HAR export).
 	Bodies bool `json:"bodies,omitempty"`
 }
@@ -159,12 +269,12 @@ type NetworkListParams struct {
 func (p NetworkListParams) SessionName() string { return p.Session }
 
 // Validate implements rpc.Validator.
-func (p NetworkListParams) Validate() error { return p.validate() }
+func (p NetworkListParams) Validate() error { return p.ListParams.validate() }
 
-// NetworkListResult is what network/list answers, oldest first.
+// NetworkListResult is what network/list answers, in the order asked.
 type NetworkListResult struct {
-	Requests []NetworkRequest `json:"requests"`
-	Total    int              `json:"total"` // matching requests, before last/offset
+	Items []NetworkRequest `json:"items"`
+	ListPage
 	Stale
 }
 
@@ -192,12 +302,11 @@ type NetworkGetResult struct {
 	Stale
 }
 
-// ConsoleListParams are the params of console/list: the newest Last
-// messages (default: all) of the given levels (default: all).
+// ConsoleListParams are the params of console/list.
 type ConsoleListParams struct {
 	Session string `json:"session,omitempty"`
-	LastParams
-	Levels []string `json:"levels,omitempty"`
+	ListParams
+	Levels []string `json:"levels,omitempty"` // default: all
 }
 
 // Levels lists the console levels, least severe first.
@@ -213,13 +322,13 @@ func (p ConsoleListParams) Validate() error {
 			return fmt.Errorf(`field "levels": unknown level %q (want one of debug, log, info, warning, error)`, l)
 		}
 	}
-	return p.validate()
+	return p.ListParams.validate()
 }
 
-// ConsoleListResult is what console/list answers, oldest first.
+// ConsoleListResult is what console/list answers, in the order asked.
 type ConsoleListResult struct {
-	Messages []ConsoleMessage `json:"messages"`
-	Total    int              `json:"total"`
+	Items []ConsoleMessage `json:"items"`
+	ListPage
 	Stale
 }
 

@@ -147,14 +147,17 @@ type Capture struct {
 	navSeq     int                  // the last navigation id given, of the page or a popup
 	popupNavs  map[string]*popupNav // the popups' current navigations, by target id
 	dropped    protocol.Counts
-	bodyBytes  int64                  // bodies held, against BodyBudget
-	filtered   map[string]struct{}    // request ids left out as tracking
-	extra      map[string]*earlyExtra // ExtraInfo events ahead of their requests (extrainfo.go)
-	contexts   map[contextKey]string  // execution contexts' frames (events.go)
-	targets    targetSet
-	src        Source // of the event being applied (events.go)
-	changed    bool   // since the last TakeChanged
-	ended      bool
+	// The records dropped from the stores, by scope, for the lists.
+	droppedConsole, droppedNetwork drops
+	nextOrd                        uint64                 // the place of the next request in the order sent
+	bodyBytes                      int64                  // bodies held, against BodyBudget
+	filtered                       map[string]struct{}    // request ids left out as tracking
+	extra                          map[string]*earlyExtra // ExtraInfo events ahead of their requests (extrainfo.go)
+	contexts                       map[contextKey]string  // execution contexts' frames (events.go)
+	targets                        targetSet
+	src                            Source // of the event being applied (events.go)
+	changed                        bool   // since the last TakeChanged
+	ended                          bool
 
 	// The sizes of the records held, against MaxConsoleBytes and
 	// MaxNetworkBytes.

@@ -46,6 +46,7 @@ func (c *Capture) evictConsole(m *protocol.ConsoleMessage) {
 	size := consoleSize(m)
 	c.consoleBytes -= size
 	c.dropped.Console++
+	c.droppedConsole.add(m.Level, m.Type, m.NavigationID, m.Target, m.Timestamp)
 	c.dropped.Bytes += size
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -150,22 +149,11 @@ func parseStatus(v string) (NetworkFilter, error) {
 // parseTarget reads target:TYPE, the type of the target that made a
 // request; a request without a target is the page's.
 func parseTarget(v string) (NetworkFilter, error) {
-	want := strings.ReplaceAll(strings.ToLower(v), "-", "_")
-	switch want {
-	case "sw", "serviceworker":
-		want = protocol.TargetServiceWorker
-	case "shared", "sharedworker":
-		want = protocol.TargetSharedWorker
-	}
-	if !slices.Contains(protocol.TargetTypes, want) {
+	want, ok := targetType(v)
+	if !ok {
 		return nil, fmt.Errorf("unknown target:%s (want %s)", v, strings.Join(protocol.TargetTypes, ", "))
 	}
-	return func(r *protocol.NetworkRequest) bool {
-		if r.Target == nil {
-			return want == protocol.TargetPage
-		}
-		return r.Target.Type == want
-	}, nil
+	return func(r *protocol.NetworkRequest) bool { return targetIs(r.Target, want) }, nil
 }
 
 func parseIs(v string) (NetworkFilter, error) {

@@ -103,6 +103,7 @@ type Subscription struct {
 	next   uint64
 	wake   chan struct{}
 	closed bool
+	own    bool // the worker's own (its journal's writer), not a client
 }
 
 // Subscribe starts a subscription. With since, the retained events after it
@@ -122,7 +123,21 @@ func (c *Capture) Subscribe(since *uint64) (*Subscription, protocol.SubscribeRes
 func (c *Capture) Subscribers() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.journal.subs)
+	n := 0
+	for s := range c.journal.subs {
+		if !s.own {
+			n++
+		}
+	}
+	return n
+}
+
+// Own marks the subscription as the worker's own: Subscribers, which
+// counts the clients, leaves it out.
+func (s *Subscription) Own() {
+	s.c.mu.Lock()
+	s.own = true
+	s.c.mu.Unlock()
 }
 
 // Close ends the subscription.

@@ -91,6 +91,7 @@ type slot struct {
 	bodyBytes int64   // bytes of the bodies counted against the budget
 	truncated bool    // counted in dropped.truncated
 	decoded   int64   // body bytes received, decoded (Network.dataReceived)
+	ord       uint64  // its place in the order requests were sent: a list's cursor
 	// A WebSocket's newest frames, an EventSource's newest messages
 	// (websocket.go), counted in bodyBytes.
 	frames   []*protocol.WebSocketFrame
@@ -151,7 +152,8 @@ func (c *Capture) onRequestWillBeSent(ev *evRequestWillBeSent) {
 		RequestHeaders: k.headers(ev.Request.Headers, &k.t.RequestHeaders),
 		Target:         c.src.Target, FrameID: k.str(ev.FrameID, k.caps.Field, new(int)),
 	}
-	s := &slot{rec: r, startMono: ev.Timestamp}
+	c.nextOrd++
+	s := &slot{rec: r, startMono: ev.Timestamp, ord: c.nextOrd}
 	if old, ok := c.network.byID[ev.RequestID]; ok { // a reused id: keep the newest
 		c.releaseBody(old)
 	}
@@ -397,6 +399,7 @@ func (c *Capture) evict(s *slot) {
 		delete(c.network.byID, s.rec.RequestID)
 	}
 	c.dropped.Network++
+	c.droppedNetwork.add("", s.rec.ResourceType, s.rec.NavigationID, s.rec.Target, s.rec.Timestamp)
 	c.dropped.Bytes += s.size + s.bodyBytes
 	c.networkBytes -= s.size
 	s.size = 0

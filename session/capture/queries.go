@@ -78,18 +78,8 @@ type NetworkFilter func(*protocol.NetworkRequest) bool
 // after skipping offset of them, oldest first, with their bodies if asked;
 // and how many matched in all.
 func (c *Capture) Requests(last, offset int, keep NetworkFilter, bodies bool) ([]protocol.NetworkRequest, int) {
-	c.mu.Lock()
-	slots, total := c.network.order.last(last, offset, func(s *slot) bool { return keep == nil || keep(s.rec) })
-	hs := make([]held, len(slots))
-	for i, s := range slots {
-		hs[i] = holding(s)
-	}
-	c.mu.Unlock()
-	out := make([]protocol.NetworkRequest, len(hs))
-	for i, h := range hs {
-		out[i] = h.request(bodies)
-	}
-	return out, total
+	res := c.NetworkList(Scope{}, keep, Page{Last: last, Offset: offset}, bodies)
+	return res.Items, res.Matched
 }
 
 // Request returns one request, with its post data, and its response body
@@ -112,16 +102,8 @@ func (c *Capture) Request(id string, body bool) (protocol.NetworkRequest, bool) 
 // levels (nil: all), after skipping offset, oldest first; and how many
 // matched in all.
 func (c *Capture) Console(last, offset int, levels []string) ([]protocol.ConsoleMessage, int) {
-	c.mu.Lock()
-	msgs, total := c.console.last(last, offset, func(m *protocol.ConsoleMessage) bool {
-		return len(levels) == 0 || slices.Contains(levels, m.Level)
-	})
-	c.mu.Unlock()
-	out := make([]protocol.ConsoleMessage, len(msgs))
-	for i, m := range msgs {
-		out[i] = *m
-	}
-	return out, total
+	res := c.ConsoleList(Scope{Levels: levels}, nil, Page{Last: last, Offset: offset})
+	return res.Items, res.Matched
 }
 
 // Snapshot is everything captured, for session.json and its partial twin.

@@ -27,6 +27,8 @@ func Restore(out protocol.Output) *Capture {
 			s.messages = append(s.messages, &r.Messages[i])
 		}
 		r.RequestBody, r.ResponseBody, r.Frames, r.Messages = "", "", nil, nil
+		c.nextOrd++
+		s.ord = c.nextOrd
 		c.network.byID[r.RequestID] = s
 		c.network.order.push(s)
 	}
@@ -35,6 +37,8 @@ func Restore(out protocol.Output) *Capture {
 		c.console.push(&m)
 	}
 	c.dropped = out.Dropped
+	// The file does not say what the drops were: every list counts them.
+	c.droppedConsole.other, c.droppedNetwork.other = out.Dropped.Console, out.Dropped.Network
 	c.journal.last = out.LastSeq
 	c.journal.first = max(1, out.LastSeq)
 	c.navs = slices.Clone(out.Navigations)

@@ -52,7 +52,7 @@ func TestAskWithoutWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	var list protocol.NetworkListResult
-	if err := json.Unmarshal(raw, &list); err != nil || list.Total != 1 || list.Requests[0].RequestID != "r1" ||
+	if err := json.Unmarshal(raw, &list); err != nil || list.Matched != 1 || list.Items[0].RequestID != "r1" ||
 		!list.Stale.Stale || list.Source != d.File(session.OutputFile) {
 		t.Errorf("network/list from session.json: %s (%v)", raw, err)
 	}

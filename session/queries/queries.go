@@ -26,10 +26,11 @@ func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale) {
 	rpc.Handle(mux, protocol.NetworkList, func(_ context.Context, p protocol.NetworkListParams) (protocol.NetworkListResult, error) {
 		keep, err := capture.ParseFilter(p.Filter)
 		if err != nil {
-			return protocol.NetworkListResult{}, rpc.InvalidParams(err.Error())
+			return protocol.NetworkListResult{}, filterError(err, capture.FilterHelp)
 		}
-		reqs, total := c.Requests(p.Last, p.Offset, keep, p.Bodies)
-		return protocol.NetworkListResult{Requests: reqs, Total: total, Stale: stale}, nil
+		res := c.NetworkList(scope(p.ListParams, nil), keep, capture.PageOf(p.ListParams), p.Bodies)
+		res.Stale = stale
+		return res, nil
 	})
 	rpc.Handle(mux, protocol.NetworkGet, func(_ context.Context, p protocol.NetworkGetParams) (protocol.NetworkGetResult, error) {
 		r, ok := c.Request(p.RequestID, p.Body)
@@ -42,9 +43,27 @@ func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale) {
 	// Its own encoder: 10,000 messages are megabytes, which encoding/json
 	// takes several times longer to write.
 	rpc.HandleEncoded(mux, protocol.ConsoleList, func(_ context.Context, p protocol.ConsoleListParams) (protocol.ConsoleListResult, error) {
-		msgs, total := c.Console(p.Last, p.Offset, p.Levels)
-		return protocol.ConsoleListResult{Messages: msgs, Total: total, Stale: stale}, nil
+		keep, err := capture.ParseConsoleFilter(p.Filter)
+		if err != nil {
+			return protocol.ConsoleListResult{}, filterError(err, capture.ConsoleFilterHelp)
+		}
+		res := c.ConsoleList(scope(p.ListParams, p.Levels), keep, capture.PageOf(p.ListParams))
+		res.Stale = stale
+		return res, nil
 	}, wire.ConsoleList)
+}
+
+// scope takes a list's params, its target selector read.
+func scope(p protocol.ListParams, levels []string) capture.Scope {
+	sc := capture.ScopeOf(p, levels)
+	sc.Target = capture.ParseTarget(sc.Target)
+	return sc
+}
+
+// filterError is the error of a filter that does not parse, with the
+// language as its hint.
+func filterError(err error, help string) error {
+	return rpc.NewError(protocol.CodeInvalidParams, "Invalid params: "+err.Error(), "the filter language: "+help)
 }
 
 // peek answers session/peek: the newest items of each kind asked for.

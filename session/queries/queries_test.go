@@ -66,8 +66,8 @@ func TestRestoredAnswersLikeLive(t *testing.T) {
 		params any
 	}{
 		{protocol.NetworkList.Name, protocol.NetworkListParams{}},
-		{protocol.NetworkList.Name, protocol.NetworkListParams{Filter: "status-code:>=400"}},
-		{protocol.NetworkList.Name, protocol.NetworkListParams{LastParams: protocol.LastParams{Last: 1}}},
+		{protocol.NetworkList.Name, protocol.NetworkListParams{ListParams: protocol.ListParams{Filter: "status-code:>=400"}}},
+		{protocol.NetworkList.Name, protocol.NetworkListParams{ListParams: protocol.ListParams{LastParams: protocol.LastParams{Last: 1}}}},
 		{protocol.Peek.Name, protocol.PeekParams{}},
 		{protocol.ConsoleList.Name, protocol.ConsoleListParams{Levels: []string{protocol.LevelWarning}}},
 		{protocol.NetworkGet.Name, protocol.NetworkGetParams{RequestID: "b"}},
@@ -85,7 +85,7 @@ func TestRestoredAnswersLikeLive(t *testing.T) {
 	if protocol.KindOf(err) != protocol.NotFound {
 		t.Errorf("network/get of an unknown id: %v", err)
 	}
-	_, err = ask(restoredMux, protocol.NetworkList.Name, protocol.NetworkListParams{Filter: "status-code:>>4"})
+	_, err = ask(restoredMux, protocol.NetworkList.Name, protocol.NetworkListParams{ListParams: protocol.ListParams{Filter: "status-code:>>4"}})
 	if e := protocol.AsError(err); e.Code != protocol.CodeInvalidParams {
 		t.Errorf("a bad filter: %v", err)
 	}

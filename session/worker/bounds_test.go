@@ -3,13 +3,16 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
 	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
@@ -111,9 +114,9 @@ func TestHostilePage(t *testing.T) {
 	c := h.client(w.Dir)
 	list := call(h, c, protocol.NetworkList, protocol.NetworkListParams{})
 	cons := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{})
-	checkHostile(t, list.Requests, cons.Messages)
+	checkHostile(t, list.Items, cons.Items)
 	var post protocol.NetworkRequest
-	for _, r := range list.Requests {
+	for _, r := range list.Items {
 		if strings.Contains(r.URL, "post=") {
 			post = r
 		}
@@ -260,22 +263,73 @@ func TestLimits(t *testing.T) {
 	})
 	c := h.client(w.Dir)
 	cons := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{})
-	if len(cons.Messages) != 10 {
-		t.Errorf("%d messages kept, want 10", len(cons.Messages))
+	if len(cons.Items) != 10 {
+		t.Errorf("%d messages kept, want 10", len(cons.Items))
 	}
-	for _, m := range cons.Messages {
+	for _, m := range cons.Items {
 		if len(m.Text) > 100 || !m.Truncated || m.OriginalSizes == nil || m.OriginalSizes.Text <= 300 {
 			t.Errorf("a message of %d bytes, truncated %v %+v; want at most 100, cut from more than 300", len(m.Text), m.Truncated, m.OriginalSizes)
 		}
 	}
 	list := call(h, c, protocol.NetworkList, protocol.NetworkListParams{})
-	if len(list.Requests) == 0 || len(list.Requests[0].URL) != 200 || list.Requests[0].OriginalSizes == nil ||
-		list.Requests[0].OriginalSizes.URL != len(h.fx.URL("console-burst.html?n=50&label="+label)) {
-		t.Errorf("requests %+v: want the page's, its URL cut to 200 bytes", list.Requests)
+	if len(list.Items) == 0 || len(list.Items[0].URL) != 200 || list.Items[0].OriginalSizes == nil ||
+		list.Items[0].OriginalSizes.URL != len(h.fx.URL("console-burst.html?n=50&label="+label)) {
+		t.Errorf("requests %+v: want the page's, its URL cut to 200 bytes", list.Items)
+	}
+	// Every list says what its scope lost: the 41 oldest, all logs.
+	if cons.Dropped != 41 || cons.Total != 10 || cons.Matched != 10 {
+		t.Errorf("console/list: %+v, want 10 of 10 and 41 dropped", cons.ListPage)
+	}
+	for level, want := range map[string]int{protocol.LevelLog: 41, protocol.LevelInfo: 0, protocol.LevelError: 0} {
+		if got := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{Levels: []string{level}}).Dropped; got != want {
+			t.Errorf("console/list of %s: %d dropped, want %d", level, got, want)
+		}
 	}
 	st := call(h, c, protocol.Status, protocol.StatusParams{})
 	if st.Dropped.Console != 41 || st.Dropped.Truncated < 51 {
 		t.Errorf("dropped %+v, want 41 messages evicted and at least 51 records truncated", st.Dropped)
+	}
+}
+
+// TestListWalk: a page's 2,501 messages come by cursor, 1,000 a page, each
+// once and in order, either way; the default answer is the oldest 1,000.
+func TestListWalk(t *testing.T) {
+	h := newHarness(t)
+	w := h.start(h.options("walk", h.fx.URL("console-burst.html?n=2500")))
+	h.subscribe(w.Dir, ptr(uint64(0))).await("the burst", func(n note) bool {
+		return n.Method == protocol.NotifyConsole && strings.Contains(string(n.Params), "burst done")
+	})
+	c := h.client(w.Dir)
+	first := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{})
+	if first.Returned != protocol.DefaultListLimit || first.Matched != 2501 || first.NextCursor == "" {
+		t.Fatalf("the first page: %+v", first.ListPage)
+	}
+	for _, order := range []string{protocol.OrderAsc, protocol.OrderDesc} {
+		var texts []string
+		cursor := ""
+		for range 10 {
+			res := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{ListParams: protocol.ListParams{Order: order, Cursor: cursor}})
+			for _, m := range res.Items {
+				texts = append(texts, m.Text)
+			}
+			if cursor = res.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if len(texts) != 2501 {
+			t.Fatalf("%s: %d messages walked, want 2501", order, len(texts))
+		}
+		if order == protocol.OrderDesc {
+			slices.Reverse(texts)
+		}
+		for i, text := range texts[:2500] {
+			if want := fmt.Sprint("burst ", i); text != want {
+				t.Fatalf("%s: message %d is %q, want %q", order, i, text, want)
+			}
+		}
+	}
+	if _, err := rpc.Call(context.Background(), c.Conn, protocol.ConsoleList, protocol.ConsoleListParams{ListParams: protocol.ListParams{Cursor: "x"}}); protocol.AsError(err).Code != protocol.CodeInvalidParams {
+		t.Errorf("a bad cursor: %v", err)
 	}
 }
 
@@ -337,11 +391,11 @@ func TestCookies(t *testing.T) {
 		return ""
 	}
 	list := call(h, c, protocol.NetworkList, protocol.NetworkListParams{})
-	_, setResp := headers(list.Requests, "/set-cookie")
+	_, setResp := headers(list.Items, "/set-cookie")
 	if got := header(setResp, "Set-Cookie"); got != "flavor=oat; Path=/" {
 		t.Errorf("live: Set-Cookie %q in %v", got, setResp)
 	}
-	dataReq, _ := headers(list.Requests, "with=cookies")
+	dataReq, _ := headers(list.Items, "with=cookies")
 	if got := header(dataReq, "Cookie"); !strings.Contains(got, "sid=abc123") || !strings.Contains(got, "flavor=oat") {
 		t.Errorf("live: Cookie %q in %v", got, dataReq)
 	}
@@ -369,7 +423,7 @@ func TestNoBodies(t *testing.T) {
 	c := h.client(w.Dir)
 	list := call(h, c, protocol.NetworkList, protocol.NetworkListParams{Bodies: true})
 	found := false
-	for _, r := range list.Requests {
+	for _, r := range list.Items {
 		if strings.HasSuffix(r.URL, "/data.json") {
 			found = true
 			if r.State != protocol.StateFinished || r.ResponseBody != "" || r.BodySize != 0 {
@@ -378,6 +432,6 @@ func TestNoBodies(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("no data.json among %d requests", len(list.Requests))
+		t.Errorf("no data.json among %d requests", len(list.Items))
 	}
 }

@@ -93,8 +93,8 @@ func TestDiskRefusesSessionJSON(t *testing.T) {
 	}
 	c := h.client(w.Dir)
 	cons := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{})
-	if len(cons.Messages) < 7 {
-		t.Errorf("the worker answers with %d messages while it retries", len(cons.Messages))
+	if len(cons.Items) < 7 {
+		t.Errorf("the worker answers with %d messages while it retries", len(cons.Items))
 	}
 	if entries, _ := os.ReadDir(w.Dir.Path); len(entries) > 0 {
 		for _, e := range entries {

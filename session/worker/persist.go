@@ -69,6 +69,7 @@ func (w *worker) startJournal(ctx context.Context) {
 	w.persist = p
 	since := uint64(0)
 	sub, _ := w.capture.Subscribe(&since)
+	sub.Own()
 	go func() {
 		defer close(p.done)
 		defer sub.Close()

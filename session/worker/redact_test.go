@@ -30,9 +30,9 @@ func TestSessionJSONIsRedacted(t *testing.T) {
 			params, _ := json.Marshal(map[string]any{"expression": expr})
 			call(h, c, protocol.CDPSend, protocol.CDPSendParams{Method: "Runtime.evaluate", Params: params})
 			h.subscribe(w.Dir, ptr(uint64(0))).await("sent", consoleText("sent"))
-			live := call(h, c, protocol.NetworkList, protocol.NetworkListParams{Filter: "url:access_token"})
-			if len(live.Requests) == 0 || !strings.Contains(string(live.Requests[0].RequestHeaders), secret) || !strings.Contains(live.Requests[0].URL, secret) {
-				t.Fatalf("the live answer lacks the credentials: %+v", live.Requests)
+			live := call(h, c, protocol.NetworkList, protocol.NetworkListParams{ListParams: protocol.ListParams{Filter: "url:access_token"}})
+			if len(live.Items) == 0 || !strings.Contains(string(live.Items[0].RequestHeaders), secret) || !strings.Contains(live.Items[0].URL, secret) {
+				t.Fatalf("the live answer lacks the credentials: %+v", live.Items)
 			}
 			res, err := control.Stop(context.Background(), w.Dir)
 			if err != nil {

@@ -138,7 +138,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	sub.await("sent", consoleText("sent"))
 	list := call(h, c, protocol.NetworkList, protocol.NetworkListParams{})
 	captured := false
-	for _, r := range list.Requests {
+	for _, r := range list.Items {
 		captured = captured || strings.Contains(string(r.RequestHeaders), secret)
 	}
 	if !captured {

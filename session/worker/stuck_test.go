@@ -67,7 +67,7 @@ func TestStoppedWorker(t *testing.T) {
 		return raw
 	})
 	var cons protocol.ConsoleListResult
-	if err := json.Unmarshal(raw, &cons); err != nil || !cons.Stale.Stale || cons.Stale.Reason == "" || cons.Total == 0 {
+	if err := json.Unmarshal(raw, &cons); err != nil || !cons.Stale.Stale || cons.Stale.Reason == "" || cons.Matched == 0 {
 		t.Errorf("console/list of a stopped worker: %s (%v)", raw, err)
 	}
 	// A call that only the worker can answer fails when the caller's

@@ -384,7 +384,7 @@ func TestTargetsEnd(t *testing.T) {
 	c := h.client(w.Dir)
 	list := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{})
 	from := map[string]bool{}
-	for _, m := range list.Messages {
+	for _, m := range list.Items {
 		if m.Target != nil {
 			from[m.Target.Type] = true
 		}

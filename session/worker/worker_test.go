@@ -34,7 +34,7 @@ func TestCapturesFixturePages(t *testing.T) {
 	c := h.client(d)
 	list := call(h, c, protocol.NetworkList, protocol.NetworkListParams{})
 	byPath := map[string]protocol.NetworkRequest{}
-	for _, r := range list.Requests {
+	for _, r := range list.Items {
 		byPath[strings.TrimPrefix(r.URL, h.fx.URL(""))] = r
 	}
 	if r := byPath["data.json"]; r.Status != 200 || r.MimeType != "application/json" {
@@ -43,13 +43,13 @@ func TestCapturesFixturePages(t *testing.T) {
 	if r := byPath["missing"]; r.Status != 404 {
 		t.Errorf("missing: status %d, want 404", r.Status)
 	}
-	if r := byPath["data.json"]; len(list.Requests) > 0 && r.ResourceType != "Fetch" {
+	if r := byPath["data.json"]; len(list.Items) > 0 && r.ResourceType != "Fetch" {
 		t.Errorf("data.json resource type %q", r.ResourceType)
 	}
 	var redirected *protocol.NetworkRequest
-	for i, r := range list.Requests {
+	for i, r := range list.Items {
 		if len(r.Redirects) > 0 {
-			redirected = &list.Requests[i]
+			redirected = &list.Items[i]
 		}
 	}
 	if redirected == nil || redirected.Redirects[0].Status != 302 || !strings.HasSuffix(redirected.Redirects[0].URL, "/redirect") {
@@ -59,7 +59,7 @@ func TestCapturesFixturePages(t *testing.T) {
 		t.Errorf("echo: method %q body %q", r.Method, r.RequestBody)
 	}
 	var refused protocol.NetworkRequest
-	for _, r := range list.Requests {
+	for _, r := range list.Items {
 		if r.URL == h.fx.RefusedURL {
 			refused = r
 		}
@@ -79,7 +79,7 @@ func TestCapturesFixturePages(t *testing.T) {
 
 	cons := call(h, c, protocol.ConsoleList, protocol.ConsoleListParams{Levels: []string{"error"}})
 	found := false
-	for _, m := range cons.Messages {
+	for _, m := range cons.Items {
 		if strings.Contains(m.Text, "refused") && m.Source == protocol.SourceConsole {
 			found = true
 		}
@@ -88,7 +88,7 @@ func TestCapturesFixturePages(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("no console error about the refused fetch in %+v", cons.Messages)
+		t.Errorf("no console error about the refused fetch in %+v", cons.Items)
 	}
 
 	res, err := control.Stop(context.Background(), d)
@@ -99,8 +99,8 @@ func TestCapturesFixturePages(t *testing.T) {
 	if out.Partial || !out.Success || out.Reason != protocol.ReasonStopped || out.Session != "fixtures" {
 		t.Errorf("session.json: partial %v success %v reason %q", out.Partial, out.Success, out.Reason)
 	}
-	if len(out.Data.Network) != len(list.Requests) || out.Counts.Network != len(out.Data.Network) {
-		t.Errorf("session.json has %d requests (counts %d), the list had %d", len(out.Data.Network), out.Counts.Network, len(list.Requests))
+	if len(out.Data.Network) != len(list.Items) || out.Counts.Network != len(out.Data.Network) {
+		t.Errorf("session.json has %d requests (counts %d), the list had %d", len(out.Data.Network), out.Counts.Network, len(list.Items))
 	}
 	sub.await("session/ended", func(n note) bool { return n.Method == protocol.NotifyEnded })
 }

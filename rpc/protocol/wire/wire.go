@@ -158,23 +158,23 @@ func ConsoleList(b []byte, res *protocol.ConsoleListResult) ([]byte, error) {
 	// One allocation of about the right size: growing a buffer of
 	// megabytes by doubling copies it over and over.
 	need := 64
-	for i := range res.Messages {
-		m := &res.Messages[i]
+	for i := range res.Items {
+		m := &res.Items[i]
 		need += 160 + len(m.Level) + len(m.Source) + len(m.Type) + len(m.Text) + len(m.URL) + len(m.Stack) + len(m.FrameID)
 		if m.Target != nil {
 			need += 48 + len(m.Target.ID) + len(m.Target.Type) + len(m.Target.URL) + len(m.Target.ParentID)
 		}
 	}
 	b = slices.Grow(b, need+need/8) // escapes
-	b = append(b, `{"messages":[`...)
-	for i := range res.Messages {
+	b = append(b, `{"items":[`...)
+	for i := range res.Items {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		start := len(b)
 		var ok bool
-		if b, ok = appendMessage(b, &res.Messages[i]); !ok {
-			one, err := json.Marshal(&res.Messages[i])
+		if b, ok = appendMessage(b, &res.Items[i]); !ok {
+			one, err := json.Marshal(&res.Items[i])
 			if err != nil {
 				return nil, err
 			}
@@ -183,6 +183,16 @@ func ConsoleList(b []byte, res *protocol.ConsoleListResult) ([]byte, error) {
 	}
 	b = append(b, `],"total":`...)
 	b = strconv.AppendInt(b, int64(res.Total), 10)
+	b = append(b, `,"matched":`...)
+	b = strconv.AppendInt(b, int64(res.Matched), 10)
+	b = append(b, `,"returned":`...)
+	b = strconv.AppendInt(b, int64(res.Returned), 10)
+	b = append(b, `,"dropped":`...)
+	b = strconv.AppendInt(b, int64(res.Dropped), 10)
+	if res.NextCursor != "" {
+		b = append(b, `,"nextCursor":`...)
+		b, _ = AppendString(b, res.NextCursor) // digits: always valid
+	}
 	stale, err := json.Marshal(res.Stale)
 	if err != nil {
 		return nil, err

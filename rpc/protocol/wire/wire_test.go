@@ -157,9 +157,9 @@ func TestConsoleList(t *testing.T) {
 		msgs = append(msgs, m)
 	}
 	for _, res := range []protocol.ConsoleListResult{
-		{Messages: msgs, Total: 7},
-		{Messages: []protocol.ConsoleMessage{}, Total: 0},
-		{Messages: msgs[:1], Total: 1, Stale: protocol.Stale{Stale: true, DataAgeMs: 12, Source: "/x/session.json", Reason: "slow <worker>"}},
+		{Items: msgs, ListPage: protocol.ListPage{Total: 9, Matched: 7, Returned: 5, Dropped: 3, NextCursor: "12"}},
+		{Items: []protocol.ConsoleMessage{}},
+		{Items: msgs[:1], ListPage: protocol.ListPage{Total: 1}, Stale: protocol.Stale{Stale: true, DataAgeMs: 12, Source: "/x/session.json", Reason: "slow <worker>"}},
 	} {
 		got, err := ConsoleList(nil, &res)
 		if err != nil {

@@ -40,7 +40,7 @@ func commands() []*command {
 	return []*command{
 		{name: "help", usage: "help [COMMAND | exit-codes]", summary: "show help for bdg-rpc or one command", run: runHelp},
 		{name: "version", usage: "version [--json]", summary: "print the version", run: runVersion},
-		{name: "start", usage: "start URL [--session N] [--headless|--headed] [--browser-url U | --ws-url W] [--chrome PATH] [--max-body-size MB] [--all] [--no-redact] [--timeout S] [--json]", summary: "start a session on a page and return once it is ready", run: runStart},
+		{name: "start", usage: "start URL [--session N] [--headless|--headed] [--browser-url U | --ws-url W] [--chrome PATH] [--max-body-size MB] [--max-console N] [--max-requests N] [--max-body-bytes-total SIZE] [--all] [--no-redact] [--timeout S] [--json]", summary: "start a session on a page and return once it is ready", run: runStart},
 		{name: "status", usage: "status [--session N] [--json]", summary: "show a session's state and counts", run: runStatus},
 		{name: "stop", usage: "stop [--session N] [--json]", summary: "end a session, write session.json and print where it is", run: runStop},
 		{name: "sessions", usage: "sessions [--json]", summary: "list every session and its state", run: runSessions},
@@ -129,6 +129,7 @@ func runHelp(_ context.Context, env *Env, args []string) error {
 		return nil
 	case args[0] == "filter":
 		fmt.Fprintf(env.Stdout, "The filter language of 'bdg-rpc network list --filter': %s\n\nExamples:\n  bdg-rpc network list --filter 'status-code:>=400'\n  bdg-rpc network list --filter 'method:POST mime:json'\n  bdg-rpc network list --filter 'is:failed -domain:*.cdn.example.com'\n", capture.FilterHelp)
+		fmt.Fprintf(env.Stdout, "\nThe filter language of 'bdg-rpc console --filter': %s\n\nExamples:\n  bdg-rpc console --filter 'level:error -target:worker'\n  bdg-rpc console --filter 'timeout url:app.js'\n", capture.ConsoleFilterHelp)
 		return nil
 	}
 	cmd := lookup(args[0])

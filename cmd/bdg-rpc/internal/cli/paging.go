@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"strconv"
+	"slices"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -11,61 +11,62 @@ import (
 
 // A list can be larger than one reply may be (the frame limit, 64 MiB: ten
 // thousand console messages of 64 KiB, or a few large response bodies). The
-// command line fetches lists in pages, newest first, with last and offset,
-// and halves a page that is still too large (too_large), so that every
-// list the session holds can be printed or exported whatever its size.
+// command line walks a list newest first with cursors, in pages, and
+// halves a page that is still too large (too_large), so that every list
+// the session holds can be printed or exported whatever its size. A
+// cursor walk neither skips nor repeats a record while the page goes on
+// logging.
 
 // pager fetches one list of a session in pages.
 type pager[P, R, T any] struct {
 	method rpc.Spec[P, R]
-	params func(last, offset int) P // the params of a page
-	items  func(R) ([]T, int)       // a page's items (oldest first) and the total
-	key    func(T) string           // identifies an item across pages
-	size   int                      // items per page to begin with
+	params func(limit int, cursor string) P // the params of a page, newest first
+	page   func(R) ([]T, protocol.ListPage) // a page's items and counts
+	size   int                              // items per page to begin with
 }
 
-// fetch returns the newest want items after skipping offset (want 0: all),
-// oldest first, and how many matched in all. Items that arrive between two
-// pages shift the later pages toward older ones: an item seen twice is kept
-// once. A stale answer is announced once.
-func (pg pager[P, R, T]) fetch(ctx context.Context, env *Env, d session.Dir, want, offset int) ([]T, int, error) {
-	var pages [][]T
-	seen := map[string]bool{}
-	got, total, size, asked := 0, 0, pg.size, false
+// fetch returns the newest want items after skipping offset of the newest
+// (want 0: all), oldest first, and the counts of the first page's answer.
+// A stale answer is announced once.
+func (pg pager[P, R, T]) fetch(ctx context.Context, env *Env, d session.Dir, want, offset int) ([]T, protocol.ListPage, error) {
+	var items []T // newest first
+	var counts protocol.ListPage
+	cursor, size, asked, need := "", pg.size, false, 0
+	if want > 0 {
+		need = want + offset
+	}
 	for {
 		n := size
-		if want > 0 {
-			n = min(size, want-got)
+		if need > 0 {
+			n = min(size, need-len(items))
 		}
-		res, err := askQuiet(ctx, env, d, pg.method, pg.params(n, offset), &asked)
+		res, err := askQuiet(ctx, env, d, pg.method, pg.params(n, cursor), &asked)
 		if protocol.KindOf(err) == protocol.TooLarge && size > 1 {
 			size = max(1, size/2)
 			continue
 		}
 		if err != nil {
-			return nil, 0, err
+			return nil, counts, err
 		}
-		items, t := pg.items(res)
-		total = t
-		var fresh []T
-		for _, it := range items {
-			if k := pg.key(it); !seen[k] {
-				seen[k] = true
-				fresh = append(fresh, it)
-			}
+		got, lp := pg.page(res)
+		if cursor == "" {
+			counts = lp
 		}
-		pages = append(pages, fresh)
-		got += len(fresh)
-		offset += len(items)
-		if len(items) < n || offset >= total || (want > 0 && got >= want) {
+		items = append(items, got...)
+		if lp.NextCursor == "" || (need > 0 && len(items) >= need) {
 			break
 		}
+		cursor = lp.NextCursor
 	}
-	out := make([]T, 0, got)
-	for i := len(pages) - 1; i >= 0; i-- { // the oldest page first
-		out = append(out, pages[i]...)
+	if offset >= len(items) {
+		return []T{}, counts, nil
 	}
-	return out, total, nil
+	items = items[offset:]
+	if want > 0 && len(items) > want {
+		items = items[:want]
+	}
+	slices.Reverse(items)
+	return items, counts, nil
 }
 
 // askQuiet is ask that announces a stale answer for the first page only.
@@ -82,31 +83,39 @@ type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
+// newestFirst is the list params of a page of a walk, newest first.
+func newestFirst(base protocol.ListParams, limit int, cursor string) protocol.ListParams {
+	base.Limit, base.Cursor, base.Order = &limit, cursor, protocol.OrderDesc
+	return base
+}
+
 // requestPager pages network/list: 200 requests a page, 20 with their
 // bodies.
-func requestPager(filter string, bodies bool) pager[protocol.NetworkListParams, protocol.NetworkListResult, protocol.NetworkRequest] {
+func requestPager(base protocol.ListParams, bodies bool) pager[protocol.NetworkListParams, protocol.NetworkListResult, protocol.NetworkRequest] {
 	size := 200
 	if bodies {
 		size = 20
 	}
 	return pager[protocol.NetworkListParams, protocol.NetworkListResult, protocol.NetworkRequest]{
 		method: protocol.NetworkList, size: size,
-		params: func(last, offset int) protocol.NetworkListParams {
-			return protocol.NetworkListParams{LastParams: protocol.LastParams{Last: last, Offset: offset}, Filter: filter, Bodies: bodies}
+		params: func(limit int, cursor string) protocol.NetworkListParams {
+			return protocol.NetworkListParams{ListParams: newestFirst(base, limit, cursor), Bodies: bodies}
 		},
-		items: func(r protocol.NetworkListResult) ([]protocol.NetworkRequest, int) { return r.Requests, r.Total },
-		key:   func(r protocol.NetworkRequest) string { return r.RequestID },
+		page: func(r protocol.NetworkListResult) ([]protocol.NetworkRequest, protocol.ListPage) {
+			return r.Items, r.ListPage
+		},
 	}
 }
 
 // consolePager pages console/list: 1,000 messages a page.
-func consolePager(levels []string) pager[protocol.ConsoleListParams, protocol.ConsoleListResult, protocol.ConsoleMessage] {
+func consolePager(base protocol.ListParams, levels []string) pager[protocol.ConsoleListParams, protocol.ConsoleListResult, protocol.ConsoleMessage] {
 	return pager[protocol.ConsoleListParams, protocol.ConsoleListResult, protocol.ConsoleMessage]{
 		method: protocol.ConsoleList, size: 1000,
-		params: func(last, offset int) protocol.ConsoleListParams {
-			return protocol.ConsoleListParams{LastParams: protocol.LastParams{Last: last, Offset: offset}, Levels: levels}
+		params: func(limit int, cursor string) protocol.ConsoleListParams {
+			return protocol.ConsoleListParams{ListParams: newestFirst(base, limit, cursor), Levels: levels}
 		},
-		items: func(r protocol.ConsoleListResult) ([]protocol.ConsoleMessage, int) { return r.Messages, r.Total },
-		key:   func(m protocol.ConsoleMessage) string { return strconv.FormatUint(m.Seq, 10) },
+		page: func(r protocol.ConsoleListResult) ([]protocol.ConsoleMessage, protocol.ListPage) {
+			return r.Items, r.ListPage
+		},
 	}
 }

@@ -32,18 +32,18 @@ func TestPager(t *testing.T) {
 	}
 	var stderr strings.Builder
 	env := &Env{Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }}
-	pg := consolePager(nil)
+	pg := consolePager(protocol.ListParams{}, nil)
 	pg.size = 7
 	for _, c := range []struct{ want, offset, first, last int }{
 		{0, 0, 1, 95}, {10, 0, 86, 95}, {10, 5, 81, 90}, {20, 90, 1, 5},
 	} {
 		stderr.Reset()
-		msgs, total, err := pg.fetch(context.Background(), env, d, c.want, c.offset)
+		msgs, lp, err := pg.fetch(context.Background(), env, d, c.want, c.offset)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if total != 95 || len(msgs) != c.last-c.first+1 {
-			t.Fatalf("want %d offset %d: %d messages of %d", c.want, c.offset, len(msgs), total)
+		if total := lp.Matched; total != 95 || len(msgs) != c.last-c.first+1 {
+			t.Fatalf("want %d offset %d: %d messages of %d", c.want, c.offset, len(msgs), lp.Matched)
 		}
 		for i, m := range msgs {
 			if int(m.Seq) != c.first+i {

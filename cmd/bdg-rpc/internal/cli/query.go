@@ -167,9 +167,47 @@ func runNetwork(ctx context.Context, env *Env, args []string) error {
 	return usageErrorf("unknown network subcommand %q", args[0]).WithHint("use list, get or har")
 }
 
+// listFlags are the selection flags that network list and console share.
+type listFlags struct {
+	filter, target, types *string
+	navigation            *int
+}
+
+func addListFlags(sf *sessionFlags, filterHelp string) listFlags {
+	return listFlags{
+		filter:     sf.fs.String("filter", "", filterHelp),
+		target:     sf.fs.String("target", "", "only what one target of the page made: its id, or a type (page, iframe, worker, shared_worker, service_worker, popup)"),
+		types:      sf.fs.String("type", "", "only these types, comma-separated"),
+		navigation: sf.fs.Int("navigation", 0, "only what one navigation made (its id, as status shows)"),
+	}
+}
+
+// params checks the flags and makes the list params of them.
+func (l listFlags) params() (protocol.ListParams, error) {
+	p := protocol.ListParams{Filter: *l.filter, Target: *l.target, Navigation: *l.navigation}
+	if *l.types != "" {
+		p.Types = strings.Split(*l.types, ",")
+	}
+	if p.Navigation < 0 {
+		return p, usageErrorf("--navigation must not be negative")
+	}
+	return p, nil
+}
+
+// listTail says what a list printed leaves out: the matches not shown
+// and what the session dropped within the list's scope.
+func listTail(w io.Writer, shown int, lp protocol.ListPage, kind, flag string) {
+	if shown < lp.Matched {
+		fmt.Fprintf(w, "(%d of %d matching)\n", shown, lp.Matched)
+	}
+	if lp.Dropped > 0 {
+		fmt.Fprintf(w, "(%d older %s dropped by the session's bounds: start it with %s to keep more)\n", lp.Dropped, kind, flag)
+	}
+}
+
 func runNetworkList(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("network list", env)
-	filter := sf.fs.String("filter", "", "only requests that match (see 'bdg-rpc help filter')")
+	lf := addListFlags(sf, "only requests that match (see 'bdg-rpc help filter')")
 	last := sf.fs.Int("last", 0, "only the newest N (0: all)")
 	offset := sf.fs.Int("offset", 0, "skip the newest N first")
 	d, _, err := sf.parse(env, args, 0)
@@ -179,21 +217,24 @@ func runNetworkList(ctx context.Context, env *Env, args []string) error {
 	if *last < 0 || *offset < 0 {
 		return usageErrorf("--last and --offset must not be negative")
 	}
-	if _, err := capture.ParseFilter(*filter); err != nil {
+	if _, err := capture.ParseFilter(*lf.filter); err != nil {
 		return usageErrorf("%v", err).WithHint("see 'bdg-rpc help filter'")
 	}
-	reqs, total, err := requestPager(*filter, false).fetch(ctx, env, d, *last, *offset)
+	base, err := lf.params()
 	if err != nil {
 		return err
 	}
-	res := protocol.NetworkListResult{Requests: reqs, Total: total}
+	reqs, lp, err := requestPager(base, false).fetch(ctx, env, d, *last, *offset)
+	if err != nil {
+		return err
+	}
+	lp.Returned, lp.NextCursor = len(reqs), ""
+	res := protocol.NetworkListResult{Items: reqs, ListPage: lp}
 	if sf.json {
 		return printJSON(env, envelope(res))
 	}
-	printRequests(env.Stdout, newFormatter(env), res.Requests, listTargets(requestTargets(res.Requests)))
-	if len(res.Requests) < res.Total {
-		fmt.Fprintf(env.Stdout, "(%d of %d matching)\n", len(res.Requests), res.Total)
-	}
+	printRequests(env.Stdout, newFormatter(env), res.Items, listTargets(requestTargets(res.Items)))
+	listTail(env.Stdout, len(res.Items), lp, "requests", "--max-requests")
 	return nil
 }
 
@@ -303,7 +344,7 @@ func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	reqs, _, err := requestPager("", true).fetch(ctx, env, d, 0, 0)
+	reqs, _, err := requestPager(protocol.ListParams{}, true).fetch(ctx, env, d, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -342,6 +383,7 @@ func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 func runConsole(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("console", env)
 	level := sf.fs.String("level", "", "only these levels, comma-separated (debug, log, info, warning, error); 'warning+' means warning and error")
+	lf := addListFlags(sf, "only messages that match (see 'bdg-rpc help filter')")
 	last := sf.fs.Int("last", 0, "only the newest N (0: all)")
 	d, _, err := sf.parse(env, args, 0)
 	if err != nil {
@@ -354,25 +396,34 @@ func runConsole(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	msgs, total, err := consolePager(levels).fetch(ctx, env, d, *last, 0)
+	if _, err := capture.ParseConsoleFilter(*lf.filter); err != nil {
+		return usageErrorf("%v", err).WithHint("see 'bdg-rpc help filter'")
+	}
+	base, err := lf.params()
 	if err != nil {
 		return err
 	}
-	res := protocol.ConsoleListResult{Messages: msgs, Total: total}
+	msgs, lp, err := consolePager(base, levels).fetch(ctx, env, d, *last, 0)
+	if err != nil {
+		return err
+	}
+	lp.Returned, lp.NextCursor = len(msgs), ""
+	res := protocol.ConsoleListResult{Items: msgs, ListPage: lp}
 	if sf.json {
 		return printJSON(env, envelope(res))
 	}
 	f := newFormatter(env)
-	mode := listTargets(consoleTargets(res.Messages))
-	for _, m := range res.Messages {
+	mode := listTargets(consoleTargets(res.Items))
+	for _, m := range res.Items {
 		fmt.Fprintln(env.Stdout, f.console(m, mode))
 		if m.Stack != "" && (m.Level == protocol.LevelError) {
 			fmt.Fprintln(env.Stdout, f.stack(m.Stack))
 		}
 	}
-	if len(res.Messages) == 0 {
+	if len(res.Items) == 0 {
 		fmt.Fprintln(env.Stdout, "(no console messages)")
 	}
+	listTail(env.Stdout, len(res.Items), lp, "messages", "--max-console")
 	return nil
 }
 

@@ -210,14 +210,14 @@ func cmdAwaitBodies(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	want, err := strconv.Atoi(args[2])
 	ts.Check(err)
-	params, _ := json.Marshal(protocol.NetworkListParams{Filter: args[1]})
+	params, _ := json.Marshal(protocol.NetworkListParams{ListParams: protocol.ListParams{Filter: args[1]}})
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		raw, err := control.Ask(context.Background(), d, protocol.NetworkList.Name, params)
 		var res protocol.NetworkListResult
 		if err == nil && json.Unmarshal(raw, &res) == nil {
 			n := 0
-			for _, r := range res.Requests {
+			for _, r := range res.Items {
 				if r.State == protocol.StateFinished && r.BodySize > 0 {
 					n++
 				}

@@ -120,6 +120,16 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		limited = true
 		return limits.Set(strings.TrimSpace(name), size)
 	})
+	for _, l := range []struct{ flag, limit, help string }{
+		{"max-console", "console", "console messages kept (default 10000); the older are dropped, counted"},
+		{"max-requests", "requests", "requests kept (default 10000); the older are dropped, counted"},
+		{"max-body-bytes-total", "bodyBudget", "bytes of bodies kept in all, e.g. 512MiB (default 256MiB)"},
+	} {
+		fs.Func(l.flag, l.help, func(v string) error {
+			limited = true
+			return limits.Set(l.limit, v)
+		})
+	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err

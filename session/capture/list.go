@@ -1,0 +1,393 @@
+package capture
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+)
+
+// The lists (console/list, network/list) walk a store from a cursor: a
+// binary search finds where the walk starts, the walk takes the records
+// that match up to the limit, and only the pointers to those (the records
+// are immutable) are taken under the lock; they are copied and encoded
+// after it. Counting the matches does walk the whole store, without
+// copying it.
+
+// Scope is what a list keeps, beside its filter: the dimensions that the
+// records the session dropped are counted by, so that a list can say how
+// many of them it might have answered.
+type Scope struct {
+	Levels     []string // console levels; nil: all
+	Types      []string // console types or resource types, case-insensitive; nil: all
+	Navigation int      // 0: all
+	Target     string   // a target id or type; "": all
+	Since      float64  // ms since the Unix epoch; 0: from the start
+	Until      float64  // 0: to the end
+}
+
+// ScopeOf takes a list's params.
+func ScopeOf(p protocol.ListParams, levels []string) Scope {
+	return Scope{Levels: levels, Types: p.Types, Navigation: p.Navigation, Target: p.Target, Since: p.Since, Until: p.Until}
+}
+
+// ParseTarget checks a target selector of a list: a target type (or its
+// alias: sw, shared) returns the type; anything else is taken as an id.
+func ParseTarget(v string) string {
+	if t, ok := targetType(v); ok {
+		return t
+	}
+	return v
+}
+
+// matches reports whether a record of these dimensions is in the scope.
+func (s *Scope) matches(level, typ string, nav int, t *protocol.TargetRef, ts float64) bool {
+	return s.keeps(level, typ, nav, t) && s.overlaps(ts, ts)
+}
+
+// keeps reports whether the scope keeps records of these dimensions, time
+// aside.
+func (s *Scope) keeps(level, typ string, nav int, t *protocol.TargetRef) bool {
+	if len(s.Levels) > 0 && !slices.Contains(s.Levels, level) {
+		return false
+	}
+	if len(s.Types) > 0 && !slices.ContainsFunc(s.Types, func(w string) bool { return strings.EqualFold(w, typ) }) {
+		return false
+	}
+	if s.Navigation != 0 && nav != s.Navigation {
+		return false
+	}
+	return s.Target == "" || targetIs(t, s.Target)
+}
+
+// overlaps reports whether the time span from first to final meets the
+// scope's.
+func (s *Scope) overlaps(first, final float64) bool {
+	return (s.Since == 0 || final >= s.Since) && (s.Until == 0 || first < s.Until)
+}
+
+// targetIs reports whether t (nil: the page) is the target id or of the
+// target type sel.
+func targetIs(t *protocol.TargetRef, sel string) bool {
+	if t == nil {
+		return sel == protocol.TargetPage
+	}
+	return t.ID == sel || t.Type == sel
+}
+
+// targetType reads a target type or its alias.
+func targetType(v string) (string, bool) {
+	want := strings.ReplaceAll(strings.ToLower(v), "-", "_")
+	switch want {
+	case "sw", "serviceworker":
+		want = protocol.TargetServiceWorker
+	case "shared", "sharedworker":
+		want = protocol.TargetSharedWorker
+	}
+	return want, slices.Contains(protocol.TargetTypes, want)
+}
+
+// Page is a list's walk: from After (a cursor's key; 0: the start) in
+// its order, up to Limit records (0: all). Last and Offset are the older
+// form (ListParams.Last).
+type Page struct {
+	After        uint64
+	Desc         bool
+	Limit        int
+	Last, Offset int
+}
+
+// PageOf takes a list's params; the cursor is checked by Validate.
+func PageOf(p protocol.ListParams) Page {
+	after, _ := protocol.ParseCursor(p.Cursor)
+	return Page{After: after, Desc: p.Order == protocol.OrderDesc, Limit: p.PageLimit(), Last: p.Last, Offset: p.Offset}
+}
+
+// older reports whether the page is of the older form.
+func (p Page) older() bool { return p.Last > 0 || p.Offset > 0 }
+
+// walk finds the records of r (in ascending key order) that the page
+// takes: their indexes, and whether more that match follow them.
+func walk[T any](r *ring[T], key func(T) uint64, keep func(T) bool, p Page) (idx []int, more bool) {
+	n := r.len()
+	if p.older() { // newest first, then turned
+		want := p.Last + p.Offset
+		for i := n - 1; i >= 0 && (p.Last == 0 || len(idx) < want); i-- {
+			if keep == nil || keep(r.at(i)) {
+				idx = append(idx, i)
+			}
+		}
+		if p.Offset >= len(idx) {
+			return nil, false
+		}
+		idx = idx[p.Offset:]
+		slices.Reverse(idx)
+		return idx, false
+	}
+	step, i := 1, sort.Search(n, func(i int) bool { return key(r.at(i)) > p.After })
+	if p.Desc {
+		step, i = -1, n-1
+		if p.After != 0 {
+			i = sort.Search(n, func(i int) bool { return key(r.at(i)) >= p.After }) - 1
+		}
+	}
+	for ; i >= 0 && i < n; i += step {
+		if keep != nil && !keep(r.at(i)) {
+			continue
+		}
+		if p.Limit > 0 && len(idx) == p.Limit {
+			return idx, true
+		}
+		idx = append(idx, i)
+	}
+	return idx, false
+}
+
+// count returns how many records of r keep takes.
+func count[T any](r *ring[T], keep func(T) bool) int {
+	if keep == nil {
+		return r.len()
+	}
+	n := 0
+	for i := range r.len() {
+		if keep(r.at(i)) {
+			n++
+		}
+	}
+	return n
+}
+
+// nextCursor is the cursor after the last of the items, when more follow.
+func nextCursor(more bool, last uint64) string {
+	if !more {
+		return ""
+	}
+	return protocol.FormatCursor(last)
+}
+
+// ConsoleFilter selects console messages; nil selects all.
+type ConsoleFilter func(*protocol.ConsoleMessage) bool
+
+// ConsoleList answers console/list: the messages of the scope that keep
+// selects, as the page walks them.
+func (c *Capture) ConsoleList(sc Scope, keep ConsoleFilter, p Page) protocol.ConsoleListResult {
+	var sel func(*protocol.ConsoleMessage) bool
+	if keep != nil || !sc.empty() {
+		sel = func(m *protocol.ConsoleMessage) bool {
+			return sc.matches(m.Level, m.Type, m.NavigationID, m.Target, m.Timestamp) && (keep == nil || keep(m))
+		}
+	}
+	c.mu.Lock()
+	idx, more := walk(&c.console, func(m *protocol.ConsoleMessage) uint64 { return m.Seq }, sel, p)
+	msgs := make([]*protocol.ConsoleMessage, len(idx))
+	for i, at := range idx {
+		msgs[i] = c.console.at(at)
+	}
+	res := protocol.ConsoleListResult{ListPage: protocol.ListPage{
+		Total: c.console.len(), Matched: count(&c.console, sel), Returned: len(idx),
+		Dropped: c.droppedConsole.count(&sc),
+	}}
+	c.mu.Unlock()
+	res.Items = make([]protocol.ConsoleMessage, len(msgs))
+	for i, m := range msgs {
+		res.Items[i] = *m
+	}
+	if len(msgs) > 0 {
+		res.NextCursor = nextCursor(more, msgs[len(msgs)-1].Seq)
+	}
+	return res
+}
+
+// NetworkList answers network/list: the requests of the scope that keep
+// selects, as the page walks them, with their response bodies if asked.
+func (c *Capture) NetworkList(sc Scope, keep NetworkFilter, p Page, bodies bool) protocol.NetworkListResult {
+	var sel func(*slot) bool
+	if keep != nil || !sc.empty() {
+		sel = func(s *slot) bool {
+			r := s.rec
+			return sc.matches("", r.ResourceType, r.NavigationID, r.Target, r.Timestamp) && (keep == nil || keep(r))
+		}
+	}
+	c.mu.Lock()
+	idx, more := walk(&c.network.order, func(s *slot) uint64 { return s.ord }, sel, p)
+	hs := make([]held, len(idx))
+	for i, at := range idx {
+		hs[i] = holding(c.network.order.at(at))
+	}
+	var last uint64
+	if len(idx) > 0 {
+		last = c.network.order.at(idx[len(idx)-1]).ord
+	}
+	res := protocol.NetworkListResult{ListPage: protocol.ListPage{
+		Total: c.network.order.len(), Matched: count(&c.network.order, sel), Returned: len(idx),
+		Dropped: c.droppedNetwork.count(&sc),
+	}}
+	c.mu.Unlock()
+	res.Items = make([]protocol.NetworkRequest, len(hs))
+	for i, h := range hs {
+		res.Items[i] = h.request(bodies)
+	}
+	res.NextCursor = nextCursor(more, last)
+	return res
+}
+
+// empty reports whether the scope keeps everything.
+func (s *Scope) empty() bool {
+	return len(s.Levels) == 0 && len(s.Types) == 0 && s.Navigation == 0 && s.Target == "" && s.Since == 0 && s.Until == 0
+}
+
+// dropKey is what a dropped record is counted by.
+type dropKey struct {
+	level, typ string
+	nav        int
+	target     protocol.TargetRef // id and type only
+}
+
+// dropTally counts the dropped records of one key, and when they were
+// made.
+type dropTally struct {
+	n            int
+	first, final float64 // the oldest and newest timestamps
+}
+
+func (t *dropTally) add(ts float64) {
+	if t.n == 0 || ts < t.first {
+		t.first = ts
+	}
+	t.final = max(t.final, ts)
+	t.n++
+}
+
+// maxDropKeys bounds the keys counted apart: a day of hot reloads makes
+// thousands of navigations. The drops of keys past it are counted in
+// every scope (an upper bound).
+const maxDropKeys = 4096
+
+// drops counts a store's dropped records by their scope dimensions.
+type drops struct {
+	byKey map[dropKey]*dropTally
+	other int // past maxDropKeys, or restored from a file without keys
+}
+
+func (d *drops) add(level, typ string, nav int, t *protocol.TargetRef, ts float64) {
+	k := dropKey{level: level, typ: typ, nav: nav, target: protocol.TargetRef{Type: protocol.TargetPage}}
+	if t != nil {
+		k.target = protocol.TargetRef{ID: t.ID, Type: t.Type}
+	}
+	tl := d.byKey[k]
+	if tl == nil {
+		if len(d.byKey) >= maxDropKeys {
+			d.other++
+			return
+		}
+		if d.byKey == nil {
+			d.byKey = map[dropKey]*dropTally{}
+		}
+		tl = &dropTally{}
+		d.byKey[k] = tl
+	}
+	tl.add(ts)
+}
+
+// count returns how many dropped records the scope holds: those of the
+// keys it keeps whose time span meets its own (an upper bound when a span
+// only partly does).
+func (d *drops) count(sc *Scope) int {
+	n := d.other
+	for k, t := range d.byKey {
+		target := &k.target
+		if k.target.ID == "" {
+			target = nil
+		}
+		if sc.keeps(k.level, k.typ, k.nav, target) && sc.overlaps(t.first, t.final) {
+			n += t.n
+		}
+	}
+	return n
+}
+
+// ParseConsoleFilter compiles a console filter expression (ConsoleFilterHelp).
+// The empty expression matches every message.
+func ParseConsoleFilter(expr string) (ConsoleFilter, error) {
+	var terms []ConsoleFilter
+	for _, word := range strings.Fields(expr) {
+		negate := false
+		if strings.HasPrefix(word, "-") && len(word) > 1 {
+			negate, word = true, word[1:]
+		}
+		f, err := parseConsoleTerm(word)
+		if err != nil {
+			return nil, fmt.Errorf("filter term %q: %w", word, err)
+		}
+		if negate {
+			inner := f
+			f = func(m *protocol.ConsoleMessage) bool { return !inner(m) }
+		}
+		terms = append(terms, f)
+	}
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	return func(m *protocol.ConsoleMessage) bool {
+		for _, t := range terms {
+			if !t(m) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// ConsoleFilterHelp describes the filter language of console/list and
+// "bdg-rpc console --filter"; docs/PROTOCOL.md repeats it.
+const ConsoleFilterHelp = `terms separated by spaces, all of which must match; "-" before a term negates it:
+  level:error            type:exception (log, error, warning, exception, violation...)
+  source:console (console, exception or browser)
+  target:worker (page, iframe, worker, shared_worker, service_worker or sw, popup)
+  url:app.js             the message's source URL contains it
+  text:word  or a bare word: the text contains it (case-insensitive)`
+
+func parseConsoleTerm(word string) (ConsoleFilter, error) {
+	key, value, ok := strings.Cut(word, ":")
+	if !ok {
+		return textContains(word), nil
+	}
+	if value == "" {
+		return nil, fmt.Errorf("no value after %q", key+":")
+	}
+	switch strings.ToLower(key) {
+	case "level":
+		v := strings.ToLower(value)
+		if v == "warn" {
+			v = protocol.LevelWarning
+		}
+		if !slices.Contains(protocol.Levels, v) {
+			return nil, fmt.Errorf("unknown level:%s (want debug, log, info, warning or error)", value)
+		}
+		return func(m *protocol.ConsoleMessage) bool { return m.Level == v }, nil
+	case "type":
+		return func(m *protocol.ConsoleMessage) bool { return strings.EqualFold(m.Type, value) }, nil
+	case "source":
+		return func(m *protocol.ConsoleMessage) bool { return strings.EqualFold(m.Source, value) }, nil
+	case "target":
+		t, ok := targetType(value)
+		if !ok {
+			return nil, fmt.Errorf("unknown target:%s (want %s)", value, strings.Join(protocol.TargetTypes, ", "))
+		}
+		return func(m *protocol.ConsoleMessage) bool { return targetIs(m.Target, t) }, nil
+	case "url":
+		return func(m *protocol.ConsoleMessage) bool { return strings.Contains(m.URL, value) }, nil
+	case "text":
+		return textContains(value), nil
+	}
+	return textContains(word), nil // "http://…" or "a:b" in the text
+}
+
+func textContains(s string) ConsoleFilter {
+	lower := strings.ToLower(s)
+	return func(m *protocol.ConsoleMessage) bool {
+		return strings.Contains(m.Text, s) || strings.Contains(strings.ToLower(m.Text), lower)
+	}
+}
