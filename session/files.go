@@ -65,13 +65,30 @@ func WriteJSONAtomic(path string, v any) error {
 // carries everything but the records, which come as shared pointers. Its
 // summary (Summary) is written beside it.
 func WriteOutputAtomic(path string, out protocol.Output, network []*protocol.NetworkRequest, console []*protocol.ConsoleMessage) error {
-	if err := writeOutput(path, out, network, console); err != nil {
-		return err
+	each := func(visit func(*protocol.ConsoleMessage) bool) error {
+		for _, m := range console {
+			if !visit(m) {
+				break
+			}
+		}
+		return nil
 	}
-	return writeSummary(path, out, network, console)
+	return WriteOutputStream(path, out, network, each, console)
 }
 
-func writeOutput(path string, out protocol.Output, network []*protocol.NetworkRequest, console []*protocol.ConsoleMessage) error {
+// WriteOutputStream is WriteOutputAtomic with the console messages coming
+// from each, oldest first (a session's million messages are read from its
+// journal as they are written), and newest the newest of them, for the
+// summary.
+func WriteOutputStream(path string, out protocol.Output, network []*protocol.NetworkRequest,
+	each func(visit func(*protocol.ConsoleMessage) bool) error, newest []*protocol.ConsoleMessage) error {
+	if err := writeOutput(path, out, network, each); err != nil {
+		return err
+	}
+	return writeSummary(path, out, network, newest)
+}
+
+func writeOutput(path string, out protocol.Output, network []*protocol.NetworkRequest, each func(visit func(*protocol.ConsoleMessage) bool) error) error {
 	out.Data = protocol.OutputData{Network: []protocol.NetworkRequest{}, Console: []protocol.ConsoleMessage{}}
 	head, err := json.Marshal(out)
 	if err != nil {
@@ -97,13 +114,17 @@ func writeOutput(path string, out protocol.Output, network []*protocol.NetworkRe
 			}
 		}
 		bw.WriteString(`],"console":[`)
-		for j, m := range console {
+		j, werr := 0, error(nil)
+		err := each(func(m *protocol.ConsoleMessage) bool {
 			if j > 0 {
 				bw.WriteByte(',')
 			}
-			if err := enc.Encode(m); err != nil {
-				return err
-			}
+			j++
+			werr = enc.Encode(m)
+			return werr == nil
+		})
+		if err = errors.Join(err, werr); err != nil {
+			return err
 		}
 		bw.WriteString(`]}`)
 		bw.Write(head[i+len(marker):])

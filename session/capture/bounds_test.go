@@ -138,7 +138,7 @@ func TestConsoleStringsAreCapped(t *testing.T) {
 		"source": "network", "level": "error", "text": "Failed to load resource: net::ERR_CONNECTION_REFUSED", "timestamp": 4, "url": longURL,
 	}}))
 
-	msgs, _ := c.Console(0, 0, nil)
+	msgs, _, _ := c.Console(0, 0, nil)
 	if len(msgs) != 4 {
 		t.Fatalf("%d messages, want 4", len(msgs))
 	}
@@ -438,7 +438,7 @@ func TestStoresHaveByteBudgets(t *testing.T) {
 		event(t, c, "Network.requestWillBeSent", mustJSON(map[string]any{"requestId": fmt.Sprint(i), "timestamp": 1, "wallTime": 10, "type": "Fetch",
 			"request": map[string]any{"url": fmt.Sprintf("http://h/%d?%s", i, text), "method": "GET", "headers": map[string]string{}}}))
 	}
-	msgs, _ := c.Console(0, 0, nil)
+	msgs, _, _ := c.Console(0, 0, nil)
 	reqs, _ := c.Requests(0, 0, nil, true)
 	held := 0
 	for _, m := range msgs {
@@ -482,7 +482,7 @@ func TestJournalHasAByteBudget(t *testing.T) {
 	if held > 100<<10 || len(lines) < 5 {
 		t.Errorf("the journal replays %d events of %d bytes; want the newest within 100 KiB", len(lines)-1, held)
 	}
-	if msgs, _ := c.Console(0, 0, nil); len(msgs) != 50 {
+	if msgs, _, _ := c.Console(0, 0, nil); len(msgs) != 50 {
 		t.Errorf("the console store holds %d, want all 50", len(msgs))
 	}
 }

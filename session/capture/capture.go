@@ -20,12 +20,16 @@ import (
 
 // Options bound what a Capture keeps. Zero fields take their defaults.
 type Options struct {
-	Session      string // the session's name, carried by every event
-	MaxRequests  int    // network store size (default 10,000)
-	MaxConsole   int    // console store size (default 10,000)
-	MaxBodyBytes int    // largest response body kept (default 5 MiB)
-	BodyBudget   int64  // total bytes of bodies kept, response and request (default 256 MiB)
-	JournalSize  int    // events retained for replay (default 4 x (MaxRequests + MaxConsole))
+	Session     string // the session's name, carried by every event
+	MaxRequests int    // network store size (default 10,000)
+	MaxConsole  int    // console store size (default 1,000,000; without a journal, MaxConsoleBytes bounds it first)
+	// HotConsole is how many of the newest console messages are held in
+	// memory when the older are in the session's journal (SetCold;
+	// default 10,000).
+	HotConsole   int
+	MaxBodyBytes int   // largest response body kept (default 5 MiB)
+	BodyBudget   int64 // total bytes of bodies kept, response and request (default 256 MiB)
+	JournalSize  int   // events retained for replay (default 4 x (MaxRequests + MaxConsole))
 	// The byte budgets of the stores and the journal, as bounds.go counts
 	// sizes (a record's strings and struct; bodies count in BodyBudget):
 	// beyond them the oldest go, counted.
@@ -51,7 +55,8 @@ type Options struct {
 // Default store sizes.
 const (
 	DefaultMaxRequests  = 10_000
-	DefaultMaxConsole   = 10_000
+	DefaultMaxConsole   = 1_000_000
+	DefaultHotConsole   = 10_000
 	DefaultMaxBodyBytes = 5 << 20
 	DefaultBodyBudget   = 256 << 20
 
@@ -110,8 +115,11 @@ func (o *Options) setDefaults() {
 	if o.BodyBudget <= 0 {
 		o.BodyBudget = DefaultBodyBudget
 	}
+	if o.HotConsole <= 0 {
+		o.HotConsole = DefaultHotConsole
+	}
 	if o.JournalSize <= 0 {
-		o.JournalSize = 4 * (o.MaxRequests + o.MaxConsole)
+		o.JournalSize = 4 * (o.MaxRequests + min(o.MaxConsole, o.HotConsole))
 	}
 	if o.MaxConsoleBytes <= 0 {
 		o.MaxConsoleBytes = DefaultMaxConsoleBytes
@@ -137,7 +145,8 @@ type Capture struct {
 
 	mu         sync.Mutex
 	network    networkStore
-	console    ring[*protocol.ConsoleMessage]
+	console    ring[*protocol.ConsoleMessage] // the hot cache of the console store (index.go)
+	cindex     consoleIndex
 	journal    journal
 	navigation protocol.Navigation
 	navs       []protocol.Navigation
@@ -172,7 +181,8 @@ func New(opts Options) *Capture {
 	c := &Capture{
 		opts:      opts,
 		network:   newNetworkStore(opts.MaxRequests),
-		console:   newRing[*protocol.ConsoleMessage](opts.MaxConsole),
+		console:   newRing[*protocol.ConsoleMessage](opts.MaxConsole + 1),
+		cindex:    newConsoleIndex(),
 		journal:   newJournal(opts.JournalSize, opts.JournalBytes),
 		filtered:  map[string]struct{}{},
 		extra:     map[string]*earlyExtra{},

@@ -77,7 +77,7 @@ func TestStoresAreBoundedAndCountDrops(t *testing.T) {
 	if _, ok := c.Request("0", false); ok {
 		t.Error("evicted request still found")
 	}
-	msgs, _ := c.Console(0, 0, nil)
+	msgs, _, _ := c.Console(0, 0, nil)
 	if len(msgs) != 2 || msgs[0].Text != "3" || msgs[1].Text != "4" {
 		t.Errorf("console kept %+v, want the newest two", msgs)
 	}
@@ -116,7 +116,7 @@ func TestConsoleRendering(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := New(Options{})
 			event(t, c, "Runtime.consoleAPICalled", tc.params)
-			msgs, _ := c.Console(0, 0, nil)
+			msgs, _, _ := c.Console(0, 0, nil)
 			if len(msgs) != 1 {
 				t.Fatalf("%d messages", len(msgs))
 			}
@@ -132,7 +132,7 @@ func TestExceptionAndLogEntry(t *testing.T) {
 	c := New(Options{})
 	event(t, c, "Runtime.exceptionThrown", `{"timestamp":9,"exceptionDetails":{"exceptionId":1,"text":"Uncaught","lineNumber":2,"columnNumber":10,"url":"http://h/x.js","stackTrace":{"callFrames":[{"functionName":"boom","scriptId":"3","url":"http://h/x.js","lineNumber":2,"columnNumber":10}]},"exception":{"type":"object","subtype":"error","className":"Error","description":"Error: kaput\n    at boom (http://h/x.js:3:11)"}}}`)
 	event(t, c, "Log.entryAdded", `{"entry":{"source":"network","level":"error","text":"Failed to load resource: net::ERR_CONNECTION_REFUSED","timestamp":10,"url":"http://127.0.0.1:1/x"}}`)
-	msgs, _ := c.Console(0, 0, nil)
+	msgs, _, _ := c.Console(0, 0, nil)
 	want := []protocol.ConsoleMessage{
 		{Seq: 1, Level: "error", Source: "exception", Type: "exception", Text: "Uncaught Error: kaput", Timestamp: 9,
 			URL: "http://h/x.js", Line: 3, Column: 11, Stack: "    at boom (http://h/x.js:3:11)"},
@@ -141,7 +141,7 @@ func TestExceptionAndLogEntry(t *testing.T) {
 	if diff := cmp.Diff(want, msgs); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	errs, total := c.Console(0, 0, []string{"warning"})
+	errs, total, _ := c.Console(0, 0, []string{"warning"})
 	if len(errs) != 0 || total != 0 {
 		t.Errorf("level filter: %d messages", len(errs))
 	}
@@ -158,7 +158,7 @@ func TestNavigationIDs(t *testing.T) {
 	event(t, c, "Page.frameStartedNavigating", `{"frameId":"MAIN","url":"http://h/#x","loaderId":"L1","navigationType":"sameDocument"}`)
 	event(t, c, "Page.frameStartedNavigating", `{"frameId":"MAIN","url":"http://h/two","loaderId":"L3","navigationType":"differentDocument"}`)
 	event(t, c, "Runtime.consoleAPICalled", `{"type":"log","args":[{"type":"string","value":"two"}],"executionContextId":2,"timestamp":2}`)
-	msgs, _ := c.Console(0, 0, nil)
+	msgs, _, _ := c.Console(0, 0, nil)
 	reqs, _ := c.Requests(0, 0, nil, false)
 	if reqs[0].NavigationID != 1 || msgs[0].NavigationID != 1 || msgs[1].NavigationID != 2 {
 		t.Errorf("navigation ids: request %d, messages %d %d; want 1, 1 2", reqs[0].NavigationID, msgs[0].NavigationID, msgs[1].NavigationID)
@@ -192,7 +192,7 @@ func TestLateBlankCommit(t *testing.T) {
 			announced = append(announced, string(line))
 		}
 	}
-	msgs, _ := c.Console(0, 0, nil)
+	msgs, _, _ := c.Console(0, 0, nil)
 	reqs, _ := c.Requests(0, 0, nil, false)
 	if len(announced) != 1 || !strings.Contains(announced[0], `"url":"http://h/"`) || reqs[0].NavigationID != 1 || msgs[0].NavigationID != 1 {
 		t.Errorf("announced %q; request navigation %d, message %d; want one, of http://h/, and 1, 1", announced, reqs[0].NavigationID, msgs[0].NavigationID)

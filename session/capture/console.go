@@ -31,23 +31,12 @@ func (c *Capture) addConsole(m *protocol.ConsoleMessage, stackSize int) {
 	m.NavigationID = c.navID()
 	m.Target = c.src.Target
 	size := consoleSize(m)
-	c.consoleBytes += size
-	if old, evicted := c.console.push(m); evicted {
-		c.evictConsole(old)
-	}
-	for c.consoleBytes > c.opts.MaxConsoleBytes && c.console.len() > 1 {
-		c.evictConsole(c.console.pop())
-	}
 	m.Seq = c.journal.append(protocol.NotifyConsole, m, size)
+	c.consoleBytes += size
+	c.console.push(m)
+	c.cindex.refs.push(c.cindex.ref(m))
+	c.trimConsole()
 	c.changed = true
-}
-
-func (c *Capture) evictConsole(m *protocol.ConsoleMessage) {
-	size := consoleSize(m)
-	c.consoleBytes -= size
-	c.dropped.Console++
-	c.droppedConsole.add(m.Level, m.Type, m.NavigationID, m.Target, m.Timestamp)
-	c.dropped.Bytes += size
 }
 
 func (c *Capture) onConsoleAPICalled(ev *runtime.EventConsoleAPICalled) {

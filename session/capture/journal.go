@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -116,7 +117,13 @@ func (c *Capture) Subscribe(since *uint64) (*Subscription, protocol.SubscribeRes
 		s.next = *since + 1
 	}
 	c.journal.subs[s] = struct{}{}
-	return s, protocol.SubscribeResult{LastSeq: c.journal.last, OldestSeq: c.journal.oldest()}
+	oldest := c.journal.oldest()
+	if c.cindex.cold != nil {
+		if n := c.cindex.cold.Oldest(); n != 0 {
+			oldest = min(oldest, n)
+		}
+	}
+	return s, protocol.SubscribeResult{LastSeq: c.journal.last, OldestSeq: oldest}
 }
 
 // Subscribers counts the subscriptions.
@@ -148,12 +155,91 @@ func (s *Subscription) Close() {
 	s.closed = true
 }
 
+// With the session's journal on disk, the replay ring keeps in memory only
+// the newest events, once the journal holds them: a subscriber further
+// behind (a since from long ago, a client that lagged) reads the journal,
+// which holds each event as the very line Next would send.
+const (
+	hotEvents     = 10_000
+	hotEventBytes = 16 << 20
+)
+
+// releaseEvents lets go of the replay ring's oldest events that the
+// journal holds, past the newest hotEvents and hotEventBytes. It stops at
+// an event the journal lost: from there the ring's own bounds apply. The
+// caller holds c.mu.
+func (c *Capture) releaseEvents() {
+	j, x := &c.journal, &c.cindex
+	for j.first <= x.durable && j.first < j.last && !x.lostSeq(j.first) &&
+		(j.last-j.first+1 > hotEvents || j.bytes > hotEventBytes) {
+		i := (j.first - 1) % j.size
+		j.bytes -= j.entries[i].size
+		j.entries[i] = entry{seq: j.first}
+		j.first++
+	}
+}
+
+// canReadCold reports whether the subscription, behind the replay ring,
+// can read its next events from the journal. The caller holds c.mu.
+func (s *Subscription) canReadCold() bool {
+	x := &s.c.cindex
+	return x.cold != nil && !s.own && s.next <= x.durable
+}
+
+// readCold reads the subscription's next events, up to until and max of
+// them, from the journal. A gap (events the journal lost, or deleted with
+// its oldest segments) is said with events/dropped, as at most the first
+// line of a batch. A journal that cannot be read is logged, and what it
+// should have given is said lost.
+func (s *Subscription) readCold(cold ColdReader, from, until uint64, max int) Batch {
+	var b Batch
+	next := from
+	skip := func(to uint64) bool {
+		if len(b.Lines) > 0 {
+			return false
+		}
+		line, err := wire.Dropped(nil, protocol.DroppedEvent{Session: s.c.opts.Session, Count: to - next + 1, FromSeq: next, ToSeq: to})
+		if err == nil {
+			b.Lines = append(b.Lines, line)
+			b.Seqs = append(b.Seqs, 0)
+		}
+		b.Skipped = [2]uint64{next, to}
+		next = to + 1
+		return true
+	}
+	err := cold.Read(from, max, func(n uint64, rec []byte) bool {
+		if n > until {
+			return false
+		}
+		if n != next && !skip(n-1) {
+			return false
+		}
+		b.Lines = append(b.Lines, bytes.Clone(rec))
+		b.Seqs = append(b.Seqs, n)
+		b.LastSeq = n
+		next = n + 1
+		return len(b.Lines) < max
+	})
+	if err != nil {
+		s.c.opts.Logger.Error("reading events from the session's journal", "from", next, "error", err)
+	}
+	if len(b.Lines) == 0 || err != nil && next <= until {
+		skip(until)
+	}
+	s.next = next
+	return b
+}
+
 // Batch is what Next delivers: notification lines in seq order, preceded
 // by an events/dropped line when the subscriber fell behind the journal.
 type Batch struct {
 	Lines   [][]byte
-	LastSeq uint64 // seq of the last event in Lines
-	Ended   bool   // Lines ends with session/ended: nothing follows
+	Seqs    []uint64 // the seq of each line; 0 for events/dropped
+	LastSeq uint64   // seq of the last event in Lines
+	Ended   bool     // Lines ends with session/ended: nothing follows
+	// Skipped is the range of seqs that events/dropped says were lost to
+	// this subscriber, if any.
+	Skipped [2]uint64
 }
 
 // Next waits for events after the subscription's position and returns up to
@@ -164,13 +250,24 @@ func (s *Subscription) Next(ctx context.Context, max int) (Batch, error) {
 		s.c.mu.Lock()
 		j := &s.c.journal
 		var b Batch
+		if oldest := j.oldest(); s.next < oldest && j.last > 0 && s.canReadCold() {
+			from, until, cold := s.next, min(oldest-1, s.c.cindex.durable), s.c.cindex.cold
+			s.c.mu.Unlock()
+			b := s.readCold(cold, from, until, max)
+			if len(b.Lines) > 0 {
+				return b, nil
+			}
+			continue
+		}
 		if oldest := j.oldest(); s.next < oldest && j.last > 0 {
 			line, err := wire.Dropped(nil, protocol.DroppedEvent{
 				Session: s.c.opts.Session, Count: oldest - s.next, FromSeq: s.next, ToSeq: oldest - 1,
 			})
 			if err == nil {
 				b.Lines = append(b.Lines, line)
+				b.Seqs = append(b.Seqs, 0)
 			}
+			b.Skipped = [2]uint64{s.next, oldest - 1}
 			s.next = oldest
 		}
 		var batch []entry
@@ -187,6 +284,7 @@ func (s *Subscription) Next(ctx context.Context, max int) (Batch, error) {
 				continue
 			}
 			b.Lines = append(b.Lines, line)
+			b.Seqs = append(b.Seqs, e.seq)
 			b.LastSeq = e.seq
 			if e.method == protocol.NotifyEnded {
 				b.Ended = true

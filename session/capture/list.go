@@ -171,24 +171,42 @@ func nextCursor(more bool, last uint64) string {
 type ConsoleFilter func(*protocol.ConsoleMessage) bool
 
 // ConsoleList answers console/list: the messages of the scope that keep
-// selects, as the page walks them.
-func (c *Capture) ConsoleList(sc Scope, keep ConsoleFilter, p Page) protocol.ConsoleListResult {
-	var sel func(*protocol.ConsoleMessage) bool
-	if keep != nil || !sc.empty() {
-		sel = func(m *protocol.ConsoleMessage) bool {
-			return sc.matches(m.Level, m.Type, m.NavigationID, m.Target, m.Timestamp) && (keep == nil || keep(m))
+// selects, as the page walks them. key names the filter keep was made of,
+// for counting the matches of a walk's pages once.
+func (c *Capture) ConsoleList(sc Scope, keep ConsoleFilter, key string, p Page) (protocol.ConsoleListResult, error) {
+	var res protocol.ConsoleListResult
+	var msgs []*protocol.ConsoleMessage
+	more := false
+	if p.older() { // the newest Last after Offset, oldest first
+		limit := p.Last + p.Offset
+		err := c.consoleScan(&sc, keep, 0, true, want(p.Last, limit), func(m *protocol.ConsoleMessage) bool {
+			msgs = append(msgs, m)
+			return p.Last == 0 || len(msgs) < limit
+		})
+		if err != nil {
+			return res, err
+		}
+		msgs = msgs[min(p.Offset, len(msgs)):]
+		slices.Reverse(msgs)
+	} else {
+		err := c.consoleScan(&sc, keep, p.After, p.Desc, want(p.Limit, p.Limit+1), func(m *protocol.ConsoleMessage) bool {
+			if p.Limit > 0 && len(msgs) == p.Limit {
+				more = true
+				return false
+			}
+			msgs = append(msgs, m)
+			return true
+		})
+		if err != nil {
+			return res, err
 		}
 	}
-	c.mu.Lock()
-	idx, more := walk(&c.console, func(m *protocol.ConsoleMessage) uint64 { return m.Seq }, sel, p)
-	msgs := make([]*protocol.ConsoleMessage, len(idx))
-	for i, at := range idx {
-		msgs[i] = c.console.at(at)
+	matched, err := c.consoleMatched(&sc, keep, key)
+	if err != nil {
+		return res, err
 	}
-	res := protocol.ConsoleListResult{ListPage: protocol.ListPage{
-		Total: c.console.len(), Matched: count(&c.console, sel), Returned: len(idx),
-		Dropped: c.droppedConsole.count(&sc),
-	}}
+	c.mu.Lock()
+	res.ListPage = protocol.ListPage{Total: c.consoleCount(), Matched: matched, Returned: len(msgs), Dropped: c.droppedConsole.count(&sc)}
 	c.mu.Unlock()
 	res.Items = make([]protocol.ConsoleMessage, len(msgs))
 	for i, m := range msgs {
@@ -197,7 +215,62 @@ func (c *Capture) ConsoleList(sc Scope, keep ConsoleFilter, p Page) protocol.Con
 	if len(msgs) > 0 {
 		res.NextCursor = nextCursor(more, msgs[len(msgs)-1].Seq)
 	}
-	return res
+	return res, nil
+}
+
+// want is how many messages a scan is likely to take: n, unless limit is
+// 0 (all).
+func want(limit, n int) int {
+	if limit == 0 {
+		return 0
+	}
+	return n
+}
+
+// consoleMatched counts the messages the scope and keep select: from the
+// index alone without keep; with it, by testing the messages, counting
+// only those since the last count of the same list while the index has
+// lost none of its oldest.
+func (c *Capture) consoleMatched(sc *Scope, keep ConsoleFilter, key string) (int, error) {
+	c.mu.Lock()
+	x := &c.cindex
+	if keep == nil {
+		n := c.consoleCount()
+		if !sc.empty() {
+			n = 0
+			for i := range x.refs.len() {
+				if x.keeps(sc, x.refs.at(i)) {
+					n++
+				}
+			}
+		}
+		c.mu.Unlock()
+		return n, nil
+	}
+	key = fmt.Sprintf("%s\x00%+v", key, *sc)
+	var first uint64
+	if x.refs.len() > 0 {
+		first = x.refs.at(0).seq
+	}
+	mc := x.matches
+	if mc.key != key || mc.first != first {
+		mc = matchCache{key: key, first: first}
+	}
+	c.mu.Unlock()
+	err := c.consoleScan(sc, keep, mc.upTo, false, 0, func(m *protocol.ConsoleMessage) bool {
+		mc.n++
+		mc.upTo = m.Seq
+		return true
+	})
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	if x.refs.len() > 0 && x.refs.at(0).seq == first {
+		x.matches = mc
+	}
+	c.mu.Unlock()
+	return mc.n, nil
 }
 
 // NetworkList answers network/list: the requests of the scope that keep

@@ -23,6 +23,17 @@ func navigate(t *testing.T, c *Capture, n int) {
 	event(t, c, "Page.frameNavigated", fmt.Sprintf(`{"frame":{"id":"MAIN","loaderId":%q,"url":%q,"securityOrigin":"","mimeType":"text/html"},"type":"Navigation"}`, loader, url))
 }
 
+// must returns a list's result, failing the test on its error.
+func must(t *testing.T) func(protocol.ConsoleListResult, error) protocol.ConsoleListResult {
+	return func(res protocol.ConsoleListResult, err error) protocol.ConsoleListResult {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+}
+
 // walkAll walks a console list by cursor, pages of size, and returns the
 // seqs in the order walked.
 func walkAll(t *testing.T, c *Capture, sc Scope, keep ConsoleFilter, desc bool, size int) []uint64 {
@@ -30,7 +41,7 @@ func walkAll(t *testing.T, c *Capture, sc Scope, keep ConsoleFilter, desc bool, 
 	var got []uint64
 	p := Page{Desc: desc, Limit: size}
 	for range 1_000_000 {
-		res := c.ConsoleList(sc, keep, p)
+		res := must(t)(c.ConsoleList(sc, keep, "", p))
 		if res.Returned != len(res.Items) || (size > 0 && res.Returned > size) {
 			t.Fatalf("returned %d, %d items, limit %d", res.Returned, len(res.Items), size)
 		}
@@ -134,7 +145,7 @@ func TestListDroppedInScope(t *testing.T) {
 		{"the page", Scope{Target: protocol.TargetPage}, 100, 100},
 		{"a worker", Scope{Target: protocol.TargetWorker}, 0, 0},
 	} {
-		res := c.ConsoleList(c2.sc, nil, Page{Limit: 1})
+		res := must(t)(c.ConsoleList(c2.sc, nil, "", Page{Limit: 1}))
 		if res.Dropped != c2.dropped || res.Matched != c2.kept || res.Total != 100 {
 			t.Errorf("%s: dropped %d, matched %d of %d; want %d, %d of 100", c2.name, res.Dropped, res.Matched, res.Total, c2.dropped, c2.kept)
 		}
@@ -154,20 +165,20 @@ func TestListForms(t *testing.T) {
 	for i := range 2500 {
 		logAt(t, c, "log", fmt.Sprint("message ", i), float64(i))
 	}
-	if res := c.ConsoleList(Scope{}, nil, PageOf(protocol.ListParams{})); res.Returned != protocol.DefaultListLimit ||
+	if res := must(t)(c.ConsoleList(Scope{}, nil, "", PageOf(protocol.ListParams{}))); res.Returned != protocol.DefaultListLimit ||
 		res.Items[0].Seq != 1 || res.NextCursor != fmt.Sprint(protocol.DefaultListLimit) {
 		t.Errorf("default: %d items from seq %d, next %q", res.Returned, res.Items[0].Seq, res.NextCursor)
 	}
 	zero := 0
-	if res := c.ConsoleList(Scope{}, nil, PageOf(protocol.ListParams{Limit: &zero})); res.Returned != 2500 || res.NextCursor != "" {
+	if res := must(t)(c.ConsoleList(Scope{}, nil, "", PageOf(protocol.ListParams{Limit: &zero}))); res.Returned != 2500 || res.NextCursor != "" {
 		t.Errorf("limit 0: %d items, next %q", res.Returned, res.NextCursor)
 	}
 	three := 3
-	res := c.ConsoleList(Scope{}, nil, PageOf(protocol.ListParams{Limit: &three, Order: protocol.OrderDesc}))
+	res := must(t)(c.ConsoleList(Scope{}, nil, "", PageOf(protocol.ListParams{Limit: &three, Order: protocol.OrderDesc})))
 	if res.Returned != 3 || res.Items[0].Seq != 2500 || res.Items[2].Seq != 2498 || res.NextCursor != "2498" {
 		t.Errorf("desc: %+v", res.ListPage)
 	}
-	res = c.ConsoleList(Scope{}, nil, PageOf(protocol.ListParams{LastParams: protocol.LastParams{Last: 3, Offset: 1}}))
+	res = must(t)(c.ConsoleList(Scope{}, nil, "", PageOf(protocol.ListParams{LastParams: protocol.LastParams{Last: 3, Offset: 1}})))
 	if res.Returned != 3 || res.Items[0].Seq != 2497 || res.Items[2].Seq != 2499 || res.NextCursor != "" {
 		t.Errorf("last 3 offset 1: %d items from %d", res.Returned, res.Items[0].Seq)
 	}
@@ -175,7 +186,7 @@ func TestListForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res = c.ConsoleList(Scope{}, keep, Page{})
+	res = must(t)(c.ConsoleList(Scope{}, keep, "", Page{}))
 	for _, m := range res.Items {
 		if m.Text == "message 1" || m.Text == "message 10" {
 			t.Fatalf("the filter kept %q", m.Text)

@@ -188,7 +188,10 @@ func (c *Capture) linkServiceWorkerFetch(s *slot) {
 	for i := n - 2; i >= 0 && i >= n-1-swLinkWindow; i-- {
 		p := c.network.order.at(i)
 		pr := p.rec
-		if pr.URL != r.URL || pr.Method != r.Method || pr.ServiceWorkerRequestID != "" || pr.State != protocol.StatePending ||
+		// Pending; or answered by a service worker already, when the
+		// worker's own request comes late (events of two targets race).
+		waiting := pr.State == protocol.StatePending || pr.FromServiceWorker
+		if pr.URL != r.URL || pr.Method != r.Method || pr.ServiceWorkerRequestID != "" || !waiting ||
 			(pr.Target != nil && pr.Target.Type == protocol.TargetServiceWorker) {
 			continue
 		}

@@ -62,7 +62,7 @@ func (c *Capture) State() State {
 
 func (c *Capture) stateLocked() State {
 	st := State{
-		Counts:     protocol.Counts{Network: c.network.order.len(), Console: c.console.len()},
+		Counts:     protocol.Counts{Network: c.network.order.len(), Console: c.consoleCount()},
 		Dropped:    c.dropped,
 		LastSeq:    c.journal.last,
 		Navigation: c.navigation,
@@ -101,18 +101,29 @@ func (c *Capture) Request(id string, body bool) (protocol.NetworkRequest, bool) 
 // Console returns up to last of the newest console messages of the given
 // levels (nil: all), after skipping offset, oldest first; and how many
 // matched in all.
-func (c *Capture) Console(last, offset int, levels []string) ([]protocol.ConsoleMessage, int) {
-	res := c.ConsoleList(Scope{Levels: levels}, nil, Page{Last: last, Offset: offset})
-	return res.Items, res.Matched
+func (c *Capture) Console(last, offset int, levels []string) ([]protocol.ConsoleMessage, int, error) {
+	res, err := c.ConsoleList(Scope{Levels: levels}, nil, "", Page{Last: last, Offset: offset})
+	return res.Items, res.Matched, err
 }
 
-// Snapshot is everything captured, for session.json and its partial twin.
+// ConsoleRecords calls visit with every console message the session
+// holds, oldest first, the cold ones read from the journal, until visit
+// returns false: for session.json, which is written without holding them
+// all in memory.
+func (c *Capture) ConsoleRecords(visit func(*protocol.ConsoleMessage) bool) error {
+	return c.consoleScan(&Scope{}, nil, 0, false, 0, visit)
+}
+
+// Snapshot is what was captured, for session.json and its partial twin.
 // The records are shared, not copied (they never change), but for those
-// with bodies, which are copies with the bodies in.
+// with bodies, which are copies with the bodies in. Console holds the hot
+// console messages, the newest: every one unless the older are cold in
+// the journal (Cold says so), which ConsoleRecords reads.
 type Snapshot struct {
 	State
 	Network     []*protocol.NetworkRequest // with bodies
 	Console     []*protocol.ConsoleMessage
+	Cold        bool // older console messages are in the journal only
 	Navigations []protocol.Navigation
 	Targets     []protocol.TargetState
 }
@@ -127,7 +138,8 @@ func (c *Capture) Snapshot() Snapshot {
 		hs[i] = holding(s)
 	}
 	msgs, _ := c.console.last(0, 0, nil)
-	snap := Snapshot{State: c.stateLocked(), Console: msgs, Navigations: slices.Clone(c.navs), Targets: c.targetStates()}
+	snap := Snapshot{State: c.stateLocked(), Console: msgs, Navigations: slices.Clone(c.navs), Targets: c.targetStates(),
+		Cold: len(msgs) < c.consoleCount()}
 	c.mu.Unlock()
 	snap.Network = make([]*protocol.NetworkRequest, len(hs))
 	for i, h := range hs {

@@ -79,3 +79,37 @@ func TestWebSocketFrames(t *testing.T) {
 		t.Errorf("closed: state %s, duration %v, %d frames without the body", r.State, r.Duration, len(r.Frames))
 	}
 }
+
+// TestServiceWorkerFetchLinked: a service worker's fetch is linked to the
+// page's request it answers, whether it comes while the page's request is
+// pending or after the page's request finished (the events of two targets
+// race).
+func TestServiceWorkerFetchLinked(t *testing.T) {
+	sw := Source{Session: "SW", Target: &protocol.TargetRef{ID: "SW", Type: protocol.TargetServiceWorker}}
+	send := func(c *Capture, src Source, method, params string) {
+		t.Helper()
+		if !c.HandleEventFrom(src, method, []byte(params)) {
+			t.Fatalf("%s not handled", method)
+		}
+	}
+	swFetch := func(c *Capture) {
+		send(c, sw, "Network.requestWillBeSent", `{"requestId":"sw1","request":{"url":"http://h/data","method":"GET","headers":{}},"timestamp":1,"wallTime":1764100000,"type":"Fetch"}`)
+	}
+	for _, late := range []bool{false, true} {
+		c := New(Options{})
+		send(c, Source{}, "Network.requestWillBeSent", `{"requestId":"p1","request":{"url":"http://h/data","method":"GET","headers":{}},"timestamp":1,"wallTime":1764100000,"type":"Fetch"}`)
+		if !late {
+			swFetch(c)
+		}
+		send(c, Source{}, "Network.responseReceived", `{"requestId":"p1","type":"Fetch","response":{"url":"http://h/data","status":200,"statusText":"OK","headers":{},"mimeType":"application/json","fromServiceWorker":true}}`)
+		send(c, Source{}, "Network.loadingFinished", `{"requestId":"p1","timestamp":2,"encodedDataLength":0}`)
+		if late {
+			swFetch(c)
+		}
+		page, _ := c.Request("p1", false)
+		worker, _ := c.Request("sw1", false)
+		if page.ServiceWorkerRequestID != "sw1" || worker.ForRequestID != "p1" {
+			t.Errorf("late %v: the page's request links %q, the worker's %q", late, page.ServiceWorkerRequestID, worker.ForRequestID)
+		}
+	}
+}

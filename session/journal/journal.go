@@ -153,6 +153,7 @@ type Journal struct {
 	f        appendFile // the last segment, for appends
 	buf      []byte     // lines appended, not yet written
 	bufFirst uint64     // the number of the first record in buf
+	bufRecs  uint64     // the records in buf
 	next     uint64     // the number the next record gets
 	lastSync time.Time
 	unsynced bool
@@ -287,7 +288,7 @@ func (j *Journal) scan(path string, last bool) (*segment, error) {
 
 // add indexes record n at off.
 func (s *segment) add(n uint64, off int64, every int) {
-	if s.last < s.first || (n-s.first)%uint64(every) == 0 {
+	if s.last < s.first || len(s.idx) == 0 || n-s.idx[len(s.idx)-1] >= uint64(every) {
 		s.idx = append(s.idx, n)
 		s.index = append(s.index, off)
 	}
@@ -342,6 +343,21 @@ var ErrClosed = errors.New("the journal is closed")
 // disk: the record keeps its number, is counted as lost, and the journal
 // goes on (see the package comment).
 func (j *Journal) Append(rec []byte) (uint64, error) {
+	return j.append(0, rec)
+}
+
+// AppendAt adds a record under the number n, which must be past the last
+// record's: numbers may skip (the owner numbers the records, such as by
+// the seq of the event each one holds). Otherwise it is Append.
+func (j *Journal) AppendAt(n uint64, rec []byte) error {
+	if n == 0 {
+		return errors.New("record number 0")
+	}
+	_, err := j.append(n, rec)
+	return err
+}
+
+func (j *Journal) append(at uint64, rec []byte) (uint64, error) {
 	if bytes.IndexByte(rec, '\n') >= 0 {
 		return 0, errors.New("a record holds a newline")
 	}
@@ -350,12 +366,20 @@ func (j *Journal) Append(rec []byte) (uint64, error) {
 	if j.closed {
 		return 0, ErrClosed
 	}
+	if at != 0 && at < j.next {
+		return 0, fmt.Errorf("record %d is not past the last record, %d", at, j.next-1)
+	}
 	n := j.next
-	j.next++
+	if at != 0 {
+		n = at
+	}
+	j.next = n + 1
 	j.stats.Records = n
 	if len(j.buf) == 0 {
 		j.bufFirst = n
+		j.bufRecs = 0
 	}
+	j.bufRecs++
 	j.buf = appendLine(j.buf, n, rec)
 	if len(j.buf) >= j.opts.BufferBytes {
 		return n, j.flushLocked()
@@ -392,7 +416,8 @@ func (j *Journal) flushLocked() error {
 
 // loseBuffer drops the lines buffered, counting their records as lost.
 func (j *Journal) loseBuffer() {
-	j.stats.Lost += j.next - j.bufFirst
+	j.stats.Lost += j.bufRecs
+	j.bufRecs = 0
 	j.buf = j.buf[:0]
 }
 
@@ -439,6 +464,7 @@ func (j *Journal) write() error {
 			i := bytes.IndexByte(chunk[off:], '\n')
 			n, _, _ := checkLine(chunk[off : off+i+1])
 			s.add(n, s.size+int64(off), j.opts.IndexEvery)
+			j.bufRecs--
 			off += i + 1
 		}
 		s.size += int64(len(chunk))
@@ -539,6 +565,22 @@ func (j *Journal) Stats() Stats {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.stats
+}
+
+// Oldest returns the number of the oldest record the journal holds; 0
+// when it holds none.
+func (j *Journal) Oldest() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, s := range j.segs {
+		if s.last >= s.first {
+			return s.first
+		}
+	}
+	if j.bufRecs > 0 {
+		return j.bufFirst
+	}
+	return 0
 }
 
 // Read calls fn with every record from number from on, in order, up to

@@ -314,3 +314,53 @@ func TestMaxBytes(t *testing.T) {
 	}
 	wantRun(t, got, st.Dropped+1, total)
 }
+
+// TestAppendAt: records numbered by their owner, with gaps, over many
+// segments: a read from any number, in a gap or on a record, starts at
+// the first record at or past it, before and after the journal is opened
+// again; a number not past the last is refused.
+func TestAppendAt(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{SegmentBytes: 4 << 10, IndexEvery: 16, BufferBytes: 1 << 10}
+	j, err := Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nums []uint64
+	for n := uint64(3); n < 20_000; n += 1 + n%7 { // gaps of 0 to 6
+		if err := j.AppendAt(n, record(n)); err != nil {
+			t.Fatal(err)
+		}
+		nums = append(nums, n)
+	}
+	if err := j.AppendAt(nums[len(nums)-1], record(1)); err == nil {
+		t.Error("a number not past the last was taken")
+	}
+	check := func(j *Journal) {
+		t.Helper()
+		for _, from := range []uint64{1, 3, 4, 5, 1000, 1001, 1002, 19_990, nums[len(nums)-1]} {
+			got := readAll(t, j, from, 40)
+			want := []uint64{}
+			for _, n := range nums {
+				if n >= from && len(want) < 40 {
+					want = append(want, n)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) && !(len(got) == 0 && len(want) == 0) {
+				t.Fatalf("from %d: read %v, want %v", from, got, want)
+			}
+		}
+	}
+	check(j)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if j, err = Open(dir, opts); err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	check(j)
+	if st := j.Stats(); st.Records != nums[len(nums)-1] || st.Segments < 10 {
+		t.Errorf("stats %+v", st)
+	}
+}

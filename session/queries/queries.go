@@ -19,9 +19,9 @@ import (
 // age for a restored one.
 func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale) {
 	rpc.Handle(mux, protocol.Peek, func(_ context.Context, p protocol.PeekParams) (protocol.PeekResult, error) {
-		res := peek(c, p)
+		res, err := peek(c, p)
 		res.Stale = stale
-		return res, nil
+		return res, err
 	})
 	rpc.Handle(mux, protocol.NetworkList, func(_ context.Context, p protocol.NetworkListParams) (protocol.NetworkListResult, error) {
 		keep, err := capture.ParseFilter(p.Filter)
@@ -47,7 +47,10 @@ func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale) {
 		if err != nil {
 			return protocol.ConsoleListResult{}, filterError(err, capture.ConsoleFilterHelp)
 		}
-		res := c.ConsoleList(scope(p.ListParams, p.Levels), keep, capture.PageOf(p.ListParams))
+		res, err := c.ConsoleList(scope(p.ListParams, p.Levels), keep, p.Filter, capture.PageOf(p.ListParams))
+		if err != nil {
+			return res, journalError(err)
+		}
 		res.Stale = stale
 		return res, nil
 	}, wire.ConsoleList)
@@ -67,7 +70,7 @@ func filterError(err error, help string) error {
 }
 
 // peek answers session/peek: the newest items of each kind asked for.
-func peek(c *capture.Capture, p protocol.PeekParams) protocol.PeekResult {
+func peek(c *capture.Capture, p protocol.PeekParams) (protocol.PeekResult, error) {
 	last := p.Last
 	if last == 0 {
 		last = protocol.DefaultPeekLast
@@ -79,7 +82,17 @@ func peek(c *capture.Capture, p protocol.PeekParams) protocol.PeekResult {
 		res.Network, _ = c.Requests(last, 0, nil, false)
 	}
 	if len(p.Kinds) == 0 || slices.Contains(p.Kinds, protocol.PeekConsole) {
-		res.Console, _ = c.Console(last, 0, nil)
+		msgs, _, err := c.Console(last, 0, nil)
+		if err != nil {
+			return res, journalError(err)
+		}
+		res.Console = msgs
 	}
-	return res
+	return res, nil
+}
+
+// journalError is the error of a list that could not read the session's
+// journal.
+func journalError(err error) error {
+	return protocol.Wrap(protocol.SessionFile, err).WithHint("the session's journal is in its directory (bdg-rpc status shows it); check the disk, and the worker's log: bdg-rpc logs")
 }

@@ -120,6 +120,7 @@ func (w *worker) end(reason, errText string) int {
 	}
 	w.replyStops(final, true)
 	w.drain()
+	w.persist.close(w)
 	<-chromeClosed
 	w.removeRuntimeFiles()
 	if err == nil {
@@ -266,6 +267,9 @@ func (w *worker) writeOutput(final bool, reason, errText string) error {
 	network := snap.Network
 	if !w.opts.NoRedact {
 		network = redacted(network)
+	}
+	if final && snap.Cold { // every message, the older read from the journal
+		return session.WriteOutputStream(w.dir.File(name), out, network, w.capture.ConsoleRecords, snap.Console)
 	}
 	return session.WriteOutputAtomic(w.dir.File(name), out, network, snap.Console)
 }

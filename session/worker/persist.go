@@ -14,16 +14,14 @@ import (
 )
 
 // The worker keeps every event of the session on disk, in the session's
-// journal (session/journal), as the line a subscriber receives: a
-// subscriber of its own, on a goroutine of its own, follows the capture
-// from the first event and appends what it reads. The event path never
-// waits for the disk; a writer that falls behind the events the capture
-// retains is told so (events/dropped), and the line saying it is written
-// too. What is written survives the worker's death (kill -9 included); it
-// is synced to the disk at most a second later.
-
-// persistBatch is how many events the writer takes at once.
-const persistBatch = 4096
+// journal (session/journal), as the line a subscriber receives, numbered
+// by its seq: a subscription of its own, on a goroutine of its own,
+// follows the capture from the first event and appends what it reads
+// (capture.Persist). The event path never waits for the disk. The journal
+// is also the console store's cold part: the capture keeps its newest
+// messages in memory and reads the older back from it. What is written
+// survives the worker's death (kill -9 included); it is synced to the
+// disk at most a second later.
 
 // journalCloseTimeout bounds the wait for the journal's last events when
 // the session ends.
@@ -67,41 +65,11 @@ func (w *worker) startJournal(ctx context.Context) {
 	}
 	p := &persister{j: j, path: path, done: make(chan struct{})}
 	w.persist = p
-	since := uint64(0)
-	sub, _ := w.capture.Subscribe(&since)
-	sub.Own()
 	go func() {
 		defer close(p.done)
-		defer sub.Close()
-		defer func() {
-			if err := j.Close(); err != nil {
-				w.log.Error("closing the session's journal", "error", err)
-			}
-		}()
-		flush := time.NewTicker(100 * time.Millisecond)
-		defer flush.Stop()
-		for {
-			// Wait for events, but flush what was appended at least every
-			// 100 ms, so that a burst is on disk soon after it ends.
-			nctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-			b, err := sub.Next(nctx, persistBatch)
-			cancel()
-			if err != nil && ctx.Err() != nil {
-				return
-			}
-			for _, line := range b.Lines {
-				if _, err := j.Append(line); err != nil {
-					p.reportOnce(w, err)
-				}
-			}
-			if len(b.Lines) > 0 || err != nil {
-				if err := j.Flush(); err != nil {
-					p.reportOnce(w, err)
-				}
-			}
-			if b.Ended {
-				return
-			}
+		w.capture.Persist(ctx, j, func(err error) { p.reportOnce(w, err) })
+		if err := j.Sync(); err != nil {
+			p.reportOnce(w, err)
 		}
 	}()
 }
@@ -129,6 +97,16 @@ func (p *persister) status() *protocol.JournalStatus {
 		js.Error = st.Err.Error()
 	}
 	return js
+}
+
+// close closes the journal, once nothing reads it any more.
+func (p *persister) close(w *worker) {
+	if p == nil {
+		return
+	}
+	if err := p.j.Close(); err != nil {
+		w.log.Error("closing the session's journal", "error", err)
+	}
 }
 
 // wait waits until the writer has written the last event and closed the

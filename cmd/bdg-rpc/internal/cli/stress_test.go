@@ -99,7 +99,7 @@ func (s *stressEnv) assertClean(name string, hs control.Handshake) {
 		s.t.Errorf("session %s: a worker still holds the lock", name)
 	}
 	entries, _ := os.ReadDir(d.Path)
-	allowed := []string{session.OutputFile, filepath.Base(session.SummaryOf(session.OutputFile)), session.LogFile, session.LogFile + ".1", session.StartLockFile, session.WorkerLockFile}
+	allowed := []string{session.OutputFile, filepath.Base(session.SummaryOf(session.OutputFile)), session.LogFile, session.LogFile + ".1", session.StartLockFile, session.WorkerLockFile, session.JournalDir}
 	for _, e := range entries {
 		if !slices.Contains(allowed, e.Name()) {
 			s.t.Errorf("session %s: stale file %s left behind", name, e.Name())
@@ -218,6 +218,152 @@ func TestStress(t *testing.T) {
 		fmt.Printf("named: 5 sessions at once, each received its own 201 messages and nothing else\n")
 	})
 	t.Run("a hostile page", func(t *testing.T) { newStressEnv(t).hostile() })
+	t.Run("a million console messages", func(t *testing.T) { newStressEnv(t).million() })
+}
+
+// The bounds of the million round (issue 14): the worker's resident memory
+// with a million console messages stored.
+const millionRSSKB = 64 << 10
+
+// million runs a session on a page that logs 1,000,000 console messages
+// (999,999 and the line that says it is done: the default bound exactly),
+// then walks every one of them by cursor over the worker's socket, 10,000
+// a page: each once, in order, none dropped, with the worker under 64 MB;
+// it times a page of 100 from a cursor in the middle. A second session
+// with --max-console 1000 drops exactly the rest, and every list says so.
+func (s *stressEnv) million() {
+	t := s.t
+	const n = 999_999
+	hs, r := s.startJSON(s.fx.URL(fmt.Sprintf("console-burst.html?n=%d", n)))
+	if r.code != 0 {
+		t.Fatalf("start exited %d: %s", r.code, r.stderr)
+	}
+	d, err := session.NewDir(s.home, session.DefaultName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	st := s.awaitConsole(d, n+1)
+	loaded := time.Since(began)
+	mem, err := sessiontest.ReadMem(hs.PID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Dropped.Console != 0 || mem.RSS > millionRSSKB {
+		t.Errorf("with %d messages: dropped %d, worker VmRSS %d KiB (at most %d)", st.Counts.Console, st.Dropped.Console, mem.RSS, millionRSSKB)
+	}
+	c, err := control.Connect(context.Background(), d, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	list := func(p protocol.ConsoleListParams) protocol.ConsoleListResult {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		res, err := rpc.Call(ctx, c.Conn, protocol.ConsoleList, p)
+		if err != nil {
+			t.Fatalf("console/list %+v: %v", p.ListParams, err)
+		}
+		return res
+	}
+	page := 10_000
+	walkStart, cursor, got, next := time.Now(), "", 0, uint64(0)
+	var middle string
+	var walkPages []time.Duration
+	for {
+		t0 := time.Now()
+		res := list(protocol.ConsoleListParams{ListParams: protocol.ListParams{Limit: &page, Cursor: cursor}})
+		walkPages = append(walkPages, time.Since(t0))
+		for _, m := range res.Items {
+			if next != 0 && m.Seq != next {
+				t.Fatalf("message %d has seq %d after %d", got, m.Seq, next-1)
+			}
+			next = m.Seq + 1
+			got++
+		}
+		if res.Dropped != 0 || res.Total != n+1 {
+			t.Fatalf("a page says total %d, dropped %d", res.Total, res.Dropped)
+		}
+		if got == n/2 {
+			middle = res.NextCursor
+		}
+		if cursor = res.NextCursor; cursor == "" {
+			break
+		}
+	}
+	walked := time.Since(walkStart)
+	if got != n+1 {
+		t.Errorf("walked %d messages, want %d", got, n+1)
+	}
+	hundred := 100
+	var pages []time.Duration
+	for range 21 {
+		t0 := time.Now()
+		if res := list(protocol.ConsoleListParams{ListParams: protocol.ListParams{Limit: &hundred, Cursor: middle}}); res.Returned != 100 {
+			t.Fatalf("a page of 100 from the middle returned %d", res.Returned)
+		}
+		pages = append(pages, time.Since(t0))
+	}
+	after, _ := sessiontest.ReadMem(hs.PID)
+	stopStart := time.Now()
+	if r := s.run("stop"); r.code != 0 {
+		t.Fatalf("stop exited %d: %s", r.code, r.stderr)
+	}
+	stopped := time.Since(stopStart)
+	fi, err := os.Stat(d.File(session.OutputFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.assertClean(session.DefaultName, hs)
+	fmt.Printf("million: %d messages stored in %s, dropped 0; worker VmRSS %.1f MB (VmHWM %.1f MB), after the walks %.1f MB; walked by cursor, 10,000 a page, in %s (a page: median %s); "+
+		"a page of 100 from the middle: median %s (socket, one client); stop wrote %.0f MB of session.json in %s\n",
+		st.Counts.Console, loaded.Round(time.Millisecond), float64(mem.RSS)/1024, float64(mem.HWM)/1024, float64(after.RSS)/1024,
+		walked.Round(time.Millisecond), percentile(walkPages, .5).Round(time.Millisecond), percentile(pages, .5), float64(fi.Size())/(1<<20), stopped.Round(time.Millisecond))
+
+	// --max-console 1000: the rest dropped, exactly, and said.
+	const m = 20_000
+	hs, r = s.startJSON(s.fx.URL(fmt.Sprintf("console-burst.html?n=%d", m)), "--session", "bounded", "--max-console", "1000")
+	if r.code != 0 {
+		t.Fatalf("start exited %d: %s", r.code, r.stderr)
+	}
+	bd, _ := session.NewDir(s.home, "bounded")
+	s.awaitConsole(bd, m+1)
+	bc, err := control.Connect(context.Background(), bd, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bc.Close()
+	c = bc
+	for level, want := range map[string]int{"": m + 1 - 1000, protocol.LevelLog: m + 1 - 1000, protocol.LevelInfo: 0} {
+		p := protocol.ConsoleListParams{}
+		if level != "" {
+			p.Levels = []string{level}
+		}
+		if res := list(p); res.Dropped != want {
+			t.Errorf("--max-console 1000, levels %q: dropped %d, want %d", level, res.Dropped, want)
+		}
+	}
+	if r := s.run("stop", "--session", "bounded"); r.code != 0 {
+		t.Fatalf("stop exited %d: %s", r.code, r.stderr)
+	}
+	s.assertClean("bounded", hs)
+}
+
+// awaitConsole waits until the session has seen want console messages,
+// held or dropped.
+func (s *stressEnv) awaitConsole(d session.Dir, want int) protocol.StatusResult {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		st, err := control.Status(context.Background(), d)
+		if err == nil && st.Counts.Console+int(st.Dropped.Console) >= want {
+			return st
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("session %s: %d console messages after 10 minutes, want %d (%v)", d.Name, st.Counts.Console, want, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // The bounds of the hostile round (issue 12, finding 1): the worker's
