@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -49,7 +50,7 @@ func (w *worker) startJournal(ctx context.Context) {
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.IsDir():
-		err = os.RemoveAll(path)
+		err = emptyDir(path) // the directory stays: it may be a mount of its own
 	case err == nil:
 		err = fmt.Errorf("%s is not a directory of bdg-rpc's", path)
 	case errors.Is(err, os.ErrNotExist):
@@ -72,6 +73,20 @@ func (w *worker) startJournal(ctx context.Context) {
 			p.reportOnce(w, err)
 		}
 	}()
+}
+
+// emptyDir removes what dir holds.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("emptying %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("emptying %s: %w", dir, err)
+		}
+	}
+	return nil
 }
 
 // reportOnce logs the journal's first disk error, with what to do.

@@ -482,13 +482,15 @@ func TestJournal(t *testing.T) {
 		t.Fatalf("journal: %d events from %v", len(seqs), seqs[:min(len(seqs), 3)])
 	}
 	out := readOutput(t, w.Dir.File(session.OutputFile))
-	if seqs[len(seqs)-1] != out.LastSeq+1 { // session/ended follows the last event of session.json
+	// session/ended follows the last event of session.json (and what came
+	// while the session ended: the page's targets detaching).
+	if seqs[len(seqs)-1] <= out.LastSeq || seqs[len(seqs)-1] > out.LastSeq+4 {
 		t.Errorf("journal ends at %d; session.json's last seq is %d", seqs[len(seqs)-1], out.LastSeq)
 	}
 
-	w = h.start(h.options("journal-kill", h.fx.URL("console-burst.html?n=50000")))
+	w = h.start(h.options("journal-kill", h.fx.URL("console-burst.html?n=100000")))
 	s = h.subscribe(w.Dir, ptr(uint64(0)))
-	s.awaitWithin("10,000 events", wholePageLimit, func(n note) bool { return n.Seq >= 10000 })
+	s.awaitWithin("30,000 events", wholePageLimit, func(n note) bool { return n.Seq >= 30000 })
 	if err := syscall.Kill(w.Handshake.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -497,7 +499,7 @@ func TestJournal(t *testing.T) {
 	if len(seqs) < 1000 {
 		t.Errorf("after kill -9: %d events in the journal", len(seqs))
 	}
-	t.Logf("after kill -9 at seq 10,000 or later: %d events in the journal", len(seqs))
+	t.Logf("after kill -9 at seq 30,000 or later of a burst of 100,000: %d events in the journal", len(seqs))
 
 	// The session started again over the dead one: it stops cleanly, with
 	// a session.json, and a journal of its own.
