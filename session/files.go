@@ -79,12 +79,25 @@ func WriteOutputAtomic(path string, out protocol.Output, network []*protocol.Net
 // WriteOutputStream is WriteOutputAtomic with the console messages coming
 // from each, oldest first (a session's million messages are read from its
 // journal as they are written), and newest the newest of them, for the
-// summary.
+// summary (nil: the newest each gave).
 func WriteOutputStream(path string, out protocol.Output, network []*protocol.NetworkRequest,
 	each func(visit func(*protocol.ConsoleMessage) bool) error, newest []*protocol.ConsoleMessage) error {
+	if newest == nil { // the newest of those each gives
+		all := each
+		each = func(visit func(*protocol.ConsoleMessage) bool) error {
+			return all(func(m *protocol.ConsoleMessage) bool {
+				if len(newest) == 2*SummaryItems {
+					newest = append(newest[:0], newest[SummaryItems:]...)
+				}
+				newest = append(newest, m)
+				return visit(m)
+			})
+		}
+	}
 	if err := writeOutput(path, out, network, each); err != nil {
 		return err
 	}
+	newest = newest[max(len(newest)-SummaryItems, 0):]
 	return writeSummary(path, out, network, newest)
 }
 

@@ -135,47 +135,89 @@ func cleanupLocked(d session.Dir) (Cleaned, error) {
 }
 
 // rescuePartial turns the partial capture of a worker that died into
-// session.json, unless a newer session.json exists. Only a regular file is
-// read: a link (or anything else) where the partial file belongs is
-// removed, never read through.
+// session.json, with every event its journal holds (see rescue.go), unless
+// a newer session.json exists. Only a regular file is read: a link (or
+// anything else) where the partial file belongs is removed, never read
+// through.
 func rescuePartial(d session.Dir) (string, error) {
+	j := openRunJournal(d)
+	if j != nil {
+		defer j.Close()
+	}
 	partial := d.File(session.PartialFile)
 	pfi, err := os.Lstat(partial)
-	if err != nil {
-		return "", nil
-	}
-	if !pfi.Mode().IsRegular() {
+	havePartial := err == nil
+	if havePartial && !pfi.Mode().IsRegular() {
 		_ = os.Remove(partial)
-		return "", nil
+		havePartial = false
 	}
-	if ofi, err := os.Lstat(d.File(session.OutputFile)); err == nil && ofi.Mode().IsRegular() && ofi.ModTime().After(pfi.ModTime()) {
+	newer := func(t time.Time) bool { // session.json is newer than t
+		ofi, err := os.Lstat(d.File(session.OutputFile))
+		return err == nil && ofi.Mode().IsRegular() && ofi.ModTime().After(t)
+	}
+	switch {
+	case havePartial && newer(pfi.ModTime()):
 		_ = session.RemoveOutput(partial)
 		return "", nil
-	}
-	b, err := session.ReadFile(partial)
-	if err != nil {
-		return "", sessionFileError(err)
-	}
-	var out protocol.Output
-	if err := json.Unmarshal(b, &out); err != nil {
-		// A torn partial file cannot happen (it is written atomically), but
-		// a hand-edited one can: keep it for a person to look at.
-		bad := partial + ".unreadable"
-		_ = os.Rename(partial, bad)
-		_ = os.Remove(session.SummaryOf(partial))
+	case !havePartial && (j == nil || newer(journalTime(d))):
 		return "", nil
+	}
+	out := protocol.Output{Version: protocol.Version, Session: d.Name}
+	if havePartial {
+		b, err := session.ReadFile(partial)
+		if err != nil {
+			return "", sessionFileError(err)
+		}
+		if err := json.Unmarshal(b, &out); err != nil {
+			// A torn partial file cannot happen (it is written atomically),
+			// but a hand-edited one can: keep it for a person to look at.
+			bad := partial + ".unreadable"
+			_ = os.Rename(partial, bad)
+			_ = os.Remove(session.SummaryOf(partial))
+			if j == nil {
+				return "", nil
+			}
+			out = protocol.Output{Version: protocol.Version, Session: d.Name}
+		}
 	}
 	out.Partial = true
 	out.Success = false
 	out.Reason = protocol.ReasonWorkerDied
-	if out.Error == "" {
+	if out.Error == "" && havePartial {
 		out.Error = fmt.Sprintf("the worker ended without writing its result; this is the capture as of %s", out.WrittenAt)
 	}
-	if err := session.WriteOutputAtomic(d.File(session.OutputFile), out, pointers(out.Data.Network), pointers(out.Data.Console)); err != nil {
-		return "", protocol.Wrap(protocol.SessionFile, err)
+	path := d.File(session.OutputFile)
+	if j == nil {
+		if err := session.WriteOutputAtomic(path, out, pointers(out.Data.Network), pointers(out.Data.Console)); err != nil {
+			return "", protocol.Wrap(protocol.SessionFile, err)
+		}
+	} else {
+		each, err := fromJournal(j, &out)
+		if err == nil {
+			if out.Error == "" {
+				out.Error = "the worker ended without writing its result; this is the capture its journal kept"
+			}
+			err = session.WriteOutputStream(path, out, pointers(out.Data.Network), each, nil)
+		}
+		if err != nil {
+			return "", protocol.Wrap(protocol.SessionFile, err)
+		}
 	}
 	_ = session.RemoveOutput(partial)
-	return d.File(session.OutputFile), nil
+	return path, nil
+}
+
+// journalTime is when the session's journal was last written.
+func journalTime(d session.Dir) time.Time {
+	var t time.Time
+	dir := d.File(session.JournalDir)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && fi.ModTime().After(t) {
+			t = fi.ModTime()
+		}
+	}
+	return t
 }
 
 // isTempProfile accepts only a profile directory the browser package made

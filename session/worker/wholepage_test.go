@@ -500,6 +500,26 @@ func TestJournal(t *testing.T) {
 		t.Errorf("after kill -9: %d events in the journal", len(seqs))
 	}
 	t.Logf("after kill -9 at seq 30,000 or later of a burst of 100,000: %d events in the journal", len(seqs))
+	// The rescue writes session.json with every message the journal holds
+	// (the partial file has only the newest 10,000), each once, in order.
+	cl, err := control.Cleanup(w.Dir)
+	if err != nil || cl.RescuedOutput == "" {
+		t.Fatalf("cleanup after kill -9: rescued %q: %v", cl.RescuedOutput, err)
+	}
+	out = readOutput(t, cl.RescuedOutput)
+	burst := 0
+	for i, m := range out.Data.Console {
+		if i > 0 && m.Seq <= out.Data.Console[i-1].Seq {
+			t.Fatalf("rescued message %d has seq %d after %d", i, m.Seq, out.Data.Console[i-1].Seq)
+		}
+		if m.Text == fmt.Sprint("burst ", burst) {
+			burst++
+		}
+	}
+	if burst < len(seqs)-50 || out.Counts.Console != len(out.Data.Console) || out.Reason != protocol.ReasonWorkerDied || out.LastSeq < seqs[len(seqs)-1] {
+		t.Errorf("rescued session.json: burst messages 0 to %d in order, counts %d of %d, reason %q, last seq %d (the journal's %d)",
+			burst, out.Counts.Console, len(out.Data.Console), out.Reason, out.LastSeq, seqs[len(seqs)-1])
+	}
 
 	// The session started again over the dead one: it stops cleanly, with
 	// a session.json, and a journal of its own.
