@@ -48,6 +48,9 @@ const (
 	// JournalDir holds the journal of the session's last run: every event,
 	// in segments (session/journal).
 	JournalDir = "journal"
+	// BodiesDir holds the response bodies written to files for
+	// network/get with bodyFile.
+	BodiesDir = "bodies"
 )
 
 // maxSocketPath is the longest path a Unix socket address can hold on

@@ -413,10 +413,14 @@ export interface NetworkListResult extends ListPage {
 export interface NetworkGetParams extends SessionParams {
   requestId: string;
   body?: boolean;
+  /** Write the response body to a file (0600) and give its path. */
+  bodyFile?: boolean;
 }
 
 export interface NetworkGetResult extends Stale {
   request: NetworkRequest;
+  /** With bodyFile, the path of the file holding the response body. */
+  bodyFile?: string;
 }
 
 export interface ConsoleListParams extends ListParams {

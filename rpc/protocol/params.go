@@ -283,6 +283,10 @@ type NetworkGetParams struct {
 	Session   string `json:"session,omitempty"`
 	RequestID string `json:"requestId"`
 	Body      bool   `json:"body,omitempty"`
+	// BodyFile asks for the response body in a file (0600, in the
+	// session's bodies directory), whose path the result gives, so that a
+	// large body never crosses the socket as JSON.
+	BodyFile bool `json:"bodyFile,omitempty"`
 }
 
 // SessionName implements SessionNamer.
@@ -299,6 +303,9 @@ func (p NetworkGetParams) Validate() error {
 // NetworkGetResult is what network/get answers.
 type NetworkGetResult struct {
 	Request NetworkRequest `json:"request"`
+	// BodyFile is the path of the file holding the response body, with
+	// bodyFile when the request has a body.
+	BodyFile string `json:"bodyFile,omitempty"`
 	Stale
 }
 

@@ -105,7 +105,7 @@ func offlineMux(d session.Dir, reason string) (*rpc.Mux, error) {
 		out.Session = d.Name
 	}
 	mux := rpc.NewMux()
-	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason})
+	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason}, d.File(session.BodiesDir))
 	return mux, nil
 }
 
@@ -133,7 +133,7 @@ func peekSummary(ctx context.Context, d session.Dir, params json.RawMessage, rea
 		return nil, nil // the whole document answers, or says what is wrong
 	}
 	mux := rpc.NewMux()
-	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason})
+	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason}, d.File(session.BodiesDir))
 	res, err := mux.Dispatch(ctx, &rpc.Request{Method: protocol.Peek.Name, Params: params})
 	if err != nil {
 		return nil, err

@@ -16,8 +16,9 @@ import (
 
 // Register registers the query methods on mux, answered from c. Every
 // answer carries stale: the zero value for a live capture, the file and its
-// age for a restored one.
-func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale) {
+// age for a restored one. network/get with bodyFile writes the body into
+// the directory bodies (the session's BodiesDir).
+func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale, bodies string) {
 	rpc.Handle(mux, protocol.Peek, func(_ context.Context, p protocol.PeekParams) (protocol.PeekResult, error) {
 		res, err := peek(c, p)
 		res.Stale = stale
@@ -33,12 +34,23 @@ func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale) {
 		return res, nil
 	})
 	rpc.Handle(mux, protocol.NetworkGet, func(_ context.Context, p protocol.NetworkGetParams) (protocol.NetworkGetResult, error) {
-		r, ok := c.Request(p.RequestID, p.Body)
+		r, ok := c.Request(p.RequestID, p.Body || p.BodyFile)
 		if !ok {
 			return protocol.NetworkGetResult{}, protocol.Errorf(protocol.NotFound, "no request %q in session %q", p.RequestID, c.Options().Session).
 				WithHint("list the requests with their ids: bdg-rpc network list")
 		}
-		return protocol.NetworkGetResult{Request: r, Stale: stale}, nil
+		res := protocol.NetworkGetResult{Request: r, Stale: stale}
+		if p.BodyFile && r.ResponseBody != "" {
+			path, err := writeBodyFile(bodies, &r)
+			if err != nil {
+				return protocol.NetworkGetResult{}, err
+			}
+			res.BodyFile = path
+			if !p.Body {
+				res.Request.ResponseBody, res.Request.Base64Encoded = "", false
+			}
+		}
+		return res, nil
 	})
 	// Its own encoder: 10,000 messages are megabytes, which encoding/json
 	// takes several times longer to write.

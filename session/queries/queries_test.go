@@ -17,7 +17,7 @@ import (
 // answered from a session's files when its worker is gone.
 func TestMethodTable(t *testing.T) {
 	m := rpc.NewMux()
-	queries.Register(m, capture.New(capture.Options{}), protocol.Stale{})
+	queries.Register(m, capture.New(capture.Options{}), protocol.Stale{}, t.TempDir())
 	want := protocol.MethodsOn(protocol.Offline)
 	slices.Sort(want)
 	if got := m.Methods(); !slices.Equal(got, want) {
@@ -52,8 +52,8 @@ func TestRestoredAnswersLikeLive(t *testing.T) {
 	}
 	stale := protocol.Stale{Stale: true, DataAgeMs: 5, Source: "session.json"}
 	liveMux, restoredMux := rpc.NewMux(), rpc.NewMux()
-	queries.Register(liveMux, live, protocol.Stale{})
-	queries.Register(restoredMux, capture.Restore(out), stale)
+	queries.Register(liveMux, live, protocol.Stale{}, t.TempDir())
+	queries.Register(restoredMux, capture.Restore(out), stale, t.TempDir())
 	ask := func(mux *rpc.Mux, method string, params any) (string, error) {
 		raw, _ := json.Marshal(params)
 		res, err := mux.Dispatch(context.Background(), &rpc.Request{Method: method, Params: raw})

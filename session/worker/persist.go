@@ -46,6 +46,12 @@ type persister struct {
 // ctx ends. A journal that cannot be opened is logged, and the session goes
 // on without it.
 func (w *worker) startJournal(ctx context.Context) {
+	// The body files of the last run go with its journal.
+	if fi, err := os.Lstat(w.dir.File(session.BodiesDir)); err == nil && fi.IsDir() {
+		if err := emptyDir(w.dir.File(session.BodiesDir)); err != nil {
+			w.log.Warn("the last run's body files could not be removed", "error", err)
+		}
+	}
 	path := w.dir.File(session.JournalDir)
 	fi, err := os.Lstat(path)
 	switch {

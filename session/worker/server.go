@@ -12,6 +12,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/browser"
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
 	"github.com/bdg-rpc/bdg-rpc/session/queries"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
@@ -67,7 +68,7 @@ func (d deadlineWriter) Write(p []byte) (int, error) {
 
 func (w *worker) mux(cs *connState) *rpc.Mux {
 	m := rpc.NewMux()
-	queries.Register(m, w.capture, protocol.Stale{})
+	queries.Register(m, w.capture, protocol.Stale{}, w.dir.File(session.BodiesDir))
 	rpc.Handle(m, protocol.Status, func(context.Context, protocol.StatusParams) (protocol.StatusResult, error) {
 		return w.status(), nil
 	})

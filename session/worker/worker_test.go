@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -72,7 +73,17 @@ func TestCapturesFixturePages(t *testing.T) {
 	if get.Request.ResponseBody != `{"n":42}` {
 		t.Errorf("body of data.json = %q", get.Request.ResponseBody)
 	}
-	_, err := rpc.Call(context.Background(), c.Conn, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: "no-such-id"})
+	// The body in a file of its own: 0600, in the session's bodies
+	// directory (0700), named for an editor; the reply without the body.
+	bf := call(h, c, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: byPath["data.json"].RequestID, BodyFile: true})
+	b, err := os.ReadFile(bf.BodyFile)
+	fi, serr := os.Stat(bf.BodyFile)
+	di, derr := os.Stat(w.Dir.File(session.BodiesDir))
+	if err != nil || serr != nil || derr != nil || string(b) != `{"n":42}` || fi.Mode().Perm() != 0o600 || di.Mode().Perm() != 0o700 ||
+		filepath.Dir(bf.BodyFile) != w.Dir.File(session.BodiesDir) || filepath.Ext(bf.BodyFile) != ".json" || bf.Request.ResponseBody != "" {
+		t.Errorf("bodyFile %q (%v): %q, mode %v, directory mode %v (%v); the reply's body %q", bf.BodyFile, err, b, fi.Mode(), di.Mode(), derr, bf.Request.ResponseBody)
+	}
+	_, err = rpc.Call(context.Background(), c.Conn, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: "no-such-id"})
 	if protocol.KindOf(err) != protocol.NotFound {
 		t.Errorf("network/get of an unknown id: %v (kind %q), want not_found", err, protocol.KindOf(err))
 	}

@@ -241,6 +241,7 @@ func runNetworkList(ctx context.Context, env *Env, args []string) error {
 func runNetworkGet(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("network get", env)
 	body := sf.fs.Bool("body", false, "print the response body too")
+	bodyFile := sf.fs.Bool("body-file", false, "write the response body to a file of its own (0600, in the session's bodies directory) and print its path")
 	d, pos, err := sf.parse(env, args, -1)
 	if err != nil {
 		return err
@@ -248,7 +249,7 @@ func runNetworkGet(ctx context.Context, env *Env, args []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("network get takes one request id").WithHint("ids are in the first column of 'bdg-rpc network list'")
 	}
-	res, err := ask(ctx, env, d, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: pos[0], Body: *body})
+	res, err := ask(ctx, env, d, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: pos[0], Body: *body, BodyFile: *bodyFile})
 	if err != nil {
 		return err
 	}
@@ -256,6 +257,16 @@ func runNetworkGet(ctx context.Context, env *Env, args []string) error {
 		return printJSON(env, envelope(res))
 	}
 	printRequest(env.Stdout, newFormatter(env), res.Request, *body)
+	switch {
+	case res.BodyFile != "":
+		fmt.Fprintf(env.Stdout, "Body file: %s\n", res.BodyFile)
+	case *bodyFile:
+		why := res.Request.BodyOmitted
+		if why == "" {
+			why = "none captured"
+		}
+		fmt.Fprintf(env.Stdout, "Body file: none (no body: %s)\n", escapeLine(why))
+	}
 	return nil
 }
 

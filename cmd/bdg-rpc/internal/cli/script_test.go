@@ -58,6 +58,7 @@ func TestScripts(t *testing.T) {
 			"awaitbodies": cmdAwaitBodies,
 			"awaitfile":   cmdAwaitFile,
 			"awaitsubs":   cmdAwaitSubscribers,
+			"firstfield":  cmdFirstField,
 		},
 	})
 }
@@ -168,6 +169,23 @@ func cmdAwaitFile(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	ts.Fatalf("%s never held %q", args[0], text)
+}
+
+// cmdFirstField sets VAR to the first field of the first line of FILE
+// that holds TEXT (such as a request id from a table):
+//
+//	firstfield ID list.txt big.json
+func cmdFirstField(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: firstfield VAR FILE TEXT")
+	}
+	for _, line := range strings.Split(ts.ReadFile(args[1]), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && strings.Contains(line, args[2]) {
+			ts.Setenv(args[0], f[0])
+			return
+		}
+	}
+	ts.Fatalf("no line of %s holds %q", args[1], args[2])
 }
 
 // cmdAwaitSubscribers waits until a session's worker has N subscribers:
