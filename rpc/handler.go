@@ -294,10 +294,6 @@ func (h *Handler) reply(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 			return
 		}
 	}
-	if e, ok := result.(*encoded); ok {
-		defer e.pool.put(e.b) // once written
-		result = RawResult(e.b)
-	}
 	if err == nil {
 		var raw []byte
 		raw, err = encodeResult(req.Method, result)

@@ -37,7 +37,6 @@ type Validator interface {
 // Mux routes calls to handlers by method name.
 type Mux struct {
 	routes map[string]HandlerFunc
-	bufs   bufPool // HandleEncoded's buffers
 }
 
 // NewMux returns an empty Mux.
@@ -102,11 +101,11 @@ func HandleEncoded[P, R any](mux *Mux, m Spec[P, R], f func(ctx context.Context,
 		if err != nil {
 			return nil, err
 		}
-		b, err := enc(mux.bufs.get(), &res)
+		b, err := enc(nil, &res)
 		if err != nil {
 			return nil, fmt.Errorf("encoding the result of %s: %w", m.MethodName(), err)
 		}
-		return &encoded{b: b, pool: &mux.bufs}, nil
+		return RawResult(b), nil
 	})
 }
 
