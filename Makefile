@@ -60,7 +60,7 @@ generate:
 # 128 MB RSS (.ci/run runs it after make test).
 stress: build
 	.ci/ensure-tools.sh chromium
-	$(GO) test -count=1 -run TestStress ./cmd/bdg-rpc/internal/cli -v -stress -timeout 30m | grep -v "^=== RUN\|^PASS\|^ok"
+	$(GO) test -count=1 -run TestStress ./cmd/bdg-rpc/internal/cli -v -stress -timeout 60m | grep -v "^=== RUN\|^PASS\|^ok"
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzReader -fuzztime 60s ./rpc

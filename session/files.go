@@ -65,43 +65,63 @@ func WriteJSONAtomic(path string, v any) error {
 // carries everything but the records, which come as shared pointers. Its
 // summary (Summary) is written beside it.
 func WriteOutputAtomic(path string, out protocol.Output, network []*protocol.NetworkRequest, console []*protocol.ConsoleMessage) error {
-	each := func(visit func(*protocol.ConsoleMessage) bool) error {
-		for _, m := range console {
-			if !visit(m) {
+	return WriteOutputStream(path, out, RecordsOf(network), RecordsOf(console))
+}
+
+// Records are the records of one kind of a document, as a stream: Each
+// calls visit with each, oldest first, until visit returns false (a
+// session's million console messages are read from its journal as they
+// are written); Newest are the newest of them, for the summary (nil: the
+// newest Each gave).
+type Records[T any] struct {
+	Each   func(visit func(*T) bool) error
+	Newest []*T
+}
+
+// RecordsOf streams the records of a slice.
+func RecordsOf[T any](recs []*T) Records[T] {
+	return Records[T]{Each: func(visit func(*T) bool) error {
+		for _, r := range recs {
+			if !visit(r) {
 				break
 			}
 		}
 		return nil
-	}
-	return WriteOutputStream(path, out, network, each, console)
+	}, Newest: recs}
 }
 
-// WriteOutputStream is WriteOutputAtomic with the console messages coming
-// from each, oldest first (a session's million messages are read from its
-// journal as they are written), and newest the newest of them, for the
-// summary (nil: the newest each gave).
-func WriteOutputStream(path string, out protocol.Output, network []*protocol.NetworkRequest,
-	each func(visit func(*protocol.ConsoleMessage) bool) error, newest []*protocol.ConsoleMessage) error {
-	if newest == nil { // the newest of those each gives
-		all := each
-		each = func(visit func(*protocol.ConsoleMessage) bool) error {
-			return all(func(m *protocol.ConsoleMessage) bool {
-				if len(newest) == 2*SummaryItems {
-					newest = append(newest[:0], newest[SummaryItems:]...)
-				}
-				newest = append(newest, m)
-				return visit(m)
-			})
-		}
+// tracked returns the records, and a pointer to the newest of them once
+// Each has run: Newest, or those Each gave.
+func (r Records[T]) tracked() (Records[T], *[]*T) {
+	newest := r.Newest
+	if newest != nil {
+		return r, &newest
 	}
-	if err := writeOutput(path, out, network, each); err != nil {
+	all := r.Each
+	r.Each = func(visit func(*T) bool) error {
+		return all(func(v *T) bool {
+			if len(newest) == 2*SummaryItems {
+				newest = append(newest[:0], newest[SummaryItems:]...)
+			}
+			newest = append(newest, v)
+			return visit(v)
+		})
+	}
+	return r, &newest
+}
+
+// WriteOutputStream is WriteOutputAtomic with the records as streams.
+func WriteOutputStream(path string, out protocol.Output, network Records[protocol.NetworkRequest], console Records[protocol.ConsoleMessage]) error {
+	network, newestNetwork := network.tracked()
+	console, newestConsole := console.tracked()
+	if err := writeOutput(path, out, network.Each, console.Each); err != nil {
 		return err
 	}
-	newest = newest[max(len(newest)-SummaryItems, 0):]
-	return writeSummary(path, out, network, newest)
+	return writeSummary(path, out, *newestNetwork, *newestConsole)
 }
 
-func writeOutput(path string, out protocol.Output, network []*protocol.NetworkRequest, each func(visit func(*protocol.ConsoleMessage) bool) error) error {
+func writeOutput(path string, out protocol.Output, network func(visit func(*protocol.NetworkRequest) bool) error,
+	console func(visit func(*protocol.ConsoleMessage) bool) error) error {
 	out.Data = protocol.OutputData{Network: []protocol.NetworkRequest{}, Console: []protocol.ConsoleMessage{}}
 	head, err := json.Marshal(out)
 	if err != nil {
@@ -118,25 +138,11 @@ func writeOutput(path string, out protocol.Output, network []*protocol.NetworkRe
 		enc.SetEscapeHTML(false)
 		bw.Write(head[:i])
 		bw.WriteString(`"data":{"network":[`)
-		for j, r := range network {
-			if j > 0 {
-				bw.WriteByte(',')
-			}
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
+		if err := writeArray(bw, enc, network); err != nil {
+			return err
 		}
 		bw.WriteString(`],"console":[`)
-		j, werr := 0, error(nil)
-		err := each(func(m *protocol.ConsoleMessage) bool {
-			if j > 0 {
-				bw.WriteByte(',')
-			}
-			j++
-			werr = enc.Encode(m)
-			return werr == nil
-		})
-		if err = errors.Join(err, werr); err != nil {
+		if err := writeArray(bw, enc, console); err != nil {
 			return err
 		}
 		bw.WriteString(`]}`)
@@ -144,6 +150,20 @@ func writeOutput(path string, out protocol.Output, network []*protocol.NetworkRe
 		bw.WriteByte('\n')
 		return bw.Flush()
 	})
+}
+
+// writeArray writes the members of an array, comma-separated.
+func writeArray[T any](bw *bufio.Writer, enc *json.Encoder, each func(visit func(*T) bool) error) error {
+	j, werr := 0, error(nil)
+	err := each(func(v *T) bool {
+		if j > 0 {
+			bw.WriteByte(',')
+		}
+		j++
+		werr = enc.Encode(v)
+		return werr == nil
+	})
+	return errors.Join(err, werr)
 }
 
 // Meta is session.meta.json: who the worker is and how to reach it. The

@@ -294,7 +294,7 @@ func TestRequestStringsAreCapped(t *testing.T) {
 	}))
 	event(t, c, "Network.loadingFailed", mustJSON(map[string]any{"requestId": "2", "timestamp": 3, "errorText": errText}))
 
-	r, ok := c.Request("1", true)
+	r, ok, _ := c.Request("1", true)
 	if !ok {
 		t.Fatal("request 1 missing")
 	}
@@ -320,7 +320,7 @@ func TestRequestStringsAreCapped(t *testing.T) {
 	if size := jsonOf(t, r)["requestBodySize"]; size != float64(len(post)) {
 		t.Errorf("requestBodySize %v, want %d", size, len(post))
 	}
-	failed, _ := c.Request("2", false)
+	failed, _, _ := c.Request("2", false)
 	if got := truncatedOf(t, failed); len(failed.ErrorText) > 1<<10 || got["errorText"] != len(errText) || got["url"] != len(url) {
 		t.Errorf("failed request: error text %d bytes, truncated %v", len(failed.ErrorText), got)
 	}
@@ -367,7 +367,7 @@ func TestRedirectChainIsCapped(t *testing.T) {
 			"redirectResponse": map[string]any{"url": "x", "status": 302, "statusText": strings.Repeat("F", 5000),
 				"headers": json.RawMessage(headersJSON("Location", strings.Repeat("l", 100_000)))}}))
 	}
-	r, _ := c.Request("r", false)
+	r, _, _ := c.Request("r", false)
 	if len(r.Redirects) != 20 {
 		t.Errorf("%d hops kept, want 20", len(r.Redirects))
 	}
@@ -396,8 +396,8 @@ func TestPostDataCountsInTheBodyBudget(t *testing.T) {
 	}
 	post("a", 60<<10)
 	post("b", 60<<10) // over the budget: a holds 60 KiB of its 100
-	a, _ := c.Request("a", false)
-	b, _ := c.Request("b", false)
+	a, _, _ := c.Request("a", false)
+	b, _, _ := c.Request("b", false)
 	if len(a.RequestBody) != 60<<10 || b.RequestBody != "" {
 		t.Errorf("post data kept: a %d, b %d bytes; want 60 KiB and none", len(a.RequestBody), len(b.RequestBody))
 	}
@@ -410,7 +410,7 @@ func TestPostDataCountsInTheBodyBudget(t *testing.T) {
 	// A response body over what is left is over budget too.
 	event(t, c, "Network.responseReceived", `{"requestId":"a","type":"Fetch","response":{"url":"http://h/a","status":200,"statusText":"OK","headers":{},"mimeType":"text/plain"}}`)
 	c.finishBody("a", strings.Repeat("r", 50<<10), false, nil)
-	if a, _ := c.Request("a", true); a.BodyOmitted != "over-budget" {
+	if a, _, _ := c.Request("a", true); a.BodyOmitted != "over-budget" {
 		t.Errorf("a's response body: omitted %q, want over-budget", a.BodyOmitted)
 	}
 	if d := droppedOf(t, c); d["bodies"] != 2 {
@@ -419,10 +419,10 @@ func TestPostDataCountsInTheBodyBudget(t *testing.T) {
 	// Two more requests evict a and b: their bytes come back.
 	post("c", 60<<10)
 	post("d", 30<<10)
-	if c1, _ := c.Request("c", false); len(c1.RequestBody) != 60<<10 {
+	if c1, _, _ := c.Request("c", false); len(c1.RequestBody) != 60<<10 {
 		t.Errorf("c's post data: %d bytes, want 60 KiB (a's share given back)", len(c1.RequestBody))
 	}
-	if d1, _ := c.Request("d", false); len(d1.RequestBody) != 30<<10 {
+	if d1, _, _ := c.Request("d", false); len(d1.RequestBody) != 30<<10 {
 		t.Errorf("d's post data: %d bytes, want 30 KiB", len(d1.RequestBody))
 	}
 }
@@ -439,7 +439,7 @@ func TestStoresHaveByteBudgets(t *testing.T) {
 			"request": map[string]any{"url": fmt.Sprintf("http://h/%d?%s", i, text), "method": "GET", "headers": map[string]string{}}}))
 	}
 	msgs, _, _ := c.Console(0, 0, nil)
-	reqs, _ := c.Requests(0, 0, nil, true)
+	reqs, _, _ := c.Requests(0, 0, nil, true)
 	held := 0
 	for _, m := range msgs {
 		held += len(m.Text)

@@ -21,15 +21,18 @@ import (
 // Options bound what a Capture keeps. Zero fields take their defaults.
 type Options struct {
 	Session     string // the session's name, carried by every event
-	MaxRequests int    // network store size (default 10,000)
-	MaxConsole  int    // console store size (default 1,000,000; without a journal, MaxConsoleBytes bounds it first)
+	MaxRequests int    // network store size (default 200,000; without a blob store, MaxNetworkBytes bounds it first)
+	// HotRequests is how many settled requests are held in memory when
+	// the older are on disk (SetColdNetwork; default 1,000).
+	HotRequests int
+	MaxConsole  int // console store size (default 1,000,000; without a journal, MaxConsoleBytes bounds it first)
 	// HotConsole is how many of the newest console messages are held in
 	// memory when the older are in the session's journal (SetCold;
 	// default 10,000).
 	HotConsole   int
 	MaxBodyBytes int   // largest response body kept (default 5 MiB)
 	BodyBudget   int64 // total bytes of bodies kept, response and request (default 256 MiB)
-	JournalSize  int   // events retained for replay (default 4 x (MaxRequests + MaxConsole))
+	JournalSize  int   // events retained in memory for replay (default 80,000)
 	// The byte budgets of the stores and the journal, as bounds.go counts
 	// sizes (a record's strings and struct; bodies count in BodyBudget):
 	// beyond them the oldest go, counted.
@@ -54,7 +57,9 @@ type Options struct {
 
 // Default store sizes.
 const (
-	DefaultMaxRequests  = 10_000
+	DefaultMaxRequests  = 200_000
+	DefaultHotRequests  = 1_000
+	DefaultJournalSize  = 80_000
 	DefaultMaxConsole   = 1_000_000
 	DefaultHotConsole   = 10_000
 	DefaultMaxBodyBytes = 5 << 20
@@ -118,8 +123,11 @@ func (o *Options) setDefaults() {
 	if o.HotConsole <= 0 {
 		o.HotConsole = DefaultHotConsole
 	}
+	if o.HotRequests <= 0 {
+		o.HotRequests = DefaultHotRequests
+	}
 	if o.JournalSize <= 0 {
-		o.JournalSize = 4 * (o.MaxRequests + min(o.MaxConsole, o.HotConsole))
+		o.JournalSize = DefaultJournalSize
 	}
 	if o.MaxConsoleBytes <= 0 {
 		o.MaxConsoleBytes = DefaultMaxConsoleBytes
@@ -147,6 +155,7 @@ type Capture struct {
 	network    networkStore
 	console    ring[*protocol.ConsoleMessage] // the hot cache of the console store (index.go)
 	cindex     consoleIndex
+	ncold      netCold // the network store's cold part (netcold.go)
 	journal    journal
 	navigation protocol.Navigation
 	navs       []protocol.Navigation
@@ -183,6 +192,7 @@ func New(opts Options) *Capture {
 		network:   newNetworkStore(opts.MaxRequests),
 		console:   newRing[*protocol.ConsoleMessage](opts.MaxConsole + 1),
 		cindex:    newConsoleIndex(),
+		ncold:     newNetCold(),
 		journal:   newJournal(opts.JournalSize, opts.JournalBytes),
 		filtered:  map[string]struct{}{},
 		extra:     map[string]*earlyExtra{},

@@ -32,7 +32,7 @@ func requestEvents(t *testing.T, c *Capture, id, url, mime string, status int) {
 func TestNetworkLifecycle(t *testing.T) {
 	c := New(Options{Session: "t"})
 	requestEvents(t, c, "1.1", "http://127.0.0.1:8080/a.json", "application/json", 200)
-	reqs, total := c.Requests(0, 0, nil, false)
+	reqs, total, _ := c.Requests(0, 0, nil, false)
 	if total != 1 || len(reqs) != 1 {
 		t.Fatalf("got %d requests (total %d)", len(reqs), total)
 	}
@@ -55,7 +55,7 @@ func TestRedirectKeepsHops(t *testing.T) {
 	c := New(Options{})
 	event(t, c, "Network.requestWillBeSent", `{"requestId":"r","request":{"url":"http://h/old","method":"GET","headers":{}},"timestamp":1,"wallTime":10,"type":"Document"}`)
 	event(t, c, "Network.requestWillBeSent", `{"requestId":"r","request":{"url":"http://h/new","method":"GET","headers":{}},"timestamp":2,"wallTime":11,"type":"Document","redirectResponse":{"url":"http://h/old","status":302,"statusText":"Found","headers":{"Location":"/new"},"mimeType":"text/html"}}`)
-	r, ok := c.Request("r", false)
+	r, ok, _ := c.Request("r", false)
 	if !ok {
 		t.Fatal("request missing")
 	}
@@ -74,7 +74,7 @@ func TestStoresAreBoundedAndCountDrops(t *testing.T) {
 	if st.Counts != (protocol.Counts{Network: 3, Console: 2}) || st.Dropped.Network != 2 || st.Dropped.Console != 3 {
 		t.Errorf("counts %+v dropped %+v", st.Counts, st.Dropped)
 	}
-	if _, ok := c.Request("0", false); ok {
+	if _, ok, _ := c.Request("0", false); ok {
 		t.Error("evicted request still found")
 	}
 	msgs, _, _ := c.Console(0, 0, nil)
@@ -87,7 +87,7 @@ func TestTrackingFiltered(t *testing.T) {
 	c := New(Options{})
 	requestEvents(t, c, "t", "https://www.google-analytics.com/collect?v=1", "image/gif", 200)
 	requestEvents(t, c, "ok", "https://example.com/app.js", "text/javascript", 200)
-	if reqs, _ := c.Requests(0, 0, nil, false); len(reqs) != 1 || reqs[0].RequestID != "ok" {
+	if reqs, _, _ := c.Requests(0, 0, nil, false); len(reqs) != 1 || reqs[0].RequestID != "ok" {
 		t.Errorf("requests = %+v", reqs)
 	}
 	if d := c.State().Dropped.Filtered; d != 1 {
@@ -95,7 +95,7 @@ func TestTrackingFiltered(t *testing.T) {
 	}
 	all := New(Options{IncludeAll: true})
 	requestEvents(t, all, "t", "https://www.google-analytics.com/collect?v=1", "image/gif", 200)
-	if reqs, _ := all.Requests(0, 0, nil, false); len(reqs) != 1 {
+	if reqs, _, _ := all.Requests(0, 0, nil, false); len(reqs) != 1 {
 		t.Errorf("includeAll kept %d requests, want 1", len(reqs))
 	}
 }
@@ -159,7 +159,7 @@ func TestNavigationIDs(t *testing.T) {
 	event(t, c, "Page.frameStartedNavigating", `{"frameId":"MAIN","url":"http://h/two","loaderId":"L3","navigationType":"differentDocument"}`)
 	event(t, c, "Runtime.consoleAPICalled", `{"type":"log","args":[{"type":"string","value":"two"}],"executionContextId":2,"timestamp":2}`)
 	msgs, _, _ := c.Console(0, 0, nil)
-	reqs, _ := c.Requests(0, 0, nil, false)
+	reqs, _, _ := c.Requests(0, 0, nil, false)
 	if reqs[0].NavigationID != 1 || msgs[0].NavigationID != 1 || msgs[1].NavigationID != 2 {
 		t.Errorf("navigation ids: request %d, messages %d %d; want 1, 1 2", reqs[0].NavigationID, msgs[0].NavigationID, msgs[1].NavigationID)
 	}
@@ -193,7 +193,7 @@ func TestLateBlankCommit(t *testing.T) {
 		}
 	}
 	msgs, _, _ := c.Console(0, 0, nil)
-	reqs, _ := c.Requests(0, 0, nil, false)
+	reqs, _, _ := c.Requests(0, 0, nil, false)
 	if len(announced) != 1 || !strings.Contains(announced[0], `"url":"http://h/"`) || reqs[0].NavigationID != 1 || msgs[0].NavigationID != 1 {
 		t.Errorf("announced %q; request navigation %d, message %d; want one, of http://h/, and 1, 1", announced, reqs[0].NavigationID, msgs[0].NavigationID)
 	}
@@ -263,7 +263,7 @@ func TestBodiesFetchedBeforeFinished(t *testing.T) {
 	if r := finished["img"]; r.BodyOmitted != "not-text" || fetched["img"] != 0 {
 		t.Errorf("img: omitted %q, fetched %d times", r.BodyOmitted, fetched["img"])
 	}
-	if r, _ := c.Request("ok", true); r.ResponseBody != `{"ok":1}` {
+	if r, _, _ := c.Request("ok", true); r.ResponseBody != `{"ok":1}` {
 		t.Errorf("body = %q", r.ResponseBody)
 	}
 }

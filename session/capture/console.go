@@ -34,7 +34,7 @@ func (c *Capture) addConsole(m *protocol.ConsoleMessage, stackSize int) {
 	m.Seq = c.journal.append(protocol.NotifyConsole, m, size)
 	c.consoleBytes += size
 	c.console.push(m)
-	c.cindex.refs.push(c.cindex.ref(m))
+	c.indexConsole(m)
 	c.trimConsole()
 	c.changed = true
 }

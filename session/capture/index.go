@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
@@ -35,17 +36,27 @@ type ColdReader interface {
 	Oldest() uint64
 }
 
-// consoleRef is a console message in the index.
+// consoleRef is a console message in the index: 16 bytes.
 type consoleRef struct {
-	seq   uint64
-	ts    int32  // ms after c.ts0, floored
-	nav   uint32 // navigationId
-	tgt   uint32 // in c.targetNames; 0: none
-	level uint8  // in protocol.Levels
-	typ   uint8  // in c.typeNames
-	src   uint8  // in c.typeNames
-	gone  bool   // dropped while hot, never on disk
+	dseq  uint32 // seq - x.seq0
+	ts    int32  // ms after x.ts0, floored
+	nav   uint16 // navigationId, at most maxNav
+	tgt   uint16 // in x.targets; 0: none (the page) or past the bound
+	kind  uint8  // type and source, in x.kinds
+	level uint8  // in protocol.Levels, or'd with goneBit
 }
+
+// goneBit marks a message dropped while hot, never on disk.
+const goneBit = 0x80
+
+// maxNav is the largest navigationId the index tells apart: a scope of a
+// later navigation selects those past it too (a session navigates a few
+// thousand times a day).
+const maxNav = math.MaxUint16
+
+func (r *consoleRef) gone() bool        { return r.level&goneBit != 0 }
+func (r *consoleRef) markGone()         { r.level |= goneBit }
+func (r *consoleRef) levelName() string { return protocol.Levels[r.level&^goneBit] }
 
 // chunkSize is the entries of one chunk of an index: it grows and shrinks
 // a chunk at a time, never copying what it holds.
@@ -91,7 +102,7 @@ func (q *chunks[T]) pop() T {
 
 // interned numbers the few distinct strings of a field (types, sources,
 // target ids), for the index.
-type interned[N uint8 | uint32] struct {
+type interned[N uint8 | uint16 | uint32] struct {
 	names []string
 	ix    map[string]N
 	max   int
@@ -125,10 +136,11 @@ func (t *interned[N]) name(n N) string {
 type consoleIndex struct {
 	refs    chunks[consoleRef]
 	gone    int     // refs marked gone
+	seq0    uint64  // what the refs' seqs are counted from
 	ts0     float64 // the floor of the first message's time
 	started bool
-	types   interned[uint8]  // types and sources
-	targets interned[uint32] // target ids
+	kinds   interned[uint8]  // "type\x00source"
+	targets interned[uint16] // target ids
 	ttypes  map[string]string
 	cold    ColdReader
 	durable uint64      // the journal holds every event up to it, but the lost
@@ -141,21 +153,54 @@ type consoleIndex struct {
 const maxLostRanges = 256
 
 func newConsoleIndex() consoleIndex {
-	return consoleIndex{types: interned[uint8]{max: 255}, targets: interned[uint32]{max: math.MaxUint32}, ttypes: map[string]string{}}
+	return consoleIndex{kinds: interned[uint8]{max: 255}, targets: interned[uint16]{max: math.MaxUint16}, ttypes: map[string]string{}}
 }
 
-// ref makes the index entry of a message.
-func (x *consoleIndex) ref(m *protocol.ConsoleMessage) consoleRef {
+// seqOf is the seq of the message of r.
+func (x *consoleIndex) seqOf(r *consoleRef) uint64 { return x.seq0 + uint64(r.dseq) }
+
+// typeOf is the type of the message of r.
+func (x *consoleIndex) typeOf(r *consoleRef) string {
+	typ, _, _ := strings.Cut(x.kinds.name(r.kind), "\x00")
+	return typ
+}
+
+// indexConsole adds the entry of a message, the newest. Entries count
+// seqs from the oldest held: past 2^32 seqs after it, they are counted
+// again from the oldest, and an entry older than 2^32 seqs (a session of
+// billions of events) is dropped, counted.
+func (c *Capture) indexConsole(m *protocol.ConsoleMessage) {
+	x := &c.cindex
 	if !x.started {
-		x.started, x.ts0 = true, math.Floor(m.Timestamp)
+		x.started, x.ts0, x.seq0 = true, math.Floor(m.Timestamp), m.Seq
 	}
-	r := consoleRef{seq: m.Seq, ts: clampMs(m.Timestamp - x.ts0), nav: uint32(max(m.NavigationID, 0)),
-		level: uint8(max(slices.Index(protocol.Levels, m.Level), 0)), typ: x.types.of(m.Type), src: x.types.of(m.Source)}
+	for m.Seq-x.seq0 > math.MaxUint32 { // count from the oldest held again
+		if x.refs.len() == 0 {
+			x.seq0 = m.Seq
+			break
+		}
+		base := x.seqOf(x.refs.at(0))
+		if m.Seq-base > math.MaxUint32 {
+			r := x.refs.pop()
+			if r.gone() {
+				x.gone--
+			} else {
+				c.dropRef(&r)
+			}
+			continue
+		}
+		for i := range x.refs.len() {
+			x.refs.at(i).dseq -= uint32(base - x.seq0)
+		}
+		x.seq0 = base
+	}
+	r := consoleRef{dseq: uint32(m.Seq - x.seq0), ts: clampMs(m.Timestamp - x.ts0), nav: uint16(min(max(m.NavigationID, 0), maxNav)),
+		level: uint8(max(slices.Index(protocol.Levels, m.Level), 0)), kind: x.kinds.of(m.Type + "\x00" + m.Source)}
 	if m.Target != nil {
 		r.tgt = x.targets.of(m.Target.ID)
 		x.ttypes[m.Target.ID] = m.Target.Type
 	}
-	return r
+	x.refs.push(r)
 }
 
 func clampMs(v float64) int32 {
@@ -173,21 +218,25 @@ func (x *consoleIndex) target(r *consoleRef) *protocol.TargetRef {
 
 // keeps reports whether the scope selects the message of r.
 func (x *consoleIndex) keeps(sc *Scope, r *consoleRef) bool {
-	if r.gone {
+	if r.gone() {
 		return false
 	}
 	if sc.empty() {
 		return true
 	}
 	ts := x.ts0 + float64(r.ts)
-	return sc.keeps(protocol.Levels[r.level], x.types.name(r.typ), int(r.nav), x.target(r)) && sc.overlaps(ts, ts)
+	nav := int(r.nav)
+	if nav == maxNav && sc.Navigation > maxNav {
+		nav = sc.Navigation
+	}
+	return sc.keeps(r.levelName(), x.typeOf(r), nav, x.target(r)) && sc.overlaps(ts, ts)
 }
 
 // drop counts the message of r as dropped.
 func (c *Capture) dropRef(r *consoleRef) {
 	x := &c.cindex
 	c.dropped.Console++
-	c.droppedConsole.add(protocol.Levels[r.level], x.types.name(r.typ), int(r.nav), x.target(r), x.ts0+float64(r.ts))
+	c.droppedConsole.add(r.levelName(), x.typeOf(r), int(r.nav), x.target(r), x.ts0+float64(r.ts))
 }
 
 // lostSeq reports whether the journal lost the event of seq.
@@ -260,7 +309,7 @@ func (c *Capture) trimConsole() {
 			c.console.pop()
 			c.consoleBytes -= consoleSize(m)
 			if x.lostSeq(m.Seq) {
-				r.gone = true
+				r.markGone()
 				x.gone++
 				c.dropRef(r)
 			}
@@ -273,7 +322,7 @@ func (c *Capture) trimConsole() {
 			if x.cold == nil { // the index is the hot cache
 				x.refs.pop()
 			} else {
-				r.gone = true
+				r.markGone()
 				x.gone++
 			}
 		default:
@@ -286,7 +335,7 @@ func (c *Capture) trimConsole() {
 			c.consoleBytes -= consoleSize(m)
 		}
 		r := x.refs.pop()
-		if r.gone {
+		if r.gone() {
 			x.gone--
 			continue
 		}
@@ -325,7 +374,7 @@ func (c *Capture) consoleScan(sc *Scope, keep ConsoleFilter, after uint64, desc 
 		x := &c.cindex
 		n := x.refs.len()
 		hotFrom := n - c.console.len()
-		seqAt := func(i int) uint64 { return x.refs.at(i).seq }
+		seqAt := func(i int) uint64 { return x.seqOf(x.refs.at(i)) }
 		var i, step int
 		switch {
 		case !desc:
@@ -339,11 +388,11 @@ func (c *Capture) consoleScan(sc *Scope, keep ConsoleFilter, after uint64, desc 
 		var cands []candidate
 		for ; i >= 0 && i < n && len(cands) < chunk; i += step {
 			r := x.refs.at(i)
-			after = r.seq
+			after = x.seqOf(r)
 			if !x.keeps(sc, r) {
 				continue
 			}
-			cd := candidate{seq: r.seq}
+			cd := candidate{seq: after}
 			if i >= hotFrom {
 				cd.m = c.console.at(i - hotFrom)
 			}

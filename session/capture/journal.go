@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol/wire"
@@ -12,11 +13,31 @@ import (
 // entry is one event in the journal: its seq, its notification method and
 // the immutable record (or event) it carries.
 type entry struct {
-	seq     uint64
-	method  string
 	payload any   // *protocol.ConsoleMessage, *protocol.NetworkRequest, protocol.Navigation, *protocol.EndedEvent
-	size    int64 // what the payload counts against the journal's bytes
+	size    int32 // what the payload counts against the journal's bytes
+	method  uint8 // in eventMethods
 }
+
+// eventMethods are the notifications an entry can be, numbered for the
+// entries (24 bytes each, 80,000 of them).
+var eventMethods = [...]string{
+	protocol.NotifyConsole, protocol.NotifyRequest, protocol.NotifyResponse, protocol.NotifyFinished,
+	protocol.NotifyFailed, protocol.NotifyWebSocket, protocol.NotifyNavigated, protocol.NotifyFrame,
+	protocol.NotifyEventSource, protocol.NotifyAttached, protocol.NotifyDetached, protocol.NotifyEnded,
+}
+
+// methodCode numbers a notification method; it panics on one that is not
+// an event's, a bug of the capture.
+func methodCode(method string) uint8 {
+	for i, m := range eventMethods {
+		if m == method {
+			return uint8(i)
+		}
+	}
+	panic("capture: no event method " + method)
+}
+
+func (e entry) methodName() string { return eventMethods[e.method] }
 
 // journal retains the newest events for subscribers to follow and replay:
 // at most size events, and as many of the newest as fit in maxBytes (the
@@ -44,13 +65,14 @@ func (j *journal) oldest() uint64 { return j.first }
 // caller holds c.mu.
 func (j *journal) append(method string, payload any, size int64) uint64 {
 	j.last++
-	e := entry{seq: j.last, method: method, payload: payload, size: size}
+	size = min(size, math.MaxInt32)
+	e := entry{method: methodCode(method), payload: payload, size: int32(size)}
 	if uint64(len(j.entries)) < j.size {
 		j.entries = append(j.entries, e)
 	} else {
 		i := (j.last - 1) % j.size
-		if old := j.entries[i].seq; old >= j.first { // still retained: it goes now
-			j.bytes -= j.entries[i].size
+		if old := j.last - j.size; old >= j.first { // still retained: it goes now
+			j.bytes -= int64(j.entries[i].size)
 			j.first = old + 1
 		}
 		j.entries[i] = e
@@ -58,8 +80,8 @@ func (j *journal) append(method string, payload any, size int64) uint64 {
 	j.bytes += size
 	for j.bytes > j.maxBytes && j.first < j.last {
 		i := (j.first - 1) % j.size
-		j.bytes -= j.entries[i].size
-		j.entries[i] = entry{seq: j.first} // let the record go
+		j.bytes -= int64(j.entries[i].size)
+		j.entries[i] = entry{} // let the record go
 		j.first++
 	}
 	for s := range j.subs {
@@ -75,24 +97,24 @@ func (j *journal) at(seq uint64) entry {
 	return j.entries[(seq-1)%j.size]
 }
 
-// encode renders the entry as a complete notification line.
-func (e entry) encode(session string) ([]byte, error) {
+// encode renders the entry, of seq, as a complete notification line.
+func (e entry) encode(session string, seq uint64) ([]byte, error) {
 	switch p := e.payload.(type) {
 	case *protocol.ConsoleMessage:
-		return wire.Console(make([]byte, 0, 256+len(p.Text)+len(p.Stack)), session, e.seq, p)
+		return wire.Console(make([]byte, 0, 256+len(p.Text)+len(p.Stack)), session, seq, p)
 	case *protocol.NetworkRequest:
-		return wire.Network(nil, e.method, session, e.seq, p)
+		return wire.Network(nil, e.methodName(), session, seq, p)
 	case protocol.Navigation:
-		return wire.Navigated(nil, session, e.seq, p)
+		return wire.Navigated(nil, session, seq, p)
 	case *protocol.WebSocketFrame:
-		return wire.Frame(nil, session, e.seq, p)
+		return wire.Frame(nil, session, seq, p)
 	case *protocol.EventSourceMessage:
-		return wire.EventSource(nil, session, e.seq, p)
+		return wire.EventSource(nil, session, seq, p)
 	case *targetEvent:
-		return p.encode(e.method, session, e.seq)
+		return p.encode(e.methodName(), session, seq)
 	case *protocol.EndedEvent:
 		ev := *p
-		ev.Session, ev.Seq = session, e.seq
+		ev.Session, ev.Seq = session, seq
 		return wire.Ended(nil, ev)
 	}
 	return nil, fmt.Errorf("no wire format for a %T", e.payload)
@@ -173,8 +195,8 @@ func (c *Capture) releaseEvents() {
 	for j.first <= x.durable && j.first < j.last && !x.lostSeq(j.first) &&
 		(j.last-j.first+1 > hotEvents || j.bytes > hotEventBytes) {
 		i := (j.first - 1) % j.size
-		j.bytes -= j.entries[i].size
-		j.entries[i] = entry{seq: j.first}
+		j.bytes -= int64(j.entries[i].size)
+		j.entries[i] = entry{}
 		j.first++
 	}
 }
@@ -270,6 +292,7 @@ func (s *Subscription) Next(ctx context.Context, max int) (Batch, error) {
 			b.Skipped = [2]uint64{s.next, oldest - 1}
 			s.next = oldest
 		}
+		from := s.next
 		var batch []entry
 		for s.next <= j.last && len(batch) < max {
 			batch = append(batch, j.at(s.next))
@@ -277,16 +300,17 @@ func (s *Subscription) Next(ctx context.Context, max int) (Batch, error) {
 		}
 		s.c.mu.Unlock()
 
-		for _, e := range batch {
-			line, err := e.encode(s.c.opts.Session)
+		for k, e := range batch {
+			seq := from + uint64(k)
+			line, err := e.encode(s.c.opts.Session, seq)
 			if err != nil {
-				s.c.opts.Logger.Error("encoding an event", "seq", e.seq, "error", err)
+				s.c.opts.Logger.Error("encoding an event", "seq", seq, "error", err)
 				continue
 			}
 			b.Lines = append(b.Lines, line)
-			b.Seqs = append(b.Seqs, e.seq)
-			b.LastSeq = e.seq
-			if e.method == protocol.NotifyEnded {
+			b.Seqs = append(b.Seqs, seq)
+			b.LastSeq = seq
+			if e.methodName() == protocol.NotifyEnded {
 				b.Ended = true
 			}
 		}

@@ -3,7 +3,6 @@ package capture
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -108,57 +107,6 @@ func PageOf(p protocol.ListParams) Page {
 // older reports whether the page is of the older form.
 func (p Page) older() bool { return p.Last > 0 || p.Offset > 0 }
 
-// walk finds the records of r (in ascending key order) that the page
-// takes: their indexes, and whether more that match follow them.
-func walk[T any](r *ring[T], key func(T) uint64, keep func(T) bool, p Page) (idx []int, more bool) {
-	n := r.len()
-	if p.older() { // newest first, then turned
-		want := p.Last + p.Offset
-		for i := n - 1; i >= 0 && (p.Last == 0 || len(idx) < want); i-- {
-			if keep == nil || keep(r.at(i)) {
-				idx = append(idx, i)
-			}
-		}
-		if p.Offset >= len(idx) {
-			return nil, false
-		}
-		idx = idx[p.Offset:]
-		slices.Reverse(idx)
-		return idx, false
-	}
-	step, i := 1, sort.Search(n, func(i int) bool { return key(r.at(i)) > p.After })
-	if p.Desc {
-		step, i = -1, n-1
-		if p.After != 0 {
-			i = sort.Search(n, func(i int) bool { return key(r.at(i)) >= p.After }) - 1
-		}
-	}
-	for ; i >= 0 && i < n; i += step {
-		if keep != nil && !keep(r.at(i)) {
-			continue
-		}
-		if p.Limit > 0 && len(idx) == p.Limit {
-			return idx, true
-		}
-		idx = append(idx, i)
-	}
-	return idx, false
-}
-
-// count returns how many records of r keep takes.
-func count[T any](r *ring[T], keep func(T) bool) int {
-	if keep == nil {
-		return r.len()
-	}
-	n := 0
-	for i := range r.len() {
-		if keep(r.at(i)) {
-			n++
-		}
-	}
-	return n
-}
-
 // nextCursor is the cursor after the last of the items, when more follow.
 func nextCursor(more bool, last uint64) string {
 	if !more {
@@ -250,7 +198,7 @@ func (c *Capture) consoleMatched(sc *Scope, keep ConsoleFilter, key string) (int
 	key = fmt.Sprintf("%s\x00%+v", key, *sc)
 	var first uint64
 	if x.refs.len() > 0 {
-		first = x.refs.at(0).seq
+		first = x.seqOf(x.refs.at(0))
 	}
 	mc := x.matches
 	if mc.key != key || mc.first != first {
@@ -266,7 +214,7 @@ func (c *Capture) consoleMatched(sc *Scope, keep ConsoleFilter, key string) (int
 		return 0, err
 	}
 	c.mu.Lock()
-	if x.refs.len() > 0 && x.refs.at(0).seq == first {
+	if x.refs.len() > 0 && x.seqOf(x.refs.at(0)) == first {
 		x.matches = mc
 	}
 	c.mu.Unlock()
@@ -275,35 +223,120 @@ func (c *Capture) consoleMatched(sc *Scope, keep ConsoleFilter, key string) (int
 
 // NetworkList answers network/list: the requests of the scope that keep
 // selects, as the page walks them, with their response bodies if asked.
-func (c *Capture) NetworkList(sc Scope, keep NetworkFilter, p Page, bodies bool) protocol.NetworkListResult {
-	var sel func(*slot) bool
-	if keep != nil || !sc.empty() {
-		sel = func(s *slot) bool {
-			r := s.rec
-			return sc.matches("", r.ResourceType, r.NavigationID, r.Target, r.Timestamp) && (keep == nil || keep(r))
+// key names the filter keep was made of, for the count of the cold ones.
+func (c *Capture) NetworkList(sc Scope, keep NetworkFilter, key string, p Page, bodies bool) (protocol.NetworkListResult, error) {
+	var res protocol.NetworkListResult
+	var items []protocol.NetworkRequest
+	var lastOrd uint64
+	more := false
+	if p.older() { // the newest Last after Offset, oldest first
+		limit := p.Last + p.Offset
+		err := c.netScan(&sc, keep, 0, true, want(p.Last, limit), func(_ uint64, r protocol.NetworkRequest) bool {
+			items = append(items, r)
+			return p.Last == 0 || len(items) < limit
+		})
+		if err != nil {
+			return res, err
+		}
+		items = items[min(p.Offset, len(items)):]
+		slices.Reverse(items)
+	} else {
+		err := c.netScan(&sc, keep, p.After, p.Desc, want(p.Limit, p.Limit+1), func(ord uint64, r protocol.NetworkRequest) bool {
+			if p.Limit > 0 && len(items) == p.Limit {
+				more = true
+				return false
+			}
+			items = append(items, r)
+			lastOrd = ord
+			return true
+		})
+		if err != nil {
+			return res, err
 		}
 	}
+	if !bodies {
+		for i := range items {
+			items[i].ResponseBody, items[i].Base64Encoded, items[i].Frames, items[i].Messages = "", false, nil, nil
+		}
+	}
+	matched, err := c.networkMatched(&sc, keep, key)
+	if err != nil {
+		return res, err
+	}
 	c.mu.Lock()
-	idx, more := walk(&c.network.order, func(s *slot) uint64 { return s.ord }, sel, p)
-	hs := make([]held, len(idx))
-	for i, at := range idx {
-		hs[i] = holding(c.network.order.at(at))
-	}
-	var last uint64
-	if len(idx) > 0 {
-		last = c.network.order.at(idx[len(idx)-1]).ord
-	}
-	res := protocol.NetworkListResult{ListPage: protocol.ListPage{
-		Total: c.network.order.len(), Matched: count(&c.network.order, sel), Returned: len(idx),
-		Dropped: c.droppedNetwork.count(&sc),
-	}}
+	res.ListPage = protocol.ListPage{Total: c.networkCount(), Matched: matched, Returned: len(items), Dropped: c.droppedNetwork.count(&sc)}
 	c.mu.Unlock()
-	res.Items = make([]protocol.NetworkRequest, len(hs))
-	for i, h := range hs {
-		res.Items[i] = h.request(bodies)
+	res.Items = items
+	if res.Items == nil {
+		res.Items = []protocol.NetworkRequest{}
 	}
-	res.NextCursor = nextCursor(more, last)
-	return res
+	res.NextCursor = nextCursor(more, lastOrd)
+	return res, nil
+}
+
+// networkMatched counts the requests the scope and keep select: the cold
+// ones from their entries alone without keep; with it, by reading them,
+// counting only those since the last count of the same list while the
+// cold part has lost none of its oldest (cold requests never change); the
+// hot ones each time.
+func (c *Capture) networkMatched(sc *Scope, keep NetworkFilter, key string) (int, error) {
+	c.mu.Lock()
+	x := &c.ncold
+	hot := 0
+	for i := range c.network.order.len() {
+		r := c.network.order.at(i).rec
+		if (sc.empty() || sc.matches("", r.ResourceType, r.NavigationID, r.Target, r.Timestamp)) && (keep == nil || keep(r)) {
+			hot++
+		}
+	}
+	if keep == nil {
+		n := x.refs.len()
+		if !sc.empty() {
+			n = 0
+			for i := range x.refs.len() {
+				if x.keeps(sc, x.refs.at(i)) {
+					n++
+				}
+			}
+		}
+		c.mu.Unlock()
+		return n + hot, nil
+	}
+	if key != "" {
+		key = fmt.Sprintf("%s\x00%+v", key, *sc)
+	}
+	var first uint64
+	if x.refs.len() > 0 {
+		first = x.refs.at(0).ord
+	}
+	mc := x.matches
+	if mc.key != key || mc.first != first || key == "" {
+		mc = matchCache{key: key, first: first}
+	}
+	var refs []netRef
+	for i := x.refs.len() - 1; i >= 0 && x.refs.at(i).ord > mc.upTo; i-- {
+		if r := x.refs.at(i); x.keeps(sc, r) {
+			refs = append(refs, *r)
+		}
+	}
+	store := x.store
+	c.mu.Unlock()
+	for k := len(refs) - 1; k >= 0; k-- {
+		r, err := x.read(store, &refs[k])
+		if err != nil {
+			return 0, err
+		}
+		if keep(&r) {
+			mc.n++
+		}
+		mc.upTo = refs[k].ord
+	}
+	c.mu.Lock()
+	if x.refs.len() > 0 && x.refs.at(0).ord == first && key != "" {
+		x.matches = mc
+	}
+	c.mu.Unlock()
+	return mc.n + hot, nil
 }
 
 // empty reports whether the scope keeps everything.

@@ -207,7 +207,7 @@ func TestListForms(t *testing.T) {
 	var ids []string
 	p := Page{Limit: 4, Desc: true}
 	for {
-		res := c.NetworkList(Scope{}, nil, p, false)
+		res, _ := c.NetworkList(Scope{}, nil, "", p, false)
 		for _, r := range res.Items {
 			ids = append(ids, r.RequestID)
 		}
@@ -220,7 +220,7 @@ func TestListForms(t *testing.T) {
 		t.Errorf("requests walked newest first: %v", ids)
 	}
 	failed, _ := ParseFilter("status-code:404")
-	if res := c.NetworkList(Scope{Types: []string{"fetch"}}, failed, Page{}, false); res.Matched != 15 || res.Total != 30 {
+	if res, _ := c.NetworkList(Scope{Types: []string{"fetch"}}, failed, "is:failed", Page{}, false); res.Matched != 15 || res.Total != 30 {
 		t.Errorf("404 fetches: matched %d of %d", res.Matched, res.Total)
 	}
 }

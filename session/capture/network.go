@@ -152,15 +152,11 @@ func (c *Capture) onRequestWillBeSent(ev *evRequestWillBeSent) {
 		RequestHeaders: k.headers(ev.Request.Headers, &k.t.RequestHeaders),
 		Target:         c.src.Target, FrameID: k.str(ev.FrameID, k.caps.Field, new(int)),
 	}
-	c.nextOrd++
-	s := &slot{rec: r, startMono: ev.Timestamp, ord: c.nextOrd}
+	s := &slot{rec: r, startMono: ev.Timestamp}
 	if old, ok := c.network.byID[ev.RequestID]; ok { // a reused id: keep the newest
 		c.releaseBody(old)
 	}
-	c.network.byID[ev.RequestID] = s
-	if evicted, ok := c.network.order.push(s); ok {
-		c.evict(evicted)
-	}
+	c.pushRequest(s)
 	// After the eviction, which may give bytes back to the budget.
 	if body := ev.Request.PostData; body != "" {
 		r.RequestBodySize = len(body)
@@ -391,6 +387,7 @@ func (c *Capture) replace(s *slot, r *protocol.NetworkRequest) {
 // trimNetwork evicts the oldest requests while the store is over its
 // bytes.
 func (c *Capture) trimNetwork() {
+	c.coolNetwork()
 	for c.networkBytes > c.opts.MaxNetworkBytes && c.network.order.len() > 1 {
 		c.evict(c.network.order.pop())
 	}

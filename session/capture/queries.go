@@ -62,7 +62,7 @@ func (c *Capture) State() State {
 
 func (c *Capture) stateLocked() State {
 	st := State{
-		Counts:     protocol.Counts{Network: c.network.order.len(), Console: c.consoleCount()},
+		Counts:     protocol.Counts{Network: c.networkCount(), Console: c.consoleCount()},
 		Dropped:    c.dropped,
 		LastSeq:    c.journal.last,
 		Navigation: c.navigation,
@@ -77,14 +77,14 @@ type NetworkFilter func(*protocol.NetworkRequest) bool
 // Requests returns up to last of the newest requests that keep selects,
 // after skipping offset of them, oldest first, with their bodies if asked;
 // and how many matched in all.
-func (c *Capture) Requests(last, offset int, keep NetworkFilter, bodies bool) ([]protocol.NetworkRequest, int) {
-	res := c.NetworkList(Scope{}, keep, Page{Last: last, Offset: offset}, bodies)
-	return res.Items, res.Matched
+func (c *Capture) Requests(last, offset int, keep NetworkFilter, bodies bool) ([]protocol.NetworkRequest, int, error) {
+	res, err := c.NetworkList(Scope{}, keep, "", Page{Last: last, Offset: offset}, bodies)
+	return res.Items, res.Matched, err
 }
 
 // Request returns one request, with its post data, and its response body
-// if asked.
-func (c *Capture) Request(id string, body bool) (protocol.NetworkRequest, bool) {
+// if asked; the error is that of the disk, for a cold one.
+func (c *Capture) Request(id string, body bool) (protocol.NetworkRequest, bool, error) {
 	c.mu.Lock()
 	s, ok := c.network.byID[id]
 	var h held
@@ -93,9 +93,13 @@ func (c *Capture) Request(id string, body bool) (protocol.NetworkRequest, bool) 
 	}
 	c.mu.Unlock()
 	if !ok {
-		return protocol.NetworkRequest{}, false
+		r, found, err := c.coldRequest(id)
+		if !body {
+			r.ResponseBody, r.Base64Encoded, r.Frames, r.Messages = "", false, nil, nil
+		}
+		return r, found, err
 	}
-	return h.request(body), true
+	return h.request(body), true, nil
 }
 
 // Console returns up to last of the newest console messages of the given
@@ -121,9 +125,12 @@ func (c *Capture) ConsoleRecords(visit func(*protocol.ConsoleMessage) bool) erro
 // the journal (Cold says so), which ConsoleRecords reads.
 type Snapshot struct {
 	State
-	Network     []*protocol.NetworkRequest // with bodies
-	Console     []*protocol.ConsoleMessage
-	Cold        bool // older console messages are in the journal only
+	Network []*protocol.NetworkRequest // with bodies
+	Console []*protocol.ConsoleMessage
+	Cold    bool // older console messages are in the journal only
+	// ColdNetwork says Network holds only the hot requests: the others
+	// are on disk, which NetworkRecords reads.
+	ColdNetwork bool
 	Navigations []protocol.Navigation
 	Targets     []protocol.TargetState
 }
@@ -139,7 +146,7 @@ func (c *Capture) Snapshot() Snapshot {
 	}
 	msgs, _ := c.console.last(0, 0, nil)
 	snap := Snapshot{State: c.stateLocked(), Console: msgs, Navigations: slices.Clone(c.navs), Targets: c.targetStates(),
-		Cold: len(msgs) < c.consoleCount()}
+		Cold: len(msgs) < c.consoleCount(), ColdNetwork: c.ncold.refs.len() > 0}
 	c.mu.Unlock()
 	snap.Network = make([]*protocol.NetworkRequest, len(hs))
 	for i, h := range hs {

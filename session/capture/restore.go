@@ -35,7 +35,7 @@ func Restore(out protocol.Output) *Capture {
 	for i := range out.Data.Console {
 		m := out.Data.Console[i]
 		c.console.push(&m)
-		c.cindex.refs.push(c.cindex.ref(&m))
+		c.indexConsole(&m)
 	}
 	c.dropped = out.Dropped
 	// The file does not say what the drops were: every list counts them.

@@ -59,7 +59,7 @@ func TestWebSocketFrames(t *testing.T) {
 		feed("Network.webSocketFrameReceived", fmt.Sprintf(`{"requestId":"ws1","timestamp":%d,"response":{"opcode":1,"payloadData":"frame %d %s"}}`, 11+i, i, strings.Repeat("x", i*10)))
 	}
 	feed("Network.webSocketFrameSent", `{"requestId":"ws1","timestamp":20,"response":{"opcode":2,"payloadData":"AQID"}}`)
-	r, ok := c.Request("ws1", true)
+	r, ok, _ := c.Request("ws1", true)
 	if !ok {
 		t.Fatal("no socket")
 	}
@@ -75,7 +75,7 @@ func TestWebSocketFrames(t *testing.T) {
 		t.Errorf("dropped frames %d, truncated %d; want 3, 4", st.Dropped.Frames, st.Dropped.Truncated)
 	}
 	feed("Network.webSocketClosed", `{"requestId":"ws1","timestamp":21}`)
-	if r, _ := c.Request("ws1", false); r.State != protocol.StateFinished || r.Duration != 11000 || len(r.Frames) != 0 {
+	if r, _, _ := c.Request("ws1", false); r.State != protocol.StateFinished || r.Duration != 11000 || len(r.Frames) != 0 {
 		t.Errorf("closed: state %s, duration %v, %d frames without the body", r.State, r.Duration, len(r.Frames))
 	}
 }
@@ -106,8 +106,8 @@ func TestServiceWorkerFetchLinked(t *testing.T) {
 		if late {
 			swFetch(c)
 		}
-		page, _ := c.Request("p1", false)
-		worker, _ := c.Request("sw1", false)
+		page, _, _ := c.Request("p1", false)
+		worker, _, _ := c.Request("sw1", false)
 		if page.ServiceWorkerRequestID != "sw1" || worker.ForRequestID != "p1" {
 			t.Errorf("late %v: the page's request links %q, the worker's %q", late, page.ServiceWorkerRequestID, worker.ForRequestID)
 		}

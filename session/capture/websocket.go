@@ -90,10 +90,7 @@ func (c *Capture) onWebSocketCreated(ev *evWebSocketCreated) {
 	if old, ok := c.network.byID[ev.RequestID]; ok {
 		c.releaseBody(old)
 	}
-	c.network.byID[ev.RequestID] = s
-	if evicted, ok := c.network.order.push(s); ok {
-		c.evict(evicted)
-	}
+	c.pushRequest(s) // (it had no ord before: lists by cursor passed it over)
 	r.Truncated, r.OriginalSizes = k.truncated()
 	c.noteCuts(s, &k)
 	c.update(s, s.rec, protocol.NotifyWebSocket)

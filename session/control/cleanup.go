@@ -197,7 +197,8 @@ func rescuePartial(d session.Dir) (string, error) {
 			if out.Error == "" {
 				out.Error = "the worker ended without writing its result; this is the capture its journal kept"
 			}
-			err = session.WriteOutputStream(path, out, pointers(out.Data.Network), each, nil)
+			err = session.WriteOutputStream(path, out, session.RecordsOf(pointers(out.Data.Network)),
+				session.Records[protocol.ConsoleMessage]{Each: each})
 		}
 		if err != nil {
 			return "", protocol.Wrap(protocol.SessionFile, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -362,5 +363,28 @@ func TestAppendAt(t *testing.T) {
 	check(j)
 	if st := j.Stats(); st.Records != nums[len(nums)-1] || st.Segments < 10 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestBlobs: what Append wrote is read back by its offset, after others.
+func TestBlobs(t *testing.T) {
+	b, err := OpenBlobs(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var offs []int64
+	for i := range 100 {
+		off, err := b.Append([]byte(strings.Repeat(fmt.Sprint(i%10), i+1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		offs = append(offs, off)
+	}
+	for i, off := range offs {
+		p := make([]byte, i+1)
+		if _, err := b.ReadAt(p, off); err != nil || string(p) != strings.Repeat(fmt.Sprint(i%10), i+1) {
+			t.Fatalf("blob %d at %d: %q, %v", i, off, p, err)
+		}
 	}
 }

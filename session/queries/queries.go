@@ -29,12 +29,18 @@ func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale, bodies str
 		if err != nil {
 			return protocol.NetworkListResult{}, filterError(err, capture.FilterHelp)
 		}
-		res := c.NetworkList(scope(p.ListParams, nil), keep, capture.PageOf(p.ListParams), p.Bodies)
+		res, err := c.NetworkList(scope(p.ListParams, nil), keep, p.Filter, capture.PageOf(p.ListParams), p.Bodies)
+		if err != nil {
+			return res, journalError(err)
+		}
 		res.Stale = stale
 		return res, nil
 	})
 	rpc.Handle(mux, protocol.NetworkGet, func(_ context.Context, p protocol.NetworkGetParams) (protocol.NetworkGetResult, error) {
-		r, ok := c.Request(p.RequestID, p.Body || p.BodyFile)
+		r, ok, err := c.Request(p.RequestID, p.Body || p.BodyFile)
+		if err != nil {
+			return protocol.NetworkGetResult{}, journalError(err)
+		}
 		if !ok {
 			return protocol.NetworkGetResult{}, protocol.Errorf(protocol.NotFound, "no request %q in session %q", p.RequestID, c.Options().Session).
 				WithHint("list the requests with their ids: bdg-rpc network list")
@@ -91,7 +97,11 @@ func peek(c *capture.Capture, p protocol.PeekParams) (protocol.PeekResult, error
 	res := protocol.PeekResult{Network: []protocol.NetworkRequest{}, Console: []protocol.ConsoleMessage{},
 		Counts: st.Counts, Dropped: st.Dropped, LastSeq: st.LastSeq}
 	if len(p.Kinds) == 0 || slices.Contains(p.Kinds, protocol.PeekNetwork) {
-		res.Network, _ = c.Requests(last, 0, nil, false)
+		reqs, _, err := c.Requests(last, 0, nil, false)
+		if err != nil {
+			return res, journalError(err)
+		}
+		res.Network = reqs
 	}
 	if len(p.Kinds) == 0 || slices.Contains(p.Kinds, protocol.PeekConsole) {
 		msgs, _, err := c.Console(last, 0, nil)

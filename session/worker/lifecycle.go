@@ -268,10 +268,26 @@ func (w *worker) writeOutput(final bool, reason, errText string) error {
 	if !w.opts.NoRedact {
 		network = redacted(network)
 	}
-	if final && snap.Cold { // every message, the older read from the journal
-		return session.WriteOutputStream(w.dir.File(name), out, network, w.capture.ConsoleRecords, snap.Console)
+	if !final || !snap.Cold && !snap.ColdNetwork {
+		return session.WriteOutputAtomic(w.dir.File(name), out, network, snap.Console)
 	}
-	return session.WriteOutputAtomic(w.dir.File(name), out, network, snap.Console)
+	// Every record, the older read from the disk as they are written.
+	requests := session.RecordsOf(network)
+	if snap.ColdNetwork {
+		requests = session.Records[protocol.NetworkRequest]{Each: func(visit func(*protocol.NetworkRequest) bool) error {
+			return w.capture.NetworkRecords(func(r *protocol.NetworkRequest) bool {
+				if !w.opts.NoRedact {
+					r = redacted([]*protocol.NetworkRequest{r})[0]
+				}
+				return visit(r)
+			})
+		}, Newest: network}
+	}
+	messages := session.RecordsOf(snap.Console)
+	if snap.Cold {
+		messages.Each = w.capture.ConsoleRecords
+	}
+	return session.WriteOutputStream(w.dir.File(name), out, requests, messages)
 }
 
 // redacted returns the requests with their credentials redacted, sharing

@@ -28,6 +28,10 @@ import (
 // the session ends.
 const journalCloseTimeout = 5 * time.Second
 
+// coldRequestsFile is the file in the journal's directory that holds the
+// requests the capture let go of from memory.
+const coldRequestsFile = "requests.blobs"
+
 // journalMaxBytes bounds a session's journal on disk: 2 GiB, the oldest
 // segments deleted past it (counted).
 const journalMaxBytes = 2 << 30
@@ -35,6 +39,7 @@ const journalMaxBytes = 2 << 30
 // persister writes the session's events to its journal.
 type persister struct {
 	j      *journal.Journal
+	blobs  *journal.Blobs // the cold requests (capture.SetColdNetwork)
 	path   string
 	done   chan struct{}
 	mu     sync.Mutex
@@ -72,6 +77,13 @@ func (w *worker) startJournal(ctx context.Context) {
 	}
 	p := &persister{j: j, path: path, done: make(chan struct{})}
 	w.persist = p
+	// The requests let go of from memory go beside the journal.
+	if blobs, err := journal.OpenBlobs(filepath.Join(path, coldRequestsFile)); err != nil {
+		w.log.Error("the requests cannot be kept on disk; the newest stay in memory", "error", err)
+	} else {
+		p.blobs = blobs
+		w.capture.SetColdNetwork(blobs)
+	}
 	go func() {
 		defer close(p.done)
 		w.capture.Persist(ctx, j, func(err error) { p.reportOnce(w, err) })
@@ -127,6 +139,9 @@ func (p *persister) close(w *worker) {
 	}
 	if err := p.j.Close(); err != nil {
 		w.log.Error("closing the session's journal", "error", err)
+	}
+	if p.blobs != nil {
+		_ = p.blobs.Close()
 	}
 }
 

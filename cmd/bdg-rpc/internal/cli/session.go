@@ -121,8 +121,8 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		return limits.Set(strings.TrimSpace(name), size)
 	})
 	for _, l := range []struct{ flag, limit, help string }{
-		{"max-console", "console", "console messages kept (default 10000); the older are dropped, counted"},
-		{"max-requests", "requests", "requests kept (default 10000); the older are dropped, counted"},
+		{"max-console", "console", "console messages kept (default 1000000: the newest 10000 in memory, the others on disk); the older are dropped, counted"},
+		{"max-requests", "requests", "requests kept (default 200000: the newest 1000 settled in memory, the others on disk); the older are dropped, counted"},
 		{"max-body-bytes-total", "bodyBudget", "bytes of bodies kept in all, e.g. 512MiB (default 256MiB)"},
 	} {
 		fs.Func(l.flag, l.help, func(v string) error {

@@ -222,19 +222,21 @@ func TestStress(t *testing.T) {
 }
 
 // The bounds of the million round (issue 14): the worker's resident memory
-// with a million console messages stored.
+// with a million console messages and 199,000 requests stored.
 const millionRSSKB = 64 << 10
 
 // million runs a session on a page that logs 1,000,000 console messages
-// (999,999 and the line that says it is done: the default bound exactly),
-// then walks every one of them by cursor over the worker's socket, 10,000
-// a page: each once, in order, none dropped, with the worker under 64 MB;
-// it times a page of 100 from a cursor in the middle. A second session
-// with --max-console 1000 drops exactly the rest, and every list says so.
+// (999,999 and the line that says it is done: the default bound exactly)
+// and makes 199,000 requests, then walks every message and request by
+// cursor over the worker's socket, 10,000 a page: each once, in order,
+// none dropped, with the worker under 64 MB; it times a page of 100 from a
+// cursor in the middle, and finds the first request by id. A second
+// session with --max-console 1000 drops exactly the rest, and every list
+// says so.
 func (s *stressEnv) million() {
 	t := s.t
-	const n = 999_999
-	hs, r := s.startJSON(s.fx.URL(fmt.Sprintf("console-burst.html?n=%d", n)))
+	const n, m = 999_999, 199_000
+	hs, r := s.startJSON(s.fx.URL(fmt.Sprintf("million.html?console=%d&requests=%d", n, m)))
 	if r.code != 0 {
 		t.Fatalf("start exited %d: %s", r.code, r.stderr)
 	}
@@ -249,8 +251,9 @@ func (s *stressEnv) million() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Dropped.Console != 0 || mem.RSS > millionRSSKB {
-		t.Errorf("with %d messages: dropped %d, worker VmRSS %d KiB (at most %d)", st.Counts.Console, st.Dropped.Console, mem.RSS, millionRSSKB)
+	if st.Dropped.Console != 0 || st.Dropped.Network != 0 || st.Counts.Network < m || mem.RSS > millionRSSKB {
+		t.Errorf("with %d messages and %d requests: dropped %d and %d, worker VmRSS %d KiB (at most %d)",
+			st.Counts.Console, st.Counts.Network, st.Dropped.Console, st.Dropped.Network, mem.RSS, millionRSSKB)
 	}
 	c, err := control.Connect(context.Background(), d, nil, nil)
 	if err != nil {
@@ -276,7 +279,9 @@ func (s *stressEnv) million() {
 		res := list(protocol.ConsoleListParams{ListParams: protocol.ListParams{Limit: &page, Cursor: cursor}})
 		walkPages = append(walkPages, time.Since(t0))
 		for _, m := range res.Items {
-			if next != 0 && m.Seq != next {
+			// The burst's seqs follow one another; the last message's
+			// comes after the requests'.
+			if next != 0 && (m.Seq < next || m.Seq != next && got < n) {
 				t.Fatalf("message %d has seq %d after %d", got, m.Seq, next-1)
 			}
 			next = m.Seq + 1
@@ -295,6 +300,46 @@ func (s *stressEnv) million() {
 	walked := time.Since(walkStart)
 	if got != n+1 {
 		t.Errorf("walked %d messages, want %d", got, n+1)
+	}
+	// Every request, by cursor, each once, none dropped; the first, from
+	// the disk, by its id.
+	netWalk := time.Now()
+	cursor, ids := "", map[string]bool{}
+	var firstID string
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		res, err := rpc.Call(ctx, c.Conn, protocol.NetworkList, protocol.NetworkListParams{ListParams: protocol.ListParams{Limit: &page, Cursor: cursor}})
+		cancel()
+		if err != nil {
+			t.Fatalf("network/list: %v", err)
+		}
+		if res.Dropped != 0 || res.Total != st.Counts.Network {
+			t.Fatalf("a page of requests says total %d, dropped %d", res.Total, res.Dropped)
+		}
+		for _, r := range res.Items {
+			if ids[r.RequestID] {
+				t.Fatalf("request %s listed twice", r.RequestID)
+			}
+			ids[r.RequestID] = true
+			if firstID == "" && strings.HasSuffix(r.URL, "favicon.ico?i=0") {
+				firstID = r.RequestID
+			}
+		}
+		if cursor = res.NextCursor; cursor == "" {
+			break
+		}
+	}
+	netWalked := time.Since(netWalk)
+	if len(ids) != st.Counts.Network || firstID == "" {
+		t.Errorf("walked %d requests of %d; the first fetch: %q", len(ids), st.Counts.Network, firstID)
+	}
+	getStart := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	fetched, err := rpc.Call(ctx, c.Conn, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: firstID})
+	cancel()
+	got1 := time.Since(getStart)
+	if err != nil || fetched.Request.Status != 204 {
+		t.Errorf("network/get of the first fetch: status %d, %v", fetched.Request.Status, err)
 	}
 	hundred := 100
 	var pages []time.Duration
@@ -316,26 +361,26 @@ func (s *stressEnv) million() {
 		t.Fatal(err)
 	}
 	s.assertClean(session.DefaultName, hs)
-	fmt.Printf("million: %d messages stored in %s, dropped 0; worker VmRSS %.1f MB (VmHWM %.1f MB), after the walks %.1f MB; walked by cursor, 10,000 a page, in %s (a page: median %s); "+
-		"a page of 100 from the middle: median %s (socket, one client); stop wrote %.0f MB of session.json in %s\n",
-		st.Counts.Console, loaded.Round(time.Millisecond), float64(mem.RSS)/1024, float64(mem.HWM)/1024, float64(after.RSS)/1024,
-		walked.Round(time.Millisecond), percentile(walkPages, .5).Round(time.Millisecond), percentile(pages, .5), float64(fi.Size())/(1<<20), stopped.Round(time.Millisecond))
+	fmt.Printf("million: %d messages and %d requests stored in %s, dropped 0; worker VmRSS %.1f MB (VmHWM %.1f MB), after the walks %.1f MB; walked by cursor, 10,000 a page, in %s (a page: median %s), the requests in %s; "+
+		"the first request by id in %s; a page of 100 messages from the middle: median %s (socket, one client); stop wrote %.0f MB of session.json in %s\n",
+		st.Counts.Console, st.Counts.Network, loaded.Round(time.Millisecond), float64(mem.RSS)/1024, float64(mem.HWM)/1024, float64(after.RSS)/1024,
+		walked.Round(time.Millisecond), percentile(walkPages, .5).Round(time.Millisecond), netWalked.Round(time.Millisecond), got1.Round(time.Microsecond), percentile(pages, .5), float64(fi.Size())/(1<<20), stopped.Round(time.Millisecond))
 
 	// --max-console 1000: the rest dropped, exactly, and said.
-	const m = 20_000
-	hs, r = s.startJSON(s.fx.URL(fmt.Sprintf("console-burst.html?n=%d", m)), "--session", "bounded", "--max-console", "1000")
+	const b = 20_000
+	hs, r = s.startJSON(s.fx.URL(fmt.Sprintf("console-burst.html?n=%d", b)), "--session", "bounded", "--max-console", "1000")
 	if r.code != 0 {
 		t.Fatalf("start exited %d: %s", r.code, r.stderr)
 	}
 	bd, _ := session.NewDir(s.home, "bounded")
-	s.awaitConsole(bd, m+1)
+	s.awaitConsole(bd, b+1)
 	bc, err := control.Connect(context.Background(), bd, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer bc.Close()
 	c = bc
-	for level, want := range map[string]int{"": m + 1 - 1000, protocol.LevelLog: m + 1 - 1000, protocol.LevelInfo: 0} {
+	for level, want := range map[string]int{"": b + 1 - 1000, protocol.LevelLog: b + 1 - 1000, protocol.LevelInfo: 0} {
 		p := protocol.ConsoleListParams{}
 		if level != "" {
 			p.Levels = []string{level}
@@ -353,14 +398,14 @@ func (s *stressEnv) million() {
 // awaitConsole waits until the session has seen want console messages,
 // held or dropped.
 func (s *stressEnv) awaitConsole(d session.Dir, want int) protocol.StatusResult {
-	deadline := time.Now().Add(10 * time.Minute)
+	deadline := time.Now().Add(20 * time.Minute)
 	for {
 		st, err := control.Status(context.Background(), d)
 		if err == nil && st.Counts.Console+int(st.Dropped.Console) >= want {
 			return st
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("session %s: %d console messages after 10 minutes, want %d (%v)", d.Name, st.Counts.Console, want, err)
+			s.t.Fatalf("session %s: %d console messages after 20 minutes, want %d (%v)", d.Name, st.Counts.Console, want, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
