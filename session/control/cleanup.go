@@ -76,6 +76,23 @@ func removeLinks(d session.Dir) []string {
 	return removed
 }
 
+// removeTemps removes the temporary files of documents whose writer died
+// before it renamed them into place (session.WriteFileAtomic's
+// ".NAME.*.tmp"): a worker killed in the middle of a large session.json.
+// Only regular files are removed. It returns what it removed.
+func removeTemps(d session.Dir) []string {
+	var removed []string
+	for _, name := range []string{session.OutputFile, session.PartialFile, session.SummaryOf(session.OutputFile), session.SummaryOf(session.PartialFile)} {
+		matches, _ := filepath.Glob(filepath.Join(d.Path, "."+filepath.Base(name)+".*.tmp"))
+		for _, p := range matches {
+			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && os.Remove(p) == nil {
+				removed = append(removed, p)
+			}
+		}
+	}
+	return removed
+}
+
 // sessionFileError makes err a session_file error, keeping the message and
 // hint of one that already is a bdg-rpc error.
 func sessionFileError(err error) *protocol.Error {
@@ -90,6 +107,7 @@ func sessionFileError(err error) *protocol.Error {
 // seen the worker lock free.
 func cleanupLocked(d session.Dir) (Cleaned, error) {
 	c := Cleaned{Session: d.Name}
+	c.Removed = append(c.Removed, removeTemps(d)...)
 	meta, metaErr := d.ReadMeta()
 	if metaErr == nil {
 		// What is left of a Chrome whose worker died without closing it:

@@ -72,11 +72,25 @@ func Stop(ctx context.Context, d session.Dir) (protocol.StopResult, error) {
 	if err == nil {
 		sctx, cancel := context.WithTimeout(ctx, stopGrace)
 		res, err = rpc.Call(sctx, c.Conn, protocol.Stop, protocol.StopParams{})
+		timedOut := sctx.Err() != nil
 		cancel()
 		c.Close()
 		var answered *protocol.Error
 		if errors.As(err, &answered) {
 			return res, err // the worker answered: it could not end the session as asked
+		}
+		// A worker that is still writing a large session.json (hundreds of
+		// megabytes from disk) answers session/status meanwhile, "stopping":
+		// it is waited for as long as it does, not terminated.
+		for err != nil && timedOut && ctx.Err() == nil && stillStopping(ctx, d) {
+			wctx, cancel := context.WithTimeout(ctx, stopGrace)
+			if d.WaitWorkerGone(wctx) == nil {
+				err = nil
+			}
+			cancel()
+		}
+		if alive, _ := d.WorkerAlive(); err != nil && timedOut && !alive {
+			err = nil // it ended between two looks
 		}
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
@@ -102,6 +116,14 @@ func Stop(ctx context.Context, d session.Dir) (protocol.StopResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// stillStopping reports whether the session's worker answers, ending the
+// session.
+func stillStopping(ctx context.Context, d session.Dir) bool {
+	var st protocol.StatusResult
+	err := callWorker(ctx, d, protocol.Status.Name, protocol.StatusParams{}, &st, ReadTimeout())
+	return err == nil && st.State == protocol.StateStopping
 }
 
 // terminate ends a worker that does not answer, if the pid in its metadata
