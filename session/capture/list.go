@@ -123,31 +123,11 @@ type ConsoleFilter func(*protocol.ConsoleMessage) bool
 // for counting the matches of a walk's pages once.
 func (c *Capture) ConsoleList(sc Scope, keep ConsoleFilter, key string, p Page) (protocol.ConsoleListResult, error) {
 	var res protocol.ConsoleListResult
-	var msgs []*protocol.ConsoleMessage
-	more := false
-	if p.older() { // the newest Last after Offset, oldest first
-		limit := p.Last + p.Offset
-		err := c.consoleScan(&sc, keep, 0, true, want(p.Last, limit), func(m *protocol.ConsoleMessage) bool {
-			msgs = append(msgs, m)
-			return p.Last == 0 || len(msgs) < limit
-		})
-		if err != nil {
-			return res, err
-		}
-		msgs = msgs[min(p.Offset, len(msgs)):]
-		slices.Reverse(msgs)
-	} else {
-		err := c.consoleScan(&sc, keep, p.After, p.Desc, want(p.Limit, p.Limit+1), func(m *protocol.ConsoleMessage) bool {
-			if p.Limit > 0 && len(msgs) == p.Limit {
-				more = true
-				return false
-			}
-			msgs = append(msgs, m)
-			return true
-		})
-		if err != nil {
-			return res, err
-		}
+	msgs, _, more, err := takePage(p, func(after uint64, desc bool, want int, visit func(uint64, *protocol.ConsoleMessage) bool) error {
+		return c.consoleScan(&sc, keep, after, desc, want, func(m *protocol.ConsoleMessage) bool { return visit(m.Seq, m) })
+	})
+	if err != nil {
+		return res, err
 	}
 	matched, err := c.consoleMatched(&sc, keep, key)
 	if err != nil {
@@ -164,6 +144,34 @@ func (c *Capture) ConsoleList(sc Scope, keep ConsoleFilter, key string, p Page) 
 		res.NextCursor = nextCursor(more, msgs[len(msgs)-1].Seq)
 	}
 	return res, nil
+}
+
+// takePage takes a list's page from scan, which walks the records from after
+// (desc: newest first; 0: from the end) calling visit with each and its
+// key (seq, ord) until visit returns false: the page's records, the key
+// of the last, and whether more follow. The older form (Last, Offset) is
+// the newest Last after Offset, oldest first.
+func takePage[T any](p Page, scan func(after uint64, desc bool, want int, visit func(uint64, T) bool) error) (items []T, last uint64, more bool, err error) {
+	if p.older() {
+		limit := p.Last + p.Offset
+		err = scan(0, true, want(p.Last, limit), func(_ uint64, v T) bool {
+			items = append(items, v)
+			return p.Last == 0 || len(items) < limit
+		})
+		items = items[min(p.Offset, len(items)):]
+		slices.Reverse(items)
+		return items, 0, false, err
+	}
+	err = scan(p.After, p.Desc, want(p.Limit, p.Limit+1), func(key uint64, v T) bool {
+		if p.Limit > 0 && len(items) == p.Limit {
+			more = true
+			return false
+		}
+		items = append(items, v)
+		last = key
+		return true
+	})
+	return items, last, more, err
 }
 
 // want is how many messages a scan is likely to take: n, unless limit is
@@ -226,33 +234,11 @@ func (c *Capture) consoleMatched(sc *Scope, keep ConsoleFilter, key string) (int
 // key names the filter keep was made of, for the count of the cold ones.
 func (c *Capture) NetworkList(sc Scope, keep NetworkFilter, key string, p Page, bodies bool) (protocol.NetworkListResult, error) {
 	var res protocol.NetworkListResult
-	var items []protocol.NetworkRequest
-	var lastOrd uint64
-	more := false
-	if p.older() { // the newest Last after Offset, oldest first
-		limit := p.Last + p.Offset
-		err := c.netScan(&sc, keep, 0, true, want(p.Last, limit), func(_ uint64, r protocol.NetworkRequest) bool {
-			items = append(items, r)
-			return p.Last == 0 || len(items) < limit
-		})
-		if err != nil {
-			return res, err
-		}
-		items = items[min(p.Offset, len(items)):]
-		slices.Reverse(items)
-	} else {
-		err := c.netScan(&sc, keep, p.After, p.Desc, want(p.Limit, p.Limit+1), func(ord uint64, r protocol.NetworkRequest) bool {
-			if p.Limit > 0 && len(items) == p.Limit {
-				more = true
-				return false
-			}
-			items = append(items, r)
-			lastOrd = ord
-			return true
-		})
-		if err != nil {
-			return res, err
-		}
+	items, lastOrd, more, err := takePage(p, func(after uint64, desc bool, want int, visit func(uint64, protocol.NetworkRequest) bool) error {
+		return c.netScan(&sc, keep, after, desc, want, visit)
+	})
+	if err != nil {
+		return res, err
 	}
 	if !bodies {
 		for i := range items {
