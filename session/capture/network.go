@@ -193,9 +193,47 @@ func (c *Capture) linkServiceWorkerFetch(s *slot) {
 		}
 		linked := *pr
 		linked.ServiceWorkerRequestID = r.RequestID
-		c.replace(p, &linked) // no event of its own: its response shows it
+		c.relink(p, &linked)
 		r.ForRequestID = pr.RequestID
 		return
+	}
+}
+
+// linkAnsweredRequest links a request that a service worker answered to
+// the worker's own fetch of the same URL and method, when that fetch came
+// first: the events of two targets race, so the worker's request can be
+// seen before the page's.
+func (c *Capture) linkAnsweredRequest(r *protocol.NetworkRequest) {
+	if t := r.Target; t != nil && t.Type == protocol.TargetServiceWorker {
+		return
+	}
+	n := c.network.order.len()
+	for i := n - 1; i >= 0 && i >= n-swLinkWindow; i-- {
+		p := c.network.order.at(i)
+		sr := p.rec
+		if sr.URL != r.URL || sr.Method != r.Method || sr.ForRequestID != "" ||
+			sr.Target == nil || sr.Target.Type != protocol.TargetServiceWorker {
+			continue
+		}
+		linked := *sr
+		linked.ForRequestID = r.RequestID
+		c.relink(p, &linked)
+		r.ServiceWorkerRequestID = sr.RequestID
+		return
+	}
+}
+
+// relink stores the version of a request that links it to its service
+// worker's fetch, or the fetch to its request. One still under way needs
+// no event of its own (its next one shows the link); one whose last event
+// has been sent is sent again, so that clients see the link.
+func (c *Capture) relink(s *slot, r *protocol.NetworkRequest) {
+	c.replace(s, r) // the event under way trims the store
+	switch r.State {
+	case protocol.StateFinished:
+		r.Seq = c.journal.append(protocol.NotifyFinished, r, s.size)
+	case protocol.StateFailed:
+		r.Seq = c.journal.append(protocol.NotifyFailed, r, s.size)
 	}
 }
 
@@ -272,6 +310,9 @@ func (c *Capture) onResponseReceived(ev *evResponseReceived) {
 	}
 	r.FromCache = r.FromCache || resp.FromDiskCache || resp.FromPrefetchCache
 	r.FromServiceWorker = r.FromServiceWorker || resp.FromServiceWorker
+	if resp.FromServiceWorker && r.ServiceWorkerRequestID == "" {
+		c.linkAnsweredRequest(&r)
+	}
 	if r.ResourceType == "" {
 		r.ResourceType = ev.Type
 	}

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -81,9 +82,9 @@ func TestWebSocketFrames(t *testing.T) {
 }
 
 // TestServiceWorkerFetchLinked: a service worker's fetch is linked to the
-// page's request it answers, whether it comes while the page's request is
-// pending or after the page's request finished (the events of two targets
-// race).
+// page's request it answers, whether it comes before the page's request is
+// seen, while it is pending, or after it finished (the events of two
+// targets race), and the last event of each record carries the link.
 func TestServiceWorkerFetchLinked(t *testing.T) {
 	sw := Source{Session: "SW", Target: &protocol.TargetRef{ID: "SW", Type: protocol.TargetServiceWorker}}
 	send := func(c *Capture, src Source, method, params string) {
@@ -94,22 +95,44 @@ func TestServiceWorkerFetchLinked(t *testing.T) {
 	}
 	swFetch := func(c *Capture) {
 		send(c, sw, "Network.requestWillBeSent", `{"requestId":"sw1","request":{"url":"http://h/data","method":"GET","headers":{}},"timestamp":1,"wallTime":1764100000,"type":"Fetch"}`)
+		send(c, sw, "Network.responseReceived", `{"requestId":"sw1","type":"Fetch","response":{"url":"http://h/data","status":200,"statusText":"OK","headers":{},"mimeType":"application/json"}}`)
+		send(c, sw, "Network.loadingFinished", `{"requestId":"sw1","timestamp":2,"encodedDataLength":8}`)
 	}
-	for _, late := range []bool{false, true} {
+	for _, when := range []string{"first", "pending", "late"} {
 		c := New(Options{})
+		if when == "first" {
+			swFetch(c)
+		}
 		send(c, Source{}, "Network.requestWillBeSent", `{"requestId":"p1","request":{"url":"http://h/data","method":"GET","headers":{}},"timestamp":1,"wallTime":1764100000,"type":"Fetch"}`)
-		if !late {
+		if when == "pending" {
 			swFetch(c)
 		}
 		send(c, Source{}, "Network.responseReceived", `{"requestId":"p1","type":"Fetch","response":{"url":"http://h/data","status":200,"statusText":"OK","headers":{},"mimeType":"application/json","fromServiceWorker":true}}`)
 		send(c, Source{}, "Network.loadingFinished", `{"requestId":"p1","timestamp":2,"encodedDataLength":0}`)
-		if late {
+		if when == "late" {
 			swFetch(c)
 		}
 		page, _, _ := c.Request("p1", false)
 		worker, _, _ := c.Request("sw1", false)
 		if page.ServiceWorkerRequestID != "sw1" || worker.ForRequestID != "p1" {
-			t.Errorf("late %v: the page's request links %q, the worker's %q", late, page.ServiceWorkerRequestID, worker.ForRequestID)
+			t.Errorf("fetch %s: the page's request links %q, the worker's %q", when, page.ServiceWorkerRequestID, worker.ForRequestID)
+		}
+		// What a client that keeps the last event of each request sees.
+		last := map[string]protocol.NetworkRequest{}
+		for _, l := range allEvents(t, c) {
+			var n struct {
+				Method string                `json:"method"`
+				Params protocol.NetworkEvent `json:"params"`
+			}
+			if err := json.Unmarshal([]byte(l), &n); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(n.Method, "network/") {
+				last[n.Params.Request.RequestID] = n.Params.Request
+			}
+		}
+		if last["p1"].ServiceWorkerRequestID != "sw1" || last["sw1"].ForRequestID != "p1" {
+			t.Errorf("fetch %s: the last events link %q and %q", when, last["p1"].ServiceWorkerRequestID, last["sw1"].ForRequestID)
 		}
 	}
 }
