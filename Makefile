@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/bdg-rpc
 
-.PHONY: all build test test-go lint generate bench bench-codec bench-cli demo stress fuzz clean
+.PHONY: all build test test-go lint generate bench bench-codec bench-cli bench-files demo stress fuzz clean
 
 all: build
 
@@ -68,7 +68,7 @@ fuzz:
 
 # Benchmarks print ratios measured side by side in one run; docs/BENCHMARKS.md
 # records them.
-bench: bench-codec bench-worker bench-cli bench-serve
+bench: bench-codec bench-worker bench-cli bench-serve bench-files
 
 bench-codec:
 	$(GO) test -count=1 -run TestCodecRatios ./rpc -v -ratios | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
@@ -79,6 +79,11 @@ bench-cli: build
 
 bench-worker:
 	$(GO) test -count=1 -run TestWorkerBench ./session/worker -v -bench-worker -timeout 20m | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
+
+# A page of 100 from the middle of an ended session's session.json (100,000
+# and 1,000,000 messages): through its index, and read whole, side by side.
+bench-files:
+	$(GO) test -count=1 -run '^$$' -bench BenchmarkEndedSessionPage -benchtime 5x -benchmem ./session/control | grep "^Benchmark"
 
 # A page logs 50,000 console messages: what a bare CDP reader and a client of
 # bdg-rpc serve receive (rate, latency, CPU), and what watching costs the page.

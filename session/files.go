@@ -132,35 +132,91 @@ func writeOutput(path string, out protocol.Output, network func(visit func(*prot
 	if i < 0 {
 		return fmt.Errorf("encoding %s: no data member in the document", path)
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 64<<10)
+	// The index goes beside the document (docindex.go). The old one goes
+	// first: an index present is never of an older document. An index
+	// that cannot be written is only a loss of speed for readers.
+	_ = ignoreMissing(os.Remove(IndexOf(path)))
+	ix, ierr := newIndexWriter(path)
+	var spool *os.File
+	if ierr == nil {
+		if spool, ierr = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(IndexOf(path))+".*.tmp"); ierr != nil {
+			ix.abort()
+			ix = nil
+		} else {
+			defer func() { spool.Close(); os.Remove(spool.Name()) }()
+		}
+	}
+	var size int64
+	err = WriteFileAtomic(path, func(w io.Writer) error {
+		cw := &countingWriter{w: w}
+		bw := bufio.NewWriterSize(cw, 64<<10)
+		pos := func() int64 { return cw.n + int64(bw.Buffered()) }
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false)
 		bw.Write(head[:i])
 		bw.WriteString(`"data":{"network":[`)
-		if err := writeArray(bw, enc, network); err != nil {
+		var noteRequest func(*protocol.NetworkRequest, int64, int64)
+		var noteMessage func(*protocol.ConsoleMessage, int64, int64)
+		if ix != nil {
+			sw := bufio.NewWriterSize(spool, 64<<10)
+			defer sw.Flush()
+			noteRequest = func(r *protocol.NetworkRequest, off, n int64) { ix.request(r, off, n, sw) }
+			noteMessage = ix.console
+		}
+		if err := writeArray(bw, enc, pos, network, noteRequest); err != nil {
 			return err
 		}
 		bw.WriteString(`],"console":[`)
-		if err := writeArray(bw, enc, console); err != nil {
+		if err := writeArray(bw, enc, pos, console, noteMessage); err != nil {
 			return err
 		}
 		bw.WriteString(`]}`)
 		bw.Write(head[i+len(marker):])
 		bw.WriteByte('\n')
-		return bw.Flush()
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		size = cw.n
+		return nil
 	})
+	if ix == nil {
+		return err
+	}
+	if err != nil {
+		ix.abort()
+		return err
+	}
+	_ = ix.finish(spool, size, out.WrittenAt)
+	return nil
 }
 
-// writeArray writes the members of an array, comma-separated.
-func writeArray[T any](bw *bufio.Writer, enc *json.Encoder, each func(visit func(*T) bool) error) error {
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// writeArray writes the members of an array, comma-separated; note, if
+// not nil, is told where each one is in the document (pos gives the
+// offset of the next byte written).
+func writeArray[T any](bw *bufio.Writer, enc *json.Encoder, pos func() int64, each func(visit func(*T) bool) error, note func(v *T, off, n int64)) error {
 	j, werr := 0, error(nil)
 	err := each(func(v *T) bool {
 		if j > 0 {
 			bw.WriteByte(',')
 		}
 		j++
+		off := pos()
 		werr = enc.Encode(v)
+		if note != nil && werr == nil {
+			note(v, off, pos()-off)
+		}
 		return werr == nil
 	})
 	return errors.Join(err, werr)

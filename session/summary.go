@@ -108,9 +108,9 @@ func (d Dir) newestOutput() (string, time.Time, error) {
 	return path, mod, nil
 }
 
-// RemoveOutput removes a session document and its summary.
+// RemoveOutput removes a session document, its summary and its index.
 func RemoveOutput(path string) error {
-	return errors.Join(os.Remove(path), ignoreMissing(os.Remove(SummaryOf(path))))
+	return errors.Join(os.Remove(path), ignoreMissing(os.Remove(SummaryOf(path))), ignoreMissing(os.Remove(IndexOf(path))))
 }
 
 func ignoreMissing(err error) error {

@@ -170,6 +170,12 @@ func (x *consoleIndex) typeOf(r *consoleRef) string {
 // again from the oldest, and an entry older than 2^32 seqs (a session of
 // billions of events) is dropped, counted.
 func (c *Capture) indexConsole(m *protocol.ConsoleMessage) {
+	c.indexConsoleKind(m, c.cindex.kinds.of(m.Type+"\x00"+m.Source))
+}
+
+// indexConsoleKind is indexConsole with the message's kind (its type and
+// source, interned) known.
+func (c *Capture) indexConsoleKind(m *protocol.ConsoleMessage, kind uint8) {
 	x := &c.cindex
 	if !x.started {
 		x.started, x.ts0, x.seq0 = true, math.Floor(m.Timestamp), m.Seq
@@ -195,7 +201,7 @@ func (c *Capture) indexConsole(m *protocol.ConsoleMessage) {
 		x.seq0 = base
 	}
 	r := consoleRef{dseq: uint32(m.Seq - x.seq0), ts: clampMs(m.Timestamp - x.ts0), nav: uint16(min(max(m.NavigationID, 0), maxNav)),
-		level: uint8(max(slices.Index(protocol.Levels, m.Level), 0)), kind: x.kinds.of(m.Type + "\x00" + m.Source)}
+		level: uint8(max(slices.Index(protocol.Levels, m.Level), 0)), kind: kind}
 	if m.Target != nil {
 		r.tgt = x.targets.of(m.Target.ID)
 		x.ttypes[m.Target.ID] = m.Target.Type
@@ -448,7 +454,7 @@ func readCold(cold ColdReader, cands []candidate) error {
 				} `json:"params"`
 			}
 			if err := json.Unmarshal(rec, &ev); err != nil || ev.Params.Message == nil {
-				decodeErr = fmt.Errorf("record %d of the journal is not a console message", n)
+				decodeErr = fmt.Errorf("record %d on the disk is not a console message: the file is damaged", n)
 				return false
 			}
 			cands[k].m = ev.Params.Message

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -68,15 +69,21 @@ func ask(ctx context.Context, d session.Dir, method string, params json.RawMessa
 		res, err = peekSummary(ctx, d, params, reason)
 	}
 	if res == nil && err == nil {
-		mux, merr := offlineMux(d, reason)
+		mux, done, merr := offlineMux(d, reason)
 		if merr != nil {
 			return nil, merr
 		}
+		defer done() // after the answer is encoded: it may read the files
 		res, err = mux.Dispatch(ctx, &rpc.Request{Method: method, Params: params})
 	}
 	if err != nil {
 		return nil, err
 	}
+	return encodeOffline(method, res)
+}
+
+// encodeOffline encodes an answer from the session's files.
+func encodeOffline(method string, res any) (any, error) {
 	b, err := json.Marshal(res)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the answer to %s from the session's files: %w", method, err)
@@ -84,29 +91,46 @@ func ask(ctx context.Context, d session.Dir, method string, params json.RawMessa
 	return rpc.RawResult(b), nil
 }
 
-// Offline returns the methods that a session whose worker is gone answers
-// from what its files hold.
-func Offline(d session.Dir) (*rpc.Mux, error) { return offlineMux(d, "") }
-
-// offlineMux is Offline, with the reason its answers are stale when a
-// worker runs but did not answer.
-func offlineMux(d session.Dir, reason string) (*rpc.Mux, error) {
+// offlineMux returns the methods that a session whose worker is gone
+// answers from what its files hold, and a func to call once the answer is
+// encoded; reason is why its answers are stale when a worker runs but did
+// not answer. A document with an index (session.OpenIndexed) is read
+// through it: only the records an answer returns are read. Without one
+// (a document of an older version, or one whose index was not written)
+// it is read whole.
+func offlineMux(d session.Dir, reason string) (*rpc.Mux, func(), error) {
+	stale := func(path string, age time.Duration) protocol.Stale {
+		return protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason}
+	}
+	mux := rpc.NewMux()
+	if out, ix, path, age, err := d.OpenIndexed(); err == nil {
+		c, err := capture.FromDocument(named(out, d), ix.Doc, ix)
+		if err == nil {
+			queries.Register(mux, c, stale(path, age), d.File(session.BodiesDir))
+			return mux, func() { ix.Close() }, nil
+		}
+		ix.Close()
+	}
 	out, path, age, err := d.ReadOutput()
 	switch {
 	case errors.Is(err, session.ErrNoOutput) && reason != "":
-		return nil, protocol.Errorf(protocol.NoSession, "%s, and it has written no data yet", reason).
+		return nil, nil, protocol.Errorf(protocol.NoSession, "%s, and it has written no data yet", reason).
 			WithHint(fmt.Sprintf("the worker may be stopped or overloaded: bdg-rpc logs --session %s", d.Name))
 	case errors.Is(err, session.ErrNoOutput):
-		return nil, protocol.Wrap(protocol.NoSession, err).WithHint("start a session: bdg-rpc start URL")
+		return nil, nil, protocol.Wrap(protocol.NoSession, err).WithHint("start a session: bdg-rpc start URL")
 	case err != nil:
-		return nil, unreadable(err)
+		return nil, nil, unreadable(err)
 	}
+	queries.Register(mux, capture.Restore(named(out, d)), stale(path, age), d.File(session.BodiesDir))
+	return mux, func() {}, nil
+}
+
+// named gives a document without a session name the session's.
+func named(out protocol.Output, d session.Dir) protocol.Output {
 	if out.Session == "" {
 		out.Session = d.Name
 	}
-	mux := rpc.NewMux()
-	queries.Register(mux, capture.Restore(out), protocol.Stale{Stale: true, DataAgeMs: age.Milliseconds(), Source: path, Reason: reason}, d.File(session.BodiesDir))
-	return mux, nil
+	return out
 }
 
 // unreadable is the error of a session file that exists but cannot be

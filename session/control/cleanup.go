@@ -82,7 +82,8 @@ func removeLinks(d session.Dir) []string {
 // Only regular files are removed. It returns what it removed.
 func removeTemps(d session.Dir) []string {
 	var removed []string
-	for _, name := range []string{session.OutputFile, session.PartialFile, session.SummaryOf(session.OutputFile), session.SummaryOf(session.PartialFile)} {
+	for _, name := range []string{session.OutputFile, session.PartialFile, session.SummaryOf(session.OutputFile), session.SummaryOf(session.PartialFile),
+		session.IndexOf(session.OutputFile), session.IndexOf(session.PartialFile)} {
 		matches, _ := filepath.Glob(filepath.Join(d.Path, "."+filepath.Base(name)+".*.tmp"))
 		for _, p := range matches {
 			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && os.Remove(p) == nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -403,10 +404,10 @@ func TestSummaryAnswersEndedSessions(t *testing.T) {
 		peek.Console[len(peek.Console)-1].Seq != 2000 || peek.Counts.Console != 2000 || !peek.Stale.Stale {
 		t.Fatalf("peek from the summary: %.300s, %v", raw, err)
 	}
-	if _, err := control.Ask(ctx, d, protocol.ConsoleList.Name, nil); protocol.KindOf(err) != protocol.SessionFile {
+	if _, err := control.Ask(ctx, d, protocol.ConsoleList.Name, json.RawMessage(`{"limit":0}`)); protocol.KindOf(err) != protocol.SessionFile {
 		t.Errorf("console/list reads the document, damaged: %v", err)
 	}
-	if _, err := control.Ask(ctx, d, protocol.Peek.Name, json.RawMessage(`{"last":100}`)); protocol.KindOf(err) != protocol.SessionFile {
+	if _, err := control.Ask(ctx, d, protocol.Peek.Name, json.RawMessage(`{"last":1500}`)); protocol.KindOf(err) != protocol.SessionFile {
 		t.Errorf("a peek beyond the summary reads the document, damaged: %v", err)
 	}
 	// A summary of another document is not used.
@@ -415,5 +416,141 @@ func TestSummaryAnswersEndedSessions(t *testing.T) {
 	}
 	if _, err := control.Status(ctx, d); protocol.KindOf(err) != protocol.SessionFile {
 		t.Errorf("status with a summary of another size: %v, want the document's damage", err)
+	}
+}
+
+// TestIndexAnswersEndedSessions: the queries of a session whose worker is
+// gone are answered through the index beside its document, reading only
+// the records they return, with the very answers the document read whole
+// gives; an index of another version of the document is not used.
+func TestIndexAnswersEndedSessions(t *testing.T) {
+	home := t.TempDir()
+	d, err := session.NewDir(home, "indexed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	const nc, nr = 20_000, 300
+	out := protocol.Output{Version: protocol.Version, Success: true, Session: "indexed", LastSeq: nc + nr,
+		Counts: protocol.Counts{Console: nc, Network: nr}, Target: protocol.Target{URL: "http://h/"},
+		WrittenAt: time.Now().UTC().Format(time.RFC3339Nano)}
+	worker := &protocol.TargetRef{ID: "W1", Type: protocol.TargetWorker}
+	var reqs []*protocol.NetworkRequest
+	for i := range nr {
+		r := &protocol.NetworkRequest{Seq: uint64(i + 1), RequestID: fmt.Sprintf("r%d", i), URL: fmt.Sprintf("http://h/%d", i),
+			Method: "GET", ResourceType: []string{"Fetch", "Script", "Document"}[i%3], Timestamp: 1.7e12 + float64(i),
+			NavigationID: 1 + i/100, State: protocol.StateFinished, Status: 200, ResponseBody: fmt.Sprintf(`{"n":%d}`, i)}
+		if i%7 == 0 {
+			r.Target = worker
+		}
+		reqs = append(reqs, r)
+	}
+	var con []*protocol.ConsoleMessage
+	for i := range nc {
+		m := &protocol.ConsoleMessage{Seq: uint64(nr + i + 1), Level: protocol.Levels[i%len(protocol.Levels)], Type: "log",
+			Source: "console-api", Text: fmt.Sprintf("message %d", i), Timestamp: 1.7e12 + float64(i), NavigationID: 1 + i/5000}
+		if i%11 == 0 {
+			m.Target = worker
+		}
+		con = append(con, m)
+	}
+	path := d.File(session.OutputFile)
+	if err := session.WriteOutputAtomic(path, out, reqs, con); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(session.IndexOf(path)); err != nil {
+		t.Fatalf("no index beside the document: %v", err)
+	}
+	ctx := context.Background()
+	ask := func(method, params string) string {
+		t.Helper()
+		raw, err := control.Ask(ctx, d, method, json.RawMessage(params))
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		var v map[string]any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			t.Fatal(err)
+		}
+		delete(v, "stale") // its age differs
+		delete(v, "dataAgeMs")
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	mid := protocol.FormatCursor(uint64(nr + nc/2))
+	queries := [][2]string{
+		{protocol.ConsoleList.Name, `{}`},
+		{protocol.ConsoleList.Name, `{"limit":100,"cursor":"` + mid + `"}`},
+		{protocol.ConsoleList.Name, `{"limit":100,"cursor":"` + mid + `","order":"asc"}`},
+		{protocol.ConsoleList.Name, `{"levels":["error"],"limit":50}`},
+		{protocol.ConsoleList.Name, `{"filter":"message 1234","limit":0}`},
+		{protocol.ConsoleList.Name, `{"navigation":2,"limit":10}`},
+		{protocol.ConsoleList.Name, `{"target":"W1","limit":10}`},
+		{protocol.NetworkList.Name, `{}`},
+		{protocol.NetworkList.Name, `{"types":["Script"],"limit":5,"cursor":"150"}`},
+		{protocol.NetworkList.Name, `{"target":"W1","limit":5}`},
+		{protocol.NetworkGet.Name, `{"requestId":"r123","body":true}`},
+		{protocol.NetworkGet.Name, `{"requestId":"nope"}`},
+		{protocol.Peek.Name, `{"last":500}`},
+	}
+	indexed := make([]string, len(queries))
+	for i, q := range queries {
+		indexed[i] = ask(q[0], q[1])
+	}
+	if !strings.Contains(indexed[10], `{\"n\":123}`) || !strings.Contains(indexed[1], `"returned":100`) {
+		t.Errorf("answers through the index: %.300s; %.300s", indexed[10], indexed[1])
+	}
+	// The index reads only what an answer returns: the oldest records
+	// damaged, the newest still answer.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := slices.Clone(b)
+	at := bytes.Index(damaged, []byte(`"message 10"`))
+	copy(damaged[at:], "\x00\x00 not json")
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask(protocol.ConsoleList.Name, `{"limit":100,"order":"desc"}`); !strings.Contains(got, `"returned":100`) {
+		t.Errorf("the newest page of a document damaged at its start: %.300s", got)
+	}
+	if got := ask(protocol.ConsoleList.Name, `{"limit":0}`); !strings.HasPrefix(got, "error") {
+		t.Errorf("a list of every message of a damaged document: %.200s", got)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Without the index, the document is read whole: the same answers.
+	if err := os.Remove(session.IndexOf(path)); err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range queries {
+		if whole := ask(q[0], q[1]); whole != indexed[i] {
+			t.Errorf("%s %s: through the index\n%.400s\nread whole\n%.400s", q[0], q[1], indexed[i], whole)
+		}
+	}
+	// An index of another version of the document (the same size, another
+	// writtenAt) is not used.
+	out2 := out
+	out2.WrittenAt = time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)
+	if err := session.WriteOutputAtomic(path, out2, reqs, con); err != nil {
+		t.Fatal(err)
+	}
+	ix := session.IndexOf(path)
+	other := filepath.Join(t.TempDir(), "other.json")
+	if err := session.WriteOutputAtomic(other, out, reqs, con); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(session.IndexOf(other), ix); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := session.OpenIndex(path, out2.WrittenAt); !errors.Is(err, session.ErrNoIndex) {
+		t.Errorf("an index of another version: %v", err)
+	}
+	if got := ask(protocol.ConsoleList.Name, `{"limit":100,"cursor":"`+mid+`"}`); got != indexed[1] {
+		t.Errorf("with an index of another version: %.300s", got)
 	}
 }

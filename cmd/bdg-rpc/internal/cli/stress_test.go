@@ -99,7 +99,7 @@ func (s *stressEnv) assertClean(name string, hs control.Handshake) {
 		s.t.Errorf("session %s: a worker still holds the lock", name)
 	}
 	entries, _ := os.ReadDir(d.Path)
-	allowed := []string{session.OutputFile, filepath.Base(session.SummaryOf(session.OutputFile)), session.LogFile, session.LogFile + ".1", session.StartLockFile, session.WorkerLockFile, session.JournalDir}
+	allowed := []string{session.OutputFile, filepath.Base(session.SummaryOf(session.OutputFile)), filepath.Base(session.IndexOf(session.OutputFile)), session.LogFile, session.LogFile + ".1", session.StartLockFile, session.WorkerLockFile, session.JournalDir}
 	for _, e := range entries {
 		if !slices.Contains(allowed, e.Name()) {
 			s.t.Errorf("session %s: stale file %s left behind", name, e.Name())
@@ -361,10 +361,30 @@ func (s *stressEnv) million() {
 		t.Fatal(err)
 	}
 	s.assertClean(session.DefaultName, hs)
+	// The ended session, through its document's index: a page of 100 from
+	// the middle, and the first request by id, as the CLI asks them.
+	var endedPages []time.Duration
+	for range 5 {
+		t0 := time.Now()
+		raw, err := control.Ask(context.Background(), d, protocol.ConsoleList.Name, json.RawMessage(fmt.Sprintf(`{"limit":100,"cursor":%q}`, middle)))
+		var res protocol.ConsoleListResult
+		if err != nil || json.Unmarshal(raw, &res) != nil || res.Returned != 100 || res.Total != st.Counts.Console {
+			t.Fatalf("a page of the ended session: %.300s, %v", raw, err)
+		}
+		endedPages = append(endedPages, time.Since(t0))
+	}
+	t0 := time.Now()
+	raw, err := control.Ask(context.Background(), d, protocol.NetworkGet.Name, json.RawMessage(fmt.Sprintf(`{"requestId":%q}`, firstID)))
+	endedGet := time.Since(t0)
+	if err != nil || !strings.Contains(string(raw), `"status":204`) {
+		t.Errorf("network/get of the ended session's first fetch: %.300s, %v", raw, err)
+	}
 	fmt.Printf("million: %d messages and %d requests stored in %s, dropped 0; worker VmRSS %.1f MB (VmHWM %.1f MB), after the walks %.1f MB; walked by cursor, 10,000 a page, in %s (a page: median %s), the requests in %s; "+
-		"the first request by id in %s; a page of 100 messages from the middle: median %s (socket, one client); stop wrote %.0f MB of session.json in %s\n",
+		"the first request by id in %s; a page of 100 messages from the middle: median %s (socket, one client); stop wrote %.0f MB of session.json in %s; "+
+		"ended, through the index: a page of 100 from the middle median %s, the first request by id %s\n",
 		st.Counts.Console, st.Counts.Network, loaded.Round(time.Millisecond), float64(mem.RSS)/1024, float64(mem.HWM)/1024, float64(after.RSS)/1024,
-		walked.Round(time.Millisecond), percentile(walkPages, .5).Round(time.Millisecond), netWalked.Round(time.Millisecond), got1.Round(time.Microsecond), percentile(pages, .5), float64(fi.Size())/(1<<20), stopped.Round(time.Millisecond))
+		walked.Round(time.Millisecond), percentile(walkPages, .5).Round(time.Millisecond), netWalked.Round(time.Millisecond), got1.Round(time.Microsecond), percentile(pages, .5), float64(fi.Size())/(1<<20), stopped.Round(time.Millisecond),
+		percentile(endedPages, .5).Round(time.Millisecond), endedGet.Round(time.Millisecond))
 
 	// --max-console 1000: the rest dropped, exactly, and said.
 	const b = 20_000
