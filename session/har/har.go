@@ -4,6 +4,12 @@
 package har
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/url"
 	"sort"
 	"strconv"
@@ -131,8 +137,20 @@ type Timings struct {
 }
 
 // Build makes an archive of requests (oldest first, with bodies where
-// captured), grouping them into a page per navigation.
+// captured), grouping them into a page per navigation, its entries in the
+// order of their start.
 func Build(requests []protocol.NetworkRequest, navigations []protocol.Navigation, title string) HAR {
+	h, pages := head(navigations, title)
+	for _, r := range requests {
+		h.Log.Entries = append(h.Log.Entries, entries(r, pages)...)
+	}
+	sort.SliceStable(h.Log.Entries, func(i, j int) bool { return h.Log.Entries[i].StartedDateTime < h.Log.Entries[j].StartedDateTime })
+	return h
+}
+
+// head is an archive without entries: its pages, one per navigation, and
+// which navigations have one.
+func head(navigations []protocol.Navigation, title string) (HAR, map[int]bool) {
 	h := HAR{Log: Log{Version: "1.2", Creator: Creator{Name: "bdg-rpc", Version: protocol.Version}, Pages: []Page{}, Entries: []Entry{}}}
 	pages := map[int]bool{}
 	for _, n := range navigations {
@@ -143,30 +161,89 @@ func Build(requests []protocol.NetworkRequest, navigations []protocol.Navigation
 	if len(h.Log.Pages) > 0 && title != "" {
 		h.Log.Pages[len(h.Log.Pages)-1].Title = title
 	}
-	for _, r := range requests {
-		ref := ""
-		if pages[r.NavigationID] {
-			ref = pageID(r.NavigationID)
-		}
-		// Each redirect hop is an entry of its own, as in DevTools' export.
-		for i, hop := range r.Redirects {
-			next := r.URL
-			if i+1 < len(r.Redirects) {
-				next = r.Redirects[i+1].URL
-			}
-			e := entry(r, ref)
-			e.StartedDateTime = stamp(hop.Timestamp)
-			e.Request.URL, e.Request.QueryString = hop.URL, query(hop.URL)
-			e.Response = Response{Status: hop.Status, StatusText: hop.StatusText, HTTPVersion: e.Response.HTTPVersion,
-				Cookies: []NameValue{}, Headers: headers(hop.ResponseHeaders), RedirectURL: next, HeadersSize: -1, BodySize: 0,
-				Content: Content{MimeType: "x-unknown"}}
-			e.Time, e.Timings, e.Error = 0, Timings{}, ""
-			h.Log.Entries = append(h.Log.Entries, e)
-		}
-		h.Log.Entries = append(h.Log.Entries, entry(r, ref))
+	return h, pages
+}
+
+// entries are the entries of a request: each redirect hop is an entry of
+// its own, as in DevTools' export, then the request as it ended.
+func entries(r protocol.NetworkRequest, pages map[int]bool) []Entry {
+	ref := ""
+	if pages[r.NavigationID] {
+		ref = pageID(r.NavigationID)
 	}
-	sort.SliceStable(h.Log.Entries, func(i, j int) bool { return h.Log.Entries[i].StartedDateTime < h.Log.Entries[j].StartedDateTime })
-	return h
+	var es []Entry
+	for i, hop := range r.Redirects {
+		next := r.URL
+		if i+1 < len(r.Redirects) {
+			next = r.Redirects[i+1].URL
+		}
+		e := entry(r, ref)
+		e.StartedDateTime = stamp(hop.Timestamp)
+		e.Request.URL, e.Request.QueryString = hop.URL, query(hop.URL)
+		e.Response = Response{Status: hop.Status, StatusText: hop.StatusText, HTTPVersion: e.Response.HTTPVersion,
+			Cookies: []NameValue{}, Headers: headers(hop.ResponseHeaders), RedirectURL: next, HeadersSize: -1, BodySize: 0,
+			Content: Content{MimeType: "x-unknown"}}
+		e.Time, e.Timings, e.Error = 0, Timings{}, ""
+		es = append(es, e)
+	}
+	return append(es, entry(r, ref))
+}
+
+// Write writes the archive of the requests each gives (oldest first, with
+// bodies where captured) to w, indented as Build's archive encoded with
+// two spaces, one entry at a time: an archive of 200,000 requests and
+// their bodies is never held in memory. The entries are in the order the
+// requests were sent (a request's redirect hops first), which is the
+// order of their start but where the events of two targets raced. It
+// returns how many entries it wrote.
+func Write(w io.Writer, each func(visit func(*protocol.NetworkRequest) bool) error, navigations []protocol.Navigation, title string) (int, error) {
+	h, pages := head(navigations, title)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(h); err != nil {
+		return 0, fmt.Errorf("encoding the archive: %w", err)
+	}
+	doc := b.Bytes()
+	marker := []byte(`"entries": []`)
+	i := bytes.Index(doc, marker)
+	if i < 0 {
+		return 0, errors.New("encoding the archive: no entries member")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(doc[:i])
+	bw.WriteString(`"entries": [`)
+	var eb bytes.Buffer
+	ee := json.NewEncoder(&eb)
+	ee.SetEscapeHTML(false)
+	ee.SetIndent("      ", "  ") // the depth of log.entries' items
+	n := 0
+	var werr error
+	err := each(func(r *protocol.NetworkRequest) bool {
+		for _, e := range entries(*r, pages) {
+			eb.Reset()
+			if werr = ee.Encode(e); werr != nil {
+				return false
+			}
+			if n > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n      ")
+			bw.Write(bytes.TrimSuffix(eb.Bytes(), []byte("\n")))
+			n++
+		}
+		return true
+	})
+	if err = errors.Join(err, werr); err != nil {
+		return n, err
+	}
+	if n > 0 {
+		bw.WriteString("\n    ")
+	}
+	bw.WriteByte(']')
+	bw.Write(doc[i+len(marker):])
+	return n, bw.Flush()
 }
 
 func entry(r protocol.NetworkRequest, ref string) Entry {

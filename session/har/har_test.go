@@ -72,3 +72,39 @@ func TestWebSocketMessages(t *testing.T) {
 		t.Errorf("entry %s\nwant it to hold %s", b, want)
 	}
 }
+
+// TestWriteStreamsBuildsArchive: Write, one entry at a time, writes the
+// very bytes of Build's archive encoded whole (requests in the order of
+// their start), with no entries too.
+func TestWriteStreamsBuildsArchive(t *testing.T) {
+	reqs := []protocol.NetworkRequest{
+		{RequestID: "1", URL: "http://h/a?x=<b>&y=é", Method: "GET", Timestamp: 1764100000000, NavigationID: 1, State: "finished",
+			ResponseHeaders: protocol.Headers(`{"Content-Type":"text/html"}`), Status: 200, MimeType: "text/html", ResponseBody: "<p>&amp;</p>",
+			Redirects: []protocol.Redirect{{URL: "http://h/old", Status: 301, Timestamp: 1764099999990}, {URL: "http://h/older", Status: 302, Timestamp: 1764099999995}}},
+		{RequestID: "2", URL: "http://h/b", Method: "POST", RequestBody: `{"k":"v"}`, Timestamp: 1764100000100, NavigationID: 2, State: "failed", ErrorText: "net::ERR_FAILED"},
+		{RequestID: "3", URL: "ws://h/s", ResourceType: protocol.ResourceWebSocket, Timestamp: 1764100000200, NavigationID: 2,
+			Frames: []protocol.WebSocketFrame{{Direction: protocol.FrameSent, Payload: "hi", Timestamp: 1764100000300}}},
+	}
+	navs := []protocol.Navigation{{ID: 1, URL: "http://h/", Timestamp: 1764099999000}, {ID: 2, URL: "http://h/2", Timestamp: 1764100000050}}
+	for _, reqs := range [][]protocol.NetworkRequest{reqs, nil} {
+		var whole strings.Builder
+		enc := json.NewEncoder(&whole)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(Build(reqs, navs, "T & t")); err != nil {
+			t.Fatal(err)
+		}
+		var streamed strings.Builder
+		n, err := Write(&streamed, func(visit func(*protocol.NetworkRequest) bool) error {
+			for i := range reqs {
+				if !visit(&reqs[i]) {
+					break
+				}
+			}
+			return nil
+		}, navs, "T & t")
+		if err != nil || streamed.String() != whole.String() {
+			t.Errorf("%d requests: Write (%d entries, %v):\n%s\nBuild:\n%s", len(reqs), n, err, streamed.String(), whole.String())
+		}
+	}
+}

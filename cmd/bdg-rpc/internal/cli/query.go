@@ -355,39 +355,58 @@ func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	reqs, _, err := requestPager(protocol.ListParams{}, true).fetch(ctx, env, d, 0, 0)
-	if err != nil {
-		return err
-	}
-	if !*noRedact {
-		for i := range reqs {
-			reqs[i] = redact.Request(reqs[i])
-		}
-	}
 	st, _ := control.Status(ctx, d) // for the page's title; the export does without
 	var navs []protocol.Navigation
 	if out, _, _, _, err := d.ReadSummary(); err == nil {
 		navs = out.Navigations
 	}
-	doc := har.Build(reqs, navs, st.Target.Title)
+	// The requests, oldest first, a page at a time: each page's entries
+	// are written before the next is asked, so that an archive of a
+	// day-long session is never held in memory.
+	each := func(visit func(*protocol.NetworkRequest) bool) error {
+		cursor, size, asked := "", requestPager(protocol.ListParams{}, true).size, false
+		for {
+			limit := size
+			res, err := askQuiet(ctx, env, d, protocol.NetworkList, protocol.NetworkListParams{
+				ListParams: protocol.ListParams{Limit: &limit, Cursor: cursor, Order: protocol.OrderAsc}, Bodies: true}, &asked)
+			if protocol.KindOf(err) == protocol.TooLarge && size > 1 {
+				size = max(1, size/2)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			for i := range res.Items {
+				r := res.Items[i]
+				if !*noRedact {
+					r = redact.Request(r)
+				}
+				if !visit(&r) {
+					return nil
+				}
+			}
+			if res.NextCursor == "" {
+				return nil
+			}
+			cursor = res.NextCursor
+		}
+	}
+	var entries int
 	if len(pos) == 0 || pos[0] == "-" {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		_, err := har.Write(env.Stdout, each, navs, st.Target.Title)
+		return err
 	}
 	if err := session.WriteFileAtomic(pos[0], func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
+		var err error
+		entries, err = har.Write(w, each, navs, st.Target.Title)
+		return err
 	}); err != nil {
 		return err
 	}
 	if sf.json {
-		return printJSON(env, envelope(map[string]any{"path": pos[0], "entries": len(doc.Log.Entries)}))
+		return printJSON(env, envelope(map[string]any{"path": pos[0], "entries": entries}))
 	}
-	fmt.Fprintf(env.Stdout, "Wrote %d entries to %s\n", len(doc.Log.Entries), pos[0])
+	fmt.Fprintf(env.Stdout, "Wrote %d entries to %s\n", entries, pos[0])
 	return nil
 }
 
