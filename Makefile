@@ -81,9 +81,11 @@ bench-worker:
 	$(GO) test -count=1 -run TestWorkerBench ./session/worker -v -bench-worker -timeout 20m | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
 
 # A page of 100 from the middle of an ended session's session.json (100,000
-# and 1,000,000 messages): through its index, and read whole, side by side.
+# and 1,000,000 messages): through its index, and read whole, side by side;
+# a list of 100,000 messages, 90,000 of them cold, and their session.json.
 bench-files:
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkEndedSessionPage -benchtime 5x -benchmem ./session/control | grep "^Benchmark"
+	$(GO) test -count=1 -run '^$$' -bench BenchmarkColdConsole -benchtime 3x -benchmem ./session/capture | grep "^Benchmark"
 
 # A page logs 50,000 console messages: what a bare CDP reader and a client of
 # bdg-rpc serve receive (rate, latency, CPU), and what watching costs the page.

@@ -45,12 +45,17 @@ const (
 
 // indexTrailer is the JSON end of an index.
 type indexTrailer struct {
-	DataSize  int64             `json:"dataSize"`  // the size of the document indexed
-	WrittenAt string            `json:"writtenAt"` // its writtenAt
-	Console   int               `json:"console"`   // entries
-	Network   int               `json:"network"`
-	Strings   []string          `json:"strings"` // 0 is ""
-	Targets   map[string]string `json:"targets"` // target id: type
+	DataSize  int64  `json:"dataSize"`  // the size of the document indexed
+	WrittenAt string `json:"writtenAt"` // its writtenAt
+	// WrittenAtOffset is where the document's "writtenAt" member is in
+	// it (-1: nowhere), so that a reader checks that the document it
+	// opened is the one indexed (a partial document is rewritten every
+	// few seconds, at times to the same size).
+	WrittenAtOffset int64             `json:"writtenAtOffset"`
+	Console         int               `json:"console"` // entries
+	Network         int               `json:"network"`
+	Strings         []string          `json:"strings"` // 0 is ""
+	Targets         map[string]string `json:"targets"` // target id: type
 }
 
 // RequestIDHash is the hash of a request id an index holds, to find a
@@ -147,7 +152,7 @@ func indexOf(list []string, s string) int {
 
 // finish appends the requests' entries (spooled in spool) and the trailer,
 // and puts the index in place. The document must be in place already.
-func (w *indexWriter) finish(spool *os.File, dataSize int64, writtenAt string) (err error) {
+func (w *indexWriter) finish(spool *os.File, dataSize int64, writtenAt string, writtenAtOff int64) (err error) {
 	defer func() {
 		if err != nil {
 			w.abort()
@@ -160,7 +165,7 @@ func (w *indexWriter) finish(spool *os.File, dataSize int64, writtenAt string) (
 	if _, err := io.Copy(w.bw, spool); err != nil {
 		return err
 	}
-	w.trailer.DataSize, w.trailer.WrittenAt = dataSize, writtenAt
+	w.trailer.DataSize, w.trailer.WrittenAt, w.trailer.WrittenAtOffset = dataSize, writtenAt, writtenAtOff
 	t, err := json.Marshal(&w.trailer)
 	if err != nil {
 		return err
@@ -217,7 +222,7 @@ func OpenIndex(path, writtenAt string) (ix *DocIndex, err error) {
 		return nil, fmt.Errorf("%w: %s: %w", ErrNoIndex, IndexOf(path), err)
 	}
 	di, err := doc.Stat()
-	if err != nil || di.Size() != ix.trailer.DataSize || writtenAt != ix.trailer.WrittenAt {
+	if err != nil || di.Size() != ix.trailer.DataSize || writtenAt != ix.trailer.WrittenAt || !ix.writtenAtIn(doc) {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s is of another version of %s", ErrNoIndex, IndexOf(path), path)
 	}
@@ -229,6 +234,26 @@ func OpenIndex(path, writtenAt string) (ix *DocIndex, err error) {
 		}
 	}
 	return ix, nil
+}
+
+// writtenAtMember starts the "writtenAt" member of a document.
+const writtenAtMember = `"writtenAt":`
+
+// writtenAtIn reports whether doc has the writtenAt of the index where the
+// index says.
+func (ix *DocIndex) writtenAtIn(doc *os.File) bool {
+	t := &ix.trailer
+	if t.WrittenAtOffset < 0 {
+		return t.WrittenAt == ""
+	}
+	want, err := json.Marshal(t.WrittenAt)
+	if err != nil {
+		return false
+	}
+	want = append([]byte(writtenAtMember), want...)
+	got := make([]byte, len(want))
+	_, err = doc.ReadAt(got, t.WrittenAtOffset)
+	return err == nil && string(got) == string(want)
 }
 
 // openRegular opens a file that must be a regular file, not a link.

@@ -52,7 +52,11 @@ func TestWriteOutputAtomicStreams(t *testing.T) {
 	path := dir + "/session.json"
 	out := protocol.Output{Version: "v", Session: "s", Target: protocol.Target{URL: "http://h/", Title: "<T&>"}, Error: "e"}
 	net := []*protocol.NetworkRequest{{RequestID: "1", URL: "http://h/a?x=1&y=2", ResponseBody: "{\"n\":1}"}, {RequestID: "2", URL: "http://h/b"}}
-	con := []*protocol.ConsoleMessage{{Seq: 3, Text: "line\u2028sep"}}
+	con := []*protocol.ConsoleMessage{{Seq: 3, Text: "line\u2028sep"},
+		{Seq: 4, Level: protocol.LevelError, Type: "error", Source: "javascript", Text: "<b>&amp;</b> é \"q\" \\ \t\x01", URL: "http://h/x.js?a&b",
+			Stack: "at f (x.js:1:2)", Target: &protocol.TargetRef{ID: "W", Type: protocol.TargetWorker, URL: "http://h/w.js"}, FrameID: "F",
+			NavigationID: 2, Timestamp: 1764100000000.5, Truncated: true, OriginalSizes: &protocol.OriginalSizes{Text: 12345}},
+		{Seq: 5, Text: "bad \xff byte"}}
 	if err := WriteOutputAtomic(path, out, net, con); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +69,9 @@ func TestWriteOutputAtomicStreams(t *testing.T) {
 		t.Fatalf("not JSON: %v\n%s", err, b)
 	}
 	want := out
-	want.Data = protocol.OutputData{Network: []protocol.NetworkRequest{*net[0], *net[1]}, Console: []protocol.ConsoleMessage{*con[0]}}
+	bad := *con[2]
+	bad.Text = "bad \ufffd byte" // as encoding/json writes a string that is not UTF-8
+	want.Data = protocol.OutputData{Network: []protocol.NetworkRequest{*net[0], *net[1]}, Console: []protocol.ConsoleMessage{*con[0], *con[1], bad}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("document (-want +got):\n%s", diff)
 	}

@@ -1,7 +1,13 @@
 package capture
 
 import (
+	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session"
 )
 
 // The event path's cost, per event: console bursts of 50,000 messages and
@@ -37,4 +43,40 @@ func BenchmarkRequestEvents(b *testing.B) {
 		c.HandleEvent("Network.responseReceived", resp)
 		c.HandleEvent("Network.loadingFinished", fin)
 	}
+}
+
+// BenchmarkColdConsole: 100,000 console messages of which 90,000 are cold
+// (on the journal's disk): a list of every one, and session.json written
+// from them, each read back and decoded from its journal line.
+func BenchmarkColdConsole(b *testing.B) {
+	c := New(Options{Session: "b"})
+	persisting(b, c, nil)
+	const n = 100_000
+	text := strings.Repeat("x", 200)
+	for i := range n {
+		c.HandleEvent("Runtime.consoleAPICalled", []byte(fmt.Sprintf(`{"type":"log","args":[{"type":"string","value":"message %d %s"}],"executionContextId":1,"timestamp":%d}`, i, text, 1764100000000+i)))
+		if i%10_000 == 9_999 {
+			awaitCold(b, c, DefaultHotConsole) // at the pace of the disk, as a page's burst is
+		}
+	}
+	awaitCold(b, c, DefaultHotConsole)
+	b.Run("list-all", func(b *testing.B) {
+		zero := 0
+		for b.Loop() {
+			if res, err := c.ConsoleList(Scope{}, nil, "", PageOf(protocol.ListParams{Limit: &zero})); err != nil || res.Returned != n {
+				b.Fatalf("%d returned, %v", res.Returned, err)
+			}
+		}
+	})
+	b.Run("session.json", func(b *testing.B) {
+		path := filepath.Join(b.TempDir(), "session.json")
+		for b.Loop() {
+			snap := c.Snapshot()
+			msgs := session.RecordsOf(snap.Console)
+			msgs.Each = c.ConsoleRecords
+			if err := session.WriteOutputStream(path, protocol.Output{}, session.RecordsOf[protocol.NetworkRequest](nil), msgs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

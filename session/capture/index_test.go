@@ -31,7 +31,7 @@ func (f failing) AppendAt(n uint64, rec []byte) error {
 // persisting starts c's journal writer on a journal in a temporary
 // directory, failing the seqs fail says (nil: none); it stops with the
 // test.
-func persisting(t *testing.T, c *Capture, fail func(uint64) bool) *disk.Journal {
+func persisting(t testing.TB, c *Capture, fail func(uint64) bool) *disk.Journal {
 	t.Helper()
 	j, err := disk.Open(t.TempDir(), disk.Options{SegmentBytes: 256 << 10})
 	if err != nil {
@@ -58,7 +58,7 @@ func persisting(t *testing.T, c *Capture, fail func(uint64) bool) *disk.Journal 
 
 // awaitCold waits until the hot cache holds at most n messages: the rest
 // went to the journal.
-func awaitCold(t *testing.T, c *Capture, n int) {
+func awaitCold(t testing.TB, c *Capture, n int) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {

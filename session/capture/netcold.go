@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/chromedp/cdproto/cdp/jsonv2"
 )
 
 // A session keeps 200,000 requests in a few megabytes: the network store
@@ -212,7 +213,7 @@ func (x *netCold) read(store BlobStore, r *netRef) (protocol.NetworkRequest, err
 	if _, err := store.ReadAt(b, r.off); err != nil {
 		return req, fmt.Errorf("reading a request back from the disk: %w", err)
 	}
-	if err := json.Unmarshal(b, &req); err != nil {
+	if err := jsonv2.Unmarshal(b, &req, jsonv2.AllowInvalidUTF8(true)); err != nil {
 		return req, fmt.Errorf("a request on the disk is damaged: %w", err)
 	}
 	return req, nil

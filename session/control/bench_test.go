@@ -47,8 +47,9 @@ func BenchmarkEndedSessionPage(b *testing.B) {
 				b.Fatal(err)
 			}
 			con = nil
-			if fi, err := os.Stat(path); err == nil {
-				b.ReportMetric(float64(fi.Size())/(1<<20), "doc-MB")
+			fi, err := os.Stat(path)
+			if err != nil {
+				b.Fatal(err)
 			}
 			if c.whole {
 				os.Remove(session.IndexOf(path))
@@ -61,6 +62,7 @@ func BenchmarkEndedSessionPage(b *testing.B) {
 					b.Fatalf("%.200s %v", raw, err)
 				}
 			}
+			b.ReportMetric(float64(fi.Size())/(1<<20), "doc-MB") // after ResetTimer, which deletes it
 		})
 	}
 }

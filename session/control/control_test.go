@@ -435,7 +435,7 @@ func TestIndexAnswersEndedSessions(t *testing.T) {
 	const nc, nr = 20_000, 300
 	out := protocol.Output{Version: protocol.Version, Success: true, Session: "indexed", LastSeq: nc + nr,
 		Counts: protocol.Counts{Console: nc, Network: nr}, Target: protocol.Target{URL: "http://h/"},
-		WrittenAt: time.Now().UTC().Format(time.RFC3339Nano)}
+		WrittenAt: "2026-12-06T01:00:00.123456789Z"}
 	worker := &protocol.TargetRef{ID: "W1", Type: protocol.TargetWorker}
 	var reqs []*protocol.NetworkRequest
 	for i := range nr {
@@ -535,7 +535,7 @@ func TestIndexAnswersEndedSessions(t *testing.T) {
 	// An index of another version of the document (the same size, another
 	// writtenAt) is not used.
 	out2 := out
-	out2.WrittenAt = time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)
+	out2.WrittenAt = "2026-12-06T02:00:00.123456789Z" // the same size
 	if err := session.WriteOutputAtomic(path, out2, reqs, con); err != nil {
 		t.Fatal(err)
 	}
@@ -552,5 +552,31 @@ func TestIndexAnswersEndedSessions(t *testing.T) {
 	}
 	if got := ask(protocol.ConsoleList.Name, `{"limit":100,"cursor":"`+mid+`"}`); got != indexed[1] {
 		t.Errorf("with an index of another version: %.300s", got)
+	}
+	// Nor one whose document was replaced by another of the same size (a
+	// partial document rewritten between a reader's opening of the two).
+	if err := session.WriteOutputAtomic(path, out2, reqs, con); err != nil {
+		t.Fatal(err)
+	}
+	if err := session.WriteOutputAtomic(other, out, reqs, con); err != nil {
+		t.Fatal(err)
+	}
+	older, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() != int64(len(older)) {
+		t.Fatalf("the two versions differ in size: %v", err)
+	}
+	if ix, err := session.OpenIndex(path, out2.WrittenAt); err != nil {
+		t.Fatalf("the index of the document as written: %v", err)
+	} else {
+		ix.Close()
+	}
+	if err := os.WriteFile(path, older, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := session.OpenIndex(path, out2.WrittenAt); !errors.Is(err, session.ErrNoIndex) {
+		t.Errorf("an index of a document replaced by another of its size: %v", err)
 	}
 }
