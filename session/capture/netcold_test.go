@@ -1,8 +1,12 @@
 package capture
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -97,5 +101,61 @@ func TestColdNetwork(t *testing.T) {
 	res, err := c.NetworkList(Scope{}, nil, "", Page{Limit: 2}, false)
 	if err != nil || res.Total != 2000 || res.Dropped != 501 || c.State().Dropped.Network != 501 || res.Items[0].RequestID != "long" || res.Items[1].RequestID != "r501" {
 		t.Errorf("past the bound: total %d, dropped %d, first %v: %v", res.Total, res.Dropped, res.Items, err)
+	}
+}
+
+// fullBlobs is a blob store whose disk fills after its first writes.
+type fullBlobs struct {
+	*disk.Blobs
+	room int // appends that succeed
+}
+
+func (f *fullBlobs) Append(p []byte) (int64, error) {
+	if f.room == 0 {
+		return 0, errors.New("write requests.blobs: no space left on device")
+	}
+	f.room--
+	return f.Blobs.Append(p)
+}
+
+// TestColdNetworkFullDisk: when the blob store's disk fills, the requests
+// stay in memory (within the store's byte bound) and nothing is lost: every
+// request is listed once, in order, with what went to the disk before; the
+// error is logged once.
+func TestColdNetworkFullDisk(t *testing.T) {
+	var logged bytes.Buffer
+	c := New(Options{HotRequests: 10, MaxRequests: 5000, Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	b, err := disk.OpenBlobs(filepath.Join(t.TempDir(), "requests.blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	c.SetColdNetwork(&fullBlobs{Blobs: b, room: 1})
+	for i := range 1000 {
+		requestEvents(t, c, fmt.Sprint("r", i), fmt.Sprintf("http://h/%d", i), "text/plain", 200)
+	}
+	c.mu.Lock()
+	hot, cold := c.network.order.len(), c.ncold.refs.len()
+	c.mu.Unlock()
+	if cold != coolBatch || hot != 1000-coolBatch {
+		t.Errorf("%d cold (one batch written before the disk filled), %d hot", cold, hot)
+	}
+	var ids []string
+	if err := c.NetworkRecords(func(r *protocol.NetworkRequest) bool { ids = append(ids, r.RequestID); return true }); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		if id != fmt.Sprint("r", i) {
+			t.Fatalf("request %d is %s", i, id)
+		}
+	}
+	if st := c.State(); len(ids) != 1000 || st.Counts.Network != 1000 || st.Dropped.Network != 0 {
+		t.Errorf("%d requests written, counts %d, dropped %d", len(ids), st.Counts.Network, st.Dropped.Network)
+	}
+	if r, ok, err := c.Request("r3", true); !ok || err != nil || r.URL != "http://h/3" {
+		t.Errorf("a request on the disk before it filled: %+v %v %v", r, ok, err)
+	}
+	if n := strings.Count(logged.String(), "no space left on device"); n != 1 {
+		t.Errorf("the disk's error logged %d times:\n%s", n, logged.String())
 	}
 }
