@@ -1,14 +1,18 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -66,31 +70,35 @@ func (sb *serveBench) queries() {
 	queries := []query{
 		{fmt.Sprintf("console/list of %d messages", queryMessages), protocol.ConsoleList.Name, map[string]any{"session": s.name, "last": queryMessages}},
 		{"network/get of a 1 MB body", protocol.NetworkGet.Name, map[string]any{"session": s.name, "requestId": big, "body": true}},
+		// What a call costs whatever its reply: serve's hop, its own
+		// connection to the worker (the socket client keeps one), the
+		// worker's liveness check.
+		{"console/list of 1 message", protocol.ConsoleList.Name, map[string]any{"session": s.name, "limit": 1}},
 	}
+	// The floor of any backend: a bare relay process (relayMain) that
+	// copies request lines to the worker's socket and the reply lines
+	// back, doing nothing else.
+	relay := startRelay(t, s.start.SocketPath)
 	const rounds = 15
 	fmt.Printf("\n### Queries through serve and on the worker's socket (median of %d calls each, alternating)\n\n", rounds)
-	fmt.Println("| query | reply (bytes) | worker socket (ms) | serve (ms) | serve / socket |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| query | reply (bytes) | worker socket (ms) | serve (ms) | bare relay (ms) | serve / socket | relay / socket |")
+	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, q := range queries {
-		var viaSocket, viaServe []float64
+		took := map[*lineClient][]float64{}
 		size := 0
 		for i := range rounds {
-			order := []*lineClient{direct, s.c}
-			if i%2 == 1 {
-				order = []*lineClient{s.c, direct}
+			order := []*lineClient{direct, s.c, relay}
+			for range i % 3 { // each first in turn
+				order = append(order[1:], order[0])
 			}
 			for _, c := range order {
-				took, line := c.timedCall(q.method, q.params)
+				ms, line := c.timedCall(q.method, q.params)
 				size = len(line)
-				if c == direct {
-					viaSocket = append(viaSocket, took)
-				} else {
-					viaServe = append(viaServe, took)
-				}
+				took[c] = append(took[c], ms)
 			}
 		}
-		sock, serve := median(viaSocket), median(viaServe)
-		fmt.Printf("| %s | %d | %.1f | %.1f | %.2fx |\n", q.name, size, sock, serve, serve/sock)
+		sock, serve, bare := median(took[direct]), median(took[s.c]), median(took[relay])
+		fmt.Printf("| %s | %d | %.1f | %.1f | %.1f | %.2fx | %.2fx |\n", q.name, size, sock, serve, bare, serve/sock, bare/sock)
 	}
 	if slices.ContainsFunc(sb.e.vars, func(v string) bool { return strings.HasPrefix(v, sessiontest.ProfileEnv+"=") }) {
 		// -bench-serve-env BDG_BENCH_PROFILE=DIR: the children profiled
@@ -149,4 +157,71 @@ func median(xs []float64) float64 {
 	v := slices.Clone(xs)
 	slices.Sort(v)
 	return v[len(v)/2]
+}
+
+// startRelay starts this test binary as a bare relay to the worker's
+// socket at path, and a client of it; both stop with the test.
+func startRelay(t *testing.T, path string) *lineClient {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "relay", path)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("the relay: %v", err)
+		}
+	})
+	return newLineClient(t, stdin, stdout)
+}
+
+// relayMain is the bare relay: for each request line on stdin, a
+// connection to the socket (as serve makes one a call), the line written,
+// and the reply line copied to stdout through a 256 KiB buffer, as serve
+// copies it, with nothing else: no liveness check, no JSON.
+func relayMain() int {
+	path := os.Args[2]
+	in := bufio.NewReader(os.Stdin)
+	buf := make([]byte, 256<<10)
+	for {
+		req, err := in.ReadBytes('\n')
+		if err != nil {
+			return 0
+		}
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if _, err := c.Write(req); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		for {
+			n, err := c.Read(buf)
+			if _, werr := os.Stdout.Write(buf[:n]); werr != nil {
+				return 1
+			}
+			if n > 0 && buf[n-1] == '\n' {
+				break
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+		}
+		c.Close()
+	}
 }
