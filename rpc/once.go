@@ -202,7 +202,11 @@ func CallForward(ctx context.Context, c net.Conn, method string, params json.Raw
 		stop()
 		return nil, onceErr(ctx, method, err)
 	}
-	buf := make([]byte, 0, 64<<10)
+	// The first read takes what has come: the whole of a small reply,
+	// the head of a large one (its rest is passed on through
+	// forwardChunk). A buffer of this size a call, not more: a large one
+	// is memory to clear and collect for every call, however small.
+	buf := make([]byte, 0, forwardHead)
 	for len(buf) < len(replyHead) && bytes.IndexByte(buf, '\n') < 0 {
 		n, err := c.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -231,8 +235,12 @@ func CallForward(ctx context.Context, c net.Conn, method string, params json.Raw
 	return f, nil
 }
 
-// forwardChunk is the buffer through which a Forward passes a reply on.
-const forwardChunk = 256 << 10
+// forwardChunk is the buffer through which a Forward passes a reply on;
+// forwardHead the first read's, which holds a small reply whole.
+const (
+	forwardChunk = 256 << 10
+	forwardHead  = 16 << 10
+)
 
 // errForwardBroken is a reply cut off while it was passed on: the client's
 // line is broken, and its connection is closed.
@@ -248,7 +256,7 @@ func (s *Stream) writeForward(head []byte, f *Forward) error {
 	out := append(s.pending, head...)
 	s.pending = s.pending[:0]
 	data := f.pending
-	buf := make([]byte, forwardChunk)
+	var buf []byte // made when the reply is more than its first read
 	total := 0
 	for {
 		end := bytes.IndexByte(data, '\n')
@@ -270,6 +278,9 @@ func (s *Stream) writeForward(head []byte, f *Forward) error {
 		}
 		if end >= 0 {
 			return nil
+		}
+		if buf == nil {
+			buf = make([]byte, forwardChunk)
 		}
 		n, err := f.c.Read(buf)
 		if n == 0 && err != nil {

@@ -145,3 +145,35 @@ func TestForward(t *testing.T) {
 		t.Errorf("another layout: %v, %q", err, f.raw)
 	}
 }
+
+// discardConn is a client connection that takes every write.
+type discardConn struct{ io.Reader }
+
+func (discardConn) Write(p []byte) (int, error) { return len(p), nil }
+func (discardConn) Close() error                { return nil }
+
+// BenchmarkForwardSmall: one call passed on with CallForward whose reply
+// is small (most calls: a status, a page of 100): what it allocates is
+// paid on every call, whatever the reply.
+func BenchmarkForwardSmall(b *testing.B) {
+	ctx := context.Background()
+	reply := []byte(`{"id":1,"result":{"items":[{"seq":1,"level":"log","text":"hello"}],"total":1},"jsonrpc":"2.0"}` + "\n")
+	s := NewStream(discardConn{strings.NewReader("")})
+	b.ReportAllocs()
+	for b.Loop() {
+		client, server := net.Pipe()
+		go func() {
+			_, _ = bufio.NewReader(server).ReadString('\n')
+			_, _ = server.Write(reply)
+			server.Close()
+		}()
+		f, err := CallForward(ctx, client, "console/list", nil, func() { client.Close() })
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.writeForward([]byte(`{"id":"c7","result":`), f); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}
