@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/bdg-rpc
 
-.PHONY: all build test test-go lint generate bench bench-codec bench-cli bench-files demo stress fuzz clean
+.PHONY: all build test test-go lint generate bench bench-codec bench-cli bench-files bench-peer demo stress fuzz clean
 
 all: build
 
@@ -86,6 +86,13 @@ bench-worker:
 bench-files:
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkEndedSessionPage -benchtime 5x -benchmem ./session/control | grep "^Benchmark"
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkColdConsole -benchtime 3x -benchmem ./session/capture | grep "^Benchmark"
+
+# bdg-rpc beside chrome-devtools-mcp 1.11.0 (installed from npm into
+# .tools/peer/ when absent) on the same fixture page, in alternating rounds:
+# start-up, a burst of 10,000 messages, one listing of all, memory. Not part
+# of make bench: it needs the npm registry.
+bench-peer: build
+	.ci/bench-peer.sh
 
 # A page logs 50,000 console messages: what a bare CDP reader and a client of
 # bdg-rpc serve receive (rate, latency, CPU), and what watching costs the page.

@@ -67,6 +67,12 @@ func newLineClient(t *testing.T, w io.WriteCloser, r io.Reader) *lineClient {
 
 func (c *lineClient) read(r io.Reader) {
 	defer close(c.done)
+	readLines(r, func(line []byte, at time.Time) { c.handle(line, at.UnixNano()) })
+}
+
+// readLines calls fn with each line r gives, without its newline, and the
+// time it was read, until r ends; the line is fn's during the call only.
+func readLines(r io.Reader, fn func(line []byte, at time.Time)) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	var long []byte
 	for {
@@ -78,12 +84,12 @@ func (c *lineClient) read(r io.Reader) {
 		if err != nil {
 			return
 		}
-		now := time.Now().UnixNano()
+		at := time.Now()
 		if len(long) > 0 {
 			line = append(long, line...)
 			long = long[:0]
 		}
-		c.handle(line[:len(line)-1], now)
+		fn(line[:len(line)-1], at)
 	}
 }
 
@@ -236,6 +242,13 @@ type serveSession struct {
 // startServe starts "exe serve" (this test binary when exe is "") and a
 // session through it.
 func (sb *serveBench) startServe(exe, who string) *serveSession {
+	return sb.startServeSteps(exe, who, "serve", nil)
+}
+
+// startServeSteps is startServe, its session named after prefix, calling
+// step (when not nil) as each phase ends: serve spawned and initialized,
+// session/start answered, the page's ready message arrived.
+func (sb *serveBench) startServeSteps(exe, who, prefix string, step func(phase string)) *serveSession {
 	t := sb.t
 	if exe == "" {
 		var err error
@@ -243,35 +256,28 @@ func (sb *serveBench) startServe(exe, who string) *serveSession {
 			t.Fatal(err)
 		}
 	}
+	if step == nil {
+		step = func(string) {}
+	}
 	sb.sessions++
-	s := &serveSession{sb: sb, who: who, name: fmt.Sprintf("serve-%d", sb.sessions), stderr: &syncWriter{w: &strings.Builder{}}}
+	s := &serveSession{sb: sb, who: who, name: fmt.Sprintf("%s-%d", prefix, sb.sessions), stderr: &syncWriter{w: &strings.Builder{}}}
 	s.cmd = exec.Command(exe, "serve")
 	s.cmd.Env = sb.e.vars
 	s.cmd.Stderr = s.stderr
-	stdin, err := s.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	stdin, stdout := startPiped(t, s.cmd)
 	s.c = newLineClient(t, stdin, stdout)
 	t.Cleanup(s.closeServe)
-	if err := s.c.call(protocol.Initialize.Name, map[string]any{"clientInfo": map[string]string{"name": "bench"}}, nil, waitLimit); err != nil {
-		t.Fatal(err)
-	}
-	s.c.notify(protocol.NotifyInitialized)
+	s.c.initialize("bench")
+	step("spawn serve + initialize")
 	ready := s.c.watch(`"text":"bench-serve ready"`)
 	if err := s.c.call(protocol.Start.Name, protocol.StartParams{URL: sb.e.fx.URL(burstFixture), Session: s.name, Headless: ptr(true)}, &s.start, waitLimit); err != nil {
 		t.Fatal(err)
 	}
+	step("session/start (launches Chrome, opens the page)")
 	if !ready.wait(waitLimit) {
 		t.Fatalf("session %s: the page never said it was ready", s.name)
 	}
+	step("the page's ready message arrives")
 	sb.renice(s.start.PID, s.cmd.Process.Pid)
 	return s
 }
@@ -647,4 +653,29 @@ func (a cpuTimes) minus(b cpuTimes) cpuTimes {
 		d[k] = v - b[k]
 	}
 	return d
+}
+
+// startPiped starts cmd with pipes to its stdin and from its stdout.
+func startPiped(t *testing.T, cmd *exec.Cmd) (io.WriteCloser, io.ReadCloser) {
+	t.Helper()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return stdin, stdout
+}
+
+// initialize is the LSP-style handshake of a backend's client.
+func (c *lineClient) initialize(name string) {
+	if err := c.call(protocol.Initialize.Name, map[string]any{"clientInfo": map[string]string{"name": name}}, nil, waitLimit); err != nil {
+		c.t.Fatal(err)
+	}
+	c.notify(protocol.NotifyInitialized)
 }
