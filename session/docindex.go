@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func (w *indexWriter) console(m *protocol.ConsoleMessage, off, n int64) {
 	b = binary.LittleEndian.AppendUint32(b, uint32(n))
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(m.Timestamp))
 	b = binary.LittleEndian.AppendUint32(b, uint32(int32(m.NavigationID)))
-	b = append(b, byte(max(0, indexOf(protocol.Levels, m.Level))))
+	b = append(b, byte(max(0, slices.Index(protocol.Levels, m.Level))))
 	b = binary.LittleEndian.AppendUint32(b, w.str(m.Type+"\x00"+m.Source))
 	b = binary.LittleEndian.AppendUint32(b, w.target(m.Target))
 	w.bw.Write(b)
@@ -139,15 +140,6 @@ func (w *indexWriter) request(r *protocol.NetworkRequest, off, n int64, spool *b
 	b = binary.LittleEndian.AppendUint64(b, RequestIDHash(r.RequestID))
 	spool.Write(b)
 	w.trailer.Network++
-}
-
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // finish appends the requests' entries (spooled in spool) and the trailer,
@@ -203,7 +195,7 @@ var ErrNoIndex = errors.New("no index of the document")
 // OpenIndex opens the document at path and its index, if the index is
 // that of the document as it is: of its size and its writtenAt.
 func OpenIndex(path, writtenAt string) (ix *DocIndex, err error) {
-	doc, err := openRegular(path)
+	doc, err := OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +204,7 @@ func OpenIndex(path, writtenAt string) (ix *DocIndex, err error) {
 			doc.Close()
 		}
 	}()
-	f, err := openRegular(IndexOf(path))
+	f, err := OpenFile(IndexOf(path), os.O_RDONLY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoIndex, err)
 	}
@@ -254,18 +246,6 @@ func (ix *DocIndex) writtenAtIn(doc *os.File) bool {
 	got := make([]byte, len(want))
 	_, err = doc.ReadAt(got, t.WrittenAtOffset)
 	return err == nil && string(got) == string(want)
-}
-
-// openRegular opens a file that must be a regular file, not a link.
-func openRegular(path string) (*os.File, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	return os.Open(path)
 }
 
 func (ix *DocIndex) readTrailer() error {

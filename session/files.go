@@ -136,7 +136,7 @@ func writeOutput(path string, out protocol.Output, network func(visit func(*prot
 	// The index goes beside the document (docindex.go). The old one goes
 	// first: an index present is never of an older document. An index
 	// that cannot be written is only a loss of speed for readers.
-	_ = ignoreMissing(os.Remove(IndexOf(path)))
+	os.Remove(IndexOf(path))
 	ix, ierr := newIndexWriter(path)
 	var spool *os.File
 	if ierr == nil {

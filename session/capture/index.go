@@ -76,6 +76,17 @@ func (q *chunks[T]) at(i int) *T {
 	return &q.c[i/chunkSize][i%chunkSize]
 }
 
+// count is how many values keep selects.
+func (q *chunks[T]) count(keep func(*T) bool) int {
+	n := 0
+	for i := range q.n {
+		if keep(q.at(i)) {
+			n++
+		}
+	}
+	return n
+}
+
 func (q *chunks[T]) push(v T) {
 	end := q.off + q.n
 	if end/chunkSize == len(q.c) {

@@ -193,12 +193,7 @@ func (c *Capture) consoleMatched(sc *Scope, keep ConsoleFilter, key string) (int
 	if keep == nil {
 		n := c.consoleCount()
 		if !sc.empty() {
-			n = 0
-			for i := range x.refs.len() {
-				if x.keeps(sc, x.refs.at(i)) {
-					n++
-				}
-			}
+			n = x.refs.count(func(r *consoleRef) bool { return x.keeps(sc, r) })
 		}
 		c.mu.Unlock()
 		return n, nil
@@ -278,12 +273,7 @@ func (c *Capture) networkMatched(sc *Scope, keep NetworkFilter, key string) (int
 	if keep == nil {
 		n := x.refs.len()
 		if !sc.empty() {
-			n = 0
-			for i := range x.refs.len() {
-				if x.keeps(sc, x.refs.at(i)) {
-					n++
-				}
-			}
+			n = x.refs.count(func(r *netRef) bool { return x.keeps(sc, r) })
 		}
 		c.mu.Unlock()
 		return n + hot, nil

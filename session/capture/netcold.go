@@ -79,6 +79,9 @@ func (c *Capture) SetColdNetwork(s BlobStore) {
 	c.mu.Unlock()
 }
 
+// idHash is the hash of a request id, FNV-1a of 64 bits: the hash a
+// session document's index holds (session.RequestIDHash), so that
+// FromDocument finds a request by id.
 func idHash(id string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(id))

@@ -180,47 +180,53 @@ const swLinkWindow = 64
 // which it is taken to answer.
 func (c *Capture) linkServiceWorkerFetch(s *slot) {
 	r := s.rec
-	n := c.network.order.len()
-	for i := n - 2; i >= 0 && i >= n-1-swLinkWindow; i-- {
-		p := c.network.order.at(i)
-		pr := p.rec
+	p := c.recentRequest(s, func(pr *protocol.NetworkRequest) bool {
 		// Pending; or answered by a service worker already, when the
 		// worker's own request comes late (events of two targets race).
 		waiting := pr.State == protocol.StatePending || pr.FromServiceWorker
-		if pr.URL != r.URL || pr.Method != r.Method || pr.ServiceWorkerRequestID != "" || !waiting ||
-			(pr.Target != nil && pr.Target.Type == protocol.TargetServiceWorker) {
-			continue
-		}
-		linked := *pr
-		linked.ServiceWorkerRequestID = r.RequestID
-		c.relink(p, &linked)
-		r.ForRequestID = pr.RequestID
+		return pr.URL == r.URL && pr.Method == r.Method && pr.ServiceWorkerRequestID == "" && waiting &&
+			(pr.Target == nil || pr.Target.Type != protocol.TargetServiceWorker)
+	})
+	if p == nil {
 		return
 	}
+	linked := *p.rec
+	linked.ServiceWorkerRequestID = r.RequestID
+	c.relink(p, &linked)
+	r.ForRequestID = linked.RequestID
 }
 
 // linkAnsweredRequest links a request that a service worker answered to
 // the worker's own fetch of the same URL and method, when that fetch came
 // first: the events of two targets race, so the worker's request can be
 // seen before the page's.
-func (c *Capture) linkAnsweredRequest(r *protocol.NetworkRequest) {
+func (c *Capture) linkAnsweredRequest(s *slot, r *protocol.NetworkRequest) {
 	if t := r.Target; t != nil && t.Type == protocol.TargetServiceWorker {
 		return
 	}
-	n := c.network.order.len()
-	for i := n - 1; i >= 0 && i >= n-swLinkWindow; i-- {
-		p := c.network.order.at(i)
-		sr := p.rec
-		if sr.URL != r.URL || sr.Method != r.Method || sr.ForRequestID != "" ||
-			sr.Target == nil || sr.Target.Type != protocol.TargetServiceWorker {
-			continue
-		}
-		linked := *sr
-		linked.ForRequestID = r.RequestID
-		c.relink(p, &linked)
-		r.ServiceWorkerRequestID = sr.RequestID
+	p := c.recentRequest(s, func(sr *protocol.NetworkRequest) bool {
+		return sr.URL == r.URL && sr.Method == r.Method && sr.ForRequestID == "" &&
+			sr.Target != nil && sr.Target.Type == protocol.TargetServiceWorker
+	})
+	if p == nil {
 		return
 	}
+	linked := *p.rec
+	linked.ForRequestID = r.RequestID
+	c.relink(p, &linked)
+	r.ServiceWorkerRequestID = linked.RequestID
+}
+
+// recentRequest returns the newest request that match selects among the
+// newest swLinkWindow+1 of the store, s excepted; nil: none.
+func (c *Capture) recentRequest(s *slot, match func(*protocol.NetworkRequest) bool) *slot {
+	n := c.network.order.len()
+	for i := n - 1; i >= 0 && i >= n-1-swLinkWindow; i-- {
+		if p := c.network.order.at(i); p != s && match(p.rec) {
+			return p
+		}
+	}
+	return nil
 }
 
 // relink stores the version of a request that links it to its service
@@ -311,7 +317,7 @@ func (c *Capture) onResponseReceived(ev *evResponseReceived) {
 	r.FromCache = r.FromCache || resp.FromDiskCache || resp.FromPrefetchCache
 	r.FromServiceWorker = r.FromServiceWorker || resp.FromServiceWorker
 	if resp.FromServiceWorker && r.ServiceWorkerRequestID == "" {
-		c.linkAnsweredRequest(&r)
+		c.linkAnsweredRequest(s, &r)
 	}
 	if r.ResourceType == "" {
 		r.ResourceType = ev.Type

@@ -73,17 +73,12 @@ func ask(ctx context.Context, d session.Dir, method string, params json.RawMessa
 		if merr != nil {
 			return nil, merr
 		}
-		defer done() // after the answer is encoded: it may read the files
 		res, err = mux.Dispatch(ctx, &rpc.Request{Method: method, Params: params})
+		done() // the answer holds its records: the files are read
 	}
 	if err != nil {
 		return nil, err
 	}
-	return encodeOffline(method, res)
-}
-
-// encodeOffline encodes an answer from the session's files.
-func encodeOffline(method string, res any) (any, error) {
 	b, err := json.Marshal(res)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the answer to %s from the session's files: %w", method, err)
@@ -92,9 +87,9 @@ func encodeOffline(method string, res any) (any, error) {
 }
 
 // offlineMux returns the methods that a session whose worker is gone
-// answers from what its files hold, and a func to call once the answer is
-// encoded; reason is why its answers are stale when a worker runs but did
-// not answer. A document with an index (session.OpenIndexed) is read
+// answers from what its files hold, and a func that closes the files, to
+// call once the answer is made; reason is why its answers are stale when
+// a worker runs but did not answer. A document with an index (session.OpenIndexed) is read
 // through it: only the records an answer returns are read. Without one
 // (a document of an older version, or one whose index was not written)
 // it is read whole.

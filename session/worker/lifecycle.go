@@ -268,23 +268,20 @@ func (w *worker) writeOutput(final bool, reason, errText string) error {
 	if !w.opts.NoRedact {
 		network = redacted(network)
 	}
-	if !final || !snap.Cold && !snap.ColdNetwork {
-		return session.WriteOutputAtomic(w.dir.File(name), out, network, snap.Console)
-	}
-	// Every record, the older read from the disk as they are written.
-	requests := session.RecordsOf(network)
-	if snap.ColdNetwork {
-		requests = session.Records[protocol.NetworkRequest]{Each: func(visit func(*protocol.NetworkRequest) bool) error {
+	// The partial file has what is in memory; session.json every record,
+	// the older read from the disk as they are written.
+	requests, messages := session.RecordsOf(network), session.RecordsOf(snap.Console)
+	if final && snap.ColdNetwork {
+		requests.Each = func(visit func(*protocol.NetworkRequest) bool) error {
 			return w.capture.NetworkRecords(func(r *protocol.NetworkRequest) bool {
 				if !w.opts.NoRedact {
 					r = redacted([]*protocol.NetworkRequest{r})[0]
 				}
 				return visit(r)
 			})
-		}, Newest: network}
+		}
 	}
-	messages := session.RecordsOf(snap.Console)
-	if snap.Cold {
+	if final && snap.Cold {
 		messages.Each = w.capture.ConsoleRecords
 	}
 	return session.WriteOutputStream(w.dir.File(name), out, requests, messages)

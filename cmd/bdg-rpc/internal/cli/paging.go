@@ -31,32 +31,25 @@ type pager[P, R, T any] struct {
 func (pg pager[P, R, T]) fetch(ctx context.Context, env *Env, d session.Dir, want, offset int) ([]T, protocol.ListPage, error) {
 	var items []T // newest first
 	var counts protocol.ListPage
-	cursor, size, asked, need := "", pg.size, false, 0
+	need, first := 0, true
 	if want > 0 {
 		need = want + offset
 	}
-	for {
-		n := size
+	limit := func(size int) int {
 		if need > 0 {
-			n = min(size, need-len(items))
+			return min(size, need-len(items))
 		}
-		res, err := askQuiet(ctx, env, d, pg.method, pg.params(n, cursor), &asked)
-		if protocol.KindOf(err) == protocol.TooLarge && size > 1 {
-			size = max(1, size/2)
-			continue
-		}
-		if err != nil {
-			return nil, counts, err
-		}
-		got, lp := pg.page(res)
-		if cursor == "" {
-			counts = lp
+		return size
+	}
+	err := pg.walk(ctx, env, d, pg.params, limit, func(got []T, lp protocol.ListPage) bool {
+		if first {
+			counts, first = lp, false
 		}
 		items = append(items, got...)
-		if lp.NextCursor == "" || (need > 0 && len(items) >= need) {
-			break
-		}
-		cursor = lp.NextCursor
+		return need == 0 || len(items) < need
+	})
+	if err != nil {
+		return nil, counts, err
 	}
 	if offset >= len(items) {
 		return []T{}, counts, nil
@@ -67,6 +60,31 @@ func (pg pager[P, R, T]) fetch(ctx context.Context, env *Env, d session.Dir, wan
 	}
 	slices.Reverse(items)
 	return items, counts, nil
+}
+
+// walk asks the list a page at a time from its start, params making a
+// page's params and limit its size from the pager's, and calls visit with
+// each page until visit returns false or no page follows. A page too large
+// for a message is asked again at half the size. A stale answer is
+// announced once.
+func (pg pager[P, R, T]) walk(ctx context.Context, env *Env, d session.Dir, params func(limit int, cursor string) P,
+	limit func(size int) int, visit func([]T, protocol.ListPage) bool) error {
+	cursor, size, asked := "", pg.size, false
+	for {
+		res, err := askQuiet(ctx, env, d, pg.method, params(limit(size), cursor), &asked)
+		if protocol.KindOf(err) == protocol.TooLarge && size > 1 {
+			size = max(1, size/2)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		got, lp := pg.page(res)
+		if !visit(got, lp) || lp.NextCursor == "" {
+			return nil
+		}
+		cursor = lp.NextCursor
+	}
 }
 
 // askQuiet is ask that announces a stale answer for the first page only.

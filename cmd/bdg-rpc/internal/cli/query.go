@@ -364,32 +364,22 @@ func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 	// are written before the next is asked, so that an archive of a
 	// day-long session is never held in memory.
 	each := func(visit func(*protocol.NetworkRequest) bool) error {
-		cursor, size, asked := "", requestPager(protocol.ListParams{}, true).size, false
-		for {
-			limit := size
-			res, err := askQuiet(ctx, env, d, protocol.NetworkList, protocol.NetworkListParams{
-				ListParams: protocol.ListParams{Limit: &limit, Cursor: cursor, Order: protocol.OrderAsc}, Bodies: true}, &asked)
-			if protocol.KindOf(err) == protocol.TooLarge && size > 1 {
-				size = max(1, size/2)
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			for i := range res.Items {
-				r := res.Items[i]
+		oldestFirst := func(limit int, cursor string) protocol.NetworkListParams {
+			return protocol.NetworkListParams{ListParams: protocol.ListParams{Limit: &limit, Cursor: cursor, Order: protocol.OrderAsc}, Bodies: true}
+		}
+		pageSize := func(size int) int { return size }
+		return requestPager(protocol.ListParams{}, true).walk(ctx, env, d, oldestFirst, pageSize, func(reqs []protocol.NetworkRequest, _ protocol.ListPage) bool {
+			for i := range reqs {
+				r := reqs[i]
 				if !*noRedact {
 					r = redact.Request(r)
 				}
 				if !visit(&r) {
-					return nil
+					return false
 				}
 			}
-			if res.NextCursor == "" {
-				return nil
-			}
-			cursor = res.NextCursor
-		}
+			return true
+		})
 	}
 	var entries int
 	if len(pos) == 0 || pos[0] == "-" {
