@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"os"
 	"reflect"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc"
@@ -19,6 +20,7 @@ func (c *client) methods() *rpc.Mux {
 	rpc.Handle(m, protocol.Stop, c.stop)
 	rpc.Handle(m, protocol.Status, c.status)
 	rpc.Handle(m, protocol.List, c.list)
+	rpc.Handle(m, protocol.Tabs, c.tabs)
 	for _, method := range protocol.Methods {
 		if method.Routed && method.On&protocol.Backend != 0 {
 			m.Handle(method.Name, c.passThrough(method))
@@ -43,14 +45,14 @@ func (c *client) start(ctx context.Context, p protocol.StartParams) (protocol.St
 	if err != nil {
 		return protocol.StartResult{}, err
 	}
-	if p.URL != "" || (p.BrowserURL == "" && p.WSURL == "") {
+	if p.URL != "" || !p.Attaching(p.BrowserURL, p.WSURL) {
 		if _, err := session.NormalizeURL(p.URL); err != nil {
 			return protocol.StartResult{}, err
 		}
 	}
 	rpc.Async(ctx) // the rest takes a while: let the client's next calls proceed
 	opts := session.Options{
-		Session: d.Name, Home: d.Home, URL: p.URL, Headless: p.Headless, BrowserURL: p.BrowserURL, WSURL: p.WSURL,
+		Session: d.Name, Home: d.Home, URL: p.URL, Headless: p.Headless, BrowserURL: p.BrowserURL, WSURL: p.WSURL, AttachOptions: p.AttachOptions,
 		ChromePath: p.ChromePath, MaxBodyBytes: p.MaxBodyBytes, Limits: p.Limits, IncludeAll: p.IncludeAll, NoRedact: p.NoRedact, TimeoutSeconds: p.TimeoutSeconds,
 	}
 	token := "start/" + d.Name
@@ -74,7 +76,7 @@ func (c *client) start(ctx context.Context, p protocol.StartParams) (protocol.St
 	}
 	hs := w.Handshake
 	return protocol.StartResult{Session: d.Name, PID: hs.PID, SocketPath: hs.SocketPath, Target: hs.Target, Chrome: hs.Chrome,
-		Epoch: sub.Epoch}, nil
+		Epoch: sub.Epoch, Attach: hs.Attach}, nil
 }
 
 func (c *client) attachMethod(ctx context.Context, p protocol.AttachParams) (protocol.AttachResult, error) {
@@ -103,7 +105,7 @@ func (c *client) stop(ctx context.Context, p protocol.StopParams) (protocol.Stop
 		return protocol.StopResult{}, control.NoSession(d)
 	}
 	rpc.Async(ctx)
-	return control.Stop(ctx, d)
+	return control.StopWith(ctx, d, p)
 }
 
 func (c *client) status(ctx context.Context, p protocol.StatusParams) (protocol.StatusResult, error) {
@@ -113,6 +115,11 @@ func (c *client) status(ctx context.Context, p protocol.StatusParams) (protocol.
 	}
 	rpc.Async(ctx) // a slow worker must not hold up calls about other sessions
 	return control.Status(ctx, d)
+}
+
+func (c *client) tabs(ctx context.Context, p protocol.TabsParams) (protocol.TabsResult, error) {
+	rpc.Async(ctx) // it dials a browser
+	return control.Tabs(ctx, c.srv.cfg.Home, p, os.Getenv)
 }
 
 func (c *client) list(ctx context.Context, _ protocol.None) (protocol.ListResult, error) {

@@ -19,9 +19,11 @@ type Options struct {
 	URL     string `json:"url"`
 
 	// Headless: nil chooses headless when there is no display.
-	Headless    *bool  `json:"headless,omitempty"`
-	BrowserURL  string `json:"browserURL,omitempty"` // attach: http://127.0.0.1:9222
-	WSURL       string `json:"wsURL,omitempty"`      // attach: ws://127.0.0.1:9222/devtools/browser/...
+	Headless   *bool  `json:"headless,omitempty"`
+	BrowserURL string `json:"browserURL,omitempty"` // attach (an alias): http://127.0.0.1:9222
+	WSURL      string `json:"wsURL,omitempty"`      // attach (an alias): ws://127.0.0.1:9222/devtools/browser/...
+	// AttachOptions: the running Chrome to attach to, and its tab.
+	protocol.AttachOptions
 	ChromePath  string `json:"chromePath,omitempty"`
 	UserDataDir string `json:"userDataDir,omitempty"`
 
@@ -59,12 +61,24 @@ func (o Options) PartialInterval() time.Duration {
 }
 
 // Attaching reports whether the session attaches to a running Chrome.
-func (o Options) Attaching() bool { return o.BrowserURL != "" || o.WSURL != "" }
+func (o Options) Attaching() bool { return o.AttachOptions.Attaching(o.BrowserURL, o.WSURL) }
+
+// Endpoint returns the running Chrome's endpoint: Attach, or one of its
+// aliases ("" with AutoConnect).
+func (o Options) Endpoint() string {
+	switch {
+	case o.Attach != "":
+		return o.Attach
+	case o.BrowserURL != "":
+		return o.BrowserURL
+	}
+	return o.WSURL
+}
 
 // Validate checks the options before anything is started.
 func (o Options) Validate() error {
-	if o.BrowserURL != "" && o.WSURL != "" {
-		return protocol.Errorf(protocol.InvalidArgs, "give --browser-url or --ws-url, not both")
+	if err := o.Check(o.URL, o.BrowserURL, o.WSURL); err != nil {
+		return protocol.Wrap(protocol.InvalidArgs, err).WithHint("bdg-rpc start --attach ENDPOINT [--tab SELECTOR | --new-tab [URL] | --reload]; see docs/PROTOCOL.md")
 	}
 	if o.MaxBodyBytes < -1 || o.TimeoutSeconds < 0 {
 		return protocol.Errorf(protocol.InvalidArgs, "sizes and timeouts must not be negative (maxBodyBytes -1 keeps no bodies)")

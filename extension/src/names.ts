@@ -14,6 +14,7 @@ export const Method = {
   NetworkList: 'network/list',
   NetworkGet: 'network/get',
   ConsoleList: 'console/list',
+  BrowserTabs: 'browser/tabs',
   CdpSend: 'cdp/send',
   EventsSubscribe: 'events/subscribe',
 } as const;
@@ -31,6 +32,7 @@ export type BackendMethod =
   | 'network/list'
   | 'network/get'
   | 'console/list'
+  | 'browser/tabs'
   | 'cdp/send';
 
 /** The methods of a session worker, on its socket. */

@@ -249,9 +249,24 @@ export interface InitializeResult {
 export type SessionState = 'starting' | 'running' | 'stopping' | 'ended' | 'stale';
 
 export interface StartParams {
-  url: string;
+  /** The page to open; optional when attaching (with attach, it opens a new tab on it). */
+  url?: string;
   session?: string;
   headless?: boolean;
+  /**
+   * Watch a running Chrome instead of launching one: its endpoint (a port,
+   * host:port, an http:// or ws:// URL, a user-data directory or its
+   * DevToolsActivePort file). browserURL and wsURL are its older aliases.
+   */
+  attach?: string;
+  /** Find the running Chrome by its DevToolsActivePort in the usual profiles. */
+  autoConnect?: boolean;
+  /** Which tab: target id (or a prefix), index, URL/title substring or glob. */
+  tab?: string;
+  /** Open a tab for the session (at url, else about:blank). */
+  newTab?: boolean;
+  /** Reload the attached tab once capture is on. */
+  reload?: boolean;
   browserURL?: string;
   wsURL?: string;
   chromePath?: string;
@@ -292,10 +307,37 @@ export interface StartResult {
   target: Target;
   /** This run of the session: pass it with since to session/attach. */
   epoch: string;
+  /** How a session attached to a running Chrome (absent when it launched one). */
+  attach?: AttachInfo;
+}
+
+/**
+ * Where the capture of an attached tab starts: `attach` (what the tab did
+ * before is absent), `reload` (reloaded once capture was on), `load` (a new
+ * tab, captured from its first load).
+ */
+export type CaptureFrom = 'attach' | 'reload' | 'load';
+
+/** StartResult's attach: how a session attached to a running Chrome. */
+export interface AttachInfo {
+  /** As given, or the DevToolsActivePort auto-connect found. */
+  endpoint: string;
+  /** How the browser's websocket was found. */
+  via: string;
+  /** Why this tab: id, index, match, active, first, new, page. */
+  picked: string;
+  /** How many tabs the browser had. */
+  tabs: number;
+  captureFrom: CaptureFrom;
 }
 
 export interface SessionParams {
   session?: string;
+}
+
+/** session/stop: closeTab closes an attached session's tab (default: left open). */
+export interface StopParams extends SessionParams {
+  closeTab?: boolean;
 }
 
 /**
@@ -436,19 +478,50 @@ export interface CDPSendParams extends SessionParams {
   params?: Record<string, unknown>;
 }
 
+// ---- Attaching to a running Chrome (params.go) ----
+
+/** browser/tabs: give endpoint or autoConnect: true, not both. */
+export interface TabsParams {
+  endpoint?: string;
+  autoConnect?: boolean;
+}
+
+/** One page target of a browser. */
+export interface Tab {
+  /** From 0, in Chrome's order (which moves as tabs are used). */
+  index: number;
+  /** The target id. */
+  id: string;
+  title: string;
+  url: string;
+  /** Some DevTools client is attached to it. */
+  attached: boolean;
+  /** The bdg-rpc session watching it. */
+  session?: string;
+}
+
+export interface TabsResult {
+  /** As given, or the profile auto-connect found. */
+  endpoint: string;
+  via: string;
+  version?: string;
+  tabs: Tab[];
+}
+
 /** Every request method of the backend: its params and result. */
 export interface Methods {
   [Method.Initialize]: [InitializeParams, InitializeResult];
   [Method.Shutdown]: [undefined, null];
   [Method.SessionStart]: [StartParams, StartResult];
   [Method.SessionAttach]: [AttachParams, AttachResult];
-  [Method.SessionStop]: [SessionParams, StopResult];
+  [Method.SessionStop]: [StopParams, StopResult];
   [Method.SessionStatus]: [SessionParams, StatusResult];
   [Method.SessionList]: [undefined, ListResult];
   [Method.SessionPeek]: [PeekParams, PeekResult];
   [Method.NetworkList]: [NetworkListParams, NetworkListResult];
   [Method.NetworkGet]: [NetworkGetParams, NetworkGetResult];
   [Method.ConsoleList]: [ConsoleListParams, ConsoleListResult];
+  [Method.BrowserTabs]: [TabsParams, TabsResult];
   [Method.CdpSend]: [CDPSendParams, unknown];
 }
 

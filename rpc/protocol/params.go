@@ -386,6 +386,9 @@ type SubscribeResult struct {
 // StopParams are the params of session/stop.
 type StopParams struct {
 	Session string `json:"session,omitempty"`
+	// CloseTab closes the tab of a session attached to a running Chrome;
+	// by default stop detaches and leaves it open.
+	CloseTab bool `json:"closeTab,omitempty"`
 }
 
 // StopResult is what session/stop answers, once session.json is written.
@@ -525,23 +528,92 @@ type StartParams struct {
 	URL            string  `json:"url"`
 	Session        string  `json:"session,omitempty"`
 	Headless       *bool   `json:"headless,omitempty"`
-	BrowserURL     string  `json:"browserURL,omitempty"`
-	WSURL          string  `json:"wsURL,omitempty"`
+	BrowserURL     string  `json:"browserURL,omitempty"` // an alias of attach
+	WSURL          string  `json:"wsURL,omitempty"`      // an alias of attach
 	ChromePath     string  `json:"chromePath,omitempty"`
 	MaxBodyBytes   int     `json:"maxBodyBytes,omitempty"`
 	Limits         *Limits `json:"limits,omitempty"` // override the bounds on what is kept
 	IncludeAll     bool    `json:"includeAll,omitempty"`
 	NoRedact       bool    `json:"noRedact,omitempty"` // keep credentials in session.json
 	TimeoutSeconds int     `json:"timeoutSeconds,omitempty"`
+	AttachOptions
+}
+
+// AttachOptions say which running Chrome a session attaches to, and which
+// of its tabs: the fields session/start and the command line's start share.
+type AttachOptions struct {
+	// Attach is a running Chrome's endpoint: a port, host:port, an http://
+	// URL, a ws:// URL of the browser or of a page, or the path of a
+	// user-data directory or of its DevToolsActivePort file.
+	Attach string `json:"attach,omitempty"`
+	// AutoConnect finds a running Chrome by its DevToolsActivePort in the
+	// usual profile directories.
+	AutoConnect bool `json:"autoConnect,omitempty"`
+	// Tab picks the tab: a target id, an index from 0, or a URL or title
+	// substring or glob. Default: the active tab, else the first.
+	Tab string `json:"tab,omitempty"`
+	// NewTab opens a tab for the session (at URL, else about:blank).
+	NewTab bool `json:"newTab,omitempty"`
+	// Reload reloads the attached tab once capture is on, so that its load
+	// is captured; without it, capture starts at attach.
+	Reload bool `json:"reload,omitempty"`
+}
+
+// Endpoint returns the endpoint given, by attach or by one of its aliases.
+func (p StartParams) Endpoint() string {
+	switch {
+	case p.Attach != "":
+		return p.Attach
+	case p.BrowserURL != "":
+		return p.BrowserURL
+	}
+	return p.WSURL
+}
+
+// Attaching reports whether the session attaches to a running Chrome.
+func (a AttachOptions) Attaching(aliases ...string) bool {
+	if a.Attach != "" || a.AutoConnect {
+		return true
+	}
+	for _, s := range aliases {
+		if s != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Check says what is wrong with the attach options of a start with url
+// and the endpoints given by the aliases.
+func (a AttachOptions) Check(url string, aliases ...string) error {
+	n := 0
+	for _, s := range append([]string{a.Attach}, aliases...) {
+		if s != "" {
+			n++
+		}
+	}
+	if a.AutoConnect {
+		n++
+	}
+	switch {
+	case n > 1:
+		return errors.New(`give one of "attach", "autoConnect", "browserURL" and "wsURL"`)
+	case n == 0 && (a.Tab != "" || a.NewTab || a.Reload):
+		return errors.New(`"tab", "newTab" and "reload" need a running Chrome: give "attach" or "autoConnect"`)
+	case n == 0 && strings.TrimSpace(url) == "":
+		return errors.New(`missing required field "url"`)
+	case a.Tab != "" && (a.NewTab || strings.TrimSpace(url) != ""):
+		return errors.New(`"tab" picks a tab that exists: it takes no "newTab" or "url" (which open a new one)`)
+	case a.Reload && (a.NewTab || strings.TrimSpace(url) != ""):
+		return errors.New(`"reload" reloads an existing tab: a new tab ("newTab", "url") is captured from its first load already`)
+	}
+	return nil
 }
 
 // Validate implements rpc.Validator.
 func (p StartParams) Validate() error {
-	if strings.TrimSpace(p.URL) == "" && p.BrowserURL == "" && p.WSURL == "" {
-		return errors.New(`missing required field "url"`)
-	}
-	if p.BrowserURL != "" && p.WSURL != "" {
-		return errors.New(`give "browserURL" or "wsURL", not both`)
+	if err := p.Check(p.URL, p.BrowserURL, p.WSURL); err != nil {
+		return err
 	}
 	if p.MaxBodyBytes < 0 || p.TimeoutSeconds < 0 {
 		return errors.New(`"maxBodyBytes" and "timeoutSeconds" must not be negative`)
@@ -555,12 +627,73 @@ func (p StartParams) Validate() error {
 // StartResult is what session/start answers once the worker is ready and
 // its events flow to the client.
 type StartResult struct {
-	Session    string `json:"session"`
-	PID        int    `json:"pid"`
-	SocketPath string `json:"socketPath"`
-	Chrome     Chrome `json:"chrome"`
-	Target     Target `json:"target"`
-	Epoch      string `json:"epoch"` // this run of the session: pass it with since to session/attach
+	Session    string      `json:"session"`
+	PID        int         `json:"pid"`
+	SocketPath string      `json:"socketPath"`
+	Chrome     Chrome      `json:"chrome"`
+	Target     Target      `json:"target"`
+	Epoch      string      `json:"epoch"`            // this run of the session: pass it with since to session/attach
+	Attach     *AttachInfo `json:"attach,omitempty"` // how a session attached to a running Chrome
+}
+
+// AttachInfo says how a session attached to a running Chrome: where it
+// found the browser, which tab it took and why, and from when it captures.
+type AttachInfo struct {
+	// Endpoint is what was given, or the profile auto-connect found.
+	Endpoint string `json:"endpoint"`
+	// Via says how the browser's websocket was found: "/json/version",
+	// "websocket URL", "DevToolsActivePort PATH", "auto-connect: NAME (DIR)".
+	Via string `json:"via"`
+	// Picked says why this tab: "id", "index", "match" (by --tab), "active"
+	// (the most recently active tab), "first" (nothing told which is
+	// active), "new" (opened for the session), "page" (a page endpoint).
+	Picked string `json:"picked"`
+	// Tabs is how many tabs the browser had.
+	Tabs int `json:"tabs"`
+	// CaptureFrom is "attach" (what the tab did before is absent), "reload"
+	// (reloaded once capture was on) or "load" (a new tab, captured from its
+	// first load).
+	CaptureFrom string `json:"captureFrom"`
+}
+
+// Values of AttachInfo.CaptureFrom.
+const (
+	CaptureFromAttach = "attach"
+	CaptureFromReload = "reload"
+	CaptureFromLoad   = "load"
+)
+
+// TabsParams are the params of browser/tabs: the browser whose tabs to
+// list, by endpoint or auto-connect.
+type TabsParams struct {
+	Endpoint    string `json:"endpoint,omitempty"`
+	AutoConnect bool   `json:"autoConnect,omitempty"`
+}
+
+// Validate implements rpc.Validator.
+func (p TabsParams) Validate() error {
+	if (p.Endpoint == "") == !p.AutoConnect {
+		return errors.New(`give "endpoint" or "autoConnect: true"`)
+	}
+	return nil
+}
+
+// TabsResult is what browser/tabs answers.
+type TabsResult struct {
+	Endpoint string `json:"endpoint"` // as given, or the profile auto-connect found
+	Via      string `json:"via"`      // as in AttachInfo
+	Version  string `json:"version,omitempty"`
+	Tabs     []Tab  `json:"tabs"`
+}
+
+// Tab is one page target of a browser.
+type Tab struct {
+	Index    int    `json:"index"` // from 0: what start's tab takes
+	ID       string `json:"id"`    // the target id
+	Title    string `json:"title"`
+	URL      string `json:"url"`
+	Attached bool   `json:"attached"`          // some DevTools client is attached to it
+	Session  string `json:"session,omitempty"` // the bdg-rpc session watching it
 }
 
 // AttachParams are the params of session/attach: join a running session

@@ -96,6 +96,9 @@ var (
 	NetworkGet  = define[NetworkGetParams, NetworkGetResult]("network/get", Worker|Backend|Offline, true)
 	ConsoleList = define[ConsoleListParams, ConsoleListResult]("console/list", Worker|Backend|Offline, true)
 
+	// Browsers.
+	Tabs = define[TabsParams, TabsResult]("browser/tabs", Backend, false)
+
 	// The page.
 	CDPSend = define[CDPSendParams, RawResult]("cdp/send", Worker|Backend, true)
 

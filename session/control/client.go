@@ -58,6 +58,11 @@ func (c *Client) Close() error { return c.Conn.Close() }
 // OutputPath is empty when no session.json exists (a session stopped before
 // it had started).
 func Stop(ctx context.Context, d session.Dir) (protocol.StopResult, error) {
+	return StopWith(ctx, d, protocol.StopParams{})
+}
+
+// StopWith is Stop with the params of session/stop, such as closeTab.
+func StopWith(ctx context.Context, d session.Dir, p protocol.StopParams) (protocol.StopResult, error) {
 	var res protocol.StopResult
 	alive, err := d.WorkerAlive()
 	if err != nil {
@@ -71,7 +76,7 @@ func Stop(ctx context.Context, d session.Dir) (protocol.StopResult, error) {
 	cancel()
 	if err == nil {
 		sctx, cancel := context.WithTimeout(ctx, stopGrace)
-		res, err = rpc.Call(sctx, c.Conn, protocol.Stop, protocol.StopParams{})
+		res, err = rpc.Call(sctx, c.Conn, protocol.Stop, protocol.StopParams{CloseTab: p.CloseTab})
 		timedOut := sctx.Err() != nil
 		cancel()
 		c.Close()

@@ -33,7 +33,9 @@ type Handshake struct {
 	SocketPath string          `json:"socketPath,omitempty"`
 	Chrome     protocol.Chrome `json:"chrome"`
 	Target     protocol.Target `json:"target"`
-	Error      *protocol.Error `json:"error,omitempty"`
+	// Attach says how a session attached to a running Chrome.
+	Attach *protocol.AttachInfo `json:"attach,omitempty"`
+	Error  *protocol.Error      `json:"error,omitempty"`
 }
 
 // Progress is one step a starting worker reports on its progress pipe

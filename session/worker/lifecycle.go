@@ -198,16 +198,18 @@ func (w *worker) drain() {
 
 // shutdownChrome closes a Chrome the worker launched (Browser.close, then
 // its whole process group) and the CDP connection. A Chrome the worker
-// attached to is left running.
+// attached to is left running, as it was (leaveBrowser).
 func (w *worker) shutdownChrome() {
+	ctx, cancel := context.WithTimeout(context.Background(), chromeCloseTimeout)
 	if w.chrome != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), chromeCloseTimeout)
 		err := w.chrome.Close(ctx, w.conn)
-		cancel()
 		if err != nil {
 			w.log.Warn("closing Chrome", "error", err)
 		}
+	} else {
+		w.leaveBrowser(ctx)
 	}
+	cancel()
 	if w.targets != nil {
 		w.targets.cancel() // the commands in flight fail at once
 	}
@@ -222,6 +224,7 @@ func (w *worker) shutdownChrome() {
 // removeRuntimeFiles removes the socket and metadata of a worker that is
 // about to exit. The lock goes with the process.
 func (w *worker) removeRuntimeFiles() {
+	w.tabLock.Release()
 	if w.socketIno != 0 && socketInode(w.socket) == w.socketIno {
 		_ = os.Remove(w.socket)
 	}

@@ -87,8 +87,11 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 		rpc.AfterReply(ctx, func() { cs.startPump(sub) })
 		return res, nil
 	})
-	rpc.Handle(m, protocol.Stop, func(ctx context.Context, _ protocol.StopParams) (protocol.StopResult, error) {
+	rpc.Handle(m, protocol.Stop, func(ctx context.Context, p protocol.StopParams) (protocol.StopResult, error) {
 		rpc.Async(ctx)
+		if p.CloseTab {
+			w.closeTab.Store(true)
+		}
 		if !w.replies.add() {
 			return protocol.StopResult{}, protocol.Errorf(protocol.NoSession, "session %q is ending", w.opts.Session).
 				WithHint("its session.json is being written; bdg-rpc status shows it")

@@ -100,7 +100,10 @@ type worker struct {
 	start     time.Time
 	epoch     string // this run of the session, paired with every seq
 	capture   *capture.Capture
-	chrome    *browser.Chrome // nil when attached to a running Chrome
+	chrome    *browser.Chrome     // nil when attached to a running Chrome
+	attached  protocol.AttachInfo // how it attached to a running Chrome
+	tabLock   *session.TabLock    // the tab of a running Chrome it watches
+	closeTab  atomic.Bool         // stop asked to close that tab
 	conn      *browser.Conn
 	page      *browser.Session
 	pageID    atomic.Pointer[string] // the page's CDP session, for onEvent
@@ -227,7 +230,7 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	w.capture = capture.New(copts)
 	w.pageGone = make(chan string, 1)
 
-	wsURL, err := w.browser(ctx)
+	b, err := w.browser(ctx)
 	if err != nil {
 		return control.Handshake{}, err
 	}
@@ -240,22 +243,38 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	if w.chrome != nil { // ours: over its pipe
 		w.conn, err = w.chrome.Dial(dialCtx, dialOpts...)
 	} else {
-		w.conn, err = browser.Dial(dialCtx, wsURL, dialOpts...)
+		w.conn, err = browser.Dial(dialCtx, b.WS, dialOpts...)
 	}
 	if err != nil {
 		where := "its pipe"
-		if wsURL != "" {
-			where = wsURL
+		if b.WS != "" {
+			where = b.WS
 		}
-		return control.Handshake{}, protocol.Errorf(protocol.CDPError, "connecting to Chrome over %s: %v", where, err).WithCause(err)
+		perr := protocol.Errorf(protocol.CDPError, "connecting to Chrome over %s: %v", where, err).WithCause(err)
+		if w.chrome == nil {
+			perr = perr.WithHint(control.AttachHint)
+		}
+		return control.Handshake{}, perr
 	}
 	attach := browser.AttachOptions{}
-	if w.chrome == nil && w.opts.URL != "" {
-		attach.NewPage = true // never navigate away a tab of someone's own Chrome
+	if w.chrome == nil {
+		if attach, err = w.chooseTab(dialCtx, b); err != nil {
+			return control.Handshake{}, err
+		}
+		if attach.TargetID != "" {
+			if err := w.lockTab(attach.TargetID); err != nil {
+				return control.Handshake{}, err
+			}
+		}
 	}
 	pageSess, info, err := browser.AttachPage(dialCtx, w.conn, attach)
 	if err != nil {
 		return control.Handshake{}, cdpErr("attaching to a page", err)
+	}
+	if w.chrome == nil && w.tabLock == nil {
+		if err := w.lockTab(info.TargetID); err != nil {
+			return control.Handshake{}, err
+		}
 	}
 	w.page = pageSess
 	id := pageSess.ID()
@@ -299,32 +318,36 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 		}
 		target.URL, target.Title = w.opts.URL, "" // the new page's title is not known yet
 		w.setTarget(target)
+	} else if w.opts.Reload {
+		if err := w.reload(dialCtx); err != nil {
+			return control.Handshake{}, err
+		}
 	}
 	hs := control.Handshake{
 		Version: protocol.Version, PID: os.Getpid(), SocketPath: w.socket,
 		Chrome: w.chromeInfo(), Target: target,
+	}
+	if w.chrome == nil {
+		a := w.attached
+		hs.Attach = &a
 	}
 	w.log.Info("ready", "socket", w.socket, "target", hs.Target.ID, "chrome", w.version, "took", time.Since(w.start))
 	return hs, nil
 }
 
 // browser launches Chrome or finds the one to attach to, and returns its
-// browser websocket URL: none for a Chrome it launched, which it talks to
-// over a pipe.
-func (w *worker) browser(ctx context.Context) (string, error) {
-	switch {
-	case w.opts.WSURL != "":
-		return w.opts.WSURL, nil
-	case w.opts.BrowserURL != "":
+// endpoint: no websocket for a Chrome it launched, which it talks to over
+// a pipe.
+func (w *worker) browser(ctx context.Context) (browser.Browser, error) {
+	if w.opts.Attaching() {
 		w.step(control.StepConnecting)
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		ws, err := browser.ResolveBrowserURL(rctx, w.opts.BrowserURL)
+		b, err := control.FindBrowser(ctx, w.opts.Endpoint(), w.opts.AutoConnect, os.Getenv)
 		if err != nil {
-			return "", protocol.Wrap(protocol.CDPError, err).
-				WithHint("is Chrome running with --remote-debugging-port? try: curl " + w.opts.BrowserURL + "/json/version")
+			return b, err
 		}
-		return ws, nil
+		w.attached = protocol.AttachInfo{Endpoint: b.Endpoint, Via: b.Via}
+		w.log.Info("attaching", "endpoint", b.Endpoint, "via", b.Via, "ws", b.WS)
+		return b, nil
 	}
 	w.step(control.StepLaunching)
 	explicit := w.opts.ChromePath
@@ -333,7 +356,7 @@ func (w *worker) browser(ctx context.Context) (string, error) {
 	}
 	exe, err := browser.FindChrome(explicit)
 	if err != nil {
-		return "", protocol.Wrap(protocol.ChromeNotFound, err)
+		return browser.Browser{}, protocol.Wrap(protocol.ChromeNotFound, err)
 	}
 	headless := !hasDisplay()
 	if w.opts.Headless != nil {
@@ -349,7 +372,7 @@ func (w *worker) browser(ctx context.Context) (string, error) {
 	defer cancel()
 	chrome, err := browser.Launch(lctx, opts...)
 	if err != nil {
-		return "", protocol.Wrap(protocol.ChromeLaunchFailed, err)
+		return browser.Browser{}, protocol.Wrap(protocol.ChromeLaunchFailed, err)
 	}
 	w.chrome = chrome
 	pidStart, _ := proc.Start(chrome.PID())
@@ -358,10 +381,10 @@ func (w *worker) browser(ctx context.Context) (string, error) {
 		PIDStart: pidStart, UserDataDir: chrome.UserDataDir(), TempProfile: chrome.TemporaryProfile(),
 	}
 	if err := w.writeMeta(); err != nil {
-		return "", err
+		return browser.Browser{}, err
 	}
 	w.log.Info("chrome launched", "pid", chrome.PID(), "exec", exe, "headless", headless, "took", chrome.LaunchDuration())
-	return chrome.WebSocketURL(), nil
+	return browser.Browser{WS: chrome.WebSocketURL()}, nil
 }
 
 // chromeInfo describes the session's Chrome as the handshake, session/status

@@ -40,9 +40,10 @@ func commands() []*command {
 	return []*command{
 		{name: "help", usage: "help [COMMAND | exit-codes]", summary: "show help for bdg-rpc or one command", run: runHelp},
 		{name: "version", usage: "version [--json]", summary: "print the version", run: runVersion},
-		{name: "start", usage: "start URL [--session N] [--headless|--headed] [--browser-url U | --ws-url W] [--chrome PATH] [--max-body-size MB] [--max-console N] [--max-requests N] [--max-body-bytes-total SIZE] [--all] [--no-redact] [--timeout S] [--json]", summary: "start a session on a page and return once it is ready", run: runStart},
+		{name: "start", usage: "start URL [--session N] [--headless|--headed] [--attach ENDPOINT | --auto-connect] [--tab SELECTOR | --new-tab | --reload] [--chrome PATH] [--max-body-size MB] [--max-console N] [--max-requests N] [--max-body-bytes-total SIZE] [--all] [--no-redact] [--timeout S] [--json]", summary: "start a session on a page and return once it is ready", run: runStart},
+		{name: "tabs", usage: "tabs [ENDPOINT | --auto-connect] [--json]", summary: "list the tabs of a running Chrome, to attach to one", run: runTabs},
 		{name: "status", usage: "status [--session N] [--json]", summary: "show a session's state and counts", run: runStatus},
-		{name: "stop", usage: "stop [--session N] [--json]", summary: "end a session, write session.json and print where it is", run: runStop},
+		{name: "stop", usage: "stop [--session N] [--close-tab] [--json]", summary: "end a session, write session.json and print where it is", run: runStop},
 		{name: "sessions", usage: "sessions [--json]", summary: "list every session and its state", run: runSessions},
 		{name: "peek", usage: "peek [--last N] [--network | --console] [--session N] [--json]", summary: "show the newest requests and console messages", run: runPeek},
 		{name: "tail", usage: "tail [--since SEQ] [--session N] [--json]", summary: "print events live, one line each, until interrupted", run: runTail},

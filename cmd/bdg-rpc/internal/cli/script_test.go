@@ -59,6 +59,10 @@ func TestScripts(t *testing.T) {
 			"awaitfile":   cmdAwaitFile,
 			"awaitsubs":   cmdAwaitSubscribers,
 			"firstfield":  cmdFirstField,
+			"userchrome":  cmdUserChrome,
+			"checktabs":   cmdCheckTabs,
+			"wsproxy":     cmdProxy,
+			"activeport":  cmdWriteActivePort,
 		},
 	})
 }

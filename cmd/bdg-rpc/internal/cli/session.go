@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bdg-rpc/bdg-rpc/browser"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
@@ -102,8 +103,14 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	fs := sf.fs
 	headless := fs.Bool("headless", false, "run Chrome headless (the default without a display)")
 	headed := fs.Bool("headed", false, "show Chrome's window")
-	browserURL := fs.String("browser-url", "", "attach to a running Chrome, e.g. http://127.0.0.1:9222")
-	wsURL := fs.String("ws-url", "", "attach to a running Chrome by its DevTools websocket URL")
+	var att protocol.AttachOptions
+	fs.StringVar(&att.Attach, "attach", "", "attach to a running Chrome: a port (9222), host:port, http:// or ws:// URL, or a profile directory or its DevToolsActivePort file")
+	fs.BoolVar(&att.AutoConnect, "auto-connect", false, "attach to the running Chrome found by its DevToolsActivePort in the usual profile directories")
+	fs.StringVar(&att.Tab, "tab", "", "with --attach: the tab, by target id, index from 0, or URL/title substring or glob (bdg-rpc tabs lists them)")
+	fs.BoolVar(&att.NewTab, "new-tab", false, "with --attach: open a tab for the session (at URL, if given)")
+	fs.BoolVar(&att.Reload, "reload", false, "with --attach: reload the tab once capture is on, to capture its load")
+	browserURL := fs.String("browser-url", "", "an alias of --attach, e.g. http://127.0.0.1:9222")
+	wsURL := fs.String("ws-url", "", "an alias of --attach for a DevTools websocket URL")
 	chrome := fs.String("chrome", "", "Chrome binary (default $BDG_CHROME, else chromium or google-chrome on PATH)")
 	maxBody := fs.Float64("max-body-size", 5, "largest response body kept, in MB")
 	all := fs.Bool("all", false, "keep requests to analytics and tracking hosts too")
@@ -141,8 +148,11 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 	if len(pos) == 1 {
 		url = pos[0]
 	}
-	if url == "" && *browserURL == "" && *wsURL == "" {
-		return usageErrorf("start needs a URL").WithHint("bdg-rpc start http://localhost:3000/")
+	if (att.Tab != "" || att.NewTab || att.Reload) && !att.Attaching(*browserURL, *wsURL) {
+		return usageErrorf("--tab, --new-tab and --reload need a running Chrome").WithHint("bdg-rpc start --attach 9222 --tab SELECTOR (bdg-rpc tabs 9222 lists them), or --auto-connect")
+	}
+	if url == "" && !att.Attaching(*browserURL, *wsURL) {
+		return usageErrorf("start needs a URL").WithHint("bdg-rpc start http://localhost:3000/, or attach to your Chrome: bdg-rpc start --attach 9222")
 	}
 	if *headless && *headed {
 		return usageErrorf("--headless and --headed contradict each other")
@@ -152,7 +162,7 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	opts := session.Options{
-		Session: d.Name, Home: d.Home, URL: url, BrowserURL: *browserURL, WSURL: *wsURL,
+		Session: d.Name, Home: d.Home, URL: url, BrowserURL: *browserURL, WSURL: *wsURL, AttachOptions: att,
 		ChromePath: *chrome, UserDataDir: *userDataDir, MaxBodyBytes: int(*maxBody * (1 << 20)),
 		IncludeAll: *all, NoRedact: *noRedact, TimeoutSeconds: *timeout,
 	}
@@ -187,6 +197,16 @@ func runStart(ctx context.Context, env *Env, args []string) error {
 		chromeLine += fmt.Sprintf(" (pid %d)", hs.Chrome.PID)
 	}
 	fmt.Fprintf(env.Stdout, "Chrome:  %s\n", chromeLine)
+	if a := hs.Attach; a != nil {
+		fmt.Fprintf(env.Stdout, "Browser: %s (via %s)\n", escapeLine(a.Endpoint), escapeLine(a.Via))
+		fmt.Fprintf(env.Stdout, "Tab:     %s of %d (%s)\n", hs.Target.ID, a.Tabs, pickedText(a.Picked))
+		switch a.CaptureFrom {
+		case protocol.CaptureFromAttach:
+			fmt.Fprintln(env.Stdout, "Capture starts now: the tab's earlier requests are not in this session, only the console messages Chrome kept (--reload captures a fresh load).")
+		case protocol.CaptureFromReload:
+			fmt.Fprintln(env.Stdout, "Capture: from the reload of the tab.")
+		}
+	}
 	fmt.Fprintf(env.Stdout, "Socket:  %s\n", escapeLine(hs.SocketPath))
 	fmt.Fprintf(env.Stdout, "Use 'bdg-rpc status' to watch it and 'bdg-rpc stop' to end it.\n")
 	return nil
@@ -313,11 +333,12 @@ func targetCounts(live, ended map[string]int) string {
 
 func runStop(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("stop", env)
+	closeTab := sf.fs.Bool("close-tab", false, "close the tab of a session attached to a running Chrome (by default it is left open)")
 	d, _, err := sf.parse(env, args, 0)
 	if err != nil {
 		return err
 	}
-	res, err := control.Stop(ctx, d)
+	res, err := control.StopWith(ctx, d, protocol.StopParams{CloseTab: *closeTab})
 	if err != nil {
 		return err
 	}
@@ -345,4 +366,25 @@ func warnStale(env *Env, s protocol.Stale) {
 		why = s.Reason
 	}
 	fmt.Fprintf(env.Stderr, "bdg-rpc: warning: %s; showing %s, written %s ago\n", escapeLine(why), escapeLine(s.Source), age)
+}
+
+// pickedText says why a session took its tab.
+func pickedText(picked string) string {
+	switch picked {
+	case browser.PickedID:
+		return "by its id"
+	case browser.PickedIndex:
+		return "by its index"
+	case browser.PickedMatch:
+		return "the one that matches --tab"
+	case browser.PickedActive:
+		return "the active tab; --tab picks another"
+	case browser.PickedFirst:
+		return "the first: Chrome did not tell which is active; --tab picks another"
+	case browser.PickedNew:
+		return "opened for the session"
+	case browser.PickedPage:
+		return "the page endpoint's"
+	}
+	return picked
 }

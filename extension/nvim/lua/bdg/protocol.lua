@@ -15,6 +15,7 @@ M.method = {
   network_list = "network/list",
   network_get = "network/get",
   console_list = "console/list",
+  browser_tabs = "browser/tabs",
   cdp_send = "cdp/send",
   events_subscribe = "events/subscribe",
 }
