@@ -3,12 +3,14 @@
 // chromium. It runs BDG: Start Session… on a fixture page through the
 // command palette and the input box, and reads the Network and Console
 // views, the status bar and a request's details from the workbench's DOM.
+// Then BDG: Attach to Chrome Tab… on a tab of a Chromium of its own (its
+// quick picks, and its argument through a keybinding).
 //
 // Usage: node out/e2e/driver.js CODE_SERVER_PACKAGE_DIR VSIX SCREENSHOT_DIR
 // Prints "N passed, M failed" as its last line.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,10 @@ if (!csDir || !vsix || !shotDir) {
   process.exit(2);
 }
 const CHROMIUM = process.env.BDG_E2E_CHROMIUM ?? '/usr/bin/chromium';
+/** The browser whose tab BDG: Attach to Chrome Tab… attaches to ("the user's Chrome"). */
+const TAB_CHROME = process.env.BDG_E2E_TAB_CHROME ?? '/usr/lib/chromium/chromium';
+/** The keybinding that runs bdg.attachTab with an argument. */
+const ATTACH_KEY = 'ctrl+alt+shift+k';
 const T = 60_000; // the longest wait for one state of the workbench
 
 const results: Array<{ name: string; error?: Error }> = [];
@@ -184,6 +190,55 @@ function backendPids(binary: string): number[] {
   return pids;
 }
 
+// ---- A Chromium of its own, with remote debugging, to attach to ----
+
+interface TabChrome {
+  proc: ChildProcess;
+  port: number;
+  /** The DevTools HTTP endpoint's JSON, e.g. json('/json/list'). */
+  json: (path: string, method?: string) => Promise<unknown>;
+}
+
+/** Starts it in its own process group (stopTabChrome kills the group); resolves once its port is known. */
+async function startTabChrome(dir: string): Promise<TabChrome> {
+  const userData = join(dir, 'tab-chrome');
+  mkdirSync(userData, { recursive: true });
+  const proc = spawn(
+    TAB_CHROME,
+    ['--headless=new', '--no-sandbox', '--remote-debugging-port=0', `--user-data-dir=${userData}`,
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+      '--disable-gpu', '--disable-dev-shm-usage', 'about:blank'],
+    { detached: true, stdio: 'ignore' },
+  );
+  proc.once('error', (err) => log(`${TAB_CHROME}: ${err.message}`));
+  const file = join(userData, 'DevToolsActivePort');
+  let port = 0;
+  await expectSoon(async () => {
+    if (proc.exitCode !== null) throw new Error(`${TAB_CHROME} exited with status ${proc.exitCode}`);
+    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+    port = Number(lines[0]);
+    if (!port || !lines[1]) {
+      await new Promise((r) => setTimeout(r, 100));
+      throw new Error(`no port in ${file} yet`);
+    }
+  }, `${TAB_CHROME}'s DevToolsActivePort`, 30_000);
+  const json = async (path: string, method = 'GET'): Promise<unknown> => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, { method });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  return { proc, port, json };
+}
+
+function stopTabChrome(c: TabChrome | undefined): void {
+  if (c?.proc.pid === undefined || c.proc.exitCode !== null) return;
+  try {
+    process.kill(-c.proc.pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
 // ---- The test ----
 
 async function main(): Promise<void> {
@@ -193,7 +248,16 @@ async function main(): Promise<void> {
   let server: ChildProcess | undefined;
   let browser: Browser | undefined;
   let page: Page | undefined;
+  let tabChrome: TabChrome | undefined;
   try {
+    // "The user's Chrome", with a tab on a fixture page, before the
+    // workbench: the keybinding that attaches to it names its port and tab.
+    const tc = await startTabChrome(tmp);
+    tabChrome = tc;
+    const tabUrl = fixtures.url('/everything.html?attached');
+    const tab = (await tc.json(`/json/new?${tabUrl}`, 'PUT')) as { id: string };
+    log(`tab Chromium on port ${tc.port}, tab ${tab.id}`);
+
     // A workspace with the fixture pages (console locations open them) and
     // bin/bdg-rpc, found through the relative bdg.path setting.
     const ws = join(tmp, 'workspace');
@@ -215,6 +279,10 @@ async function main(): Promise<void> {
         'telemetry.telemetryLevel': 'off',
         'workbench.enableExperiments': false,
       }),
+    );
+    writeFileSync(
+      join(userData, 'User', 'keybindings.json'),
+      JSON.stringify([{ key: ATTACH_KEY, command: 'bdg.attachTab', args: { endpoint: String(tc.port), tab: tab.id } }]),
     );
 
     const env: NodeJS.ProcessEnv = {
@@ -381,12 +449,68 @@ async function main(): Promise<void> {
       log(`stop after the burst answered in ${Date.now() - t0} ms`);
     });
     await p.screenshot({ path: join(shotDir, 'vscode-burst.png') });
+
+    const quickInput = p.locator('.quick-input-widget');
+    const tabListed = async (): Promise<boolean> =>
+      ((await tc.json('/json/list')) as Array<{ id: string }>).some((t) => t.id === tab.id);
+    await step('BDG: Attach to Chrome Tab… asks for the endpoint, lists the tabs, and watches the one picked', async () => {
+      await runCommand(p, 'BDG: Attach to Chrome Tab');
+      const rows = quickInput.locator('.monaco-list-row');
+      await rows.filter({ hasText: 'Auto-connect (find a running Chrome)' }).first().waitFor({ timeout: T });
+      await rows.filter({ hasText: 'Enter an endpoint…' }).first().click();
+      await quickInput.filter({ hasText: "The running Chrome's DevTools endpoint" }).waitFor({ timeout: T });
+      const input = quickInput.locator('.quick-input-box input');
+      await input.fill(String(tc.port));
+      await input.press('Enter');
+      // The tab by its title, its URL beside it; the browser's first tab too.
+      const row = rows.filter({ hasText: 'Everything' }).filter({ hasText: tabUrl }).first();
+      await row.waitFor({ timeout: T });
+      await rows.filter({ hasText: 'Open a new tab…' }).first().waitFor({ timeout: T });
+      await row.click();
+      const toast = p.locator('.notifications-toasts .notification-toast', {
+        hasText: 'Watching Everything: capture starts now; earlier requests are not in this session.',
+      });
+      await toast.first().waitFor({ timeout: T });
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: running/ }).first().waitFor({ timeout: T });
+      // Capture started at attach: the page's load is not there until it reloads.
+      if ((await rowTexts(network)).some((t) => /data\.json/.test(t))) throw new Error('the load before the attach was captured');
+      await toast.locator('.monaco-button', { hasText: 'Reload Page' }).first().click();
+      await waitRow(network, /GET 200 \/everything\.html\?attached/);
+      await waitRow(network, /GET 200 \/data\.json/);
+      await waitRow(consoleRows, 'everything done');
+      await p.screenshot({ path: join(shotDir, 'vscode-attach-tab.png') });
+    });
+
+    await step('BDG: Stop Session detaches: the tab stays open', async () => {
+      await runCommand(p, 'BDG: Stop Session');
+      await p.locator('.notifications-toasts', { hasText: /session default ended: .*The tab stays open/ }).first().waitFor({ timeout: T });
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: ended/ }).first().waitFor({ timeout: T });
+      if (!(await tabListed())) throw new Error(`tab ${tab.id} is gone from /json/list`);
+    });
+
+    await step('the endpoint is remembered for the next time', async () => {
+      await runCommand(p, 'BDG: Attach to Chrome Tab');
+      const rows = quickInput.locator('.monaco-list-row');
+      await rows.filter({ hasText: String(tc.port) }).filter({ hasText: 'used before' }).first().waitFor({ timeout: T });
+      await p.keyboard.press('Escape');
+      await quickInput.waitFor({ state: 'hidden', timeout: T });
+    });
+
+    await step('bdg.attachTab with {endpoint, tab} (a keybinding) asks nothing', async () => {
+      await p.keyboard.press('Control+Alt+Shift+KeyK');
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: running/ }).first().waitFor({ timeout: T });
+      if (await quickInput.isVisible()) throw new Error('a quick pick was shown');
+      await runCommand(p, 'BDG: Stop Session');
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: ended/ }).first().waitFor({ timeout: T });
+      if (!(await tabListed())) throw new Error(`tab ${tab.id} is gone from /json/list`);
+    });
   } catch (err) {
     if (page) await page.screenshot({ path: join(shotDir, 'vscode-failure.png') }).catch(() => undefined);
     throw err;
   } finally {
     await browser?.close().catch(() => undefined);
     if (server) await stopServer(server);
+    stopTabChrome(tabChrome);
     await fixtures.close();
     home.cleanup();
     if (results.some((r) => r.error)) log(`code-server's log is in ${join(tmp, 'code-server.log')}`);

@@ -7,6 +7,29 @@ import * as vscode from 'vscode';
 import { findBinary } from './binary';
 import { BackendClient, isRpcError, type BackendState, type Reattached, type RunReset } from './client';
 import { requestUri, type RequestDocumentProvider } from './details';
+import {
+  argsSource,
+  attachStartParams,
+  captureStartsNowMessage,
+  cleanEndpoints,
+  ENDPOINT_PLACEHOLDER,
+  ENDPOINTS_KEY,
+  forgetEndpoint,
+  parseAttachArgs,
+  rememberEndpoint,
+  sourceItems,
+  sourceLabel,
+  tabItems,
+  tabsParams,
+  tabsTitle,
+  tabTitle,
+  tabWatcher,
+  validateEndpoint,
+  type Source,
+  type SourceItem,
+  type TabChoice,
+  type TabItem,
+} from './attach';
 import { describeError, showError } from './errors';
 import { SessionModel } from './model';
 import { sessionDir, sessionPartialJson, workerLog } from './paths';
@@ -18,11 +41,14 @@ import {
   type NetworkGetResult,
   type ProgressParams,
   type StartParams,
+  type StartResult,
   type StatusResult,
+  type TabsResult,
 } from './protocol';
 import { isWebSocket, shortUrl, statusText, targetTag } from './views/format';
 
 const LAST_URL_KEY = 'bdg.lastUrl';
+const RELOAD_PAGE = 'Reload Page';
 
 export class Controller implements vscode.Disposable {
   private client: BackendClient | undefined;
@@ -32,6 +58,8 @@ export class Controller implements vscode.Disposable {
   /** Set by extension.ts: refreshes a request's open details document. */
   details: RequestDocumentProvider | undefined;
   private lastPhase: SessionModel['phase'] = 'idle';
+  /** Sessions this window started attached to a running Chrome. */
+  private readonly attached = new Set<string>();
   private disposed = false;
 
   constructor(
@@ -190,22 +218,38 @@ export class Controller implements vscode.Disposable {
     await this.context.globalState.update(LAST_URL_KEY, url.trim());
 
     const cfg = this.config();
-    const session = cfg.get<string>('session', 'default') || 'default';
+    const session = this.sessionName();
     const params: StartParams = { url: url.trim(), session };
     const headless = cfg.get<boolean | null>('headless', null);
     if (typeof headless === 'boolean') params.headless = headless;
     const chromePath = cfg.get<string>('chromePath', '');
     if (chromePath) params.chromePath = chromePath;
+    await this.start(params, `BDG: starting session ${session}`);
+  }
 
+  /** The session the commands start: bdg.session. */
+  private sessionName(): string {
+    return this.config().get<string>('session', 'default') || 'default';
+  }
+
+  /**
+   * session/start with params, shown in the views: the model follows the
+   * session from its first event, a notification shows the progress (and
+   * cancels), and errors are shown. Resolves with the result, or undefined
+   * when the session did not start.
+   */
+  private async start(params: StartParams, title: string): Promise<StartResult | undefined> {
+    const session = params.session ?? this.sessionName();
     if (this.model.session && this.model.session !== session) this.client?.forget(this.model.session);
     this.model.reset(session, 'starting');
     this.outputPath = undefined;
+    this.attached.delete(session);
     this.updateContext();
     try {
       const result = await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
-          title: `BDG: starting session ${session}`,
+          title,
           cancellable: true,
         },
         async (progress, token) => {
@@ -224,21 +268,180 @@ export class Controller implements vscode.Disposable {
       );
       this.model.targetUrl = result.target.url;
       if (this.model.phase === 'starting') this.model.setPhase('running');
-      this.output.appendLine(`[client] session ${session} started: worker pid ${result.pid}, ${result.chrome.version ?? 'Chrome'}`);
+      if (result.attach) this.attached.add(session);
+      const chrome = result.attach
+        ? `attached to ${result.chrome.version ?? 'Chrome'} (${result.attach.via}), tab ${result.target.id ?? ''} ${result.target.url}, capture from ${result.attach.captureFrom}`
+        : result.chrome.version ?? 'Chrome';
+      this.output.appendLine(`[client] session ${session} started: worker pid ${result.pid}, ${chrome}`);
       await vscode.commands.executeCommand('workbench.view.extension.bdg');
+      return result;
     } catch (err) {
       this.model.setPhase('idle');
       if (isRpcError(err) && err.code === ErrorCodes.RequestCancelled) {
         void vscode.window.showInformationMessage(`BDG: starting session ${session} was cancelled`);
       } else if (isRpcError(err) && err.code === ErrorCodes.AlreadyRunning) {
-        const choice = await showError(`session ${session}`, err, () => this.showLogs(session), 'Attach', 'Stop It');
-        if (choice === 'Attach') await this.attachTo(session);
-        if (choice === 'Stop It') await this.stopSession(session);
+        // The session runs, or (attaching) another session watches the tab.
+        const watcher = tabWatcher(err.message);
+        const busy = watcher === undefined ? session : watcher;
+        const what = watcher === undefined ? `session ${session}` : `could not start session ${session}`;
+        const actions = busy ? ['Attach', 'Stop It'] : [];
+        const choice = await showError(what, err, () => this.showLogs(busy ?? session), ...actions);
+        if (busy && choice === 'Attach') await this.attachTo(busy);
+        if (busy && choice === 'Stop It') await this.stopSession(busy);
       } else {
         await showError(`could not start session ${session}`, err, () => this.showLogs(session));
       }
+      return undefined;
     } finally {
       this.updateContext();
+    }
+  }
+
+  /**
+   * BDG: Attach to Chrome Tab…: asks where the browser is (auto-connect, an
+   * endpoint used before, or a new one) and which of its tabs (browser/tabs),
+   * then starts the session on that tab. An argument with endpoint or
+   * autoConnect, and tab, asks nothing.
+   */
+  async attachTab(arg?: unknown): Promise<void> {
+    const args = parseAttachArgs(arg);
+    const source = argsSource(args) ?? (await this.pickSource());
+    if (!source) return;
+
+    let choice: TabChoice | undefined;
+    let title: string | undefined;
+    if (args?.tab) {
+      choice = { tab: args.tab };
+      title = args.tab;
+    } else {
+      const tabs = await this.listTabs(source);
+      if (!tabs) return;
+      const picked = await this.pickTab(tabs);
+      if (!picked) return;
+      choice = picked.choice;
+      title = picked.title;
+    }
+
+    const session = this.sessionName();
+    const params = attachStartParams(session, source, choice);
+    const result = await this.start(params, `BDG: attaching session ${session} to ${title ?? sourceLabel(source)}`);
+    if (!result) return;
+    if ('endpoint' in source) await this.rememberEndpoint(source.endpoint);
+    if (result.attach?.captureFrom === 'attach') {
+      // Not awaited: the command is done once the session runs.
+      void this.offerReload(session, tabTitle(result.target));
+    }
+  }
+
+  /** The first quick pick: auto-connect, the endpoints used before (removable), or a new one. */
+  private async pickSource(): Promise<Source | undefined> {
+    const remove: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('close'), tooltip: 'Forget this endpoint' };
+    const qp = vscode.window.createQuickPick<SourceItem & vscode.QuickPickItem>();
+    qp.title = 'BDG: Attach to Chrome Tab';
+    qp.placeholder = 'Where is the Chrome to attach to? (it must run with remote debugging on; or type an endpoint)';
+    qp.ignoreFocusOut = true;
+    qp.matchOnDescription = true;
+    const fill = (): void => {
+      qp.items = sourceItems(this.endpoints()).map((item) =>
+        item.action === 'endpoint' ? { ...item, buttons: [remove] } : item,
+      );
+    };
+    fill();
+    const picked = await new Promise<SourceItem | undefined>((resolve) => {
+      const ds: vscode.Disposable[] = [];
+      const done = (v: SourceItem | undefined): void => {
+        for (const d of ds) d.dispose();
+        resolve(v);
+        qp.dispose();
+      };
+      ds.push(
+        qp.onDidAccept(() => {
+          // Typed, matching no item: the endpoint itself.
+          const typed = qp.value.trim();
+          done(qp.selectedItems[0] ?? (typed ? { label: typed, action: 'endpoint', endpoint: typed } : undefined));
+        }),
+        qp.onDidHide(() => done(undefined)),
+        qp.onDidTriggerItemButton(async (e) => {
+          if (e.item.endpoint === undefined) return;
+          await this.context.globalState.update(ENDPOINTS_KEY, forgetEndpoint(this.endpoints(), e.item.endpoint));
+          fill();
+        }),
+      );
+      qp.show();
+    });
+    if (!picked) return undefined;
+    if (picked.action === 'auto') return { autoConnect: true };
+    if (picked.action === 'endpoint' && picked.endpoint) return { endpoint: picked.endpoint };
+    const endpoint = await vscode.window.showInputBox({
+      title: 'BDG: Attach to Chrome Tab',
+      prompt: "The running Chrome's DevTools endpoint",
+      placeHolder: ENDPOINT_PLACEHOLDER,
+      ignoreFocusOut: true,
+      validateInput: validateEndpoint,
+    });
+    return endpoint?.trim() ? { endpoint: endpoint.trim() } : undefined;
+  }
+
+  /** browser/tabs, with a busy notification; errors are shown (undefined). */
+  private async listTabs(source: Source): Promise<TabsResult | undefined> {
+    try {
+      const result = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `BDG: looking for Chrome's tabs (${sourceLabel(source)})`,
+          cancellable: true,
+        },
+        (_progress, token) => this.backend().call(Method.BrowserTabs, tabsParams(source), token),
+      );
+      if ('endpoint' in source) await this.rememberEndpoint(source.endpoint);
+      this.output.appendLine(`[client] ${result.endpoint}: ${result.version ?? 'Chrome'} via ${result.via}, ${result.tabs.length} tabs`);
+      return result;
+    } catch (err) {
+      if (isRpcError(err) && err.code === ErrorCodes.RequestCancelled) return undefined;
+      await showError(`could not list the tabs of ${sourceLabel(source)}`, err, () => this.output.show());
+      return undefined;
+    }
+  }
+
+  /** The second quick pick: a tab, or a new tab at a URL asked for. */
+  private async pickTab(tabs: TabsResult): Promise<{ choice: TabChoice; title: string } | undefined> {
+    const pick = await vscode.window.showQuickPick<TabItem & vscode.QuickPickItem>(tabItems(tabs), {
+      title: tabsTitle(tabs),
+      placeHolder: 'The tab to watch',
+      matchOnDescription: true,
+      matchOnDetail: true,
+      ignoreFocusOut: true,
+    });
+    if (!pick) return undefined;
+    if (pick.action === 'tab' && pick.tab) return { choice: { tab: pick.tab.id }, title: tabTitle(pick.tab) };
+    const url = await vscode.window.showInputBox({
+      title: 'BDG: Attach to Chrome Tab: a new tab',
+      prompt: 'The page to open in a new tab (empty: about:blank)',
+      placeHolder: 'http://localhost:3000/',
+      value: this.context.globalState.get<string>(LAST_URL_KEY),
+      ignoreFocusOut: true,
+    });
+    if (url === undefined) return undefined;
+    if (url.trim()) await this.context.globalState.update(LAST_URL_KEY, url.trim());
+    return { choice: { newTab: true, url: url.trim() }, title: url.trim() || 'a new tab' };
+  }
+
+  private endpoints(): string[] {
+    return cleanEndpoints(this.context.globalState.get<unknown[]>(ENDPOINTS_KEY));
+  }
+
+  private async rememberEndpoint(endpoint: string): Promise<void> {
+    await this.context.globalState.update(ENDPOINTS_KEY, rememberEndpoint(this.endpoints(), endpoint));
+  }
+
+  /** Capture started at attach: says so, with a way to reload the page. */
+  private async offerReload(session: string, title: string): Promise<void> {
+    const choice = await vscode.window.showInformationMessage(captureStartsNowMessage(title), RELOAD_PAGE);
+    if (choice !== RELOAD_PAGE) return;
+    try {
+      await this.backend().call(Method.CdpSend, { session, method: 'Page.reload', params: {} });
+    } catch (err) {
+      await showError(`could not reload the page of session ${session}`, err, () => this.showLogs(session));
     }
   }
 
@@ -255,8 +458,10 @@ export class Controller implements vscode.Disposable {
       );
       this.outputPath = result.outputPath;
       if (this.model.session === session) this.model.setPhase('ended');
+      // session/stop without closeTab: an attached tab is detached and stays open.
+      const tab = this.attached.delete(session) ? ' The tab stays open.' : '';
       const choice = await vscode.window.showInformationMessage(
-        `BDG: session ${session} ended: ${result.counts.network} requests, ${result.counts.console} console messages.`,
+        `BDG: session ${session} ended: ${result.counts.network} requests, ${result.counts.console} console messages.${tab}`,
         'Open session.json',
       );
       if (choice) await this.openSessionJson();

@@ -35,6 +35,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     vscode.commands.registerCommand('bdg.stopSession', () => ctl.stopSession()),
     vscode.commands.registerCommand('bdg.attachSession', () => ctl.attachSession()),
+    // An argument {endpoint?, autoConnect?, tab?} (keybindings, tests) skips the quick picks it answers.
+    vscode.commands.registerCommand('bdg.attachTab', (args?: unknown) => ctl.attachTab(args)),
     vscode.commands.registerCommand('bdg.showRequest', (id?: unknown) =>
       ctl.showRequest(typeof id === 'string' ? id : undefined),
     ),
