@@ -374,6 +374,272 @@ test("e2e: a 10,000-message burst from a real page keeps the editor responsive",
   eq(true, stopped, "stopped")
 end)
 
+-- A Chrome of the test's own, as a user's browser with remote debugging on:
+-- its own process group (killed as a group at the end), its own profile,
+-- the port it chose read from DevToolsActivePort.
+local user_chrome = nil
+
+local function chrome_binary()
+  local env = os.getenv("BDG_CHROME")
+  if env and env ~= "" then
+    return env
+  end
+  if vim.fn.executable("/usr/lib/chromium/chromium") == 1 then
+    return "/usr/lib/chromium/chromium" -- the binary, not Debian's wrapper script
+  end
+  for _, name in ipairs({ "chromium", "chromium-browser", "google-chrome" }) do
+    if vim.fn.executable(name) == 1 then
+      return vim.fn.exepath(name)
+    end
+  end
+end
+
+-- Under test/run.sh, the profile and a pid file go in its temporary
+-- directory, whose cleanup kills the group should this Neovim be killed.
+local run_tmp = os.getenv("BDG_NVIM_TEST_HOME") and vim.fn.fnamemodify(os.getenv("BDG_NVIM_TEST_HOME"), ":h")
+
+local function start_user_chrome()
+  local bin_chrome = chrome_binary()
+  ok(bin_chrome, "no Chromium found (set $BDG_CHROME)")
+  local dir = (run_tmp or vim.fn.tempname()) .. "/user-chrome"
+  vim.fn.mkdir(dir, "p")
+  local handle, pid = uv.spawn(bin_chrome, {
+    args = { "--headless=new", "--no-sandbox", "--remote-debugging-port=0", "--user-data-dir=" .. dir,
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+      "about:blank" },
+    detached = true, -- setsid: a process group of its own
+  }, function() end)
+  ok(handle, "spawn " .. bin_chrome .. ": " .. tostring(pid))
+  user_chrome = { handle = handle, pid = pid, dir = dir }
+  if run_tmp then
+    vim.fn.writefile({ tostring(pid) }, run_tmp .. "/user-chrome.pid")
+  end
+  local port_file = dir .. "/DevToolsActivePort"
+  h.wait(START_MS, function()
+    local lines = vim.fn.filereadable(port_file) == 1 and vim.fn.readfile(port_file) or {}
+    user_chrome.port = tonumber(lines[1] or "")
+    return user_chrome.port ~= nil
+  end, "the user's Chrome to write " .. port_file)
+  return user_chrome
+end
+
+local function stop_user_chrome()
+  local c = user_chrome
+  user_chrome = nil
+  if not c then
+    return
+  end
+  uv.kill(-c.pid, "sigterm")
+  if not vim.wait(5000, function()
+    return uv.kill(c.pid, 0) ~= 0
+  end, 50) then
+    uv.kill(-c.pid, "sigkill")
+  end
+  if not c.handle:is_closing() then
+    c.handle:close()
+  end
+  vim.fn.delete(c.dir, "rf")
+  if run_tmp then
+    vim.fn.delete(run_tmp .. "/user-chrome.pid")
+  end
+end
+
+-- chrome_tabs returns the user's Chrome's pages (/json/list).
+local function chrome_tabs()
+  local status, body = require("fixture_server").request(user_chrome.port, "GET", "/json/list")
+  eq(200, status, "/json/list: " .. tostring(body))
+  local pages = {}
+  for _, t in ipairs(vim.json.decode(body)) do
+    if t.type == "page" then
+      pages[#pages + 1] = t
+    end
+  end
+  return pages
+end
+
+local function chrome_tab(id)
+  for _, t in ipairs(chrome_tabs()) do
+    if t.id == id then
+      return t
+    end
+  end
+end
+
+-- open_tab opens url in a new tab of the user's Chrome (PUT /json/new) and
+-- waits for its title (attach-tab.html sets "tab NAME"); it returns its id.
+local function open_tab(url, title)
+  local status, body = require("fixture_server").request(user_chrome.port, "PUT", "/json/new?" .. url)
+  eq(200, status, "/json/new: " .. tostring(body))
+  local id = vim.json.decode(body).id
+  h.wait(EVENTS_MS, function()
+    local t = chrome_tab(id)
+    return t and t.title == title
+  end, ("the tab %q to load"):format(title))
+  return id
+end
+
+local function messages(s)
+  local out = {}
+  for _, m in ipairs(s.console:messages()) do
+    out[#out + 1] = m.text
+  end
+  return out
+end
+
+local function has_message(s, text)
+  return vim.tbl_contains(messages(s), text)
+end
+
+local function has_request(s, needle)
+  for _, row in pairs(s.network.rows) do
+    if row.request.url:find(needle, 1, true) then
+      return true
+    end
+  end
+  return false
+end
+
+test("e2e: :BdgAttachTab PORT: the menu of a running Chrome's tabs, the tab chosen watched, left open at :BdgStop", function()
+  start_user_chrome()
+  local port = user_chrome.port
+  local a_url, b_url = fixtures.url("attach-tab.html?n=A"), fixtures.url("attach-tab.html?n=B")
+  local id_a = open_tab(a_url, "tab A")
+  local id_b = open_tab(b_url, "tab B")
+
+  -- The menu (vim.ui.select) answered with tab B; the real one would wait
+  -- for a key.
+  local menus, real_select = {}, vim.ui.select
+  vim.ui.select = function(items, opts, on_choice)
+    local lines, pick = {}, nil
+    for i, item in ipairs(items) do
+      lines[i] = opts.format_item(item)
+      if item.id == id_b then
+        pick = item
+      end
+    end
+    menus[#menus + 1] = { prompt = opts.prompt, lines = lines }
+    on_choice(pick)
+  end
+  require("bdg.sessions").set_current("tab")
+  local before = #notes
+  local okc, err = pcall(function()
+    vim.cmd("BdgAttachTab " .. port)
+    wait_state("tab", "running", START_MS)
+  end)
+  vim.ui.select = real_select
+  if not okc then
+    error(err, 0)
+  end
+  local s = bdg_session("tab")
+
+  eq(1, #menus, "one menu")
+  eq("Attach to tab:", menus[1].prompt, "its prompt")
+  ok(vim.tbl_contains(menus[1].lines, "tab A — " .. a_url), "tab A offered: " .. vim.inspect(menus[1].lines))
+  ok(vim.tbl_contains(menus[1].lines, "tab B — " .. b_url), "tab B offered: " .. vim.inspect(menus[1].lines))
+  eq(id_b, s.info.target.id, "the tab chosen is watched")
+  eq(false, s.info.chrome.launched, "Chrome attached to, not launched")
+  eq("attach", s.info.attach.captureFrom, "capture from now")
+  local told = false
+  for i = before + 1, #notes do
+    told = told or notes[i].msg:find("session tab is watching tab B: capture starts now; earlier requests are not in this session", 1, true) ~= nil
+  end
+  ok(told, "the user told from when it captures")
+
+  -- The page logs and fetches when its ping() is called (cdp/send).
+  local evaluated
+  require("bdg.actions").call(s, "cdp/send", {
+    method = "Runtime.evaluate",
+    params = { expression = "ping('nvim')", awaitPromise = true },
+  }, function(e, r)
+    evaluated = { e, r }
+  end)
+  h.wait(EVENTS_MS, function()
+    return evaluated ~= nil and has_message(s, "tab B fetched nvim") and has_request(s, "/echo?tab=B&why=nvim")
+  end, "tab B's ping in the console and the network", function()
+    return vim.inspect({ evaluated = evaluated, messages = messages(s) })
+  end)
+  ok(not evaluated[1], "cdp/send: " .. vim.inspect(evaluated[1]))
+  ok(has_message(s, "tab B nvim"), "the message before the fetch")
+  ok(not has_request(s, "attach-tab.html"), "the tab's load, before the attach, is not in the session")
+  for _, m in ipairs(messages(s)) do
+    ok(not m:find("tab A", 1, true), "nothing of the other tab: " .. m)
+  end
+
+  -- The menu says who watches tab B; another session cannot have it.
+  local refused, lines
+  real_select = vim.ui.select
+  vim.ui.select = function(items, opts, on_choice)
+    lines = vim.tbl_map(opts.format_item, items)
+    on_choice(vim.tbl_filter(function(item)
+      return item.id == id_b
+    end, items)[1])
+  end
+  okc, err = pcall(function()
+    require("bdg").attach_tab({ endpoint = port, session = "tab3" }, function(e)
+      refused = e or false
+    end)
+    h.wait(START_MS, function()
+      return refused ~= nil
+    end, "the second session's answer")
+  end)
+  vim.ui.select = real_select
+  if not okc then
+    error(err, 0)
+  end
+  ok(vim.tbl_contains(lines, "tab B — " .. b_url .. " [session tab]"), "the menu names the watcher: " .. vim.inspect(lines))
+  ok(refused, "a tab watched already is refused")
+  eq("already_running", refused.data.kind, "refused: " .. vim.inspect(refused))
+  h.matches("cannot attach session tab3 to tab B: .*%[already_running%]", notes[#notes].msg, "shown")
+  h.matches('by session "tab"', notes[#notes].msg, "naming the session")
+  eq("idle", bdg_session("tab3").state, "nothing started")
+  eq("tab", require("bdg.sessions").name(), "the current session is still the one watching tab B")
+
+  local stopped
+  require("bdg").stop("tab", function(e, r)
+    stopped = { e, r }
+  end)
+  h.wait(30000, function()
+    return stopped ~= nil
+  end, "session tab to stop")
+  ok(not stopped[1], "stopped: " .. vim.inspect(stopped[1]))
+  ok(chrome_tab(id_b), "the tab is still open")
+  ok(chrome_tab(id_a), "and the other one")
+  ok(pid_alive(user_chrome.pid), "the browser runs on")
+  user_chrome.id_a = id_a
+end)
+
+test("e2e: attach_tab({endpoint, tab, reload = true}): the tab's load captured", function()
+  ok(user_chrome and user_chrome.id_a, "needs the previous test's Chrome")
+  local got
+  require("bdg").attach_tab({ endpoint = tostring(user_chrome.port), tab = user_chrome.id_a, reload = true, session = "tab2" },
+    function(e, r)
+      got = { e, r }
+    end)
+  h.wait(START_MS, function()
+    return got ~= nil
+  end, "attach_tab's answer")
+  ok(not got[1], "attached: " .. vim.inspect(got[1]))
+  eq("reload", got[2].attach.captureFrom, "captured from the reload")
+  eq("id", got[2].attach.picked, "picked by id")
+  local s = bdg_session("tab2")
+  h.wait(EVENTS_MS, function()
+    return has_request(s, "attach-tab.html?n=A") and has_request(s, "/echo?tab=A&why=loaded")
+      and has_message(s, "tab A fetched loaded")
+  end, "the reload in the session", function()
+    return vim.inspect({ messages = messages(s), state = s.state })
+  end)
+  h.matches("session tab2 is watching tab A: reloaded, its load is captured", notes[#notes].msg, "told")
+  local stopped
+  require("bdg").stop("tab2", function(e)
+    stopped = e or true
+  end)
+  h.wait(30000, function()
+    return stopped ~= nil
+  end, "session tab2 to stop")
+  eq(true, stopped, "stopped")
+  ok(chrome_tab(user_chrome.id_a), "the tab is still open")
+end)
+
 test("e2e: errors reach the user with their hint", function()
   local before = #notes
   local got
@@ -393,4 +659,10 @@ h.finally("e2e: cleanup: sessions stopped, backend gone, BDG_HOME removed", func
   cleanup()
   ok(not require("bdg.backend").is_running(), "the backend is not running")
   ok(vim.fn.isdirectory(home) == 0, "temporary BDG_HOME removed")
+end)
+
+h.finally("e2e: cleanup: the user's Chrome killed, its profile removed", function()
+  local c = user_chrome
+  stop_user_chrome()
+  ok(not c or uv.kill(c.pid, 0) ~= 0, "the user's Chrome is gone")
 end)

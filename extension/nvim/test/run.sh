@@ -25,8 +25,17 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bdg-nvim-test.XXXXXX")
 export BDG_NVIM_TEST_HOME=$tmp/bdg-home
-# Stop whatever a killed run left behind, then remove the temporary files.
+# Stop whatever a killed run left behind, then remove the temporary files:
+# the sessions, and the Chrome the e2e suite started as a user's browser
+# (a process group of its own; its pid in user-chrome.pid, its profile in
+# $tmp).
 cleanup() {
+  if [ -f "$tmp/user-chrome.pid" ]; then
+    pid=$(cat "$tmp/user-chrome.pid")
+    if [ -n "$pid" ] && grep -qF "$tmp/user-chrome" "/proc/$pid/cmdline" 2>/dev/null; then
+      kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+  fi
   if [ -d "$BDG_NVIM_TEST_HOME/sessions" ]; then
     for dir in "$BDG_NVIM_TEST_HOME"/sessions/*/; do
       [ -S "$dir/worker.sock" ] || continue

@@ -766,6 +766,173 @@ test("backend: a missing binary, and a server error with its hint", function()
   end)
 end)
 
+test(":BdgAttachTab: the menu's lines, title and URL, who watches the tab", function()
+  local fmt = require("bdg.actions").format_tab
+  eq("My app — http://localhost:3000/", fmt({ index = 1, id = "B", title = "My app", url = "http://localhost:3000/", attached = false }),
+    "a tab nobody watches")
+  eq("Inbox — https://mail.example.com/ [attached]", fmt({ title = "Inbox", url = "https://mail.example.com/", attached = true }),
+    "another DevTools client is attached")
+  eq("App — http://x/ [session app]", fmt({ title = "App", url = "http://x/", attached = true, session = "app" }),
+    "a bdg-rpc session watches it")
+  eq("about:blank", fmt({ title = "about:blank", url = "about:blank", attached = false, session = vim.NIL }),
+    "a title that is its URL, once; null session")
+  eq("http://x/", fmt({ title = "", url = "http://x/" }), "no title")
+  eq("a b — http://x/", fmt({ title = "a\nb", url = "http://x/" }), "one line")
+end)
+
+-- with_select(pick, fn) runs fn with vim.ui.select stubbed: it records the
+-- menus asked for and answers each with pick(items) (nil: cancelled).
+local function with_select(pick, fn)
+  local menus, real = {}, vim.ui.select
+  vim.ui.select = function(items, opts, on_choice)
+    local lines = {}
+    for i, item in ipairs(items) do
+      lines[i] = opts.format_item and opts.format_item(item) or tostring(item)
+    end
+    menus[#menus + 1] = { prompt = opts.prompt, lines = lines }
+    on_choice(pick(items))
+  end
+  local ok_, err = pcall(fn, menus)
+  vim.ui.select = real
+  if not ok_ then
+    error(err, 0)
+  end
+end
+
+-- sent_requests returns the methods and params of the requests in log.
+local function sent_requests(log)
+  local out = {}
+  for _, l in ipairs(vim.fn.readfile(log)) do
+    local m = compat.json_decode(l)
+    if m.id and m.method ~= "initialize" and m.method ~= "shutdown" then
+      out[#out + 1] = { m.method, m.params }
+    end
+  end
+  return out
+end
+
+local function idle_f()
+  local s = require("bdg.sessions").ensure("f")
+  s:reset()
+  s:set_state("idle")
+  require("bdg.sessions").set_current("f")
+  return s
+end
+
+test(":BdgAttachTab 9222: browser/tabs, a menu of the tabs, session/start with attach and the tab chosen", function()
+  with_notes(function(notes)
+    with_select(function(items)
+      return items[2]
+    end, function(menus)
+      local log = vim.fn.tempname()
+      vim.env.FAKE_BDG_LOG = log
+      require("bdg").setup({ path = fake })
+      local s = idle_f()
+      vim.cmd("BdgAttachTab 9222")
+      h.wait(5000, function()
+        return s.state == "running" and s.network:len() == 1
+      end, "the session running, its first event in", function()
+        return vim.inspect({ state = s.state, notes = notes, menus = menus })
+      end)
+      eq({ { prompt = "Attach to tab:", lines = {
+        "Inbox — https://mail.example.com/ [attached]",
+        "My app — http://localhost:3000/",
+        "about:blank [session other]",
+      } } }, menus, "one menu of the three tabs")
+      eq({
+        { "browser/tabs", { endpoint = "9222" } },
+        { "session/start", { session = "f", attach = "9222", tab = "BBBB2222" } },
+      }, sent_requests(log), "what serve was asked")
+      eq("attach", s.info.attach.captureFrom, "the attach info kept with the session")
+      h.matches("^bdg: session f is watching My app: capture starts now; earlier requests are not in this session "
+        .. "%(:BdgAttachTab! reloads", notes[#notes].msg, "the user told from when it captures")
+      eq(vim.log.levels.INFO, notes[#notes].level, "as information")
+
+      -- A session running here is not started again: no menu, no request.
+      vim.cmd("BdgAttachTab 9222")
+      eq(1, #menus, "no second menu")
+      h.matches("^bdg: cannot attach session f: session f is running in this editor\nhint: :BdgStop f first",
+        notes[#notes].msg, "told why")
+      eq(2, #sent_requests(log), "nothing more sent")
+
+      local stopped
+      require("bdg").stop("f", function(err)
+        stopped = err or true
+      end)
+      h.wait(5000, function()
+        return stopped ~= nil and not require("bdg.backend").is_running()
+      end, "the stop, and the backend let go")
+      eq(true, stopped, "stopped")
+      eq({ "session/stop", { session = "f" } }, sent_requests(log)[3], "session/stop detaches (no closeTab)")
+      vim.fn.delete(log)
+      vim.env.FAKE_BDG_LOG = nil
+      require("bdg").setup({})
+    end)
+  end)
+end)
+
+test("attach_tab({tab, reload}): no menu, auto-connect; :BdgAttachTab! reloads; errors and a cancelled menu", function()
+  with_notes(function(notes)
+    with_select(function()
+      return nil -- cancelled
+    end, function(menus)
+      local log = vim.fn.tempname()
+      vim.env.FAKE_BDG_LOG = log
+      require("bdg").setup({ path = fake })
+      local bdg, backend = require("bdg"), require("bdg.backend")
+      local s = idle_f()
+
+      -- A tab given: straight to session/start, by auto-connect.
+      local got
+      bdg.attach_tab({ session = "f", tab = "CCCC", reload = true }, function(err, r)
+        got = { err, r }
+      end)
+      h.wait(5000, function()
+        return got ~= nil
+      end, "attach_tab's answer")
+      ok(not got[1], "attached: " .. vim.inspect(got[1]))
+      eq("reload", got[2].attach.captureFrom, "captured from the reload")
+      eq(0, #menus, "no menu")
+      eq({ { "session/start", { session = "f", autoConnect = true, tab = "CCCC", reload = true } } }, sent_requests(log),
+        "session/start with autoConnect, tab and reload")
+      h.matches("^bdg: session f is watching http://x/: reloaded, its load is captured", notes[#notes].msg, "told")
+      eq("running", s.state, "running")
+      backend.kill()
+      idle_f()
+
+      -- :BdgAttachTab! is the same with reload, after the menu; cancelled
+      -- here: nothing started, the backend let go.
+      vim.cmd("BdgAttachTab!")
+      h.wait(5000, function()
+        return #menus == 1 and not backend.is_running()
+      end, "the menu, cancelled, and the backend let go")
+      eq("idle", s.state, "nothing started")
+      eq({ "browser/tabs", { autoConnect = true } }, sent_requests(log)[2], "auto-connect without an endpoint")
+      eq(2, #sent_requests(log), "no session/start")
+
+      -- browser/tabs fails: the message and its hint are shown.
+      vim.env.FAKE_BDG_TABS = "none"
+      got = nil
+      bdg.attach_tab({ endpoint = "9333" }, function(err)
+        got = err
+      end)
+      h.wait(5000, function()
+        return got ~= nil and not backend.is_running()
+      end, "the error, and the backend let go")
+      vim.env.FAKE_BDG_TABS = nil
+      eq("cdp_error", got.data.kind, "the error")
+      eq(1, #menus, "no menu")
+      eq("idle", s.state, "nothing started")
+      eq(vim.log.levels.ERROR, notes[#notes].level, "shown as an error")
+      h.matches("^bdg: cannot list the tabs of the Chrome at 9333: no Chrome at 9333 %[cdp_error%]\n"
+        .. "hint: start Chrome with remote debugging$", notes[#notes].msg, "with its hint")
+      vim.fn.delete(log)
+      vim.env.FAKE_BDG_LOG = nil
+      require("bdg").setup({})
+    end)
+  end)
+end)
+
 -- texts returns the console messages' texts of session s, oldest first.
 local function texts(s)
   local out = {}

@@ -42,13 +42,20 @@ local function release_backend()
   end
 end
 
-local function start_params(url, name)
+-- start_params are session/start's params for session name: url to
+-- launch Chrome on, or, with attach (attach or autoConnect, tab, reload),
+-- a running Chrome to watch (then headless and chromePath mean nothing).
+local function start_params(url, name, attach)
   local p = { url = url, session = name }
-  local headless = config.get("headless")
-  if headless ~= nil then
-    p.headless = headless
+  if attach then
+    p = vim.tbl_extend("error", p, attach)
+  else
+    local headless = config.get("headless")
+    if headless ~= nil then
+      p.headless = headless
+    end
+    p.chromePath = config.get("chrome_path")
   end
-  p.chromePath = config.get("chrome_path")
   p.maxBodyBytes = config.get("max_body_bytes")
   p.timeoutSeconds = config.get("timeout_seconds")
   if config.get("include_all") then
@@ -57,42 +64,206 @@ local function start_params(url, name)
   return p
 end
 
--- start(url, {session}, cb) starts a session on url through the backend;
--- its events fill the session's buffers from the first one.
-function M.start(url, opts, cb)
-  opts, cb = opts or {}, cb or noop
-  local name = sessions.name(opts.session)
+-- busy returns the error of starting session name while it is live in
+-- this editor, else nil.
+local function busy(name, hint)
   local s = sessions.ensure(name)
-  if s:is_live() then
-    local err = {
-      message = ("session %s is %s in this editor"):format(name, s.state),
-      data = { hint = (":BdgStop %s first, or give another session name: :BdgStart {url} {session}"):format(name) },
-    }
-    notify.error("cannot start", err)
+  if not s:is_live() then
+    return nil
+  end
+  return {
+    message = ("session %s is %s in this editor"):format(name, s.state),
+    data = { hint = (":BdgStop %s first, or give another session name: %s"):format(name, hint) },
+  }
+end
+
+-- begin(name, params, o, cb) starts session name through the backend
+-- (session/start with params), what :BdgStart and :BdgAttachTab share:
+-- the session's stores emptied, its events filling its buffers from the
+-- first one, and it made the current session (the one before is again,
+-- if the start fails). o.what says what it starts on (for the progress
+-- line), o.usage how to name another session (for the hint when this one
+-- is live here), o.failed what a failure is shown as. cb(err, result)
+-- comes after the session is running, before any message about it.
+local function begin(name, params, o, cb)
+  local s = sessions.ensure(name)
+  local err = busy(name, o.usage)
+  if err then
+    notify.error(o.failed, err)
     return cb(err)
   end
   socket.close(s)
   s:reset()
   s.via = "serve"
   s:set_state("starting")
+  local prev = sessions.current()
   sessions.set_current(name)
-  notify.progress(("starting session %s on %s"):format(name, url))
-  backend.request(method.session_start, start_params(url, name), function(err, result)
-    if err then
+  notify.progress(("starting session %s on %s"):format(name, o.what))
+  backend.request(method.session_start, params, function(serr, result)
+    if serr then
       s:set_state("idle")
-      notify.error("cannot start session " .. name, err)
+      if sessions.current() == name then
+        sessions.set_current(prev) -- commands go on acting on the one before
+      end
+      notify.error(o.failed, serr)
       release_backend()
-      return cb(err)
+      return cb(serr)
     end
+    result = result or {}
     s:joined(result) -- the run its events belong to
     s.info = result
     if s.state == "starting" then
       s:set_state("running")
     end
+    cb(nil, result)
+  end)
+end
+
+-- start(url, {session}, cb) starts a session on url through the backend;
+-- its events fill the session's buffers from the first one.
+function M.start(url, opts, cb)
+  opts, cb = opts or {}, cb or noop
+  local name = sessions.name(opts.session)
+  begin(name, start_params(url, name), {
+    what = url,
+    usage = ":BdgStart {url} {session}",
+    failed = "cannot start session " .. name,
+  }, function(err, result)
+    if err then
+      return cb(err)
+    end
     local chrome = v(result.chrome) or {}
     notify.info(("session %s started on %s (%s, pid %s)"):format(name, url,
       tostring(v(chrome.version) or "Chrome"), tostring(v(result.pid))))
     cb(nil, result)
+  end)
+end
+
+-- one_line makes a tab's title or URL fit a line of a menu.
+local function one_line(s)
+  s = v(s)
+  if type(s) ~= "string" then
+    return ""
+  end
+  return (s:gsub("[%c]+", " "))
+end
+
+-- format_tab renders a tab of browser/tabs for the menu of :BdgAttachTab:
+-- "TITLE — URL", then " [session NAME]" when a bdg-rpc session watches it,
+-- else " [attached]" when some other DevTools client is attached to it.
+function M.format_tab(tab)
+  local title, url = one_line(tab.title), one_line(tab.url)
+  local text
+  if title == "" or title == url then
+    text = url
+  else
+    text = title .. " — " .. url
+  end
+  local watcher = v(tab.session)
+  if type(watcher) == "string" and watcher ~= "" then
+    text = text .. (" [session %s]"):format(watcher)
+  elseif v(tab.attached) == true then
+    text = text .. " [attached]"
+  end
+  return text
+end
+
+-- tab_name is how a tab is called in messages: its title, else its URL.
+local function tab_name(tab)
+  tab = tab or {}
+  local title = one_line(tab.title)
+  if title ~= "" then
+    return title
+  end
+  local url = one_line(tab.url)
+  return url ~= "" and url or "the tab"
+end
+
+-- attach_tab(o, cb) starts a session that watches a tab of a running
+-- Chrome, found at o.endpoint (a port, host:port, an http:// or ws:// URL,
+-- a user-data directory or its DevToolsActivePort file), else by
+-- auto-connect. Without o.tab, the browser's tabs (browser/tabs) are
+-- offered with vim.ui.select; o.tab (a target id, an index, a URL or title
+-- substring or glob) skips that. o.reload reloads the tab once capture is
+-- on, so that its load is captured; o.session names the session.
+function M.attach_tab(o, cb)
+  o, cb = o or {}, cb or noop
+  local name = sessions.name(o.session)
+  local endpoint = o.endpoint ~= nil and tostring(o.endpoint) or nil -- a port may come as a number
+  if endpoint == "" then
+    endpoint = nil
+  end
+  local where = endpoint and ("the Chrome at " .. endpoint) or "a running Chrome (auto-connect)"
+  local usage = ":lua require('bdg').attach_tab({ session = 'NAME' })"
+  local function go(tab_id, tab)
+    local attach = { tab = tab_id }
+    if endpoint then
+      attach.attach = endpoint
+    else
+      attach.autoConnect = true
+    end
+    if o.reload then
+      attach.reload = true
+    end
+    begin(name, start_params(nil, name, attach), {
+      what = tab and tab_name(tab) or (("tab %s of %s"):format(tab_id, where)),
+      usage = usage,
+      failed = ("cannot attach session %s to %s"):format(name, tab and tab_name(tab) or ("tab " .. tab_id)),
+    }, function(err, result)
+      if err then
+        return cb(err)
+      end
+      local info = v(result.attach) or {}
+      local target = v(result.target) or {}
+      -- The page as it is now (its title may have come since the menu).
+      local called = tab_name((one_line(target.title) ~= "" or not tab) and target or tab)
+      local from = v(info.captureFrom)
+      if from == "attach" then
+        notify.info(("session %s is watching %s: capture starts now; earlier requests are not in this session"
+          .. " (:BdgAttachTab! reloads the tab to capture its load)"):format(name, called))
+      elseif from == "reload" then
+        notify.info(("session %s is watching %s: reloaded, its load is captured"):format(name, called))
+      else
+        notify.info(("session %s is watching %s"):format(name, called))
+      end
+      cb(nil, result)
+    end)
+  end
+
+  local err = busy(name, usage)
+  if err then
+    notify.error("cannot attach session " .. name, err)
+    return cb(err)
+  end
+  if o.tab ~= nil and o.tab ~= "" then
+    return go(tostring(o.tab), nil)
+  end
+  notify.progress("listing the tabs of " .. where)
+  local params = endpoint and { endpoint = endpoint } or { autoConnect = true }
+  backend.request(method.browser_tabs, params, function(terr, result)
+    if terr then
+      notify.error("cannot list the tabs of " .. where, terr)
+      release_backend()
+      return cb(terr)
+    end
+    local tabs = v((result or {}).tabs) or {}
+    if #tabs == 0 then
+      local nerr = {
+        message = where .. " has no tabs",
+        data = { hint = "open a page in it first, then :BdgAttachTab again" },
+      }
+      notify.error("nothing to attach to", nerr)
+      release_backend()
+      return cb(nerr)
+    end
+    vim.ui.select(tabs, { prompt = "Attach to tab:", format_item = M.format_tab, kind = "bdg_tab" },
+      function(choice)
+        if not choice then
+          release_backend()
+          return cb({ message = "no tab chosen", data = { kind = "cancelled" } })
+        end
+        go(v(choice.id), choice)
+      end)
   end)
 end
 

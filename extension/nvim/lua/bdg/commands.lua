@@ -26,6 +26,38 @@ function M.complete_sessions(lead)
   return out
 end
 
+-- complete_endpoints offers, for :BdgAttachTab, the usual port and the
+-- DevToolsActivePort files of the profiles auto-connect looks in that
+-- exist here (a Chrome with remote debugging on writes one).
+function M.complete_endpoints(lead)
+  local out, seen = {}, {}
+  local function add(e)
+    if not seen[e] and e:sub(1, #lead) == lead then
+      seen[e] = true
+      out[#out + 1] = e
+    end
+  end
+  add("9222")
+  local base, dirs
+  if vim.fn.has("mac") == 1 then
+    base = vim.fn.expand("~/Library/Application Support")
+    dirs = { "Google/Chrome", "Google/Chrome Beta", "Google/Chrome Dev", "Google/Chrome Canary", "Chromium" }
+  else
+    base = vim.env.XDG_CONFIG_HOME
+    if not base or base == "" then
+      base = vim.fn.expand("~/.config")
+    end
+    dirs = { "google-chrome", "google-chrome-beta", "google-chrome-unstable", "google-chrome-canary", "chromium" }
+  end
+  for _, dir in ipairs(dirs) do
+    local file = base .. "/" .. dir .. "/DevToolsActivePort"
+    if vim.fn.filereadable(file) == 1 then
+      add(file)
+    end
+  end
+  return out
+end
+
 local function arg(opts, i)
   local a = opts.fargs[i]
   if a == nil or a == "" then
@@ -43,6 +75,17 @@ local defs = {
       actions().start(opts.fargs[1], { session = arg(opts, 2) })
     end,
     { nargs = "+", desc = "bdg: start a session on {url} [session]" },
+  },
+  BdgAttachTab = {
+    function(opts)
+      actions().attach_tab({ endpoint = arg(opts, 1), reload = opts.bang })
+    end,
+    {
+      nargs = "?",
+      bang = true,
+      complete = M.complete_endpoints,
+      desc = "bdg: watch a tab of a running Chrome [endpoint] (! reloads it to capture its load)",
+    },
   },
   BdgStop = {
     function(opts)

@@ -4,6 +4,7 @@
 --
 --   require("bdg").setup({ path = "/path/to/bdg-rpc" })
 --   require("bdg").start("http://localhost:3000", { session = "app" })
+--   require("bdg").attach_tab({ endpoint = "9222" })
 local M = {}
 
 function M.setup(opts)
@@ -13,6 +14,17 @@ end
 -- The actions, each with an optional callback cb(err, result).
 function M.start(url, opts, cb)
   return require("bdg.actions").start(url, opts, cb)
+end
+
+-- attach_tab({endpoint, tab, reload, session}, cb) starts a session that
+-- watches a tab of a running Chrome: at endpoint (a port, host:port, an
+-- http:// or ws:// URL, a user-data directory or its DevToolsActivePort
+-- file), else found by auto-connect. Without tab, a menu of the browser's
+-- tabs (vim.ui.select) asks which; tab (a target id, an index, a URL or
+-- title substring or glob) skips it. reload reloads the tab once capture
+-- is on, so that its load is in the session.
+function M.attach_tab(opts, cb)
+  return require("bdg.actions").attach_tab(opts, cb)
 end
 
 function M.stop(session, cb)

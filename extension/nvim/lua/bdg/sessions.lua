@@ -37,6 +37,12 @@ function M.set_current(name)
   current = name
 end
 
+-- current returns the session commands act on when none is named, if one
+-- was started or attached (else nil: the `session` option).
+function M.current()
+  return current
+end
+
 function M.all()
   local out = {}
   for _, s in pairs(sessions) do
