@@ -65,15 +65,7 @@ func (o Options) Attaching() bool { return o.AttachOptions.Attaching(o.BrowserUR
 
 // Endpoint returns the running Chrome's endpoint: Attach, or one of its
 // aliases ("" with AutoConnect).
-func (o Options) Endpoint() string {
-	switch {
-	case o.Attach != "":
-		return o.Attach
-	case o.BrowserURL != "":
-		return o.BrowserURL
-	}
-	return o.WSURL
-}
+func (o Options) Endpoint() string { return o.AttachOptions.Endpoint(o.BrowserURL, o.WSURL) }
 
 // Validate checks the options before anything is started.
 func (o Options) Validate() error {

@@ -559,28 +559,23 @@ type AttachOptions struct {
 	Reload bool `json:"reload,omitempty"`
 }
 
-// Endpoint returns the endpoint given, by attach or by one of its aliases.
-func (p StartParams) Endpoint() string {
-	switch {
-	case p.Attach != "":
-		return p.Attach
-	case p.BrowserURL != "":
-		return p.BrowserURL
-	}
-	return p.WSURL
-}
-
 // Attaching reports whether the session attaches to a running Chrome.
 func (a AttachOptions) Attaching(aliases ...string) bool {
-	if a.Attach != "" || a.AutoConnect {
-		return true
+	return a.AutoConnect || a.Endpoint(aliases...) != ""
+}
+
+// Endpoint returns the running Chrome's endpoint: Attach, else the first
+// of its aliases given ("" with AutoConnect).
+func (a AttachOptions) Endpoint(aliases ...string) string {
+	if a.Attach != "" {
+		return a.Attach
 	}
 	for _, s := range aliases {
 		if s != "" {
-			return true
+			return s
 		}
 	}
-	return false
+	return ""
 }
 
 // Check says what is wrong with the attach options of a start with url
