@@ -147,12 +147,25 @@ func cmdAwait(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	text := strings.Join(args[1:], " ")
 	deadline := time.Now().Add(time.Minute)
+	var raw json.RawMessage
 	for time.Now().Before(deadline) {
-		raw, err := control.Ask(context.Background(), d, protocol.ConsoleList.Name, json.RawMessage(`{"last":100}`))
+		raw, err = control.Ask(context.Background(), d, protocol.ConsoleList.Name, json.RawMessage(`{"last":100}`))
 		if err == nil && strings.Contains(string(raw), text) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// What it did log, and what it saw of the page, say why not.
+	if err != nil {
+		ts.Logf("console/list: %v", err)
+	} else {
+		ts.Logf("console/list (newest 100): %s", raw)
+	}
+	if st, err := control.Ask(context.Background(), d, protocol.Status.Name, nil); err == nil {
+		ts.Logf("session/status: %s", st)
+	}
+	if nl, err := control.Ask(context.Background(), d, protocol.NetworkList.Name, json.RawMessage(`{"last":100}`)); err == nil {
+		ts.Logf("network/list (newest 100): %s", nl)
 	}
 	ts.Fatalf("session %s never logged %q", args[0], text)
 }
