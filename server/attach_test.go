@@ -55,7 +55,7 @@ func TestAttachToUsersChrome(t *testing.T) {
 	if res.Attach == nil || *res.Attach != want || res.Target.ID != two || res.Chrome.Launched {
 		t.Errorf("session/start: %+v attach %+v, want %+v", res, res.Attach, want)
 	}
-	b.await("the reloaded tab's fetch", consoleText("tab two fetched loaded"))
+	b.await("the reloaded tab's fetch", consoleText("tab two fetched loaded2"))
 	b.result(protocol.Tabs.Name, protocol.TabsParams{Endpoint: chrome.HTTPURL()}, &tabs)
 	for _, tab := range tabs.Tabs {
 		if (tab.ID == two) != (tab.Session == "mine") {

@@ -37,6 +37,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
 	"github.com/bdg-rpc/bdg-rpc/session/proc"
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 	"github.com/chromedp/cdproto/network"
@@ -96,34 +97,36 @@ type worker struct {
 	logw     io.Writer
 	progress *os.File
 
-	lock      *flock.Flock
-	start     time.Time
-	epoch     string // this run of the session, paired with every seq
-	capture   *capture.Capture
-	chrome    *browser.Chrome     // nil when attached to a running Chrome
-	attached  protocol.AttachInfo // how it attached to a running Chrome
-	tabLock   *session.TabLock    // the tab of a running Chrome it watches
-	closeTab  atomic.Bool         // stop asked to close that tab
-	conn      *browser.Conn
-	page      *browser.Session
-	pageID    atomic.Pointer[string] // the page's CDP session, for onEvent
-	targets   *targetTree            // set before pageID; owned by onEvent
-	persist   *persister             // the journal's writer; nil without one
-	version   string
-	meta      session.Meta
-	ln        net.Listener
-	socket    string
-	pageGone  chan string // a lifecycle event ended the page: its reason
-	stopReq   chan stopRequest
-	targetMu  sync.Mutex
-	target    protocol.Target
-	stateMu   sync.Mutex
-	state     string
-	socketIno uint64         // of the socket file this worker created
-	servers   sync.WaitGroup // the accept loops
-	acceptor  rpc.Acceptor   // serves the clients' connections
-	serveCtx  context.Context
-	serveStop context.CancelFunc
+	lock     *flock.Flock
+	start    time.Time
+	epoch    string // this run of the session, paired with every seq
+	capture  *capture.Capture
+	chrome   *browser.Chrome     // nil when attached to a running Chrome
+	attached protocol.AttachInfo // how it attached to a running Chrome
+	tabLock  *session.TabLock    // the tab of a running Chrome it watches
+	closeTab atomic.Bool         // stop asked to close that tab
+	conn     *browser.Conn
+	page     *browser.Session
+	pageID   atomic.Pointer[string] // the page's CDP session, for onEvent
+	targets  *targetTree            // set before pageID; owned by onEvent
+	persist  *persister             // the journal's writer; nil without one
+	version  string
+	// metaPending is the write of writeMetaAsync under way, if any.
+	metaPending chan error
+	meta        session.Meta
+	ln          net.Listener
+	socket      string
+	pageGone    chan string // a lifecycle event ended the page: its reason
+	stopReq     chan stopRequest
+	targetMu    sync.Mutex
+	target      protocol.Target
+	stateMu     sync.Mutex
+	state       string
+	socketIno   uint64         // of the socket file this worker created
+	servers     sync.WaitGroup // the accept loops
+	acceptor    rpc.Acceptor   // serves the clients' connections
+	serveCtx    context.Context
+	serveStop   context.CancelFunc
 
 	connsMu sync.Mutex
 	conns   map[net.Conn]struct{}
@@ -213,9 +216,10 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 		PID: os.Getpid(), PIDStart: pidStart, Executable: exe, SocketPath: w.socket,
 		StartTime: w.start, URL: w.opts.URL, Options: w.opts,
 	}
-	if err := w.writeMeta(); err != nil {
-		return control.Handshake{}, err
-	}
+	// The first meta file is written (and synced, a few ms on a slow disk)
+	// while Chrome is found or launched; the next write waits for it.
+	w.writeMetaAsync()
+	defer w.awaitMeta()
 
 	copts := capture.Options{
 		Session: w.opts.Session, MaxBodyBytes: w.opts.MaxBodyBytes, IncludeAll: w.opts.IncludeAll, Logger: w.log,
@@ -283,9 +287,6 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	w.pageID.Store(&id)
 	w.setTarget(protocol.Target{ID: info.TargetID, URL: info.URL, Title: info.Title})
 	w.capture.SetMainFrame(info.TargetID)
-	if v, err := browser.Version(dialCtx, w.conn); err == nil {
-		w.version = v
-	}
 	if err := w.enableDomains(dialCtx); err != nil {
 		return control.Handshake{}, err
 	}
@@ -404,28 +405,53 @@ func hasDisplay() bool {
 // enableDomains turns on the events the capture needs on the page, and
 // makes Chrome attach its targets: iframes and workers on the page's
 // session; popups and shared workers on the browser's (see targets.go).
+//
+// It also learns Chrome's version. The page's commands and the browser's go
+// at once, each batch in its order: they do not depend on each other, and
+// a session starts a round trip sooner.
 func (w *worker) enableDomains(ctx context.Context) error {
+	var version cdpbrowser.GetVersionResult
+	getVersion := browser.Command{Method: cdpbrowser.CommandGetVersion, Result: &version}
+	var rootCmds []browser.Command
+	if w.page.ID() != "" { // a page endpoint has no browser session
+		// Discovery: hear about the page closing, and, in a Chrome that the
+		// worker did not launch, about the popups and shared workers to
+		// attach to (a browser-wide auto-attach would pause the user's own
+		// new tabs).
+		rootCmds = append(rootCmds, browser.Command{Method: "Target.setDiscoverTargets", Params: target.SetDiscoverTargetsParams{Discover: true}})
+		if w.chrome != nil {
+			rootCmds = append(rootCmds, browserAutoAttach())
+		}
+		rootCmds = append(rootCmds, getVersion)
+	}
+	var rootErrs []error
+	var wg sync.WaitGroup
+	if len(rootCmds) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rootErrs = w.conn.Session("").Batch(ctx, rootCmds...)
+		}()
+	}
 	cmds := append(w.enables(protocol.TargetPage), autoAttach())
-	for i, err := range w.page.Batch(ctx, cmds...) {
+	pageErrs := w.page.Batch(ctx, cmds...)
+	wg.Wait()
+	for i, err := range pageErrs {
 		if err != nil {
 			return cdpErr(cmds[i].Method, err)
 		}
 	}
-	if w.page.ID() == "" { // a page endpoint: no browser session
-		return nil
-	}
-	root := w.conn.Session("")
-	// Discovery: hear about the page closing, and, in a Chrome that the
-	// worker did not launch, about the popups and shared workers to attach
-	// to (a browser-wide auto-attach would pause the user's own new tabs).
-	if _, err := cdp.Call(ctx, root, target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: true}); err != nil {
-		return cdpErr("Target.setDiscoverTargets", err)
-	}
-	if w.chrome != nil {
-		if errs := root.Batch(ctx, browserAutoAttach()); errs[0] != nil {
-			return cdpErr("Target.setAutoAttach", errs[0])
+	for i, err := range rootErrs {
+		if err != nil && rootCmds[i].Method != getVersion.Method {
+			return cdpErr(rootCmds[i].Method, err)
 		}
 	}
+	if len(rootCmds) == 0 { // a page endpoint: its version, on its own session
+		if v, err := browser.Version(ctx, w.conn); err == nil {
+			version.Product = v
+		}
+	}
+	w.version = version.Product
 	return nil
 }
 
@@ -480,7 +506,34 @@ func (w *worker) listen() error {
 }
 
 func (w *worker) writeMeta() error {
-	if err := session.WriteJSONAtomic(w.dir.File(session.MetaFile), w.meta); err != nil {
+	if err := w.awaitMeta(); err != nil {
+		return err
+	}
+	return writeMetaFile(w.dir, w.meta)
+}
+
+// writeMetaAsync writes a copy of the meta file's content in a goroutine
+// of its own; awaitMeta (or the next writeMeta) waits for it, so that the
+// writes land in order.
+func (w *worker) writeMetaAsync() {
+	m, done := w.meta, make(chan error, 1)
+	w.metaPending = done
+	go func() { done <- writeMetaFile(w.dir, m) }()
+}
+
+// awaitMeta waits for the write of writeMetaAsync, if one is under way, and
+// returns its error.
+func (w *worker) awaitMeta() error {
+	if w.metaPending == nil {
+		return nil
+	}
+	err := <-w.metaPending
+	w.metaPending = nil
+	return err
+}
+
+func writeMetaFile(d session.Dir, m session.Meta) error {
+	if err := session.WriteJSONAtomic(d.File(session.MetaFile), m); err != nil {
 		return protocol.Wrap(protocol.SessionFile, err)
 	}
 	return nil
