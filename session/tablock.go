@@ -62,15 +62,14 @@ func LockTab(home, targetID, name string) (*TabLock, error) {
 			break
 		}
 		if i == 20 {
-			holder := readHolder(f)
+			name := readHolder(f)
 			f.Close()
-			if holder == "" {
-				holder = "another session"
-			} else {
-				holder = "session \"" + holder + "\""
+			holder := "another session"
+			if name != "" {
+				holder = "session \"" + name + "\""
 			}
 			return nil, protocol.Errorf(protocol.AlreadyRunning, "tab %s is already watched by %s", targetID, holder).
-				WithHint(alreadyWatchedHint(holder))
+				WithHint(alreadyWatchedHint(name)).WithSession(name)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -80,9 +79,9 @@ func LockTab(home, targetID, name string) (*TabLock, error) {
 	return &TabLock{f: f}, nil
 }
 
-func alreadyWatchedHint(holder string) string {
-	if name, ok := strings.CutPrefix(holder, "session "); ok {
-		return "stop it (bdg-rpc stop --session " + strings.Trim(name, `"`) + "), attach to it (bdg-rpc tail --session " + strings.Trim(name, `"`) + "), or pick another tab: bdg-rpc tabs"
+func alreadyWatchedHint(name string) string {
+	if name != "" {
+		return "stop it (bdg-rpc stop --session " + name + "), attach to it (bdg-rpc tail --session " + name + "), or pick another tab: bdg-rpc tabs"
 	}
 	return "pick another tab: bdg-rpc tabs"
 }

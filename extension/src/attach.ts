@@ -2,7 +2,7 @@
 // remembered endpoints, the items of its two quick picks, its argument and
 // the session/start params it ends with. controller.ts shows them.
 
-import type { StartParams, Tab, TabsParams, TabsResult } from './protocol';
+import type { ErrorData, StartParams, Tab, TabsParams, TabsResult } from './protocol';
 
 /** The globalState key of the remembered endpoints, most recent first. */
 export const ENDPOINTS_KEY = 'bdg.attachEndpoints';
@@ -176,13 +176,14 @@ export function attachStartParams(session: string, source: Source, choice: TabCh
 
 /**
  * Who watches the tab an already_running error of session/start is about:
- * the session its message names, null for one it does not name, undefined
- * when the error is not about a tab (the session itself runs).
+ * the session its data names (the message names it too, for older
+ * backends), null for one it does not name, undefined when the error is
+ * not about a tab (the session itself runs).
  */
-export function tabWatcher(message: string): string | null | undefined {
+export function tabWatcher(message: string, data?: Pick<ErrorData, 'session'>): string | null | undefined {
   const m = /already watched by (?:session "([^"]+)"|another session)/.exec(message);
   if (!m) return undefined;
-  return m[1] ?? null;
+  return data?.session || m[1] || null;
 }
 
 /** The message for a tab whose capture starts at attach. */

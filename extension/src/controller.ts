@@ -281,7 +281,7 @@ export class Controller implements vscode.Disposable {
         void vscode.window.showInformationMessage(`BDG: starting session ${session} was cancelled`);
       } else if (isRpcError(err) && err.code === ErrorCodes.AlreadyRunning) {
         // The session runs, or (attaching) another session watches the tab.
-        const watcher = tabWatcher(err.message);
+        const watcher = tabWatcher(err.message, err.data);
         const busy = watcher === undefined ? session : watcher;
         const what = watcher === undefined ? `session ${session}` : `could not start session ${session}`;
         const actions = busy ? ['Attach', 'Stop It'] : [];

@@ -20,10 +20,14 @@ export type { BackendMethod, ClientNotification, ErrorKind, WorkerMethod };
 
 // ---- Errors (errors.go) ----
 
-/** The data of every error bdg-rpc sends: kind for programs, hint for people. */
+/**
+ * The data of every error bdg-rpc sends: kind for programs, hint for
+ * people; on already_running, the session that runs or watches the tab.
+ */
 export interface ErrorData {
   kind?: string;
   hint?: string;
+  session?: string;
 }
 
 // ---- Records (records.go) ----

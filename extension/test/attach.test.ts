@@ -136,8 +136,11 @@ test('session/start params: attach or autoConnect, and the tab or a new tab', ()
   assert.deepEqual(attachStartParams('s', { endpoint: '9222' }, { newTab: true, url: '' }), { session: 's', attach: '9222', newTab: true });
 });
 
-test('already_running: the session that watches the tab, from the message', () => {
+test('already_running: the session that watches the tab, from data.session, else the message', () => {
   assert.equal(tabWatcher('tab D3569AAA is already watched by session "other"'), 'other');
+  assert.equal(tabWatcher('tab D3569AAA is already watched by session "x"', { session: 'other' }), 'other', 'data wins');
+  assert.equal(tabWatcher('tab D3569AAA is already watched by another session', { session: '' }), null);
+  assert.equal(tabWatcher('session "default" already running (pid 42)', { session: 'default' }), undefined);
   assert.equal(tabWatcher('tab D3569AAA is already watched by another session'), null);
   assert.equal(tabWatcher('session "default" already running (pid 42)'), undefined);
   assert.equal(

@@ -131,6 +131,9 @@ type Error struct {
 	Kind    Kind   `json:"kind,omitempty"`
 	Message string `json:"message"`
 	Hint    string `json:"hint,omitempty"`
+	// Session names the session an already_running error is about: the one
+	// that runs, or the one that watches the tab.
+	Session string `json:"session,omitempty"`
 	Err     error  `json:"-"` // the cause, for errors.Is and errors.As
 }
 
@@ -155,6 +158,12 @@ func (e *Error) WithHint(hint string) *Error {
 	if hint != "" {
 		e.Hint = hint
 	}
+	return e
+}
+
+// WithSession names the session the error is about.
+func (e *Error) WithSession(name string) *Error {
+	e.Session = name
 	return e
 }
 
@@ -183,8 +192,9 @@ func (e *Error) Exit() int {
 
 // ErrorData is the data member of a bdg-rpc error object.
 type ErrorData struct {
-	Kind Kind   `json:"kind,omitempty"`
-	Hint string `json:"hint,omitempty"`
+	Kind    Kind   `json:"kind,omitempty"`
+	Hint    string `json:"hint,omitempty"`
+	Session string `json:"session,omitempty"`
 }
 
 // WireCode and WireData make e the error object of a JSON-RPC reply (see
@@ -193,10 +203,10 @@ func (e *Error) WireCode() int64 { return e.Code }
 
 // WireData returns the data member of e's error object.
 func (e *Error) WireData() any {
-	if e.Kind == "" && e.Hint == "" {
+	if e.Kind == "" && e.Hint == "" && e.Session == "" {
 		return nil
 	}
-	return ErrorData{Kind: e.Kind, Hint: e.Hint}
+	return ErrorData{Kind: e.Kind, Hint: e.Hint, Session: e.Session}
 }
 
 // FromWire turns an error object received from a peer into an Error. Its
@@ -206,7 +216,7 @@ func FromWire(code int64, message string, data []byte) *Error {
 	if len(data) > 0 {
 		_ = json.Unmarshal(data, &d) // data of another shape: no kind, no hint
 	}
-	e := &Error{Code: code, Kind: d.Kind, Message: message, Hint: d.Hint}
+	e := &Error{Code: code, Kind: d.Kind, Message: message, Hint: d.Hint, Session: d.Session}
 	if e.Kind == "" {
 		for _, i := range Kinds {
 			if i.Code == code {

@@ -292,5 +292,6 @@ func alreadyRunning(d session.Dir, pid int, starting bool) *protocol.Error {
 		msg += "; it is still starting"
 	}
 	return protocol.Errorf(protocol.AlreadyRunning, "%s", msg).
-		WithHint(fmt.Sprintf("stop it first (bdg-rpc stop --session %s), or choose another --session name", d.Name))
+		WithHint(fmt.Sprintf("stop it first (bdg-rpc stop --session %s), or choose another --session name", d.Name)).
+		WithSession(d.Name)
 }

@@ -53,7 +53,7 @@ func report(env *Env, err error) int {
 	e := protocol.AsError(err)
 	if env.jsonOutput {
 		_ = printJSON(env, errorEnvelope{Version: protocol.Version, Success: false,
-			Error: envelopeError{Code: e.Exit(), Kind: e.Kind, Message: e.Error(), Hint: e.Hint}})
+			Error: envelopeError{Code: e.Exit(), Kind: e.Kind, Message: e.Error(), Hint: e.Hint, Session: e.Session}})
 	}
 	fmt.Fprintf(env.Stderr, "bdg-rpc: %s\n", e.Error())
 	if e.Hint != "" {

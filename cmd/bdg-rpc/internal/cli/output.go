@@ -27,6 +27,7 @@ type envelopeError struct {
 	Kind    protocol.Kind `json:"kind,omitempty"`
 	Message string        `json:"message"`
 	Hint    string        `json:"hint,omitempty"`
+	Session string        `json:"session,omitempty"` // already_running: the session that runs, or watches the tab
 }
 
 func envelope(data any) okEnvelope {
