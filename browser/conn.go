@@ -39,6 +39,8 @@ type Event struct {
 	// are not valid Unicode have U+FFFD in their place. The event owns it;
 	// it stays valid after the callback returns.
 	Params jsonv2.Value
+
+	synced chan struct{} // a marker of Sync's, not an event
 }
 
 // DialOption configures Dial.
@@ -396,14 +398,27 @@ func (c *Conn) deliverEvent(m message) {
 	if m.Method == "Target.detachedFromTarget" {
 		c.detached(params)
 	}
+	// The subscriptions' copies are made before the callback may have the
+	// event, and handed over after it is queued for the callback: a
+	// subscriber that has an event knows that Sync waits for it.
+	var copies []subCopy
 	c.mu.Lock()
 	for s := range c.subs[subKey{m.SessionID, m.Method}] {
-		s.queue.push(params.Clone())
+		copies = append(copies, subCopy{s, params.Clone()})
 	}
 	c.mu.Unlock()
 	if c.events != nil {
 		c.events.push(Event{SessionID: m.SessionID, Method: m.Method, Params: params})
 	}
+	for _, sc := range copies {
+		sc.sub.queue.push(sc.params)
+	}
+}
+
+// subCopy is a subscription's copy of an event's params.
+type subCopy struct {
+	sub    *subscription
+	params jsonv2.Value
 }
 
 // detached fails the calls that wait on a session that Chrome detached, as
@@ -457,6 +472,43 @@ func (c *Conn) dispatchLoop() {
 		if !ok {
 			return
 		}
+		if ev.synced != nil {
+			close(ev.synced)
+			continue
+		}
 		c.onEvent(ev)
 	}
+}
+
+// Sync waits until the OnEvent callback has returned for every event read
+// before Sync was called. A subscription hears of an event before the
+// callback does: after Sync, what the callback made of the events up to
+// one a subscription has seen is in place. Without OnEvent it returns at
+// once.
+func (c *Conn) Sync(ctx context.Context) error {
+	if c.events == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	if !c.events.push(Event{synced: done}) {
+		return c.closedErr()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-c.dead:
+		return c.closedErr()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// closedErr is why the connection ended.
+func (c *Conn) closedErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		return errors.New("the connection to Chrome is closed")
+	}
+	return fmt.Errorf("the connection to Chrome ended: %w", c.err)
 }

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -389,5 +390,42 @@ func TestConnMalformedMessage(t *testing.T) {
 	<-conn.Done()
 	if err := conn.Err(); !errors.Is(err, ErrConnectionLost) || !strings.Contains(err.Error(), "malformed") {
 		t.Errorf("Err() = %v; want ErrConnectionLost for a malformed message", err)
+	}
+}
+
+// TestConnSync: once a subscription has an event, Sync returns only after
+// the OnEvent callback has returned for it and for every event before it.
+func TestConnSync(t *testing.T) {
+	ctx := testContext(t)
+	release := make(chan struct{})
+	var handled []string
+	conn, f := dialFake(t, OnEvent(func(ev Event) {
+		if ev.Method == "Slow.event" {
+			<-release // the callback is behind the subscription
+		}
+		handled = append(handled, ev.Method)
+	}))
+	sub, cancel := conn.Session("").Subscribe("Page.loadEventFired")
+	defer cancel()
+	f.send(`{"method":"Slow.event","params":{}}`)
+	f.send(`{"method":"Page.loadEventFired","params":{}}`)
+	<-sub
+	synced := make(chan error, 1)
+	go func() { synced <- conn.Sync(ctx) }()
+	select {
+	case err := <-synced:
+		t.Fatalf("Sync returned (%v) while the callback was still on an earlier event", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-synced; err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Slow.event", "Page.loadEventFired"}; !slices.Equal(handled, want) {
+		t.Errorf("handled before Sync returned: %v, want %v", handled, want)
+	}
+	conn.Close()
+	if err := conn.Sync(ctx); err == nil {
+		t.Error("Sync on a closed connection: no error")
 	}
 }

@@ -15,6 +15,11 @@ export const Method = {
   NetworkGet: 'network/get',
   ConsoleList: 'console/list',
   BrowserTabs: 'browser/tabs',
+  PageEvaluate: 'page/evaluate',
+  PageNavigate: 'page/navigate',
+  PageReload: 'page/reload',
+  PageBack: 'page/back',
+  PageForward: 'page/forward',
   CdpSend: 'cdp/send',
   EventsSubscribe: 'events/subscribe',
 } as const;
@@ -33,6 +38,11 @@ export type BackendMethod =
   | 'network/get'
   | 'console/list'
   | 'browser/tabs'
+  | 'page/evaluate'
+  | 'page/navigate'
+  | 'page/reload'
+  | 'page/back'
+  | 'page/forward'
   | 'cdp/send';
 
 /** The methods of a session worker, on its socket. */
@@ -43,6 +53,11 @@ export type WorkerMethod =
   | 'network/list'
   | 'network/get'
   | 'console/list'
+  | 'page/evaluate'
+  | 'page/navigate'
+  | 'page/reload'
+  | 'page/back'
+  | 'page/forward'
   | 'cdp/send'
   | 'events/subscribe';
 

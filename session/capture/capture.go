@@ -167,11 +167,11 @@ type Capture struct {
 	dropped    protocol.Counts
 	// The records dropped from the stores, by scope, for the lists.
 	droppedConsole, droppedNetwork drops
-	nextOrd                        uint64                 // the place of the next request in the order sent
-	bodyBytes                      int64                  // bodies held, against BodyBudget
-	filtered                       map[string]struct{}    // request ids left out as tracking
-	extra                          map[string]*earlyExtra // ExtraInfo events ahead of their requests (extrainfo.go)
-	contexts                       map[contextKey]string  // execution contexts' frames (events.go)
+	nextOrd                        uint64                      // the place of the next request in the order sent
+	bodyBytes                      int64                       // bodies held, against BodyBudget
+	filtered                       map[string]struct{}         // request ids left out as tracking
+	extra                          map[string]*earlyExtra      // ExtraInfo events ahead of their requests (extrainfo.go)
+	contexts                       map[contextKey]frameContext // execution contexts' frames (events.go)
 	targets                        targetSet
 	src                            Source // of the event being applied (events.go)
 	changed                        bool   // since the last TakeChanged
@@ -196,7 +196,7 @@ func New(opts Options) *Capture {
 		journal:   newJournal(opts.JournalSize, opts.JournalBytes),
 		filtered:  map[string]struct{}{},
 		extra:     map[string]*earlyExtra{},
-		contexts:  map[contextKey]string{},
+		contexts:  map[contextKey]frameContext{},
 		targets:   newTargetSet(),
 		popupNavs: map[string]*popupNav{},
 	}

@@ -204,12 +204,34 @@ func (c *Capture) onContextCreated(ev *runtime.EventExecutionContextCreated) {
 		return
 	}
 	var aux struct {
-		FrameID string `json:"frameId"`
+		FrameID   string `json:"frameId"`
+		IsDefault bool   `json:"isDefault"`
 	}
 	if len(d.AuxData) == 0 || jsonv2.Unmarshal(d.AuxData, &aux, decodeOpts) != nil || aux.FrameID == "" {
 		return
 	}
-	c.contexts[contextKey{c.src.Session, int64(d.ID)}] = aux.FrameID
+	c.contexts[contextKey{c.src.Session, int64(d.ID)}] = frameContext{aux.FrameID, aux.IsDefault}
+}
+
+// frameContext is what the capture knows of an execution context: its
+// frame, and whether it is the frame's main world (not an extension's or
+// an isolated world).
+type frameContext struct {
+	frame     string
+	isDefault bool
+}
+
+// FrameContext returns the session and id of the main world of a frame of
+// a target the worker follows, as Runtime.executionContextCreated said.
+func (c *Capture) FrameContext(frameID string) (session string, id int64, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, fc := range c.contexts {
+		if fc.frame == frameID && fc.isDefault {
+			return k.session, k.id, true
+		}
+	}
+	return "", 0, false
 }
 
 // evContextDestroyed is Runtime.executionContextDestroyed with the id that
@@ -232,7 +254,7 @@ func (c *Capture) onContextsCleared(*runtime.EventExecutionContextsCleared) {
 
 // frameOf returns the frame of an execution context of the event's session.
 func (c *Capture) frameOf(id runtime.ExecutionContextID) string {
-	return c.contexts[contextKey{c.src.Session, int64(id)}]
+	return c.contexts[contextKey{c.src.Session, int64(id)}].frame
 }
 
 // popupNav is the current navigation of a popup of the page.

@@ -60,6 +60,14 @@ func (c *Capture) State() State {
 	return c.stateLocked()
 }
 
+// Navigation returns the page's current navigation: the one whose id the
+// records made now carry.
+func (c *Capture) Navigation() protocol.Navigation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.navigation
+}
+
 func (c *Capture) stateLocked() State {
 	st := State{
 		Counts:     protocol.Counts{Network: c.networkCount(), Console: c.consoleCount()},

@@ -76,6 +76,33 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 		rpc.Async(ctx)
 		return w.cdpSend(ctx, p)
 	})
+	rpc.Handle(m, protocol.Evaluate, func(ctx context.Context, p protocol.EvaluateParams) (protocol.EvaluateResult, error) {
+		rpc.Async(ctx)
+		ctx, cancel := context.WithTimeout(ctx, cdpTimeout)
+		defer cancel()
+		return w.drive.Evaluate(ctx, p)
+	})
+	rpc.Handle(m, protocol.Navigate, func(ctx context.Context, p protocol.NavigateParams) (protocol.NavigateResult, error) {
+		rpc.Async(ctx)
+		u, err := session.NormalizeURL(p.URL)
+		if err != nil {
+			return protocol.NavigateResult{}, err
+		}
+		p.URL = u
+		return w.drive.Navigate(ctx, p)
+	})
+	rpc.Handle(m, protocol.Reload, func(ctx context.Context, p protocol.ReloadParams) (protocol.NavigateResult, error) {
+		rpc.Async(ctx)
+		return w.drive.Reload(ctx, p)
+	})
+	rpc.Handle(m, protocol.Back, func(ctx context.Context, p protocol.HistoryParams) (protocol.NavigateResult, error) {
+		rpc.Async(ctx)
+		return w.drive.Back(ctx, p)
+	})
+	rpc.Handle(m, protocol.Forward, func(ctx context.Context, p protocol.HistoryParams) (protocol.NavigateResult, error) {
+		rpc.Async(ctx)
+		return w.drive.Forward(ctx, p)
+	})
 	rpc.Handle(m, protocol.Subscribe, func(ctx context.Context, p protocol.SubscribeParams) (protocol.SubscribeResult, error) {
 		since, reset := p.Since, p.Epoch != "" && p.Epoch != w.epoch
 		if reset { // a since of another run of the session: from the start

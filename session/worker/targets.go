@@ -45,6 +45,12 @@ type targetTree struct {
 	byID      map[string]*tracked
 	main      *tracked // the watched page
 
+	// sessions is the CDP session of each target by its id, for the
+	// methods that act on a target (page/evaluate {target}): other
+	// goroutines read it, under mu.
+	mu       sync.Mutex
+	sessions map[string]string
+
 	ctx    context.Context // ends when the worker shuts Chrome down
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the goroutines that make targets ready or let them go
@@ -52,13 +58,23 @@ type targetTree struct {
 
 func newTargetTree(w *worker, mainSession string, info browser.PageInfo) *targetTree {
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &targetTree{w: w, bySession: map[string]*tracked{}, byID: map[string]*tracked{}, ctx: ctx, cancel: cancel}
+	t := &targetTree{w: w, bySession: map[string]*tracked{}, byID: map[string]*tracked{}, sessions: map[string]string{}, ctx: ctx, cancel: cancel}
 	t.main = &tracked{session: mainSession, ref: &protocol.TargetRef{
 		ID: info.TargetID, Type: protocol.TargetPage, URL: w.capUrl(info.URL),
 	}}
 	t.bySession[mainSession] = t.main
 	t.byID[info.TargetID] = t.main
+	t.sessions[info.TargetID] = mainSession
 	return t
+}
+
+// sessionOf returns the CDP session of a target the worker follows. Safe
+// for concurrent use.
+func (t *targetTree) sessionOf(id string) (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.sessions[id]
+	return s, ok
 }
 
 // stop ends the commands in flight and waits for their goroutines.
@@ -103,6 +119,9 @@ func (t *targetTree) attachedToTarget(parent string, params []byte) {
 	tr := &tracked{ref: ref, session: ev.SessionID, parent: parent}
 	t.bySession[ev.SessionID] = tr
 	t.byID[id] = tr
+	t.mu.Lock()
+	t.sessions[id] = tr.session
+	t.mu.Unlock()
 	t.w.log.Debug("target attached", "type", ref.Type, "id", id, "url", ref.URL, "session", ev.SessionID)
 	t.wg.Add(1)
 	go func() {
@@ -216,6 +235,9 @@ func (t *targetTree) gone(id, reason string) {
 func (t *targetTree) forget(tr *tracked, reason string) {
 	delete(t.bySession, tr.session)
 	delete(t.byID, tr.ref.ID)
+	t.mu.Lock()
+	delete(t.sessions, tr.ref.ID)
+	t.mu.Unlock()
 	t.w.capture.TargetGone(tr.ref.ID, reason)
 	t.w.log.Debug("target gone", "type", tr.ref.Type, "id", tr.ref.ID, "reason", reason)
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/drive"
 	"github.com/bdg-rpc/bdg-rpc/session/proc"
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
@@ -111,6 +112,7 @@ type worker struct {
 	targets  *targetTree            // set before pageID; owned by onEvent
 	persist  *persister             // the journal's writer; nil without one
 	version  string
+	drive    *drive.Page // page/evaluate, page/navigate, ...
 	// metaPending is the write of writeMetaAsync under way, if any.
 	metaPending chan error
 	meta        session.Meta
@@ -287,6 +289,14 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	w.pageID.Store(&id)
 	w.setTarget(protocol.Target{ID: info.TargetID, URL: info.URL, Title: info.Title})
 	w.capture.SetMainFrame(info.TargetID)
+	w.drive = &drive.Page{
+		Conn: w.conn, Main: pageSess, MainFrame: info.TargetID, Navigation: w.capture.Navigation,
+		FrameContext: w.capture.FrameContext,
+		Target: func(id string) (*browser.Session, bool) {
+			s, ok := w.targets.sessionOf(id)
+			return w.conn.Session(s), ok
+		},
+	}
 	if err := w.enableDomains(dialCtx); err != nil {
 		return control.Handshake{}, err
 	}

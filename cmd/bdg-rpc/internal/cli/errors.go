@@ -23,7 +23,8 @@ func printExitCodes(w io.Writer) {
 var errHelpShown = errors.New("help shown")
 
 // exitStatus is the exit status of a process the command ran as (a worker,
-// a backend): it is passed on, with nothing more to say.
+// a backend), passed on with nothing more to say; or of a command that has
+// said why itself (eval of an expression that threw), msg "".
 type exitStatus struct {
 	code int
 	msg  string
@@ -47,7 +48,9 @@ func report(env *Env, err error) int {
 	}
 	var status *exitStatus
 	if errors.As(err, &status) {
-		fmt.Fprintf(env.Stderr, "bdg-rpc: %s\n", status.msg)
+		if status.msg != "" { // else the command has said it
+			fmt.Fprintf(env.Stderr, "bdg-rpc: %s\n", status.msg)
+		}
 		return status.code
 	}
 	e := protocol.AsError(err)

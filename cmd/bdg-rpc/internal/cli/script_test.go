@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,6 +60,7 @@ func TestScripts(t *testing.T) {
 			"awaitfile":   cmdAwaitFile,
 			"awaitsubs":   cmdAwaitSubscribers,
 			"firstfield":  cmdFirstField,
+			"setmatch":    cmdSetMatch,
 			"userchrome":  cmdUserChrome,
 			"checktabs":   cmdCheckTabs,
 			"wsproxy":     cmdProxy,
@@ -203,6 +205,23 @@ func cmdFirstField(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("no line of %s holds %q", args[1], args[2])
+}
+
+// cmdSetMatch sets VAR to the first group of the first match of REGEXP in
+// the command's stdout or stderr, or in a file:
+//
+//	setmatch FRAME stdout '"id":"(\w+)","parentId"'
+func cmdSetMatch(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: setmatch VAR stdout|stderr|FILE REGEXP")
+	}
+	re, err := regexp.Compile(args[2])
+	ts.Check(err)
+	m := re.FindStringSubmatch(ts.ReadFile(args[1]))
+	if len(m) < 2 {
+		ts.Fatalf("%s has no match for %s", args[1], args[2])
+	}
+	ts.Setenv(args[0], m[1])
 }
 
 // cmdAwaitSubscribers waits until a session's worker has N subscribers:

@@ -16,6 +16,11 @@ M.method = {
   network_get = "network/get",
   console_list = "console/list",
   browser_tabs = "browser/tabs",
+  page_evaluate = "page/evaluate",
+  page_navigate = "page/navigate",
+  page_reload = "page/reload",
+  page_back = "page/back",
+  page_forward = "page/forward",
   cdp_send = "cdp/send",
   events_subscribe = "events/subscribe",
 }
