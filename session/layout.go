@@ -51,6 +51,8 @@ const (
 	// BodiesDir holds the response bodies written to files for
 	// network/get with bodyFile.
 	BodiesDir = "bodies"
+	// ScreenshotsDir holds the images page/screenshot writes.
+	ScreenshotsDir = "screenshots"
 )
 
 // maxSocketPath is the longest path a Unix socket address can hold on

@@ -148,6 +148,10 @@ func checkDir(what, p string, fi os.FileInfo) error {
 	return nil
 }
 
+// EnsurePrivateDir is ensureDir for the other packages: a directory of the
+// session's (what names it in errors) made 0700 and checked.
+func EnsurePrivateDir(what, p string) error { return ensureDir(what, p) }
+
 // ensureDir makes directory p (mode 0700) unless it exists, then checks
 // it with checkDir. One of ours that others can read but not write (made
 // by mkdir under the usual umask) is made 0700: nobody else can have put

@@ -20,6 +20,8 @@ export const Method = {
   PageReload: 'page/reload',
   PageBack: 'page/back',
   PageForward: 'page/forward',
+  PageScreenshot: 'page/screenshot',
+  DomQuery: 'dom/query',
   CdpSend: 'cdp/send',
   EventsSubscribe: 'events/subscribe',
 } as const;
@@ -43,6 +45,8 @@ export type BackendMethod =
   | 'page/reload'
   | 'page/back'
   | 'page/forward'
+  | 'page/screenshot'
+  | 'dom/query'
   | 'cdp/send';
 
 /** The methods of a session worker, on its socket. */
@@ -58,6 +62,8 @@ export type WorkerMethod =
   | 'page/reload'
   | 'page/back'
   | 'page/forward'
+  | 'page/screenshot'
+  | 'dom/query'
   | 'cdp/send'
   | 'events/subscribe';
 

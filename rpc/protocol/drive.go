@@ -169,3 +169,128 @@ type NavigateResult struct {
 	// which loads nothing.
 	WaitedFor string `json:"waitedFor"`
 }
+
+// Screenshot formats.
+const (
+	FormatPNG  = "png"
+	FormatJPEG = "jpeg"
+	FormatWebP = "webp"
+)
+
+// Rect is a rectangle of the page, in CSS pixels.
+type Rect struct {
+	X      float64 `json:"x"`
+	Y      float64 `json:"y"`
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+}
+
+// ScreenshotParams are the params of page/screenshot: the viewport, the
+// whole page (FullPage), one element (Selector) or a rectangle (Clip).
+type ScreenshotParams struct {
+	Session  string `json:"session,omitempty"`
+	Format   string `json:"format,omitempty"`  // png (default), jpeg, webp
+	Quality  int    `json:"quality,omitempty"` // 0-100, jpeg and webp
+	FullPage bool   `json:"fullPage,omitempty"`
+	Selector string `json:"selector,omitempty"`
+	Clip     *Rect  `json:"clip,omitempty"`
+}
+
+// SessionName implements SessionNamer.
+func (p ScreenshotParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p ScreenshotParams) Validate() error {
+	switch p.Format {
+	case "", FormatPNG, FormatJPEG, FormatWebP:
+	default:
+		return fmt.Errorf(`field "format" must be png, jpeg or webp, got %q`, p.Format)
+	}
+	if p.Quality < 0 || p.Quality > 100 {
+		return errors.New(`field "quality" must be 0 to 100`)
+	}
+	if p.Quality > 0 && (p.Format == "" || p.Format == FormatPNG) {
+		return errors.New(`field "quality" is for jpeg and webp`)
+	}
+	n := 0
+	for _, set := range []bool{p.FullPage, p.Selector != "", p.Clip != nil} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return errors.New(`give at most one of "fullPage", "selector" and "clip"`)
+	}
+	if c := p.Clip; c != nil && (c.Width <= 0 || c.Height <= 0) {
+		return errors.New(`field "clip" must have a width and a height`)
+	}
+	return nil
+}
+
+// ScreenshotResult is what page/screenshot answers: the file it wrote in
+// the session's directory (0600), never the image itself.
+type ScreenshotResult struct {
+	Path   string `json:"path"`
+	Format string `json:"format"`
+	Size   int64  `json:"size"`   // bytes
+	Width  int    `json:"width"`  // pixels of the image
+	Height int    `json:"height"` // pixels of the image
+}
+
+// DOMQueryParams are the params of dom/query: the elements a CSS selector
+// matches in the page, or in one of its frames.
+type DOMQueryParams struct {
+	Session  string `json:"session,omitempty"`
+	Selector string `json:"selector"`
+	// All returns every match (up to MaxDOMNodes), not the first.
+	All   bool   `json:"all,omitempty"`
+	Frame string `json:"frame,omitempty"`
+}
+
+// SessionName implements SessionNamer.
+func (p DOMQueryParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p DOMQueryParams) Validate() error {
+	if p.Selector == "" {
+		return errors.New(`missing required field "selector" (a CSS selector, such as "#login input")`)
+	}
+	return nil
+}
+
+// MaxDOMNodes bounds the nodes one dom/query returns; MaxDOMText the text
+// and MaxDOMHTML the outerHTML of each (the lengths say how long they
+// were).
+const (
+	MaxDOMNodes = 1000
+	MaxDOMText  = 1000
+	MaxDOMHTML  = 4000
+)
+
+// DOMNode is an element as dom/query describes it.
+type DOMNode struct {
+	Tag        string            `json:"tag"`
+	ID         string            `json:"id,omitempty"`
+	Classes    []string          `json:"classes,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	// Text is its innerText, trimmed and cut to MaxDOMText; TextLength the
+	// length before the cut (in UTF-16 units, as JavaScript counts).
+	Text       string `json:"text"`
+	TextLength int    `json:"textLength"`
+	// OuterHTML is cut to MaxDOMHTML; OuterHTMLLength the length before.
+	OuterHTML       string `json:"outerHTML"`
+	OuterHTMLLength int    `json:"outerHTMLLength"`
+	// Box is its border box in page coordinates (CSS pixels).
+	Box Rect `json:"box"`
+	// Visible: it has a size, and neither it nor an ancestor is hidden
+	// (display, visibility, opacity 0).
+	Visible bool `json:"visible"`
+}
+
+// DOMQueryResult is what dom/query answers: the nodes, how many matched,
+// and how many of them came.
+type DOMQueryResult struct {
+	Nodes    []DOMNode `json:"nodes"`
+	Total    int       `json:"total"`
+	Returned int       `json:"returned"`
+}

@@ -100,12 +100,14 @@ var (
 	Tabs = define[TabsParams, TabsResult]("browser/tabs", Backend, false)
 
 	// The page: inspect and drive it (drive.go), or send it raw CDP.
-	Evaluate = define[EvaluateParams, EvaluateResult]("page/evaluate", Worker|Backend, true)
-	Navigate = define[NavigateParams, NavigateResult]("page/navigate", Worker|Backend, true)
-	Reload   = define[ReloadParams, NavigateResult]("page/reload", Worker|Backend, true)
-	Back     = define[HistoryParams, NavigateResult]("page/back", Worker|Backend, true)
-	Forward  = define[HistoryParams, NavigateResult]("page/forward", Worker|Backend, true)
-	CDPSend  = define[CDPSendParams, RawResult]("cdp/send", Worker|Backend, true)
+	Evaluate   = define[EvaluateParams, EvaluateResult]("page/evaluate", Worker|Backend, true)
+	Navigate   = define[NavigateParams, NavigateResult]("page/navigate", Worker|Backend, true)
+	Reload     = define[ReloadParams, NavigateResult]("page/reload", Worker|Backend, true)
+	Back       = define[HistoryParams, NavigateResult]("page/back", Worker|Backend, true)
+	Forward    = define[HistoryParams, NavigateResult]("page/forward", Worker|Backend, true)
+	Screenshot = define[ScreenshotParams, ScreenshotResult]("page/screenshot", Worker|Backend, true)
+	DOMQuery   = define[DOMQueryParams, DOMQueryResult]("dom/query", Worker|Backend, true)
+	CDPSend    = define[CDPSendParams, RawResult]("cdp/send", Worker|Backend, true)
 
 	// Events, on a worker's socket (the backend subscribes for its clients).
 	Subscribe = define[SubscribeParams, SubscribeResult]("events/subscribe", Worker, false)

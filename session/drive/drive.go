@@ -57,13 +57,11 @@ func (pg *Page) Evaluate(ctx context.Context, p protocol.EvaluateParams) (protoc
 		}
 		sess = s
 	case p.Frame != "":
-		sid, id, ok := pg.FrameContext(p.Frame)
-		if !ok {
-			return protocol.EvaluateResult{}, protocol.Errorf(protocol.NotFound, "no frame %q with a JavaScript context in the page", p.Frame).
-				WithHint("frame ids are in the console messages (frameId); an out-of-process iframe is a target: give target")
+		s, err := pg.frameSession(p.Frame, params)
+		if err != nil {
+			return protocol.EvaluateResult{}, err
 		}
-		sess = pg.Conn.Session(sid)
-		params["contextId"] = id
+		sess = s
 	}
 	// By value is a second step (byValue): asked of Runtime.evaluate, a
 	// value that has no JSON would fail the call, exception and all.

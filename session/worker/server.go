@@ -103,6 +103,18 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 		rpc.Async(ctx)
 		return w.drive.Forward(ctx, p)
 	})
+	rpc.Handle(m, protocol.Screenshot, func(ctx context.Context, p protocol.ScreenshotParams) (protocol.ScreenshotResult, error) {
+		rpc.Async(ctx)
+		ctx, cancel := context.WithTimeout(ctx, cdpTimeout)
+		defer cancel()
+		return w.drive.Screenshot(ctx, w.dir.File(session.ScreenshotsDir), p)
+	})
+	rpc.Handle(m, protocol.DOMQuery, func(ctx context.Context, p protocol.DOMQueryParams) (protocol.DOMQueryResult, error) {
+		rpc.Async(ctx)
+		ctx, cancel := context.WithTimeout(ctx, cdpTimeout)
+		defer cancel()
+		return w.drive.Query(ctx, p)
+	})
 	rpc.Handle(m, protocol.Subscribe, func(ctx context.Context, p protocol.SubscribeParams) (protocol.SubscribeResult, error) {
 		since, reset := p.Since, p.Epoch != "" && p.Epoch != w.epoch
 		if reset { // a since of another run of the session: from the start

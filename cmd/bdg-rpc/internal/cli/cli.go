@@ -54,6 +54,8 @@ func commands() []*command {
 		{name: "reload", usage: "reload [--ignore-cache] [--wait-until W] [--timeout S] [--session N] [--json]", summary: "reload the page and wait for it to load", run: runReload},
 		{name: "back", usage: "back [--wait-until W] [--timeout S] [--session N] [--json]", summary: "go back in the page's history and wait", run: runBack},
 		{name: "forward", usage: "forward [--wait-until W] [--timeout S] [--session N] [--json]", summary: "go forward in the page's history and wait", run: runForward},
+		{name: "dom", usage: "dom query SELECTOR [--all] [--html] [--frame ID] [--session N] [--json]", summary: "describe the elements a CSS selector matches: box, visibility, text", run: runDOM},
+		{name: "screenshot", usage: "screenshot [FILE] [--full-page | --selector S] [--format png|jpeg|webp] [--quality Q] [--session N] [--json]", summary: "capture the page into a file and print its path and size", run: runScreenshot},
 		{name: "cdp", usage: "cdp METHOD [JSON] [--session N] [--json]", summary: "send a raw CDP command to the session's page", run: runCDP},
 		{name: "call", usage: "call METHOD [JSON] [--session N] [--json]", summary: "call a method of the session's worker (docs/PROTOCOL.md)", run: runCall},
 		{name: "logs", usage: "logs [--follow] [--lines N] [--session N]", summary: "print the session worker's log", run: runLogs},

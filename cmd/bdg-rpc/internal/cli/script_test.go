@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,6 +63,7 @@ func TestScripts(t *testing.T) {
 			"awaitsubs":   cmdAwaitSubscribers,
 			"firstfield":  cmdFirstField,
 			"setmatch":    cmdSetMatch,
+			"pixel":       cmdPixel,
 			"userchrome":  cmdUserChrome,
 			"checktabs":   cmdCheckTabs,
 			"wsproxy":     cmdProxy,
@@ -222,6 +225,28 @@ func cmdSetMatch(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s has no match for %s", args[1], args[2])
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+// cmdPixel checks the colour of a pixel of a PNG image:
+//
+//	pixel shot.png 120 1515 0080ff
+func cmdPixel(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: pixel FILE X Y RRGGBB")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	ts.Check(err)
+	x, err1 := strconv.Atoi(args[1])
+	y, err2 := strconv.Atoi(args[2])
+	ts.Check(errors.Join(err1, err2))
+	r, g, b, _ := img.At(x, y).RGBA()
+	got := fmt.Sprintf("%02x%02x%02x", r>>8, g>>8, b>>8)
+	if (got == strings.ToLower(args[3])) == neg {
+		ts.Fatalf("pixel %d,%d of %s is %s (want %s%s)", x, y, args[0], got, map[bool]string{true: "not "}[neg], args[3])
+	}
 }
 
 // cmdAwaitSubscribers waits until a session's worker has N subscribers:

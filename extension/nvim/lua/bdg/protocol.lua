@@ -21,6 +21,8 @@ M.method = {
   page_reload = "page/reload",
   page_back = "page/back",
   page_forward = "page/forward",
+  page_screenshot = "page/screenshot",
+  dom_query = "dom/query",
   cdp_send = "cdp/send",
   events_subscribe = "events/subscribe",
 }
