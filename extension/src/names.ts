@@ -22,6 +22,12 @@ export const Method = {
   PageForward: 'page/forward',
   PageScreenshot: 'page/screenshot',
   DomQuery: 'dom/query',
+  InputClick: 'input/click',
+  InputFill: 'input/fill',
+  InputPress: 'input/press',
+  InputHover: 'input/hover',
+  PageWaitFor: 'page/waitFor',
+  PageEmulate: 'page/emulate',
   CdpSend: 'cdp/send',
   EventsSubscribe: 'events/subscribe',
 } as const;
@@ -47,6 +53,12 @@ export type BackendMethod =
   | 'page/forward'
   | 'page/screenshot'
   | 'dom/query'
+  | 'input/click'
+  | 'input/fill'
+  | 'input/press'
+  | 'input/hover'
+  | 'page/waitFor'
+  | 'page/emulate'
   | 'cdp/send';
 
 /** The methods of a session worker, on its socket. */
@@ -64,6 +76,12 @@ export type WorkerMethod =
   | 'page/forward'
   | 'page/screenshot'
   | 'dom/query'
+  | 'input/click'
+  | 'input/fill'
+  | 'input/press'
+  | 'input/hover'
+  | 'page/waitFor'
+  | 'page/emulate'
   | 'cdp/send'
   | 'events/subscribe';
 

@@ -294,3 +294,213 @@ type DOMQueryResult struct {
 	Total    int       `json:"total"`
 	Returned int       `json:"returned"`
 }
+
+// ElementParams name the element an input method acts on: a CSS selector
+// (its first match), in the page or one of its frames.
+type ElementParams struct {
+	Selector string `json:"selector"`
+	Frame    string `json:"frame,omitempty"`
+}
+
+func (p ElementParams) validate() error {
+	if p.Selector == "" {
+		return errors.New(`missing required field "selector" (a CSS selector, such as "#login button")`)
+	}
+	return nil
+}
+
+// ClickParams are the params of input/click.
+type ClickParams struct {
+	Session string `json:"session,omitempty"`
+	ElementParams
+	Button     string `json:"button,omitempty"`     // left (default), middle, right
+	ClickCount int    `json:"clickCount,omitempty"` // 1 (default); 2 for a double click
+}
+
+// SessionName implements SessionNamer.
+func (p ClickParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p ClickParams) Validate() error {
+	switch p.Button {
+	case "", "left", "middle", "right":
+	default:
+		return fmt.Errorf(`field "button" must be left, middle or right, got %q`, p.Button)
+	}
+	if p.ClickCount < 0 || p.ClickCount > 3 {
+		return errors.New(`field "clickCount" must be 1 to 3`)
+	}
+	return p.validate()
+}
+
+// HoverParams are the params of input/hover.
+type HoverParams struct {
+	Session string `json:"session,omitempty"`
+	ElementParams
+}
+
+// SessionName implements SessionNamer.
+func (p HoverParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p HoverParams) Validate() error { return p.validate() }
+
+// FillParams are the params of input/fill: the new value of an input, a
+// textarea, a select (an option's value or its text) or a contenteditable
+// element, typed in as a person would (input events, then change).
+type FillParams struct {
+	Session string `json:"session,omitempty"`
+	ElementParams
+	Value string `json:"value"`
+}
+
+// SessionName implements SessionNamer.
+func (p FillParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p FillParams) Validate() error { return p.validate() }
+
+// PressParams are the params of input/press: a key pressed in whatever has
+// the focus.
+type PressParams struct {
+	Session string `json:"session,omitempty"`
+	// Key is a key's name as KeyboardEvent.key has it: Enter, Tab,
+	// Escape, Backspace, Delete, ArrowUp, ..., Home, End, PageUp,
+	// PageDown, a letter, a digit, a character.
+	Key string `json:"key"`
+	// Modifiers held down: Alt, Control, Meta, Shift.
+	Modifiers []string `json:"modifiers,omitempty"`
+}
+
+// SessionName implements SessionNamer.
+func (p PressParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p PressParams) Validate() error {
+	if p.Key == "" {
+		return errors.New(`missing required field "key" (such as "Enter")`)
+	}
+	for _, m := range p.Modifiers {
+		switch m {
+		case "Alt", "Control", "Meta", "Shift":
+		default:
+			return fmt.Errorf(`field "modifiers": %q is not one of Alt, Control, Meta, Shift`, m)
+		}
+	}
+	return nil
+}
+
+// InputResult is what the input methods answer: the element acted on
+// (for input/press, the one that had the focus, if any), and where.
+type InputResult struct {
+	Element string  `json:"element,omitempty"` // as DevTools names it: button#go.primary
+	X       float64 `json:"x,omitempty"`       // the point clicked or hovered, in viewport CSS pixels
+	Y       float64 `json:"y,omitempty"`
+	Value   string  `json:"value,omitempty"` // input/fill: the element's value after
+}
+
+// WaitForParams are the params of page/waitFor: until an element matches
+// a selector (and is visible, with visible), the page's text holds text,
+// or no request has been in flight for 500 ms.
+type WaitForParams struct {
+	Session     string `json:"session,omitempty"`
+	Selector    string `json:"selector,omitempty"`
+	Visible     bool   `json:"visible,omitempty"`
+	Text        string `json:"text,omitempty"`
+	NetworkIdle bool   `json:"networkIdle,omitempty"`
+	TimeoutMs   int    `json:"timeoutMs,omitempty"` // default 30,000
+}
+
+// SessionName implements SessionNamer.
+func (p WaitForParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p WaitForParams) Validate() error {
+	n := 0
+	for _, set := range []bool{p.Selector != "", p.Text != "", p.NetworkIdle} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return errors.New(`give one of "selector", "text" and "networkIdle"`)
+	}
+	if p.Visible && p.Selector == "" {
+		return errors.New(`field "visible" goes with "selector"`)
+	}
+	if p.TimeoutMs < 0 {
+		return errors.New(`field "timeoutMs" must not be negative`)
+	}
+	return nil
+}
+
+// WaitForResult is what page/waitFor answers once the condition holds.
+type WaitForResult struct {
+	WaitedMs int64 `json:"waitedMs"`
+}
+
+// Network conditions page/emulate knows.
+const (
+	NetworkOffline = "offline"
+	NetworkSlow3G  = "slow-3g"
+	NetworkFast3G  = "fast-3g"
+	NetworkNone    = "none" // no emulation: the real network
+)
+
+// Viewport is an emulated screen. Width 0 goes back to the real one.
+type Viewport struct {
+	Width             int     `json:"width"`
+	Height            int     `json:"height"`
+	DeviceScaleFactor float64 `json:"deviceScaleFactor,omitempty"` // default 1
+	Mobile            bool    `json:"mobile,omitempty"`
+}
+
+// EmulateParams are the params of page/emulate. What is absent stays as
+// it is; each given value replaces the one before ("" and 0 go back to
+// the real thing: no user agent override, no throttling).
+type EmulateParams struct {
+	Session       string    `json:"session,omitempty"`
+	Viewport      *Viewport `json:"viewport,omitempty"`
+	UserAgent     *string   `json:"userAgent,omitempty"`
+	ColorScheme   *string   `json:"colorScheme,omitempty"`   // light, dark, no-preference, "" for the real one
+	Network       string    `json:"network,omitempty"`       // offline, slow-3g, fast-3g, none
+	CPUThrottling *float64  `json:"cpuThrottling,omitempty"` // a slowdown factor: 4 is four times slower; 1 (or 0) is none
+}
+
+// SessionName implements SessionNamer.
+func (p EmulateParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p EmulateParams) Validate() error {
+	if v := p.Viewport; v != nil && (v.Width < 0 || v.Height < 0 || (v.Width == 0) != (v.Height == 0) || v.DeviceScaleFactor < 0) {
+		return errors.New(`field "viewport" needs a width and a height (both 0 for the real one)`)
+	}
+	if c := p.ColorScheme; c != nil {
+		switch *c {
+		case "", "light", "dark", "no-preference":
+		default:
+			return fmt.Errorf(`field "colorScheme" must be light, dark or no-preference, got %q`, *c)
+		}
+	}
+	switch p.Network {
+	case "", NetworkOffline, NetworkSlow3G, NetworkFast3G, NetworkNone:
+	default:
+		return fmt.Errorf(`field "network" must be offline, slow-3g, fast-3g or none, got %q`, p.Network)
+	}
+	if c := p.CPUThrottling; c != nil && (*c < 0 || *c > 100) {
+		return errors.New(`field "cpuThrottling" must be 1 (none) to 100`)
+	}
+	if p.Viewport == nil && p.UserAgent == nil && p.ColorScheme == nil && p.Network == "" && p.CPUThrottling == nil {
+		return errors.New(`give at least one of "viewport", "userAgent", "colorScheme", "network" and "cpuThrottling"`)
+	}
+	return nil
+}
+
+// EmulateResult is the emulation in effect after page/emulate.
+type EmulateResult struct {
+	Viewport      *Viewport `json:"viewport,omitempty"`
+	UserAgent     string    `json:"userAgent,omitempty"`
+	ColorScheme   string    `json:"colorScheme,omitempty"`
+	Network       string    `json:"network"`
+	CPUThrottling float64   `json:"cpuThrottling"`
+}

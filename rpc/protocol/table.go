@@ -107,6 +107,12 @@ var (
 	Forward    = define[HistoryParams, NavigateResult]("page/forward", Worker|Backend, true)
 	Screenshot = define[ScreenshotParams, ScreenshotResult]("page/screenshot", Worker|Backend, true)
 	DOMQuery   = define[DOMQueryParams, DOMQueryResult]("dom/query", Worker|Backend, true)
+	Click      = define[ClickParams, InputResult]("input/click", Worker|Backend, true)
+	Fill       = define[FillParams, InputResult]("input/fill", Worker|Backend, true)
+	Press      = define[PressParams, InputResult]("input/press", Worker|Backend, true)
+	Hover      = define[HoverParams, InputResult]("input/hover", Worker|Backend, true)
+	WaitFor    = define[WaitForParams, WaitForResult]("page/waitFor", Worker|Backend, true)
+	Emulate    = define[EmulateParams, EmulateResult]("page/emulate", Worker|Backend, true)
 	CDPSend    = define[CDPSendParams, RawResult]("cdp/send", Worker|Backend, true)
 
 	// Events, on a worker's socket (the backend subscribes for its clients).

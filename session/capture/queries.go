@@ -167,3 +167,19 @@ func (c *Capture) Snapshot() Snapshot {
 	}
 	return snap
 }
+
+// InFlight counts the requests the capture holds that have not finished
+// or failed, WebSockets and EventSources aside (they stay open by design).
+func (c *Capture) InFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, s := range c.network.byID {
+		r := s.rec
+		if (r.State == protocol.StatePending || r.State == protocol.StateResponded) &&
+			r.ResourceType != protocol.ResourceWebSocket && r.ResourceType != "EventSource" { // Chrome's resourceType
+			n++
+		}
+	}
+	return n
+}

@@ -19,8 +19,9 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
 
-// Page is the session's page, and what drive needs of the worker.
-type Page struct {
+// Config is what drive needs of the worker: the session's page and the
+// capture's knowledge of it.
+type Config struct {
 	// Conn is the connection to Chrome; Main the page's session on it,
 	// whose target id is MainFrame (a page's main frame has its id).
 	Conn      *browser.Conn
@@ -32,9 +33,21 @@ type Page struct {
 	FrameContext func(frameID string) (session string, id int64, ok bool)
 	// Navigation returns the page's current navigation.
 	Navigation func() protocol.Navigation
+}
+
+// Page is the session's page, as the drive methods act on it. Its methods
+// are safe for concurrent use.
+type Page struct {
+	Config
 
 	mu        sync.Mutex
-	lifecycle bool // Page.setLifecycleEventsEnabled sent
+	lifecycle bool                   // Page.setLifecycleEventsEnabled sent
+	emulated  protocol.EmulateResult // what page/emulate put in effect
+}
+
+// New returns the Page of a session.
+func New(c Config) *Page {
+	return &Page{Config: c, emulated: protocol.EmulateResult{Network: protocol.NetworkNone, CPUThrottling: 1}}
 }
 
 // objectGroup holds the objects one evaluate makes; it releases them all

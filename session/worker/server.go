@@ -76,12 +76,7 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 		rpc.Async(ctx)
 		return w.cdpSend(ctx, p)
 	})
-	rpc.Handle(m, protocol.Evaluate, func(ctx context.Context, p protocol.EvaluateParams) (protocol.EvaluateResult, error) {
-		rpc.Async(ctx)
-		ctx, cancel := context.WithTimeout(ctx, cdpTimeout)
-		defer cancel()
-		return w.drive.Evaluate(ctx, p)
-	})
+	handleDrive(m, protocol.Evaluate, w.drive.Evaluate)
 	rpc.Handle(m, protocol.Navigate, func(ctx context.Context, p protocol.NavigateParams) (protocol.NavigateResult, error) {
 		rpc.Async(ctx)
 		u, err := session.NormalizeURL(p.URL)
@@ -109,11 +104,15 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 		defer cancel()
 		return w.drive.Screenshot(ctx, w.dir.File(session.ScreenshotsDir), p)
 	})
-	rpc.Handle(m, protocol.DOMQuery, func(ctx context.Context, p protocol.DOMQueryParams) (protocol.DOMQueryResult, error) {
+	handleDrive(m, protocol.DOMQuery, w.drive.Query)
+	handleDrive(m, protocol.Click, w.drive.Click)
+	handleDrive(m, protocol.Fill, w.drive.Fill)
+	handleDrive(m, protocol.Press, w.drive.Press)
+	handleDrive(m, protocol.Hover, w.drive.Hover)
+	handleDrive(m, protocol.Emulate, w.drive.Emulate)
+	rpc.Handle(m, protocol.WaitFor, func(ctx context.Context, p protocol.WaitForParams) (protocol.WaitForResult, error) {
 		rpc.Async(ctx)
-		ctx, cancel := context.WithTimeout(ctx, cdpTimeout)
-		defer cancel()
-		return w.drive.Query(ctx, p)
+		return w.drive.WaitFor(ctx, p, w.capture.InFlight)
 	})
 	rpc.Handle(m, protocol.Subscribe, func(ctx context.Context, p protocol.SubscribeParams) (protocol.SubscribeResult, error) {
 		since, reset := p.Since, p.Epoch != "" && p.Epoch != w.epoch
@@ -139,6 +138,17 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 		return w.requestStop(ctx)
 	})
 	return m
+}
+
+// handleDrive serves a drive method that acts on the page: off the read
+// loop, bounded by cdpTimeout.
+func handleDrive[P, R any](m *rpc.Mux, method protocol.Method[P, R], f func(context.Context, P) (R, error)) {
+	rpc.Handle(m, method, func(ctx context.Context, p P) (R, error) {
+		rpc.Async(ctx)
+		ctx, cancel := context.WithTimeout(ctx, cdpTimeout)
+		defer cancel()
+		return f(ctx, p)
+	})
 }
 
 // requestStop asks the main loop to end the session and waits for the

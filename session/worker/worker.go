@@ -289,14 +289,14 @@ func (w *worker) startup(ctx context.Context) (control.Handshake, error) {
 	w.pageID.Store(&id)
 	w.setTarget(protocol.Target{ID: info.TargetID, URL: info.URL, Title: info.Title})
 	w.capture.SetMainFrame(info.TargetID)
-	w.drive = &drive.Page{
+	w.drive = drive.New(drive.Config{
 		Conn: w.conn, Main: pageSess, MainFrame: info.TargetID, Navigation: w.capture.Navigation,
 		FrameContext: w.capture.FrameContext,
 		Target: func(id string) (*browser.Session, bool) {
 			s, ok := w.targets.sessionOf(id)
 			return w.conn.Session(s), ok
 		},
-	}
+	})
 	if err := w.enableDomains(dialCtx); err != nil {
 		return control.Handshake{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -307,4 +308,236 @@ func nodeName(n protocol.DOMNode) string {
 		s += "." + c
 	}
 	return s
+}
+
+func runClick(ctx context.Context, env *Env, args []string) error {
+	sf := newSessionFlags("click", env)
+	button := sf.fs.String("button", "left", "left, middle or right")
+	count := sf.fs.Int("count", 1, "clicks: 2 for a double click")
+	frame := sf.fs.String("frame", "", "the element is in this frame of the page (a frame id)")
+	d, pos, err := sf.parse(env, args, -1)
+	if err != nil {
+		return err
+	}
+	p := protocol.ClickParams{ElementParams: protocol.ElementParams{Selector: strings.Join(pos, " "), Frame: *frame}, Button: *button, ClickCount: *count}
+	if err := p.Validate(); err != nil {
+		return usageErrorf("%v", flagWords(err)).WithHint("bdg-rpc click '#login button[type=submit]'")
+	}
+	res, err := ask(ctx, env, d, protocol.Click, p)
+	return printInput(env, sf.json, res, err, fmt.Sprintf("clicked %s at %.0f,%.0f", res.Element, res.X, res.Y))
+}
+
+func runHover(ctx context.Context, env *Env, args []string) error {
+	sf := newSessionFlags("hover", env)
+	frame := sf.fs.String("frame", "", "the element is in this frame of the page (a frame id)")
+	d, pos, err := sf.parse(env, args, -1)
+	if err != nil {
+		return err
+	}
+	p := protocol.HoverParams{ElementParams: protocol.ElementParams{Selector: strings.Join(pos, " "), Frame: *frame}}
+	if err := p.Validate(); err != nil {
+		return usageErrorf("%v", flagWords(err)).WithHint("bdg-rpc hover 'nav .menu'")
+	}
+	res, err := ask(ctx, env, d, protocol.Hover, p)
+	return printInput(env, sf.json, res, err, fmt.Sprintf("hovering %s at %.0f,%.0f", res.Element, res.X, res.Y))
+}
+
+func runFill(ctx context.Context, env *Env, args []string) error {
+	sf := newSessionFlags("fill", env)
+	frame := sf.fs.String("frame", "", "the element is in this frame of the page (a frame id)")
+	d, pos, err := sf.parse(env, args, 2)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usageErrorf("fill takes a selector and a value").WithHint("bdg-rpc fill '#user' alice")
+	}
+	p := protocol.FillParams{ElementParams: protocol.ElementParams{Selector: pos[0], Frame: *frame}, Value: pos[1]}
+	if err := p.Validate(); err != nil {
+		return usageErrorf("%v", flagWords(err))
+	}
+	res, err := ask(ctx, env, d, protocol.Fill, p)
+	return printInput(env, sf.json, res, err, fmt.Sprintf("filled %s: %s", res.Element, quoteShort(res.Value)))
+}
+
+func runPress(ctx context.Context, env *Env, args []string) error {
+	sf := newSessionFlags("press", env)
+	d, pos, err := sf.parse(env, args, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErrorf("press takes a key, with its modifiers: Enter, Tab, Control+a, Shift+ArrowUp").WithHint("bdg-rpc press Enter")
+	}
+	p := pressParams(pos[0])
+	if err := p.Validate(); err != nil {
+		return usageErrorf("%v", flagWords(err)).WithHint("modifiers are Alt, Control, Meta and Shift: Control+Shift+k")
+	}
+	res, err := ask(ctx, env, d, protocol.Press, p)
+	msg := "pressed " + pos[0]
+	if res.Element != "" {
+		msg += " (the focus is on " + res.Element + ")"
+	}
+	return printInput(env, sf.json, res, err, msg)
+}
+
+// pressParams reads "Control+Shift+a": the last part is the key ("+" alone
+// is the plus key), the others its modifiers.
+func pressParams(s string) protocol.PressParams {
+	parts := strings.Split(s, "+")
+	if strings.HasSuffix(s, "++") || s == "+" { // the plus key itself
+		parts = append(strings.Split(strings.TrimSuffix(s, "++"), "+"), "+")
+		if s == "+" {
+			parts = []string{"+"}
+		}
+	}
+	p := protocol.PressParams{Key: parts[len(parts)-1]}
+	for _, m := range parts[:len(parts)-1] {
+		if m != "" {
+			p.Modifiers = append(p.Modifiers, m)
+		}
+	}
+	return p
+}
+
+func printInput(env *Env, asJSON bool, res protocol.InputResult, err error, msg string) error {
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return printJSON(env, envelope(res))
+	}
+	_, err = fmt.Fprintln(env.Stdout, escapeLine(msg))
+	return err
+}
+
+// quoteShort quotes a value, cut to 80 characters.
+func quoteShort(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:77]) + "..."
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// flagWords says a params error in the command line's words.
+func flagWords(err error) string {
+	return strings.NewReplacer(`missing required field "selector"`, "missing the selector", `field "button"`, "--button",
+		`field "clickCount"`, "--count", `field "key"`, "the key", `field "modifiers"`, "a modifier",
+		`field "timeoutMs"`, "--timeout", `"selector"`, "--selector", `"text"`, "--text", `"networkIdle"`, "--network-idle",
+		`field "visible"`, "--visible", `field "viewport"`, "--viewport", `field "colorScheme"`, "--color-scheme",
+		`field "network"`, "--network", `field "cpuThrottling"`, "--cpu-throttling", `"viewport"`, "--viewport",
+		`"userAgent"`, "--user-agent", `"colorScheme"`, "--color-scheme", `"network"`, "--network", `"cpuThrottling"`, "--cpu-throttling").Replace(err.Error())
+}
+
+func runWait(ctx context.Context, env *Env, args []string) error {
+	sf := newSessionFlags("wait", env)
+	selector := sf.fs.String("selector", "", "until an element matches this CSS selector")
+	visible := sf.fs.Bool("visible", false, "with --selector: until it is visible too")
+	text := sf.fs.String("text", "", "until the page's text holds this")
+	idle := sf.fs.Bool("network-idle", false, "until no request has been in flight for 500 ms")
+	timeout := sf.fs.Float64("timeout", protocol.DefaultNavigateTimeoutMs/1000, "give up after this many seconds")
+	d, _, err := sf.parse(env, args, 0)
+	if err != nil {
+		return err
+	}
+	if *timeout <= 0 {
+		return usageErrorf("--timeout must be more than 0 seconds")
+	}
+	p := protocol.WaitForParams{Selector: *selector, Visible: *visible, Text: *text, NetworkIdle: *idle, TimeoutMs: int(*timeout * 1000)}
+	if err := p.Validate(); err != nil {
+		return usageErrorf("%v", flagWords(err)).WithHint("bdg-rpc wait --selector '#result' --visible")
+	}
+	res, err := ask(ctx, env, d, protocol.WaitFor, p)
+	if err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(env, envelope(res))
+	}
+	_, err = fmt.Fprintf(env.Stdout, "waited %d ms\n", res.WaitedMs)
+	return err
+}
+
+func runEmulate(ctx context.Context, env *Env, args []string) error {
+	sf := newSessionFlags("emulate", env)
+	viewport := sf.fs.String("viewport", "", "WIDTHxHEIGHT[@SCALE][,mobile], or 'none' for the real one")
+	ua := sf.fs.String("user-agent", "", "the User-Agent to send ('none': Chrome's own)")
+	scheme := sf.fs.String("color-scheme", "", "light, dark, no-preference, or 'none'")
+	network := sf.fs.String("network", "", "offline, slow-3g, fast-3g, or none")
+	cpu := sf.fs.Float64("cpu-throttling", 0, "a slowdown factor: 4 is four times slower, 1 none")
+	d, _, err := sf.parse(env, args, 0)
+	if err != nil {
+		return err
+	}
+	p := protocol.EmulateParams{Network: *network}
+	sf.fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "user-agent":
+			v := *ua
+			if v == "none" {
+				v = ""
+			}
+			p.UserAgent = &v
+		case "color-scheme":
+			v := *scheme
+			if v == "none" {
+				v = ""
+			}
+			p.ColorScheme = &v
+		case "cpu-throttling":
+			p.CPUThrottling = cpu
+		}
+	})
+	if *viewport != "" {
+		if p.Viewport, err = parseViewport(*viewport); err != nil {
+			return err
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return usageErrorf("%v", flagWords(err)).WithHint("bdg-rpc emulate --viewport 390x844@3,mobile --network slow-3g")
+	}
+	res, err := ask(ctx, env, d, protocol.Emulate, p)
+	if err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(env, envelope(res))
+	}
+	vp := "real"
+	if v := res.Viewport; v != nil {
+		vp = fmt.Sprintf("%dx%d@%g", v.Width, v.Height, v.DeviceScaleFactor)
+		if v.Mobile {
+			vp += ",mobile"
+		}
+	}
+	orNone := func(s string) string {
+		if s == "" {
+			return "real"
+		}
+		return s
+	}
+	_, err = fmt.Fprintf(env.Stdout, "viewport %s, user agent %s, color scheme %s, network %s, CPU %gx\n",
+		vp, escapeLine(orNone(res.UserAgent)), orNone(res.ColorScheme), res.Network, res.CPUThrottling)
+	return err
+}
+
+// parseViewport reads WIDTHxHEIGHT[@SCALE][,mobile], or none.
+func parseViewport(s string) (*protocol.Viewport, error) {
+	if s == "none" {
+		return &protocol.Viewport{}, nil
+	}
+	v := &protocol.Viewport{}
+	rest, mobile := strings.CutSuffix(s, ",mobile")
+	v.Mobile = mobile
+	size, scale, hasScale := strings.Cut(rest, "@")
+	if _, err := fmt.Sscanf(size, "%dx%d", &v.Width, &v.Height); err != nil || v.Width <= 0 || v.Height <= 0 || fmt.Sprintf("%dx%d", v.Width, v.Height) != size {
+		return nil, usageErrorf("--viewport %q: give WIDTHxHEIGHT, such as 390x844, 390x844@3 or 390x844@3,mobile", s)
+	}
+	if hasScale {
+		if _, err := fmt.Sscanf(scale, "%g", &v.DeviceScaleFactor); err != nil || v.DeviceScaleFactor <= 0 {
+			return nil, usageErrorf("--viewport %q: the scale after @ is a number, such as 2", s)
+		}
+	}
+	return v, nil
 }

@@ -23,6 +23,12 @@ M.method = {
   page_forward = "page/forward",
   page_screenshot = "page/screenshot",
   dom_query = "dom/query",
+  input_click = "input/click",
+  input_fill = "input/fill",
+  input_press = "input/press",
+  input_hover = "input/hover",
+  page_wait_for = "page/waitFor",
+  page_emulate = "page/emulate",
   cdp_send = "cdp/send",
   events_subscribe = "events/subscribe",
 }
