@@ -3,6 +3,8 @@
 --   /data.json  200 {"n":42} (application/json)
 --   /missing    404
 --   /echo       200 "ok" (text/plain), what attach-tab.html fetches
+-- "{{OTHER_ORIGIN}}" in a page becomes this server's origin on localhost,
+-- another site than 127.0.0.1 (as the Go tests' fixture server does).
 -- One request per connection (Connection: close). Callbacks run in libuv's
 -- fast context: plain Lua and uv only.
 local uv = vim.uv or vim.loop
@@ -22,7 +24,7 @@ local function response(status, text, ctype, body)
   }, "\r\n")
 end
 
-local function route(dir, path)
+local function route(dir, path, port)
   path = path:gsub("[?#].*$", "")
   if path == "/data.json" then
     return response(200, "OK", types.json, '{"n":42}')
@@ -36,6 +38,7 @@ local function route(dir, path)
     if f then
       local body = f:read("*a")
       f:close()
+      body = body:gsub("{{OTHER_ORIGIN}}", ("http://localhost:%d"):format(port))
       return response(200, "OK", types.html, body)
     end
   end
@@ -71,7 +74,7 @@ function M.start(dir)
         c:read_stop()
         local path = buf:match("^%u+ (%S+)") or "/"
         table.insert(self.paths, path)
-        c:write(route(dir, path), function()
+        c:write(route(dir, path, self.port), function()
           c:shutdown(done)
         end)
       end

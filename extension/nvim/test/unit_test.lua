@@ -622,35 +622,19 @@ end)
 -- The backend against test/fake-bdg-rpc, a shell stand-in for serve.
 local fake = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h") .. "/fake-bdg-rpc"
 
-local function with_notes(fn)
-  local notes, real = {}, vim.notify
-  vim.notify = function(msg, level)
-    notes[#notes + 1] = { msg = msg, level = level }
-  end
-  local ok_, err = pcall(fn, notes)
-  vim.notify = real
-  if not ok_ then
-    error(err, 0)
-  end
-end
-
 test("backend: lifecycle, a 10,000-message burst through jobstart, stop, shutdown and exit", function()
-  with_notes(function(notes)
+  h.with_notes(function(notes)
     local log = vim.fn.tempname()
     vim.env.FAKE_BDG_LOG, vim.env.FAKE_BDG_BURST = log, "10000"
     require("bdg").setup({ path = fake, redraw_ms = 50 })
     local bdg, backend = require("bdg"), require("bdg.backend")
     local view = bdg.console("f")
-    local started
     local t0 = uv.hrtime()
-    bdg.start("http://x/", { session = "f" }, function(err, r)
-      started = { err, r }
+    local err, r = h.await(5000, "session/start's answer", function(done)
+      bdg.start("http://x/", { session = "f" }, done)
     end)
-    h.wait(5000, function()
-      return started ~= nil
-    end, "session/start's answer")
-    ok(not started[1], "started: " .. vim.inspect(started[1]))
-    eq("Fake/1", started[2].chrome.version, "result")
+    ok(not err, "started: " .. vim.inspect(err))
+    eq("Fake/1", r.chrome.version, "result")
     h.wait(10000, function()
       local last = vim.api.nvim_buf_get_lines(view.buf, -2, -1, false)[1] or ""
       return last:find("m10000 é", 1, true) ~= nil
@@ -665,13 +649,9 @@ test("backend: lifecycle, a 10,000-message burst through jobstart, stop, shutdow
     end, "the request after the burst")
     eq("running", bdg.session("f").state, "running")
 
-    local stopped
-    bdg.stop("f", function(err, r)
-      stopped = { err, r }
+    h.await(5000, "session/stop's answer", function(done)
+      bdg.stop("f", done)
     end)
-    h.wait(5000, function()
-      return stopped ~= nil
-    end, "session/stop's answer")
     eq("ended", bdg.session("f").state, "ended")
     h.wait(5000, function()
       return not backend.is_running()
@@ -701,7 +681,7 @@ test("backend: lifecycle, a 10,000-message burst through jobstart, stop, shutdow
 end)
 
 test("backend: events still in flight from a replaced process are ignored", function()
-  with_notes(function()
+  h.with_notes(function()
     require("bdg").setup({ path = fake })
     local backend = require("bdg.backend")
     local ready
@@ -725,16 +705,12 @@ test("backend: events still in flight from a replaced process are ignored", func
 end)
 
 test("backend: a binary without `serve` is reported with its stderr and a hint", function()
-  with_notes(function(notes)
+  h.with_notes(function(notes)
     vim.env.FAKE_BDG_MODE = "exit"
     require("bdg").setup({ path = fake })
-    local got
-    require("bdg").status("f", function(err)
-      got = err
+    local got = h.await(5000, "the error", function(done)
+      require("bdg").status("f", done)
     end)
-    h.wait(5000, function()
-      return got ~= nil
-    end, "the error")
     vim.env.FAKE_BDG_MODE = nil
     h.matches('unknown command "serve"', got.message, "stderr quoted")
     h.matches("g:bdg_path", got.data.hint, "hint")
@@ -744,7 +720,7 @@ test("backend: a binary without `serve` is reported with its stderr and a hint",
 end)
 
 test("backend: a missing binary, and a server error with its hint", function()
-  with_notes(function(notes)
+  h.with_notes(function(notes)
     require("bdg").setup({ path = "/nonexistent/bdg-rpc" })
     local got
     require("bdg").stop("f", function(err)
@@ -753,13 +729,9 @@ test("backend: a missing binary, and a server error with its hint", function()
     ok(got and got.message:find("not executable", 1, true), "not executable: " .. vim.inspect(got))
     h.matches("hint: put bdg%-rpc on PATH, or set g:bdg_path", notes[#notes].msg, "hint shown")
     require("bdg").setup({ path = fake })
-    got = nil
-    require("bdg").status("f", function(err)
-      got = err
+    h.await(5000, "the error", function(done)
+      require("bdg").status("f", done)
     end)
-    h.wait(5000, function()
-      return got ~= nil
-    end, "the error")
     h.matches('no status for session f: no session "f" is running %[no_session%]\nhint: start one', notes[#notes].msg, "shown with its hint")
     require("bdg.backend").shutdown()
     require("bdg").setup({})
@@ -779,25 +751,6 @@ test(":BdgAttachTab: the menu's lines, title and URL, who watches the tab", func
   eq("http://x/", fmt({ title = "", url = "http://x/" }), "no title")
   eq("a b — http://x/", fmt({ title = "a\nb", url = "http://x/" }), "one line")
 end)
-
--- with_select(pick, fn) runs fn with vim.ui.select stubbed: it records the
--- menus asked for and answers each with pick(items) (nil: cancelled).
-local function with_select(pick, fn)
-  local menus, real = {}, vim.ui.select
-  vim.ui.select = function(items, opts, on_choice)
-    local lines = {}
-    for i, item in ipairs(items) do
-      lines[i] = opts.format_item and opts.format_item(item) or tostring(item)
-    end
-    menus[#menus + 1] = { prompt = opts.prompt, lines = lines }
-    on_choice(pick(items))
-  end
-  local ok_, err = pcall(fn, menus)
-  vim.ui.select = real
-  if not ok_ then
-    error(err, 0)
-  end
-end
 
 -- sent_requests returns the methods and params of the requests in log.
 local function sent_requests(log)
@@ -820,8 +773,8 @@ local function idle_f()
 end
 
 test(":BdgAttachTab 9222: browser/tabs, a menu of the tabs, session/start with attach and the tab chosen", function()
-  with_notes(function(notes)
-    with_select(function(items)
+  h.with_notes(function(notes)
+    h.with_select(function(items)
       return items[2]
     end, function(menus)
       local log = vim.fn.tempname()
@@ -872,8 +825,8 @@ test(":BdgAttachTab 9222: browser/tabs, a menu of the tabs, session/start with a
 end)
 
 test("attach_tab({tab, reload}): no menu, auto-connect; :BdgAttachTab! reloads; errors and a cancelled menu", function()
-  with_notes(function(notes)
-    with_select(function()
+  h.with_notes(function(notes)
+    h.with_select(function()
       return nil -- cancelled
     end, function(menus)
       local log = vim.fn.tempname()
@@ -883,15 +836,11 @@ test("attach_tab({tab, reload}): no menu, auto-connect; :BdgAttachTab! reloads; 
       local s = idle_f()
 
       -- A tab given: straight to session/start, by auto-connect.
-      local got
-      bdg.attach_tab({ session = "f", tab = "CCCC", reload = true }, function(err, r)
-        got = { err, r }
+      local err, r = h.await(5000, "attach_tab's answer", function(done)
+        bdg.attach_tab({ session = "f", tab = "CCCC", reload = true }, done)
       end)
-      h.wait(5000, function()
-        return got ~= nil
-      end, "attach_tab's answer")
-      ok(not got[1], "attached: " .. vim.inspect(got[1]))
-      eq("reload", got[2].attach.captureFrom, "captured from the reload")
+      ok(not err, "attached: " .. vim.inspect(err))
+      eq("reload", r.attach.captureFrom, "captured from the reload")
       eq(0, #menus, "no menu")
       eq({ { "session/start", { session = "f", autoConnect = true, tab = "CCCC", reload = true } } }, sent_requests(log),
         "session/start with autoConnect, tab and reload")
@@ -912,9 +861,9 @@ test("attach_tab({tab, reload}): no menu, auto-connect; :BdgAttachTab! reloads; 
 
       -- browser/tabs fails: the message and its hint are shown.
       vim.env.FAKE_BDG_TABS = "none"
-      got = nil
-      bdg.attach_tab({ endpoint = "9333" }, function(err)
-        got = err
+      local got
+      bdg.attach_tab({ endpoint = "9333" }, function(e)
+        got = e
       end)
       h.wait(5000, function()
         return got ~= nil and not backend.is_running()
@@ -933,17 +882,8 @@ test("attach_tab({tab, reload}): no menu, auto-connect; :BdgAttachTab! reloads; 
   end)
 end)
 
--- texts returns the console messages' texts of session s, oldest first.
-local function texts(s)
-  local out = {}
-  for _, m in ipairs(s.console:messages()) do
-    out[#out + 1] = m.text
-  end
-  return out
-end
-
 test(":BdgAttach after the backend died: since and epoch passed; a new run resets the stores", function()
-  with_notes(function(notes)
+  h.with_notes(function(notes)
     local log = vim.fn.tempname()
     vim.env.FAKE_BDG_LOG, vim.env.FAKE_BDG_BURST, vim.env.FAKE_BDG_EPOCH = log, "3", "e1"
     require("bdg").setup({ path = fake })
@@ -973,11 +913,11 @@ test(":BdgAttach after the backend died: since and epoch passed; a new run reset
     h.wait(5000, function()
       return got ~= nil and s.last_seq == 6
     end, "the attach and events 5, 6", function()
-      return vim.inspect({ got = got, texts = texts(s) })
+      return vim.inspect({ got = got, texts = h.texts(s) })
     end)
     ok(not got[1], "attached: " .. vim.inspect(got[1]))
     eq(nil, got[2].reset, "the same run")
-    eq({ "m1 é", "m2 é", "m3 é", "e1 m5", "e1 m6" }, texts(s), "kept, and continued without repeats")
+    eq({ "m1 é", "m2 é", "m3 é", "e1 m5", "e1 m6" }, h.texts(s), "kept, and continued without repeats")
     eq(1, s.network:len(), "the row kept")
     eq("running", s.state, "running")
     h.matches("attached to session f via bdg%-rpc serve .*, events after seq 4", notes[#notes].msg, "told")
@@ -989,7 +929,7 @@ test(":BdgAttach after the backend died: since and epoch passed; a new run reset
     local unsubscribe = s:on_change(function(what)
       if what == "reset" then
         resets = resets + 1
-        eq({}, texts(s), "emptied before any event of the new run")
+        eq({}, h.texts(s), "emptied before any event of the new run")
       end
     end)
     got = nil
@@ -999,13 +939,13 @@ test(":BdgAttach after the backend died: since and epoch passed; a new run reset
     h.wait(5000, function()
       return got ~= nil and s.last_seq == 2
     end, "the new run's events 1, 2", function()
-      return vim.inspect({ got = got, texts = texts(s), last_seq = s.last_seq })
+      return vim.inspect({ got = got, texts = h.texts(s), last_seq = s.last_seq })
     end)
     unsubscribe()
     ok(not got[1], "attached: " .. vim.inspect(got[1]))
     eq(true, got[2].reset, "reset")
     eq(1, resets, "the views told once")
-    eq({ "e2 m1", "e2 m2" }, texts(s), "only the new run, from its first event")
+    eq({ "e2 m1", "e2 m2" }, h.texts(s), "only the new run, from its first event")
     eq(0, s.network:len(), "the old run's rows gone")
     eq("e2", s.epoch, "the new run followed")
     h.matches("started again since: showing its new run %(epoch e2%) from the start", notes[#notes].msg, "told")
@@ -1081,7 +1021,7 @@ local function fake_worker(session, epoch)
 end
 
 test(":BdgAttach!: the socket is session/status's socketPath, the backend let go after", function()
-  with_notes(function(notes)
+  h.with_notes(function(notes)
     local backend = require("bdg.backend")
     backend.kill()
     local worker = fake_worker("sock")
@@ -1123,7 +1063,7 @@ test(":BdgAttach!: the socket is session/status's socketPath, the backend let go
 end)
 
 test(":BdgAttach! again: since and epoch passed; a worker of a new run resets the stores", function()
-  with_notes(function(notes)
+  h.with_notes(function(notes)
     local backend = require("bdg.backend")
     backend.kill()
     local worker = fake_worker("sock")
@@ -1153,7 +1093,7 @@ test(":BdgAttach! again: since and epoch passed; a worker of a new run resets th
     h.wait(2000, function()
       return s.last_seq == 2
     end, "event 2")
-    eq({ "via the socket w1 1", "via the socket w1 2" }, texts(s), "continued")
+    eq({ "via the socket w1 1", "via the socket w1 2" }, h.texts(s), "continued")
     local sub = compat.json_decode(worker.lines[#worker.lines])
     eq({ "events/subscribe", { since = 1, epoch = "w1" } }, { sub.method, sub.params }, "since and epoch passed")
     h.matches("attached to session sock via its socket, events after seq 1", notes[#notes].msg, "told")
@@ -1172,9 +1112,9 @@ test(":BdgAttach! again: since and epoch passed; a worker of a new run resets th
     h.wait(2000, function()
       return s.last_seq == 1 and s.console.ring:len() == 1
     end, "the new run's event 1", function()
-      return vim.inspect(texts(s))
+      return vim.inspect(h.texts(s))
     end)
-    eq({ "via the socket w2 1" }, texts(s), "only the new run")
+    eq({ "via the socket w2 1" }, h.texts(s), "only the new run")
     eq("w2", s.epoch, "the new run followed")
     sub = compat.json_decode(worker2.lines[1])
     eq({ since = 2, epoch = "w1" }, sub.params, "the old run's since and epoch passed")
@@ -1190,7 +1130,7 @@ test(":BdgAttach! again: since and epoch passed; a worker of a new run resets th
 end)
 
 test(":BdgAttach!: no socketPath (starting, or no session) is an error with a hint", function()
-  with_notes(function(notes)
+  h.with_notes(function(notes)
     require("bdg").setup({ path = fake })
     local got
     require("bdg").attach("starting", { direct = true }, function(err)
@@ -1221,8 +1161,229 @@ test(":BdgAttach!: no socketPath (starting, or no session) is an error with a hi
   end)
 end)
 
+test("format: JSON indented for people: keys sorted, empty objects and arrays, numbers and strings as JavaScript writes them", function()
+  local format = require("bdg.ui.format")
+  local value = compat.json_decode('{"n":42,"list":[1,2.5,"a/b"],"empty":{},"none":[],"nested":{"z":null,"t":true}}')
+  eq({
+    "{",
+    '  "empty": {},',
+    '  "list": [',
+    "    1,",
+    "    2.5,",
+    '    "a/b"',
+    "  ],",
+    '  "n": 42,',
+    '  "nested": {',
+    '    "t": true,',
+    '    "z": null',
+    "  },",
+    '  "none": []',
+    "}",
+  }, format.json_lines(value), "an object")
+  eq({ "[]" }, format.json_lines(compat.json_decode("[]")), "an empty array")
+  eq({ "{}" }, format.json_lines(compat.json_decode("{}")), "an empty object")
+  local numbers = compat.json_decode("[9007199254740991,0.1,-0.5,1e21,0.30000000000000004,-3]")
+  eq({ "[", "  9007199254740991,", "  0.1,", "  -0.5,", "  1e+21,", "  0.30000000000000004,", "  -3", "]" },
+    format.json_lines(numbers), "numbers in full, shortest form")
+  eq({ '"q\\" b\\\\ n\\n t\\t c\\u0001 é /"' }, format.json_lines('q" b\\ n\n t\t c\1 é /'), "a string quoted")
+end)
+
+test("format: how page/evaluate's results are shown", function()
+  local format = require("bdg.ui.format")
+  local kind, what = format.eval_result({ type = "number", value = 42, text = "42" })
+  eq({ "text", "42" }, { kind, what }, "a number: its text")
+  kind, what = format.eval_result({ type = "string", value = "hi", text = '"hi"' })
+  eq({ "text", '"hi"' }, { kind, what }, "a string on one line: its text, quoted as DevTools does")
+  kind, what = format.eval_result({ type = "object", subtype = "node", text = "form#login.card", valueOmitted = "not serializable" })
+  eq({ "text", "form#login.card" }, { kind, what }, "no value: its text")
+  kind, what = format.eval_result({ type = "object", value = vim.empty_dict(), text = "{}" })
+  eq({ "text", "{}" }, { kind, what }, "an empty object fits a line")
+  kind, what = format.eval_result({ type = "undefined", value = vim.NIL, text = "undefined" })
+  eq({ "text", "undefined" }, { kind, what }, "null value")
+  local ft
+  kind, what, ft = format.eval_result({ type = "object", subtype = "array", value = { 1, 2 }, text = "(2) [1, 2]" })
+  eq({ "lines", { "[", "  1,", "  2", "]" }, "json" }, { kind, what, ft }, "an array: indented JSON")
+  kind, what, ft = format.eval_result({ type = "string", value = "one\r\ntwo", text = '"one\\r\\ntwo"' })
+  eq({ "lines", { "one", "two" }, "text" }, { kind, what, ft }, "a string of lines: its lines")
+  kind, what = format.eval_result({ type = "object", text = "Error: boom",
+    exception = { text = "Uncaught Error: boom", stack = "    at <anonymous>:1:7\n    at go (http://x/a.js:3:1)\n" } })
+  eq({ "exception", "Uncaught Error: boom\n    at <anonymous>:1:7\n    at go (http://x/a.js:3:1)" }, { kind, what },
+    "an exception with its stack")
+  kind, what = format.eval_result({ type = "number", text = "42", exception = { text = "Uncaught (in promise) 42", stack = vim.NIL } })
+  eq({ "exception", "Uncaught (in promise) 42" }, { kind, what }, "an exception without a stack")
+  eq("http://x/ (navigation 3, load)", format.navigation({ navigationId = 3, url = "http://x/", waitedFor = "load" }),
+    "a navigation")
+end)
+
+-- drive_setup points the plugin at the fake serve, logging to a new file,
+-- with session f current and idle; it returns the log.
+local function drive_setup()
+  local log = vim.fn.tempname()
+  vim.env.FAKE_BDG_LOG = log
+  require("bdg").setup({ path = fake })
+  idle_f()
+  return log
+end
+
+local function drive_teardown(log)
+  require("bdg.backend").kill()
+  vim.fn.delete(log)
+  vim.env.FAKE_BDG_LOG, vim.env.FAKE_BDG_SHOT = nil, nil
+  require("bdg").setup({})
+end
+
+-- wait_note waits for the message after the first n and returns it.
+local function wait_note(notes, n, what)
+  return h.wait_note(notes, n, nil, 5000, what)
+end
+
+test(":BdgEval: page/evaluate with awaitPromise; a value shown as its text, an object in bdg://NAME/eval as JSON", function()
+  h.with_notes(function(notes)
+    local log = drive_setup()
+    vim.cmd("BdgEval 6 * 7 | 0")
+    local note = wait_note(notes, 0, "the value")
+    eq({ msg = "bdg: 42", level = vim.log.levels.INFO }, note, "shown as a message")
+    eq({ { "page/evaluate", { session = "f", expression = "6 * 7 | 0", awaitPromise = true } } }, sent_requests(log),
+      "the whole line, | included, awaited")
+
+    local win = vim.api.nvim_get_current_win()
+    vim.cmd("vertical BdgEval ({obj: 1})")
+    h.wait(5000, function()
+      return vim.api.nvim_buf_get_name(0):find("bdg://f/eval", 1, true) ~= nil
+    end, "the value's buffer")
+    local buf = vim.api.nvim_get_current_buf()
+    eq("json", vim.bo[buf].filetype, "JSON")
+    eq("nofile", vim.bo[buf].buftype, "a scratch buffer")
+    eq(false, vim.bo[buf].modifiable, "read-only")
+    local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+    eq("{", lines[1], "indented JSON")
+    eq({ '  "empty": {},', '  "n": 42,' }, { lines[2], lines[8] }, "keys sorted")
+    eq(1, #notes, "no message besides")
+    ok(vim.api.nvim_win_get_width(0) < vim.o.columns, "in a vertical split")
+
+    -- From Lua: the result and the buffer, refilled with a string's lines.
+    local err, result, buf2 = h.await(5000, "eval's answer", function(done)
+      require("bdg").eval("lines", done)
+    end)
+    ok(not err, "no error: " .. vim.inspect(err))
+    eq("one\ntwo", result.value, "the result")
+    eq(buf, buf2, "the same buffer")
+    eq({ "one", "two" }, vim.api.nvim_buf_get_lines(buf, 0, -1, false), "its lines")
+    eq("text", vim.bo[buf].filetype, "as text")
+    eq(1, #vim.fn.win_findbuf(buf), "in the same window")
+    vim.cmd("close")
+    eq(win, vim.api.nvim_get_current_win(), "closed")
+
+    -- show = false: the result only; frame and await passed.
+    err, result = h.await(5000, "eval's answer", function(done)
+      require("bdg").eval("7", { show = false, await = false, frame = "F1", session = "f" }, done)
+    end)
+    eq({ nil, 42 }, { err, result.value }, "the value")
+    eq(1, #notes, "nothing shown")
+    local sent = sent_requests(log)
+    eq({ "page/evaluate", { session = "f", expression = "7", awaitPromise = false, frame = "F1" } }, sent[#sent],
+      "frame, and no await")
+    drive_teardown(log)
+  end)
+end)
+
+test(":BdgEval: an exception with its stack, and an error with its hint", function()
+  h.with_notes(function(notes)
+    local log = drive_setup()
+    vim.cmd("BdgEval go('boom')")
+    local note = wait_note(notes, 0, "the exception")
+    eq(vim.log.levels.ERROR, note.level, "as an error")
+    eq("bdg: Uncaught Error: boom\n    at <anonymous>:1:7\n    at go (http://x/app.js:3:1)", note.msg, "its text and stack")
+    local err, result = h.await(5000, "eval's answer", function(done)
+      require("bdg").eval("boom", { show = false }, done)
+    end)
+    eq(nil, err, "a throw is not an error of the call")
+    eq("Uncaught Error: boom", result.exception.text, "the exception in the result")
+
+    err = h.await(5000, "eval's error", function(done)
+      require("bdg").eval("1", { session = "nobody" }, done)
+    end)
+    eq("no_session", err.data.kind, "the error")
+    eq(vim.log.levels.ERROR, notes[#notes].level, "shown as an error")
+    eq('bdg: cannot evaluate in session nobody: no session "nobody" is running [no_session]\nhint: start one',
+      notes[#notes].msg, "with its hint")
+    h.wait(5000, function()
+      return not require("bdg.backend").is_running()
+    end, "the backend let go: no session needs it")
+    drive_teardown(log)
+  end)
+end)
+
+test(":BdgReload[!], :BdgNavigate: where the page is, the navigation's id; an invalid URL with its hint", function()
+  h.with_notes(function(notes)
+    local log = drive_setup()
+    vim.cmd("BdgReload!")
+    eq("bdg: session f reloaded: http://x/ (navigation 2, load)", wait_note(notes, 0, "the reload").msg, "told")
+    vim.cmd("BdgNavigate http://x/next")
+    eq("bdg: session f navigated to http://x/next (navigation 3, load)", wait_note(notes, 1, "the navigation").msg, "told")
+    eq({
+      { "page/reload", { session = "f", ignoreCache = true } },
+      { "page/navigate", { session = "f", url = "http://x/next" } },
+    }, sent_requests(log), "what serve was asked")
+    local err, result = h.await(5000, "reload's answer", function(done)
+      require("bdg").reload({ wait_until = "commit", timeout_ms = 5000 }, done)
+    end)
+    eq({ nil, 2 }, { err, result.navigationId }, "the result")
+    eq({ "page/reload", { session = "f", waitUntil = "commit", timeoutMs = 5000 } }, sent_requests(log)[3], "its options")
+    err = h.await(5000, "navigate's error", function(done)
+      require("bdg").navigate("nope", {}, done)
+    end)
+    eq("invalid_url", err.data.kind, "the error")
+    eq('bdg: cannot navigate session f to nope: invalid URL "nope" [invalid_url]\nhint: give a full URL',
+      notes[#notes].msg, "shown with its hint")
+    eq(vim.log.levels.ERROR, notes[#notes].level, "as an error")
+    drive_teardown(log)
+  end)
+end)
+
+test(":BdgScreenshot [file]: the file the backend wrote, copied where asked; an older bdg-rpc says so", function()
+  h.with_notes(function(notes)
+    local log = drive_setup()
+    -- A bdg-rpc without page/screenshot.
+    vim.cmd("BdgScreenshot")
+    local note = wait_note(notes, 0, "the error")
+    eq('bdg: no screenshot of session f: Method not found: "page/screenshot"\n'
+      .. "hint: this bdg-rpc has no page/screenshot: update it (make build)", note.msg, "what to do")
+
+    local dir = vim.fn.tempname()
+    vim.fn.mkdir(dir, "p")
+    vim.env.FAKE_BDG_SHOT = dir .. "/shot-1.png"
+    vim.cmd("BdgScreenshot")
+    eq(("bdg: screenshot of session f: %s/shot-1.png (800x600 png, 8 B)"):format(dir),
+      wait_note(notes, 1, "the screenshot").msg, "where it is")
+    eq({ "page/screenshot", { session = "f" } }, sent_requests(log)[2], "asked for the viewport")
+
+    -- Copied to a file (the name expanded as :write does), into a directory.
+    vim.fn.mkdir(dir .. "/out", "p")
+    vim.env.SHOTS = dir .. "/out"
+    vim.cmd("BdgScreenshot $SHOTS/page.png")
+    eq(("bdg: screenshot of session f saved to %s/out/page.png (800x600 png, 8 B)"):format(dir),
+      wait_note(notes, 2, "the copy").msg, "where it went")
+    eq({ "fake png" }, vim.fn.readfile(dir .. "/out/page.png"), "the file copied")
+    local err, result, file = h.await(5000, "screenshot's answer", function(done)
+      require("bdg").screenshot(dir .. "/out", {}, done)
+    end)
+    eq({ nil, 800, dir .. "/out/shot-1.png" }, { err, result.width, file }, "into a directory, under its own name")
+    eq({ "fake png" }, vim.fn.readfile(dir .. "/out/shot-1.png"), "that one too")
+
+    err = h.await(5000, "the copy's error", function(done)
+      require("bdg").screenshot(dir .. "/nowhere/x.png", {}, done)
+    end)
+    h.matches("^cannot copy .*/shot%-1%.png to .*/nowhere/x%.png: ", err.message, "the copy failed")
+    h.matches("\nhint: the screenshot is still at " .. vim.pesc(dir) .. "/shot%-1%.png$", notes[#notes].msg, "where it is")
+    vim.env.SHOTS = nil
+    vim.fn.delete(dir, "rf")
+    drive_teardown(log)
+  end)
+end)
+
 test("VimLeavePre: the backend gets shutdown and exit, and is gone", function()
-  with_notes(function()
+  h.with_notes(function()
     local log = vim.fn.tempname()
     vim.env.FAKE_BDG_LOG = log
     require("bdg").setup({ path = fake })

@@ -472,6 +472,170 @@ function M.show_request(name, request_id, mods, cb)
   end)
 end
 
+-- Inspecting and driving the page (page/evaluate, page/reload,
+-- page/navigate, page/screenshot): answered by the session's worker, through
+-- its socket when attached directly, else routed by the backend.
+
+-- drive_error is what is shown of a failed drive call: a bdg-rpc that does
+-- not know the method (older than the plugin) says so.
+local function drive_error(err, name)
+  if type(err) == "table" and err.code == protocol.code.method_not_found then
+    local data = vim.tbl_extend("force", type(err.data) == "table" and err.data or {},
+      { hint = ("this bdg-rpc has no %s: update it (make build)"):format(name) })
+    return vim.tbl_extend("force", err, { data = data })
+  end
+  return err
+end
+
+-- ask sends a drive call for session name and hands its answer to
+-- done(result), or shows the error (what failed, with its hint, unless
+-- quiet) and gives it to cb. The backend is let go after, as by status,
+-- when no session needs it.
+local function ask(name, m, params, o, cb, done)
+  local s = sessions.ensure(name)
+  if o.progress then
+    notify.progress(o.progress)
+  end
+  call(s, m, params, function(err, result)
+    release_backend()
+    if err then
+      if not o.quiet then
+        notify.error(o.failed, drive_error(err, m))
+      end
+      return cb(err)
+    end
+    done(result or {})
+  end)
+end
+
+-- show_eval shows what page/evaluate answered: an exception with its stack
+-- as an error; a value that takes more than one line (an object or array,
+-- as indented JSON; a string with newlines) in bdg://NAME/eval (returned);
+-- else its one-line text as a message.
+function M.show_eval(name, result, mods)
+  local kind, what, filetype = format.eval_result(result)
+  if kind == "exception" then
+    notify.error(nil, what)
+  elseif kind == "lines" then
+    return require("bdg.ui.detail").show_value(name, what, filetype, mods)
+  else
+    notify.info(what)
+  end
+end
+
+-- eval(expr, {session, frame, target, await, show, mods}, cb) evaluates a
+-- JavaScript expression in the page of a session (page/evaluate): in a
+-- frame or another target of the page when asked, a promise awaited
+-- unless await is false. cb(err, result, buf) gets page/evaluate's result
+-- ({type, subtype?, value?, text, exception?}: an expression that throws
+-- is a result with exception, not an error) and the buffer the value was
+-- shown in, if it was. show = false shows nothing, errors included.
+function M.eval(expr, opts, cb)
+  if type(opts) == "function" then
+    opts, cb = nil, opts
+  end
+  opts, cb = opts or {}, cb or noop
+  local name = sessions.name(opts.session)
+  local params = {
+    expression = expr ~= nil and tostring(expr) or nil,
+    awaitPromise = opts.await ~= false,
+    frame = opts.frame,
+    target = opts.target,
+  }
+  local o = { failed = "cannot evaluate in session " .. name, quiet = opts.show == false }
+  ask(name, method.page_evaluate, params, o, cb, function(result)
+    local buf
+    if opts.show ~= false then
+      buf = M.show_eval(name, result, opts.mods)
+    end
+    cb(nil, result, buf)
+  end)
+end
+
+-- wait_params adds the options every navigation takes: wait_until
+-- (commit, domcontentloaded, load, networkidle) and timeout_ms.
+local function wait_params(p, opts)
+  p.waitUntil = opts.wait_until
+  p.timeoutMs = opts.timeout_ms
+  return p
+end
+
+-- reload({session, ignore_cache, wait_until, timeout_ms}, cb) reloads the
+-- page of a session (page/reload) and says where it is once loaded: its
+-- URL, the new navigation's id and what was waited for. cb(err, result)
+-- gets {navigationId, url, waitedFor}.
+function M.reload(opts, cb)
+  if type(opts) == "function" then
+    opts, cb = nil, opts
+  end
+  opts, cb = opts or {}, cb or noop
+  local name = sessions.name(opts.session)
+  local params = wait_params({ ignoreCache = opts.ignore_cache and true or nil }, opts)
+  ask(name, method.page_reload, params, {
+    progress = ("reloading the page of session %s"):format(name),
+    failed = "cannot reload the page of session " .. name,
+  }, cb, function(result)
+    notify.info(("session %s reloaded: %s"):format(name, format.navigation(result)))
+    cb(nil, result)
+  end)
+end
+
+-- navigate(url, {session, wait_until, timeout_ms}, cb) loads url in the
+-- page of a session (page/navigate), as reload.
+function M.navigate(url, opts, cb)
+  if type(opts) == "function" then
+    opts, cb = nil, opts
+  end
+  opts, cb = opts or {}, cb or noop
+  local name = sessions.name(opts.session)
+  ask(name, method.page_navigate, wait_params({ url = url }, opts), {
+    progress = ("session %s: navigating to %s"):format(name, tostring(url)),
+    failed = ("cannot navigate session %s to %s"):format(name, tostring(url)),
+  }, cb, function(result)
+    notify.info(("session %s navigated to %s"):format(name, format.navigation(result)))
+    cb(nil, result)
+  end)
+end
+
+-- screenshot(file, {session}, cb) takes a screenshot of the viewport of a
+-- session's page (page/screenshot): the backend writes a PNG in the
+-- session's directory and says where; with file (a path, or a directory
+-- to put it in under its own name) it is copied there. cb(err, result,
+-- file) gets {path, format, size, width, height} and where it was copied.
+function M.screenshot(file, opts, cb)
+  if type(opts) == "function" then
+    opts, cb = nil, opts
+  end
+  opts, cb = opts or {}, cb or noop
+  local name = sessions.name(opts.session)
+  -- The name comes from the generated table once the backend has it.
+  local m = method.page_screenshot or "page/screenshot"
+  ask(name, m, {}, { failed = "no screenshot of session " .. name }, cb, function(result)
+    local path = tostring(v(result.path) or "")
+    local what = ("%sx%s %s, %s"):format(tostring(v(result.width) or "?"), tostring(v(result.height) or "?"),
+      tostring(v(result.format) or "png"), format.bytes(v(result.size)))
+    if file == nil or file == "" then
+      notify.info(("screenshot of session %s: %s (%s)"):format(name, path, what))
+      return cb(nil, result)
+    end
+    local dest = vim.fn.fnamemodify(file, ":p")
+    if vim.fn.isdirectory(dest) == 1 then
+      dest = dest:gsub("/+$", "") .. "/" .. vim.fn.fnamemodify(path, ":t")
+    end
+    local ok, cerr = compat.uv.fs_copyfile(path, dest)
+    if not ok then
+      local err = {
+        message = ("cannot copy %s to %s: %s"):format(path, dest, tostring(cerr)),
+        data = { hint = "the screenshot is still at " .. path },
+      }
+      notify.error("screenshot of session " .. name, err)
+      return cb(err, result)
+    end
+    notify.info(("screenshot of session %s saved to %s (%s)"):format(name, dest, what))
+    cb(nil, result, dest)
+  end)
+end
+
 function M.open_console(name, mods)
   name = sessions.name(name)
   return require("bdg.ui.console").open(sessions.ensure(name), mods)

@@ -122,6 +122,36 @@ local defs = {
     end,
     { nargs = "?", complete = M.complete_sessions, desc = "bdg: open a session's network buffer" },
   },
+  BdgEval = {
+    function(opts)
+      actions().eval(opts.args, { mods = opts.mods })
+    end,
+    { nargs = "+", desc = "bdg: evaluate a JavaScript expression in the page of the current session" },
+  },
+  BdgReload = {
+    function(opts)
+      actions().reload({ ignore_cache = opts.bang })
+    end,
+    { nargs = 0, bang = true, desc = "bdg: reload the page of the current session (! without the cache)" },
+  },
+  BdgNavigate = {
+    function(opts)
+      actions().navigate(opts.args)
+    end,
+    { nargs = 1, desc = "bdg: load {url} in the page of the current session" },
+  },
+  BdgScreenshot = {
+    function(opts)
+      -- As :write takes a file name: ~, %, $VAR expanded.
+      local file = opts.args ~= "" and vim.fn.expand(opts.args) or nil
+      actions().screenshot(file)
+    end,
+    {
+      nargs = "?",
+      complete = "file",
+      desc = "bdg: screenshot the page of the current session [copied to file]",
+    },
+  },
 }
 
 function M.define()

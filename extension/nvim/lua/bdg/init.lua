@@ -5,6 +5,7 @@
 --   require("bdg").setup({ path = "/path/to/bdg-rpc" })
 --   require("bdg").start("http://localhost:3000", { session = "app" })
 --   require("bdg").attach_tab({ endpoint = "9222" })
+--   require("bdg").eval("document.title", {}, function(err, r) print(r.text) end)
 local M = {}
 
 function M.setup(opts)
@@ -45,6 +46,34 @@ end
 
 function M.network(session, mods)
   return require("bdg.actions").open_network(session, mods)
+end
+
+-- eval(expr, opts, cb) evaluates expr in the page of a session
+-- (page/evaluate, a promise awaited) and shows the value, as :BdgEval;
+-- cb(err, result, buf) gets page/evaluate's result ({type, subtype?,
+-- value?, text, exception?}) and the buffer it was shown in, if one.
+-- opts: session, frame or target (where in the page), await = false (a
+-- promise as it is), show = false (nothing shown, errors included), mods
+-- (for the window: "vertical"...). cb may come in place of opts.
+function M.eval(expr, opts, cb)
+  return require("bdg.actions").eval(expr, opts, cb)
+end
+
+-- reload({session, ignore_cache, wait_until, timeout_ms}, cb), as
+-- :BdgReload; navigate(url, {session, wait_until, timeout_ms}, cb), as
+-- :BdgNavigate: cb(err, {navigationId, url, waitedFor}).
+function M.reload(opts, cb)
+  return require("bdg.actions").reload(opts, cb)
+end
+
+function M.navigate(url, opts, cb)
+  return require("bdg.actions").navigate(url, opts, cb)
+end
+
+-- screenshot(file, {session}, cb), as :BdgScreenshot: cb(err, {path,
+-- format, size, width, height}, file copied to).
+function M.screenshot(file, opts, cb)
+  return require("bdg.actions").screenshot(file, opts, cb)
 end
 
 -- session returns what this editor knows of a session (nil if nothing):

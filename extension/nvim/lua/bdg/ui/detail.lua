@@ -1,6 +1,7 @@
--- Detail buffers: a request's headers and body (bdg://NAME/request/ID), or
--- a console message with its stack (bdg://NAME/message/SEQ). One buffer
--- per item, refilled when opened again; q closes the window.
+-- Detail buffers: a request's headers and body (bdg://NAME/request/ID), a
+-- console message with its stack (bdg://NAME/message/SEQ), or the value
+-- of the last :BdgEval (bdg://NAME/eval). One buffer per item, refilled
+-- when opened again; q closes the window.
 local buffer = require("bdg.ui.buffer")
 local format = require("bdg.ui.format")
 local hl = require("bdg.ui.highlight")
@@ -18,6 +19,8 @@ local function fill(name, filetype, lines, headings)
     buffers[name] = buf
     vim.bo[buf].bufhidden = "wipe"
     vim.keymap.set("n", "q", "<Cmd>close<CR>", { buffer = buf, silent = true, desc = "bdg: close" })
+  elseif vim.bo[buf].filetype ~= filetype then
+    vim.bo[buf].filetype = filetype
   end
   api.nvim_buf_clear_namespace(buf, hl.ns, 0, -1)
   buffer.set_lines(buf, 0, -1, lines)
@@ -44,6 +47,15 @@ function M.show_message(session, message, mods)
   local lines, headings = format.message_detail(message)
   local name = ("bdg://%s/message/%s"):format(session, tostring(message.seq))
   local buf = fill(name, "bdgmessage", lines, headings)
+  buffer.show(buf, mods)
+  api.nvim_win_set_cursor(0, { 1, 0 })
+  return buf
+end
+
+-- show_value shows the value of an evaluation in session's page, as lines
+-- of filetype (json, text), in a window.
+function M.show_value(session, lines, filetype, mods)
+  local buf = fill(("bdg://%s/eval"):format(session), filetype, lines, {})
   buffer.show(buf, mods)
   api.nvim_win_set_cursor(0, { 1, 0 })
   return buf

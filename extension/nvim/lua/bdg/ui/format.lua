@@ -464,4 +464,145 @@ function M.message_detail(m)
   return out, { 0 }
 end
 
+-- JSON for people: page/evaluate's values, indented.
+
+local dict_mt = getmetatable(vim.empty_dict())
+
+local json_escapes = {
+  ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
+}
+
+-- json_string quotes s as JSON does ("/" left as it is, unlike cjson).
+local function json_string(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    return json_escapes[c] or ("\\u%04x"):format(c:byte())
+  end) .. '"'
+end
+
+-- json_number writes n as JavaScript would: integers in full, others with
+-- the fewest digits that read back as n (cjson keeps 14).
+local function json_number(n)
+  if n ~= n or n == math.huge or n == -math.huge then
+    return "null"
+  end
+  if n == math.floor(n) and math.abs(n) < 2 ^ 53 then
+    return ("%d"):format(n)
+  end
+  local s
+  for digits = 15, 17 do
+    s = ("%." .. digits .. "g"):format(n)
+    if tonumber(s) == n then
+      break
+    end
+  end
+  return s
+end
+
+-- is_array tells a decoded JSON array from an object: an object has string
+-- keys, an empty one the metatable of vim.empty_dict().
+local function is_array(t)
+  if getmetatable(t) == dict_mt then
+    return false
+  end
+  local n = 0
+  for k in pairs(t) do
+    if type(k) ~= "number" then
+      return false
+    end
+    n = n + 1
+  end
+  for i = 1, n do
+    if t[i] == nil then
+      return false
+    end
+  end
+  return true
+end
+
+local function json_scalar(x)
+  if x == nil or x == vim.NIL then
+    return "null"
+  elseif type(x) == "string" then
+    return json_string(x)
+  elseif type(x) == "number" then
+    return json_number(x)
+  end
+  return tostring(x)
+end
+
+-- json_lines renders a decoded JSON value indented by two spaces, one
+-- member or element a line, an object's keys sorted (decoding lost their
+-- order); a scalar or an empty object or array is one line.
+function M.json_lines(value)
+  local out = {}
+  local function emit(x, indent, key, last)
+    local head = indent .. (key and (json_string(key) .. ": ") or "")
+    local comma = last and "" or ","
+    if type(x) ~= "table" then
+      out[#out + 1] = head .. json_scalar(x) .. comma
+      return
+    end
+    local array = is_array(x)
+    local open, close = "{", "}"
+    if array then
+      open, close = "[", "]"
+    end
+    if next(x) == nil then
+      out[#out + 1] = head .. open .. close .. comma
+      return
+    end
+    out[#out + 1] = head .. open
+    local inner = indent .. "  "
+    if array then
+      for i, item in ipairs(x) do
+        emit(item, inner, nil, i == #x)
+      end
+    else
+      local keys = vim.tbl_keys(x)
+      table.sort(keys)
+      for i, k in ipairs(keys) do
+        emit(x[k], inner, tostring(k), i == #keys)
+      end
+    end
+    out[#out + 1] = indent .. close .. comma
+  end
+  emit(value, "", nil, true)
+  return out
+end
+
+-- eval_result says how to show what page/evaluate answered:
+--   "exception", its text and stack (one frame a line): the expression threw;
+--   "lines", the lines of a value that takes more than one, and their
+--     filetype: an object or array as indented JSON ("json"), a string
+--     with newlines as its lines ("text");
+--   "text", the value on one line as DevTools shows it (the result's text).
+function M.eval_result(res)
+  local x = v(res.exception)
+  if type(x) == "table" then
+    local text = tostring(v(x.text) or "exception")
+    local stack = v(x.stack)
+    if type(stack) == "string" and stack ~= "" then
+      text = text .. "\n" .. stack:gsub("%s+$", "")
+    end
+    return "exception", text
+  end
+  local value = v(res.value)
+  if type(value) == "table" then
+    local lines = M.json_lines(value)
+    if #lines > 1 then
+      return "lines", lines, "json"
+    end
+  elseif type(value) == "string" and value:find("[\r\n]") then
+    return "lines", split_lines(value), "text"
+  end
+  return "text", tostring(v(res.text) or "")
+end
+
+-- navigation renders the answer of page/navigate, reload, back and
+-- forward: "URL (navigation N, WAITEDFOR)", as bdg-rpc navigate prints it.
+function M.navigation(res)
+  return ("%s (navigation %s, %s)"):format(one_line(v(res.url) or "?"), tostring(v(res.navigationId) or "?"),
+    tostring(v(res.waitedFor) or "?"))
+end
+
 return M

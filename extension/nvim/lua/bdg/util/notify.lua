@@ -13,13 +13,15 @@ function M.warn(msg)
   vim.notify("bdg: " .. msg, levels.WARN, TITLE)
 end
 
--- format_error renders an rpc error as "what: message [kind]\nhint: ...".
+-- format_error renders an rpc error as "what: message [kind]\nhint: ...",
+-- without "what: " when what is nil.
 function M.format_error(what, err)
+  local head = what and (what .. ": ") or ""
   if type(err) ~= "table" then
-    return ("%s: %s"):format(what, tostring(err))
+    return head .. tostring(err)
   end
   local data = err.data or {}
-  local msg = ("%s: %s"):format(what, err.message or "unknown error")
+  local msg = head .. (err.message or "unknown error")
   if data.kind then
     msg = msg .. (" [%s]"):format(data.kind)
   end
