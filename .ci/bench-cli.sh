@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-cli: the wall time of `bdg-rpc status` and `bdg-rpc peek` with
-# 10,000 stored events, beside `node -e 0` (the floor of any Node-based CLI),
-# measured side by side in one hyperfine run.
+# 10,000 stored events, and of `bdg-rpc eval 1+1` end to end, beside
+# `node -e 0` (the floor of any Node-based CLI), measured side by side in
+# one hyperfine run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .ci/ensure-tools.sh chromium hyperfine
@@ -19,7 +20,7 @@ for _ in $(seq 600); do
 done
 echo "session 'bench' holds $n console messages"
 
-cmds=("$BIN status --session bench" "$BIN peek --session bench" "$BIN peek --session bench --json --last 100")
+cmds=("$BIN status --session bench" "$BIN peek --session bench" "$BIN peek --session bench --json --last 100" "$BIN eval --session bench 1+1")
 if command -v node >/dev/null; then cmds+=("node -e 0"); fi
 out=$(mktemp /tmp/bdg-bench-cli.XXXXXX.json)
 hyperfine -N --warmup 10 --runs 200 --export-json "$out" "${cmds[@]}" >/dev/null 2>&1

@@ -49,13 +49,16 @@ const queryScript = `((sel, all, maxNodes, maxText, maxHTML, maxAttrs) => {
 // describes.
 const maxAttributes = 100
 
+// QueryExpression is the JavaScript that answers a dom/query: one
+// expression, whatever the number of elements.
+func QueryExpression(p protocol.DOMQueryParams) string {
+	sel, _ := json.Marshal(p.Selector)
+	return fmt.Sprintf(queryScript, sel, p.All, protocol.MaxDOMNodes, protocol.MaxDOMText, protocol.MaxDOMHTML, maxAttributes)
+}
+
 // Query describes the elements a CSS selector matches.
 func (pg *Page) Query(ctx context.Context, p protocol.DOMQueryParams) (protocol.DOMQueryResult, error) {
-	sel, _ := json.Marshal(p.Selector)
-	params := map[string]any{
-		"expression":    fmt.Sprintf(queryScript, sel, p.All, protocol.MaxDOMNodes, protocol.MaxDOMText, protocol.MaxDOMHTML, maxAttributes),
-		"returnByValue": true,
-	}
+	params := map[string]any{"expression": QueryExpression(p), "returnByValue": true}
 	sess, err := pg.frameSession(p.Frame, params)
 	if err != nil {
 		return protocol.DOMQueryResult{}, err

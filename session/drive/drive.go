@@ -86,7 +86,10 @@ func (pg *Page) Evaluate(ctx context.Context, p protocol.EvaluateParams) (protoc
 	if err := evaluate(ctx, sess, params, &res); err != nil {
 		return protocol.EvaluateResult{}, err
 	}
-	defer pg.release(sess)
+	if res.Result.ObjectID != "" || res.ExceptionDetails != nil {
+		// A primitive holds nothing in the page: no round trip for it.
+		defer pg.release(sess)
+	}
 	// In REPL mode a promise the expression gives is the value; awaiting
 	// it is a step of its own.
 	if res.ExceptionDetails == nil && p.AwaitPromise && res.Result.Subtype == "promise" && res.Result.ObjectID != "" {
