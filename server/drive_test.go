@@ -46,8 +46,15 @@ func TestDriveThroughServe(t *testing.T) {
 	}
 	var list protocol.ConsoleListResult
 	b.result(protocol.ConsoleList.Name, map[string]any{"session": "d", "navigation": nav.NavigationID}, &list)
-	if len(list.Items) == 0 || !strings.Contains(list.Items[0].Text, "drive: ready second") {
-		t.Errorf("the navigation's console: %+v", list.Items)
+	found := false
+	for _, m := range list.Items {
+		found = found || strings.Contains(m.Text, "drive: ready second")
+		if strings.Contains(m.Text, "ready first") || m.NavigationID != nav.NavigationID {
+			t.Errorf("in the navigation's console: %+v", m)
+		}
+	}
+	if !found {
+		t.Errorf("the navigation's console has not the page's line: %+v", list.Items)
 	}
 
 	for method, p := range map[string]any{

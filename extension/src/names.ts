@@ -22,6 +22,7 @@ export const Method = {
   PageForward: 'page/forward',
   PageScreenshot: 'page/screenshot',
   DomQuery: 'dom/query',
+  DomSnapshot: 'dom/snapshot',
   InputClick: 'input/click',
   InputFill: 'input/fill',
   InputPress: 'input/press',
@@ -53,6 +54,7 @@ export type BackendMethod =
   | 'page/forward'
   | 'page/screenshot'
   | 'dom/query'
+  | 'dom/snapshot'
   | 'input/click'
   | 'input/fill'
   | 'input/press'
@@ -76,6 +78,7 @@ export type WorkerMethod =
   | 'page/forward'
   | 'page/screenshot'
   | 'dom/query'
+  | 'dom/snapshot'
   | 'input/click'
   | 'input/fill'
   | 'input/press'

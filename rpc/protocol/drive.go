@@ -296,17 +296,72 @@ type DOMQueryResult struct {
 }
 
 // ElementParams name the element an input method acts on: a CSS selector
-// (its first match), in the page or one of its frames.
+// (its first match), in the page or one of its frames; or the uid that
+// dom/snapshot gave it.
 type ElementParams struct {
-	Selector string `json:"selector"`
+	Selector string `json:"selector,omitempty"`
+	UID      int64  `json:"uid,omitempty"`
 	Frame    string `json:"frame,omitempty"`
 }
 
 func (p ElementParams) validate() error {
-	if p.Selector == "" {
-		return errors.New(`missing required field "selector" (a CSS selector, such as "#login button")`)
+	switch {
+	case p.Selector == "" && p.UID == 0:
+		return errors.New(`missing required field "selector" (a CSS selector, such as "#login button"), or "uid" (from dom/snapshot)`)
+	case p.Selector != "" && p.UID != 0:
+		return errors.New(`give "selector" or "uid", not both`)
+	case p.UID < 0:
+		return errors.New(`field "uid" must be a uid that dom/snapshot gave`)
+	case p.UID != 0 && p.Frame != "":
+		return errors.New(`a uid names its element in any frame: leave "frame" out`)
 	}
 	return nil
+}
+
+// Name is how an error names the element: its selector, or uid=N.
+func (p ElementParams) Name() string {
+	if p.Selector != "" {
+		return p.Selector
+	}
+	return fmt.Sprintf("uid=%d", p.UID)
+}
+
+// DefaultSnapshotLimit is how many lines of the accessibility tree one
+// dom/snapshot gives by default; MaxSnapshotLines how many a page may
+// have in all (past it, the rest is left out and said).
+const (
+	DefaultSnapshotLimit = 2000
+	MaxSnapshotLines     = 100_000
+)
+
+// SnapshotParams are the params of dom/snapshot: a page of the lines of
+// the page's accessibility tree.
+type SnapshotParams struct {
+	Session string `json:"session,omitempty"`
+	Offset  int    `json:"offset,omitempty"`
+	Limit   int    `json:"limit,omitempty"` // default DefaultSnapshotLimit
+}
+
+// SessionName implements SessionNamer.
+func (p SnapshotParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p SnapshotParams) Validate() error {
+	if p.Offset < 0 || p.Limit < 0 {
+		return errors.New(`fields "offset" and "limit" must not be negative`)
+	}
+	return nil
+}
+
+// SnapshotResult is a page of the accessibility tree as indented text, a
+// line a node: `uid=N role "name" value="..." state...`.
+type SnapshotResult struct {
+	Text   string `json:"text"`
+	Lines  int    `json:"lines"` // in Text
+	Total  int    `json:"total"` // in the whole tree (at most MaxSnapshotLines)
+	Offset int    `json:"offset"`
+	Next   int    `json:"nextOffset,omitempty"` // the offset of the next page, when there is one
+	Cut    bool   `json:"cut,omitempty"`        // the tree had more than MaxSnapshotLines lines
 }
 
 // ClickParams are the params of input/click.

@@ -107,6 +107,7 @@ var (
 	Forward    = define[HistoryParams, NavigateResult]("page/forward", Worker|Backend, true)
 	Screenshot = define[ScreenshotParams, ScreenshotResult]("page/screenshot", Worker|Backend, true)
 	DOMQuery   = define[DOMQueryParams, DOMQueryResult]("dom/query", Worker|Backend, true)
+	Snapshot   = define[SnapshotParams, SnapshotResult]("dom/snapshot", Worker|Backend, true)
 	Click      = define[ClickParams, InputResult]("input/click", Worker|Backend, true)
 	Fill       = define[FillParams, InputResult]("input/fill", Worker|Backend, true)
 	Press      = define[PressParams, InputResult]("input/press", Worker|Backend, true)

@@ -21,6 +21,9 @@ type element struct {
 // a frame, and holds it in the evaluate object group (released by the
 // caller's release).
 func (pg *Page) findElement(ctx context.Context, p protocol.ElementParams) (element, error) {
+	if p.UID != 0 {
+		return pg.elementByUID(ctx, p.UID)
+	}
 	sel, _ := json.Marshal(p.Selector)
 	params := map[string]any{
 		"expression":  fmt.Sprintf(`(() => { try { return document.querySelector(%s); } catch (e) { return "invalid: " + e.message; } })()`, sel),
@@ -49,6 +52,24 @@ func (pg *Page) findElement(ctx context.Context, p protocol.ElementParams) (elem
 		return element{}, notFound(p.Selector)
 	}
 	return element{sess: sess, objectID: o.ObjectID}, nil
+}
+
+// elementByUID finds the element of a uid that dom/snapshot gave: its
+// backend node id, which stays the element's while it is in the document.
+func (pg *Page) elementByUID(ctx context.Context, uid int64) (element, error) {
+	var res struct {
+		Object remoteObject `json:"object"`
+	}
+	err := call(ctx, pg.Main, "DOM.resolveNode", map[string]any{"backendNodeId": uid, "objectGroup": objectGroup}, &res)
+	if err != nil || res.Object.ObjectID == "" {
+		return element{}, protocol.Errorf(protocol.NotFound, "no element has uid=%d now", uid).
+			WithHint("uids are of the document dom/snapshot read: take a new one (bdg-rpc dom snapshot)")
+	}
+	if res.Object.Subtype != "node" || res.Object.ClassName == "Text" {
+		return element{}, protocol.Errorf(protocol.InvalidArgs, "uid=%d is %s, not an element", uid, res.Object.Description).
+			WithHint("take the uid of the element's line, not of its text")
+	}
+	return element{sess: pg.Main, objectID: res.Object.ObjectID}, nil
 }
 
 // on calls a function with the element as this and returns its value.
@@ -137,7 +158,7 @@ func (pg *Page) Click(ctx context.Context, p protocol.ClickParams) (protocol.Inp
 		return protocol.InputResult{}, err
 	}
 	defer pg.release(el.sess)
-	a, err := el.ready(ctx, p.Selector, "pointer")
+	a, err := el.ready(ctx, p.Name(), "pointer")
 	if err != nil {
 		return protocol.InputResult{}, err
 	}
@@ -169,7 +190,7 @@ func (pg *Page) Hover(ctx context.Context, p protocol.HoverParams) (protocol.Inp
 		return protocol.InputResult{}, err
 	}
 	defer pg.release(el.sess)
-	a, err := el.ready(ctx, p.Selector, "pointer")
+	a, err := el.ready(ctx, p.Name(), "pointer")
 	if err != nil {
 		return protocol.InputResult{}, err
 	}
@@ -232,7 +253,7 @@ func (pg *Page) Fill(ctx context.Context, p protocol.FillParams) (protocol.Input
 		return protocol.InputResult{}, err
 	}
 	defer pg.release(el.sess)
-	a, err := el.ready(ctx, p.Selector, "keys")
+	a, err := el.ready(ctx, p.Name(), "keys")
 	if err != nil {
 		return protocol.InputResult{}, err
 	}
@@ -246,7 +267,7 @@ func (pg *Page) Fill(ctx context.Context, p protocol.FillParams) (protocol.Input
 	}
 	switch {
 	case f.Why != "":
-		return protocol.InputResult{}, protocol.Errorf(protocol.InvalidArgs, "cannot fill %s (%s): %s", p.Selector, a.Name, f.Why)
+		return protocol.InputResult{}, protocol.Errorf(protocol.InvalidArgs, "cannot fill %s (%s): %s", p.Name(), a.Name, f.Why)
 	case f.Done:
 		return protocol.InputResult{Element: a.Name, Value: f.Value}, nil
 	}

@@ -105,6 +105,7 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 		return w.drive.Screenshot(ctx, w.dir.File(session.ScreenshotsDir), p)
 	})
 	handleDrive(m, protocol.DOMQuery, w.drive.Query)
+	handleDrive(m, protocol.Snapshot, w.drive.Snapshot)
 	handleDrive(m, protocol.Click, w.drive.Click)
 	handleDrive(m, protocol.Fill, w.drive.Fill)
 	handleDrive(m, protocol.Press, w.drive.Press)

@@ -255,8 +255,11 @@ func copyFile(from, to string) error {
 }
 
 func runDOM(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "snapshot" {
+		return runSnapshot(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "query" {
-		return usageErrorf("dom takes a subcommand: query").WithHint("bdg-rpc dom query '#login input'")
+		return usageErrorf("dom takes a subcommand: query or snapshot").WithHint("bdg-rpc dom query '#login input'")
 	}
 	sf := newSessionFlags("dom query", env)
 	all := sf.fs.Bool("all", false, "every element that matches (up to 1,000), not the first")
@@ -314,12 +317,12 @@ func runClick(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("click", env)
 	button := sf.fs.String("button", "left", "left, middle or right")
 	count := sf.fs.Int("count", 1, "clicks: 2 for a double click")
-	frame := sf.fs.String("frame", "", "the element is in this frame of the page (a frame id)")
+	ef := newElementFlags(sf)
 	d, pos, err := sf.parse(env, args, -1)
 	if err != nil {
 		return err
 	}
-	p := protocol.ClickParams{ElementParams: protocol.ElementParams{Selector: strings.Join(pos, " "), Frame: *frame}, Button: *button, ClickCount: *count}
+	p := protocol.ClickParams{ElementParams: ef.params(strings.Join(pos, " ")), Button: *button, ClickCount: *count}
 	if err := p.Validate(); err != nil {
 		return usageErrorf("%v", flagWords(err)).WithHint("bdg-rpc click '#login button[type=submit]'")
 	}
@@ -329,12 +332,12 @@ func runClick(ctx context.Context, env *Env, args []string) error {
 
 func runHover(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("hover", env)
-	frame := sf.fs.String("frame", "", "the element is in this frame of the page (a frame id)")
+	ef := newElementFlags(sf)
 	d, pos, err := sf.parse(env, args, -1)
 	if err != nil {
 		return err
 	}
-	p := protocol.HoverParams{ElementParams: protocol.ElementParams{Selector: strings.Join(pos, " "), Frame: *frame}}
+	p := protocol.HoverParams{ElementParams: ef.params(strings.Join(pos, " "))}
 	if err := p.Validate(); err != nil {
 		return usageErrorf("%v", flagWords(err)).WithHint("bdg-rpc hover 'nav .menu'")
 	}
@@ -344,15 +347,18 @@ func runHover(ctx context.Context, env *Env, args []string) error {
 
 func runFill(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("fill", env)
-	frame := sf.fs.String("frame", "", "the element is in this frame of the page (a frame id)")
+	ef := newElementFlags(sf)
 	d, pos, err := sf.parse(env, args, 2)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		return usageErrorf("fill takes a selector and a value").WithHint("bdg-rpc fill '#user' alice")
+	if *ef.uid != 0 {
+		pos = append([]string{""}, pos...) // the value is the one argument
 	}
-	p := protocol.FillParams{ElementParams: protocol.ElementParams{Selector: pos[0], Frame: *frame}, Value: pos[1]}
+	if len(pos) != 2 {
+		return usageErrorf("fill takes a selector (or --uid N) and a value").WithHint("bdg-rpc fill '#user' alice")
+	}
+	p := protocol.FillParams{ElementParams: ef.params(pos[0]), Value: pos[1]}
 	if err := p.Validate(); err != nil {
 		return usageErrorf("%v", flagWords(err))
 	}
@@ -422,7 +428,8 @@ func quoteShort(s string) string {
 
 // flagWords says a params error in the command line's words.
 func flagWords(err error) string {
-	return strings.NewReplacer(`missing required field "selector"`, "missing the selector", `field "button"`, "--button",
+	return strings.NewReplacer(`missing required field "selector" (a CSS selector, such as "#login button"), or "uid" (from dom/snapshot)`, "missing the selector (or --uid N)",
+		`field "uid"`, "--uid", `"uid"`, "--uid", `"frame"`, "--frame", `field "button"`, "--button",
 		`field "clickCount"`, "--count", `field "key"`, "the key", `field "modifiers"`, "a modifier",
 		`field "timeoutMs"`, "--timeout", `"selector"`, "--selector", `"text"`, "--text", `"networkIdle"`, "--network-idle",
 		`field "visible"`, "--visible", `field "viewport"`, "--viewport", `field "colorScheme"`, "--color-scheme",
@@ -540,4 +547,53 @@ func parseViewport(s string) (*protocol.Viewport, error) {
 		}
 	}
 	return v, nil
+}
+
+func runSnapshot(ctx context.Context, env *Env, args []string) error {
+	sf := newSessionFlags("dom snapshot", env)
+	offset := sf.fs.Int("offset", 0, "the first line to print")
+	limit := sf.fs.Int("limit", protocol.DefaultSnapshotLimit, "how many lines")
+	d, _, err := sf.parse(env, args, 0)
+	if err != nil {
+		return err
+	}
+	p := protocol.SnapshotParams{Offset: *offset, Limit: *limit}
+	if err := p.Validate(); err != nil || *limit == 0 {
+		return usageErrorf("--offset and --limit must not be negative, and --limit not 0")
+	}
+	res, err := ask(ctx, env, d, protocol.Snapshot, p)
+	if err != nil {
+		return err
+	}
+	if sf.json {
+		return printJSON(env, envelope(res))
+	}
+	if res.Text != "" {
+		fmt.Fprintln(env.Stdout, escapeBlock(res.Text))
+	}
+	if res.Next > 0 {
+		fmt.Fprintf(env.Stderr, "bdg-rpc: lines %d-%d of %d; the next: bdg-rpc dom snapshot --offset %d\n", res.Offset+1, res.Offset+res.Lines, res.Total, res.Next)
+	}
+	if res.Cut {
+		fmt.Fprintf(env.Stderr, "bdg-rpc: the tree has more than %d lines; the rest is left out\n", protocol.MaxSnapshotLines)
+	}
+	return nil
+}
+
+// elementFlags are the flags that name an element: a selector as the
+// arguments, or --uid; and --frame.
+type elementFlags struct {
+	uid   *int64
+	frame *string
+}
+
+func newElementFlags(sf *sessionFlags) elementFlags {
+	return elementFlags{
+		uid:   sf.fs.Int64("uid", 0, "the element of this uid of bdg-rpc dom snapshot, instead of a selector"),
+		frame: sf.fs.String("frame", "", "the element is in this frame of the page (a frame id)"),
+	}
+}
+
+func (f elementFlags) params(selector string) protocol.ElementParams {
+	return protocol.ElementParams{Selector: selector, UID: *f.uid, Frame: *f.frame}
 }

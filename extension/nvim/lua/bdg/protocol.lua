@@ -23,6 +23,7 @@ M.method = {
   page_forward = "page/forward",
   page_screenshot = "page/screenshot",
   dom_query = "dom/query",
+  dom_snapshot = "dom/snapshot",
   input_click = "input/click",
   input_fill = "input/fill",
   input_press = "input/press",
