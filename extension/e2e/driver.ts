@@ -2,9 +2,11 @@
 // (code-server), its workbench driven by playwright-core in Debian's
 // chromium. It runs BDG: Start Session… on a fixture page through the
 // command palette and the input box, and reads the Network and Console
-// views, the status bar and a request's details from the workbench's DOM.
-// Then BDG: Attach to Chrome Tab… on a tab of a Chromium of its own (its
-// quick picks, and its argument through a keybinding).
+// views, the status bar and a request's details from the workbench's DOM;
+// BDG: Evaluate… (the value in the Console view, expanded), BDG: Take
+// Screenshot (the PNG in an editor tab), BDG: Navigate… and BDG: Reload
+// Page. Then BDG: Attach to Chrome Tab… on a tab of a Chromium of its own
+// (its quick picks, and its argument through a keybinding).
 //
 // Usage: node out/e2e/driver.js CODE_SERVER_PACKAGE_DIR VSIX SCREENSHOT_DIR
 // Prints "N passed, M failed" as its last line.
@@ -153,6 +155,30 @@ async function waitRow(rows: Locator, text: string | RegExp): Promise<Locator> {
 
 async function rowTexts(rows: Locator): Promise<string[]> {
   return (await rows.allTextContents()).map((s) => s.replace(/\s+/g, ' ').trim());
+}
+
+/** Whether the palette offers the command title (a running session's commands are hidden without one). */
+async function paletteOffers(page: Page, title: string): Promise<boolean> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  if (await input.isVisible()) await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible', timeout: T });
+  await input.fill(`>${title}`);
+  await page.waitForTimeout(1000);
+  const offered = await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).count();
+  await page.keyboard.press('Escape');
+  return offered > 0;
+}
+
+/** Runs BDG: Evaluate… on expression through the palette and the input box; resolves with the value it offered. */
+async function evaluate(page: Page, expression: string): Promise<string> {
+  await runCommand(page, 'BDG: Evaluate');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget', { hasText: 'A JavaScript expression to run in the page' }).waitFor({ timeout: T });
+  const offered = await input.inputValue();
+  await input.fill(expression);
+  await input.press('Enter');
+  return offered;
 }
 
 async function startSessionOn(page: Page, pageUrl: string): Promise<string> {
@@ -377,6 +403,41 @@ async function main(): Promise<void> {
     await p.screenshot({ path: join(shotDir, 'vscode-session.png') });
     log(`texts: network ${JSON.stringify(await rowTexts(network))}`);
 
+    await step('BDG: Evaluate… shows "> expression" and its value in the Console view', async () => {
+      await evaluate(p, 'document.title');
+      await waitRow(consoleRows, /> document\.title\s*"Everything"/);
+      // The box offers the last expression; an object's row expands into its properties.
+      const offered = await evaluate(p, '({answer: 1 + 1, list: [1, 2, 3]})');
+      if (offered !== 'document.title') throw new Error(`the input box offered ${JSON.stringify(offered)}, not the last expression`);
+      const row = await waitRow(consoleRows, /> \(\{answer: 1 \+ 1, list: \[1, 2, 3\]\}\)\s*\{answer: 2, list: Array\(3\)\}/);
+      await row.locator('.monaco-tl-twistie').click();
+      await waitRow(consoleRows, /^\s*answer: 2\s*$/);
+      await waitRow(consoleRows, /^\s*list: \(3\) \[1, 2, 3\]\s*$/);
+      await p.screenshot({ path: join(shotDir, 'vscode-evaluate.png') });
+    });
+
+    await step('BDG: Take Screenshot opens the PNG in an editor tab', async () => {
+      await runCommand(p, 'BDG: Take Screenshot');
+      await p.locator('.part.editor .tab.active', { hasText: /^\s*shot-[\d.-]+\.png/ }).first().waitFor({ timeout: T });
+      // The image preview loaded it: it puts the image's size in the status bar.
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /^\s*\d+x\d+\s*$/ }).first().waitFor({ timeout: T });
+      await p.screenshot({ path: join(shotDir, 'vscode-screenshot.png') });
+    });
+
+    await step('BDG: Navigate… offers the page URL and loads another; BDG: Reload Page reloads it', async () => {
+      await runCommand(p, 'BDG: Navigate');
+      const input = p.locator('.quick-input-widget .quick-input-box input');
+      await p.locator('.quick-input-widget', { hasText: 'The page to load in the tab of session default' }).waitFor({ timeout: T });
+      const offered = await input.inputValue();
+      if (offered !== pageUrl) throw new Error(`the input box offered ${JSON.stringify(offered)}, not ${pageUrl}`);
+      await input.fill(fixtures.url('/second.html'));
+      await input.press('Enter');
+      await p.locator('.part.statusbar', { hasText: /BDG: navigated to 127\.0\.0\.1:\d+\/second\.html \(navigation \d+, loaded\)/ }).first().waitFor({ timeout: T });
+      await waitRow(consoleRows, 'navigation done');
+      await runCommand(p, 'BDG: Reload Page');
+      await p.locator('.part.statusbar', { hasText: /BDG: reloaded 127\.0\.0\.1:\d+\/second\.html/ }).first().waitFor({ timeout: T });
+    });
+
     await step('BDG: Stop Session ends it; BDG: Open session.json opens the result', async () => {
       await runCommand(p, 'BDG: Stop Session');
       await p.locator('.notifications-toasts', { hasText: /session default ended/ }).first().waitFor({ timeout: T });
@@ -384,6 +445,13 @@ async function main(): Promise<void> {
       await runCommand(p, 'BDG: Open session.json');
       await p.locator('.part.editor .tab', { hasText: 'session.json' }).first().waitFor({ timeout: T });
       await p.locator('.part.editor .monaco-editor .view-lines', { hasText: /"success"/ }).first().waitFor({ timeout: T });
+    });
+
+    await step('without a running session, the palette does not offer Evaluate… or Take Screenshot', async () => {
+      for (const title of ['BDG: Evaluate', 'BDG: Take Screenshot']) {
+        if (await paletteOffers(p, title)) throw new Error(`the palette offers ${title}`);
+      }
+      if (!(await paletteOffers(p, 'BDG: Start Session'))) throw new Error('the palette does not offer BDG: Start Session');
     });
 
     await step('BDG: Attach to Running Session picks a session started by the command line', async () => {

@@ -30,6 +30,7 @@ import {
   type TabChoice,
   type TabItem,
 } from './attach';
+import { Drive } from './drive';
 import { describeError, showError } from './errors';
 import { SessionModel } from './model';
 import { sessionDir, sessionPartialJson, workerLog } from './paths';
@@ -61,6 +62,8 @@ export class Controller implements vscode.Disposable {
   /** Sessions this window started attached to a running Chrome. */
   private readonly attached = new Set<string>();
   private disposed = false;
+  /** BDG: Evaluate…, Reload Page, Navigate… and Take Screenshot (drive.ts). */
+  readonly drive: Drive;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -78,6 +81,34 @@ export class Controller implements vscode.Disposable {
         this.updateContext();
       }),
     );
+    this.drive = new Drive(model, {
+      call: (method, params) => this.backend().call(method, params),
+      state: context.globalState,
+      ask: async (r) =>
+        vscode.window.showInputBox({
+          title: r.title,
+          prompt: r.prompt,
+          placeHolder: r.placeHolder,
+          value: r.value,
+          ignoreFocusOut: true,
+          validateInput: r.validate,
+        }),
+      busy: async (title, task) => vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, task),
+      status: (message) => {
+        vscode.window.setStatusBarMessage(message, 8000);
+      },
+      info: (message) => void vscode.window.showInformationMessage(message),
+      error: async (what, err, session) => {
+        await showError(what, err, () => this.showLogs(session));
+      },
+      openFile: async (path) => {
+        await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path));
+      },
+      revealConsole: async () => {
+        await vscode.commands.executeCommand('bdg.console.focus');
+      },
+      log: (line) => this.output.appendLine(line),
+    });
   }
 
   private config(): vscode.WorkspaceConfiguration {
@@ -198,6 +229,7 @@ export class Controller implements vscode.Disposable {
   private updateContext(): void {
     const active = ['starting', 'running', 'reconnecting'].includes(this.model.phase);
     void vscode.commands.executeCommand('setContext', 'bdg.sessionActive', active);
+    void vscode.commands.executeCommand('setContext', 'bdg.sessionRunning', this.model.phase === 'running');
   }
 
   // ---- Commands ----

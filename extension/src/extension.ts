@@ -42,6 +42,15 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     vscode.commands.registerCommand('bdg.openSessionJson', () => ctl.openSessionJson()),
     vscode.commands.registerCommand('bdg.showLogs', () => ctl.showLogs()),
+    // A string argument (keybindings, tests) is the expression, or the URL: nothing is asked.
+    vscode.commands.registerCommand('bdg.evaluate', (expression?: unknown) =>
+      ctl.drive.evaluate(typeof expression === 'string' ? expression : undefined),
+    ),
+    vscode.commands.registerCommand('bdg.reloadPage', () => ctl.drive.reload()),
+    vscode.commands.registerCommand('bdg.navigate', (url?: unknown) =>
+      ctl.drive.navigate(typeof url === 'string' ? url : undefined),
+    ),
+    vscode.commands.registerCommand('bdg.takeScreenshot', () => ctl.drive.screenshot()),
     vscode.commands.registerCommand('bdg.openLocation', (url: string, line?: number, column?: number) =>
       openLocation(url, line, column),
     ),

@@ -2,12 +2,15 @@
 // replaced as events come) and console messages, bounded to the newest
 // maxRows of each, plus the counts for the status bar: how many frames each
 // WebSocket (or messages each EventSource) of the rows has had, and the
-// targets of the page (workers, iframes, popups...) followed now and gone.
+// targets of the page (workers, iframes, popups...) followed now and gone;
+// and BDG: Evaluate…'s entries, which the Console view shows among the
+// messages.
 // It applies events as they come and says what changed; the views decide
 // when to redraw.
 
 // vscode-jsonrpc's Emitter, not vscode's: the model runs in the unit tests too.
 import { Emitter } from 'vscode-jsonrpc/node';
+import { EvaluationLog } from './drive';
 import {
   Notification,
   type ConsoleMessage,
@@ -76,7 +79,12 @@ export class SessionModel {
   /** Fired for every change; listeners throttle their redraws. */
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(public maxRows = 10_000) {}
+  /** BDG: Evaluate…'s entries in the Console view (drive.ts); emptied with the rows. */
+  readonly evaluations = new EvaluationLog();
+
+  constructor(public maxRows = 10_000) {
+    this.evaluations.onDidChange(() => this.changeEmitter.fire({ network: false, console: true }));
+  }
 
   /** Starts over for session: empties every row. */
   reset(session: string | undefined, phase: SessionPhase): void {
@@ -104,6 +112,7 @@ export class SessionModel {
     this.targetUrl = targetUrl;
     this.requestRows.clear();
     this.consoleRows = [];
+    this.evaluations.clear();
     this.erroredIds.clear();
     this.streamed.clear();
     this.liveTargets.clear();
@@ -196,6 +205,11 @@ export class SessionModel {
 
   get messageCount(): number {
     return this.consoleRows.length;
+  }
+
+  /** The seq of the newest console message kept (0: none). */
+  get lastConsoleSeq(): number {
+    return this.consoleRows[this.consoleRows.length - 1]?.seq ?? 0;
   }
 
   private putRequest(r: NetworkRequest): void {

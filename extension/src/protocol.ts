@@ -512,6 +512,262 @@ export interface TabsResult {
   tabs: Tab[];
 }
 
+// ---- Inspecting and driving the page (drive.go) ----
+
+/**
+ * page/evaluate: a JavaScript expression run in the page's main world (REPL
+ * mode: top-level await), in one of its frames or in another target of the
+ * page (at most one of frame and target).
+ */
+export interface EvaluateParams extends SessionParams {
+  expression: string;
+  /** Wait for a promise the expression gives and answer what it settles to. */
+  awaitPromise?: boolean;
+  /** Absent: JSON when the value has it, else a preview; false: the preview only; true: JSON or an error. */
+  returnByValue?: boolean;
+  /** A frame id of the page, as console messages carry it. */
+  frame?: string;
+  /** A target id of the page (an out-of-process iframe, a worker). */
+  target?: string;
+}
+
+/** What an evaluated expression threw: a result of page/evaluate, not an error. */
+export interface EvaluateException {
+  /** DevTools' first line: "Uncaught Error: boom", "Uncaught (in promise) 42". */
+  text: string;
+  /** One frame a line ("    at f (URL:1:2)"). */
+  stack?: string;
+  url?: string;
+  /** 1-based. */
+  line?: number;
+  /** 1-based. */
+  column?: number;
+}
+
+/** Why an object has no value: a node, a function, a cyclic object; over 1 MiB of JSON; returnByValue false. */
+export type ValueOmitted = 'not serializable' | 'too large' | 'not asked';
+
+export interface EvaluateResult {
+  /** JavaScript's: string, number, boolean, undefined, bigint, symbol, function, object. */
+  type: string;
+  /** Refines an object: null, array, node, error, promise, map, set, date, regexp... */
+  subtype?: string;
+  className?: string;
+  /** The value as JSON, when it has JSON (absent for undefined). */
+  value?: unknown;
+  /** The value on one line as the DevTools console shows it. */
+  text: string;
+  valueOmitted?: ValueOmitted;
+  exception?: EvaluateException;
+}
+
+/** What a navigation waits for: the new document committed, DOMContentLoaded, load (the default), or networkidle. */
+export type WaitUntil = 'commit' | 'domcontentloaded' | 'load' | 'networkidle';
+
+/** What every navigation method takes: what to wait for, and for how long (default 30,000 ms). */
+export interface WaitParams {
+  waitUntil?: WaitUntil;
+  timeoutMs?: number;
+}
+
+export interface NavigateParams extends SessionParams, WaitParams {
+  /** What session/start takes as a URL. */
+  url: string;
+}
+
+export interface ReloadParams extends SessionParams, WaitParams {
+  ignoreCache?: boolean;
+}
+
+/** page/back and page/forward. */
+export interface HistoryParams extends SessionParams, WaitParams {}
+
+/** What the navigation methods answer once the page reached waitUntil. */
+export interface NavigateResult {
+  /** The navigation's id, which the records made during it carry. */
+  navigationId: number;
+  /** The page's URL. */
+  url: string;
+  /**
+   * What was awaited (a WaitUntil), sameDocument for a navigation within
+   * the document, backForwardCache for a page restored from that cache.
+   */
+  waitedFor: WaitUntil | 'sameDocument' | 'backForwardCache';
+}
+
+/** A rectangle of the page, in CSS pixels. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export type ScreenshotFormat = 'png' | 'jpeg' | 'webp';
+
+/** page/screenshot: the viewport, or the whole page, one element or a rectangle (at most one of the three). */
+export interface ScreenshotParams extends SessionParams {
+  /** png (the default), jpeg, webp. */
+  format?: ScreenshotFormat;
+  /** 0-100, for jpeg and webp. */
+  quality?: number;
+  fullPage?: boolean;
+  selector?: string;
+  clip?: Rect;
+}
+
+/** What page/screenshot answers: the file it wrote in the session's directory (0600), never the image. */
+export interface ScreenshotResult {
+  path: string;
+  format: ScreenshotFormat;
+  /** Bytes. */
+  size: number;
+  /** Pixels of the image. */
+  width: number;
+  height: number;
+}
+
+/** dom/query: the elements a CSS selector matches in the page, or in one of its frames. */
+export interface DOMQueryParams extends SessionParams {
+  selector: string;
+  /** Every match (up to 1,000), not the first. */
+  all?: boolean;
+  frame?: string;
+}
+
+/** An element as dom/query describes it. */
+export interface DOMNode {
+  tag: string;
+  id?: string;
+  classes?: string[];
+  attributes?: Record<string, string>;
+  /** Its innerText, trimmed and cut; textLength the length before the cut (UTF-16 units). */
+  text: string;
+  textLength: number;
+  /** Cut; outerHTMLLength the length before. */
+  outerHTML: string;
+  outerHTMLLength: number;
+  /** Its border box in page coordinates (CSS pixels). */
+  box: Rect;
+  /** It has a size, and neither it nor an ancestor is hidden. */
+  visible: boolean;
+}
+
+export interface DOMQueryResult {
+  nodes: DOMNode[];
+  total: number;
+  returned: number;
+}
+
+// ---- Input, waiting and emulation (drive.go) ----
+
+/**
+ * The element an input method acts on: a CSS selector's first match, in
+ * the page or one of its frames; or the uid dom/snapshot gave it.
+ */
+export interface ElementParams {
+  selector?: string;
+  uid?: number;
+  frame?: string;
+}
+
+/** dom/snapshot: a page of the accessibility tree's lines. */
+export interface SnapshotParams extends SessionParams {
+  offset?: number;
+  /** Lines; default 2,000. */
+  limit?: number;
+}
+
+/** The accessibility tree as indented text, a line a node: `uid=N role "name" value="..." state...`. */
+export interface SnapshotResult {
+  text: string;
+  lines: number;
+  /** Lines in the whole tree (at most 100,000). */
+  total: number;
+  offset: number;
+  nextOffset?: number;
+  /** The tree had more than 100,000 lines. */
+  cut?: boolean;
+}
+
+/** input/click. */
+export interface ClickParams extends SessionParams, ElementParams {
+  /** left (the default), middle, right. */
+  button?: 'left' | 'middle' | 'right';
+  /** 1 (the default) to 3; 2 for a double click. */
+  clickCount?: number;
+}
+
+/** input/hover. */
+export interface HoverParams extends SessionParams, ElementParams {}
+
+/** input/fill: the new value of an input, a textarea, a select or a contenteditable element, typed in. */
+export interface FillParams extends SessionParams, ElementParams {
+  value: string;
+}
+
+/** input/press: a key pressed in whatever has the focus. */
+export interface PressParams extends SessionParams {
+  /** As KeyboardEvent.key has it: Enter, Tab, ArrowUp, a letter... */
+  key: string;
+  modifiers?: Array<'Alt' | 'Control' | 'Meta' | 'Shift'>;
+}
+
+/** What the input methods answer: the element acted on, and where. */
+export interface InputResult {
+  /** As DevTools names it: button#go.primary. */
+  element?: string;
+  /** The point clicked or hovered, in viewport CSS pixels. */
+  x?: number;
+  y?: number;
+  /** input/fill: the element's value after. */
+  value?: string;
+}
+
+/** page/waitFor: one of selector (visible with it), text and networkIdle. */
+export interface WaitForParams extends SessionParams {
+  selector?: string;
+  visible?: boolean;
+  text?: string;
+  networkIdle?: boolean;
+  /** Default 30,000. */
+  timeoutMs?: number;
+}
+
+export interface WaitForResult {
+  waitedMs: number;
+}
+
+/** An emulated screen; width 0 goes back to the real one. */
+export interface Viewport {
+  width: number;
+  height: number;
+  /** Default 1. */
+  deviceScaleFactor?: number;
+  mobile?: boolean;
+}
+
+export type NetworkCondition = 'offline' | 'slow-3g' | 'fast-3g' | 'none';
+
+/** page/emulate: what is absent stays; "" and 0 go back to the real thing. */
+export interface EmulateParams extends SessionParams {
+  viewport?: Viewport;
+  userAgent?: string;
+  colorScheme?: 'light' | 'dark' | 'no-preference' | '';
+  network?: NetworkCondition;
+  /** A slowdown factor: 4 is four times slower; 1 (or 0) is none. */
+  cpuThrottling?: number;
+}
+
+/** What page/emulate answers: the emulation now in force. */
+export interface EmulateResult {
+  viewport?: Viewport;
+  userAgent?: string;
+  colorScheme?: string;
+  network: NetworkCondition;
+  cpuThrottling: number;
+}
+
 /** Every request method of the backend: its params and result. */
 export interface Methods {
   [Method.Initialize]: [InitializeParams, InitializeResult];
@@ -526,6 +782,20 @@ export interface Methods {
   [Method.NetworkGet]: [NetworkGetParams, NetworkGetResult];
   [Method.ConsoleList]: [ConsoleListParams, ConsoleListResult];
   [Method.BrowserTabs]: [TabsParams, TabsResult];
+  [Method.PageEvaluate]: [EvaluateParams, EvaluateResult];
+  [Method.PageNavigate]: [NavigateParams, NavigateResult];
+  [Method.PageReload]: [ReloadParams, NavigateResult];
+  [Method.PageBack]: [HistoryParams, NavigateResult];
+  [Method.PageForward]: [HistoryParams, NavigateResult];
+  [Method.PageScreenshot]: [ScreenshotParams, ScreenshotResult];
+  [Method.DomQuery]: [DOMQueryParams, DOMQueryResult];
+  [Method.DomSnapshot]: [SnapshotParams, SnapshotResult];
+  [Method.InputClick]: [ClickParams, InputResult];
+  [Method.InputFill]: [FillParams, InputResult];
+  [Method.InputPress]: [PressParams, InputResult];
+  [Method.InputHover]: [HoverParams, InputResult];
+  [Method.PageWaitFor]: [WaitForParams, WaitForResult];
+  [Method.PageEmulate]: [EmulateParams, EmulateResult];
   [Method.CdpSend]: [CDPSendParams, unknown];
 }
 

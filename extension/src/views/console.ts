@@ -1,7 +1,24 @@
 // The Console view: messages newest first, with level icons and the
-// source location, redrawn at most once per refresh interval.
+// source location, redrawn at most once per refresh interval; and BDG:
+// Evaluate…'s entries among them (drive.ts), which expand into the
+// properties of their value or the stack of their exception.
 
 import * as vscode from 'vscode';
+import {
+  consoleRows,
+  evaluationLabel,
+  evaluationText,
+  evaluationTooltip,
+  hasChildren,
+  isEvaluationNode,
+  moreLabel,
+  nodeChildren,
+  nodeIcon,
+  propertyLabel,
+  previewValue,
+  type ConsoleRow,
+  type EvaluationNode,
+} from '../drive';
 import type { SessionModel } from '../model';
 import type { ConsoleLevel, ConsoleMessage } from '../protocol';
 import { messageLabel, messageLocation, messageOrigin } from './format';
@@ -21,12 +38,21 @@ export function levelIcon(m: ConsoleMessage): vscode.ThemeIcon {
   return new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
 }
 
-export class ConsoleTreeProvider extends ThrottledTree<ConsoleMessage> {
+export class ConsoleTreeProvider extends ThrottledTree<ConsoleRow> {
   constructor(model: SessionModel) {
-    super(model, () => model.messages(), () => model.messageCount, 'console');
+    super(model, () => consoleRows(model.messages(), model.evaluations.entries()), () => model.messageCount, 'console');
   }
 
-  getTreeItem(m: ConsoleMessage): vscode.TreeItem {
+  override getChildren(row?: ConsoleRow): ConsoleRow[] {
+    if (row && isEvaluationNode(row)) return nodeChildren(row);
+    return super.getChildren(row);
+  }
+
+  getTreeItem(row: ConsoleRow): vscode.TreeItem {
+    return isEvaluationNode(row) ? this.evaluationItem(row) : this.messageItem(row);
+  }
+
+  private messageItem(m: ConsoleMessage): vscode.TreeItem {
     const item = new vscode.TreeItem(messageLabel(m), vscode.TreeItemCollapsibleState.None);
     item.id = `${this.model.session ?? ''}/${m.seq}`;
     item.description = messageLocation(m);
@@ -47,6 +73,41 @@ export class ConsoleTreeProvider extends ThrottledTree<ConsoleMessage> {
         title: 'Open Source Location',
         arguments: [m.url, m.line, m.column],
       };
+    }
+    return item;
+  }
+
+  /** `> expression` and its value; a property of the value; a frame of the stack; "… N more". */
+  private evaluationItem(node: EvaluationNode): vscode.TreeItem {
+    const state = hasChildren(node) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+    const item = new vscode.TreeItem('', state);
+    // A pending entry gets its own id: answered, it may expand.
+    item.id = node.kind === 'evaluation' && !node.result ? `${node.id}?` : node.id;
+    const error = node.kind === 'evaluation' && node.result?.exception;
+    item.iconPath = new vscode.ThemeIcon(nodeIcon(node), error ? new vscode.ThemeColor('errorForeground') : undefined);
+    switch (node.kind) {
+      case 'evaluation': {
+        item.label = evaluationLabel(node.expression);
+        item.description = evaluationText(node);
+        item.tooltip = new vscode.MarkdownString().appendCodeblock(evaluationTooltip(node), 'text');
+        item.contextValue = 'bdgEvaluation';
+        break;
+      }
+      case 'property':
+        item.label = propertyLabel(node);
+        item.tooltip = previewValue(node.value, 1000);
+        item.contextValue = 'bdgEvaluation.property';
+        break;
+      case 'stack':
+        item.label = node.text;
+        if (node.location) {
+          const { url, line, column } = node.location;
+          item.command = { command: 'bdg.openLocation', title: 'Open Source Location', arguments: [url, line, column] };
+        }
+        break;
+      case 'more':
+        item.label = moreLabel(node);
+        break;
     }
     return item;
   }
