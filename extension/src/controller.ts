@@ -471,7 +471,7 @@ export class Controller implements vscode.Disposable {
     const choice = await vscode.window.showInformationMessage(captureStartsNowMessage(title), RELOAD_PAGE);
     if (choice !== RELOAD_PAGE) return;
     try {
-      await this.backend().call(Method.CdpSend, { session, method: 'Page.reload', params: {} });
+      await this.backend().call(Method.PageReload, { session });
     } catch (err) {
       await showError(`could not reload the page of session ${session}`, err, () => this.showLogs(session));
     }
