@@ -61,7 +61,7 @@ func TestDriveThroughServe(t *testing.T) {
 		protocol.Evaluate.Name: map[string]any{"session": "d"},
 		protocol.Navigate.Name: map[string]any{"session": "d", "url": ""},
 		protocol.Reload.Name:   map[string]any{"session": "d", "waitUntil": "later"},
-		protocol.Back.Name:     map[string]any{"session": "d", "timeoutMs": -1},
+		protocol.Back.Name:     map[string]any{"session": "d", "timeout": -1},
 	} {
 		if perr := b.errorOf(method, p); perr.Code != protocol.CodeInvalidParams {
 			t.Errorf("%s %v: %+v", method, p, perr)

@@ -567,7 +567,7 @@ export type WaitUntil = 'commit' | 'domcontentloaded' | 'load' | 'networkidle';
 /** What every navigation method takes: what to wait for, and for how long (default 30,000 ms). */
 export interface WaitParams {
   waitUntil?: WaitUntil;
-  timeoutMs?: number;
+  timeout?: number;
 }
 
 export interface NavigateParams extends SessionParams, WaitParams {
@@ -731,7 +731,7 @@ export interface WaitForParams extends SessionParams {
   text?: string;
   networkIdle?: boolean;
   /** Default 30,000. */
-  timeoutMs?: number;
+  timeout?: number;
 }
 
 export interface WaitForResult {

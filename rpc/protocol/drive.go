@@ -102,7 +102,7 @@ const DefaultNavigateTimeoutMs = 30_000
 // for how long.
 type WaitParams struct {
 	WaitUntil string `json:"waitUntil,omitempty"`
-	TimeoutMs int    `json:"timeoutMs,omitempty"`
+	TimeoutMs int    `json:"timeout,omitempty"` // ms; default DefaultNavigateTimeoutMs
 }
 
 func (p WaitParams) validate() error {
@@ -110,7 +110,7 @@ func (p WaitParams) validate() error {
 		return fmt.Errorf(`field "waitUntil" must be one of %q, got %q`, WaitUntils, p.WaitUntil)
 	}
 	if p.TimeoutMs < 0 {
-		return errors.New(`field "timeoutMs" must not be negative`)
+		return errors.New(`field "timeout" must not be negative`)
 	}
 	return nil
 }
@@ -463,7 +463,7 @@ type WaitForParams struct {
 	Visible     bool   `json:"visible,omitempty"`
 	Text        string `json:"text,omitempty"`
 	NetworkIdle bool   `json:"networkIdle,omitempty"`
-	TimeoutMs   int    `json:"timeoutMs,omitempty"` // default 30,000
+	TimeoutMs   int    `json:"timeout,omitempty"` // ms; default 30,000
 }
 
 // SessionName implements SessionNamer.
@@ -484,7 +484,7 @@ func (p WaitForParams) Validate() error {
 		return errors.New(`field "visible" goes with "selector"`)
 	}
 	if p.TimeoutMs < 0 {
-		return errors.New(`field "timeoutMs" must not be negative`)
+		return errors.New(`field "timeout" must not be negative`)
 	}
 	return nil
 }

@@ -117,7 +117,7 @@ func (pg *Page) navigation(ctx context.Context, p protocol.WaitParams, sameDocOK
 		}
 		nav := pg.Navigation()
 		return protocol.Errorf(protocol.CDPTimeout, "the page did not reach %q within %s (it is at %s)", until, timeout, nav.URL).
-			WithHint(`waitUntil "commit" returns as soon as the document is there; timeoutMs waits longer`).WithCause(err)
+			WithHint(`waitUntil "commit" returns as soon as the document is there; timeout (ms) waits longer`).WithCause(err)
 	}
 	loader, err := start(ctx)
 	switch {

@@ -117,5 +117,5 @@ func (pg *Page) WaitFor(ctx context.Context, p protocol.WaitForParams, inFlight 
 
 func waitTimeout(what string, timeout time.Duration) error {
 	return protocol.Errorf(protocol.CDPTimeout, "waited %s for %s", timeout, what).
-		WithHint("timeoutMs waits longer; bdg-rpc screenshot shows what the page shows")
+		WithHint("timeout (ms) waits longer; bdg-rpc screenshot shows what the page shows")
 }

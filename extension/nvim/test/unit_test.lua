@@ -1329,7 +1329,7 @@ test(":BdgReload[!], :BdgNavigate: where the page is, the navigation's id; an in
       require("bdg").reload({ wait_until = "commit", timeout_ms = 5000 }, done)
     end)
     eq({ nil, 2 }, { err, result.navigationId }, "the result")
-    eq({ "page/reload", { session = "f", waitUntil = "commit", timeoutMs = 5000 } }, sent_requests(log)[3], "its options")
+    eq({ "page/reload", { session = "f", waitUntil = "commit", timeout = 5000 } }, sent_requests(log)[3], "its options")
     err = h.await(5000, "navigate's error", function(done)
       require("bdg").navigate("nope", {}, done)
     end)

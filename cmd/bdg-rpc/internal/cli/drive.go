@@ -431,7 +431,7 @@ func flagWords(err error) string {
 	return strings.NewReplacer(`missing required field "selector" (a CSS selector, such as "#login button"), or "uid" (from dom/snapshot)`, "missing the selector (or --uid N)",
 		`field "uid"`, "--uid", `"uid"`, "--uid", `"frame"`, "--frame", `field "button"`, "--button",
 		`field "clickCount"`, "--count", `field "key"`, "the key", `field "modifiers"`, "a modifier",
-		`field "timeoutMs"`, "--timeout", `"selector"`, "--selector", `"text"`, "--text", `"networkIdle"`, "--network-idle",
+		`field "timeout"`, "--timeout", `"selector"`, "--selector", `"text"`, "--text", `"networkIdle"`, "--network-idle",
 		`field "visible"`, "--visible", `field "viewport"`, "--viewport", `field "colorScheme"`, "--color-scheme",
 		`field "network"`, "--network", `field "cpuThrottling"`, "--cpu-throttling", `"viewport"`, "--viewport",
 		`"userAgent"`, "--user-agent", `"colorScheme"`, "--color-scheme", `"network"`, "--network", `"cpuThrottling"`, "--cpu-throttling").Replace(err.Error())

@@ -556,7 +556,7 @@ end
 -- (commit, domcontentloaded, load, networkidle) and timeout_ms.
 local function wait_params(p, opts)
   p.waitUntil = opts.wait_until
-  p.timeoutMs = opts.timeout_ms
+  p.timeout = opts.timeout_ms
   return p
 end
 
