@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/chromedp/cdproto v0.159.3
+	github.com/go-sourcemap/sourcemap v2.1.4+incompatible
 	github.com/gofrs/flock v0.13.2
 	github.com/google/go-cmp v0.7.0
 	github.com/gorilla/websocket v1.5.3
