@@ -153,12 +153,7 @@ func (el element) ready(ctx context.Context, selector, kind string) (actionableR
 // Click clicks an element as a person would: the mouse moves to its
 // centre, presses and releases.
 func (pg *Page) Click(ctx context.Context, p protocol.ClickParams) (protocol.InputResult, error) {
-	el, err := pg.findElement(ctx, p.ElementParams)
-	if err != nil {
-		return protocol.InputResult{}, err
-	}
-	defer pg.release(el.sess)
-	a, err := el.ready(ctx, p.Name(), "pointer")
+	a, err := pg.pointAt(ctx, p.ElementParams)
 	if err != nil {
 		return protocol.InputResult{}, err
 	}
@@ -168,9 +163,6 @@ func (pg *Page) Click(ctx context.Context, p protocol.ClickParams) (protocol.Inp
 	}
 	if count == 0 {
 		count = 1
-	}
-	if err := pg.mouse(ctx, "mouseMoved", a.X, a.Y, "none", 0); err != nil {
-		return protocol.InputResult{}, err
 	}
 	for i := 1; i <= count; i++ {
 		if err := pg.mouse(ctx, "mousePressed", a.X, a.Y, button, i); err != nil {
@@ -185,19 +177,26 @@ func (pg *Page) Click(ctx context.Context, p protocol.ClickParams) (protocol.Inp
 
 // Hover moves the mouse to an element's centre.
 func (pg *Page) Hover(ctx context.Context, p protocol.HoverParams) (protocol.InputResult, error) {
-	el, err := pg.findElement(ctx, p.ElementParams)
+	a, err := pg.pointAt(ctx, p.ElementParams)
 	if err != nil {
 		return protocol.InputResult{}, err
+	}
+	return protocol.InputResult{Element: a.Name, X: a.X, Y: a.Y}, nil
+}
+
+// pointAt finds an element, checks that a pointer can reach it, and moves
+// the mouse to its centre: what a click and a hover both begin with.
+func (pg *Page) pointAt(ctx context.Context, p protocol.ElementParams) (actionableResult, error) {
+	el, err := pg.findElement(ctx, p)
+	if err != nil {
+		return actionableResult{}, err
 	}
 	defer pg.release(el.sess)
 	a, err := el.ready(ctx, p.Name(), "pointer")
 	if err != nil {
-		return protocol.InputResult{}, err
+		return a, err
 	}
-	if err := pg.mouse(ctx, "mouseMoved", a.X, a.Y, "none", 0); err != nil {
-		return protocol.InputResult{}, err
-	}
-	return protocol.InputResult{Element: a.Name, X: a.X, Y: a.Y}, nil
+	return a, pg.mouse(ctx, "mouseMoved", a.X, a.Y, "none", 0)
 }
 
 func (pg *Page) mouse(ctx context.Context, typ string, x, y float64, button string, count int) error {
