@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/bdg-rpc
 
-.PHONY: all build test test-go lint generate bench bench-codec bench-cli bench-files bench-peer demo stress fuzz clean
+.PHONY: all build test test-go lint generate fixtures bench bench-codec bench-cli bench-files bench-peer demo stress fuzz clean
 
 all: build
 
@@ -99,6 +99,13 @@ bench-peer: build
 bench-serve:
 	.ci/ensure-tools.sh chromium
 	$(GO) test -count=1 -run TestServeBench ./server -v -bench-serve -timeout 30m | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
+
+# The source-mapped fixture app (issue 17): its TypeScript bundled and
+# minified by esbuild with an external map. The output is committed, so
+# that the tests need no npm; run this after changing maps/src.
+fixtures:
+	@test -x node_modules/.bin/esbuild || npm ci
+	node_modules/.bin/esbuild testdata/fixtures/maps/src/app.ts --bundle --minify --sourcemap --target=es2020 --outfile=testdata/fixtures/maps-app.js
 
 demo: build
 	.ci/ensure-tools.sh chromium

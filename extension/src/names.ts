@@ -30,6 +30,7 @@ export const Method = {
   PageWaitFor: 'page/waitFor',
   PageEmulate: 'page/emulate',
   CdpSend: 'cdp/send',
+  SourceResolve: 'source/resolve',
   EventsSubscribe: 'events/subscribe',
 } as const;
 
@@ -61,7 +62,8 @@ export type BackendMethod =
   | 'input/hover'
   | 'page/waitFor'
   | 'page/emulate'
-  | 'cdp/send';
+  | 'cdp/send'
+  | 'source/resolve';
 
 /** The methods of a session worker, on its socket. */
 export type WorkerMethod =
@@ -86,6 +88,7 @@ export type WorkerMethod =
   | 'page/waitFor'
   | 'page/emulate'
   | 'cdp/send'
+  | 'source/resolve'
   | 'events/subscribe';
 
 /** Every notification, by its wire name. */

@@ -113,6 +113,9 @@ type NetworkRequest struct {
 	// worker's requests).
 	Target  *TargetRef `json:"target,omitempty"`
 	FrameID string     `json:"frameId,omitempty"`
+	// Initiator is what made it: the parser of a document, a script (and
+	// where in it), a preload...
+	Initiator *Initiator `json:"initiator,omitempty"`
 
 	State string `json:"state"` // pending | responded | finished | failed
 
@@ -219,6 +222,19 @@ type EventSourceMessage struct {
 	Timestamp float64    `json:"timestamp"` // ms since the Unix epoch
 	Truncated bool       `json:"truncated,omitempty"`
 	Target    *TargetRef `json:"target,omitempty"`
+}
+
+// Initiator says what made a request, as Chrome's Network.Initiator does:
+// Type is parser, script, preload, SignedExchange, preflight or other.
+// URL, Line and Column (1-based) are where: for a script, the innermost
+// frame of the stack that made it (its async parents when it has no frame
+// of its own); for the parser, the document and its line. source/resolve
+// maps them to the original source.
+type Initiator struct {
+	Type   string `json:"type"`
+	URL    string `json:"url,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
 }
 
 // Redirect is an earlier hop of a redirected request.

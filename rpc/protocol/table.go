@@ -116,6 +116,9 @@ var (
 	Emulate    = define[EmulateParams, EmulateResult]("page/emulate", Worker|Backend, true)
 	CDPSend    = define[CDPSendParams, RawResult]("cdp/send", Worker|Backend, true)
 
+	// Source maps (sources.go): a script's place to its original source's.
+	SourceResolve = define[SourceResolveParams, SourceResolveResult]("source/resolve", Worker|Backend, true)
+
 	// Events, on a worker's socket (the backend subscribes for its clients).
 	Subscribe = define[SubscribeParams, SubscribeResult]("events/subscribe", Worker, false)
 )

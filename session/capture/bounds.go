@@ -444,12 +444,18 @@ func consoleSize(m *protocol.ConsoleMessage) int64 {
 
 // requestSize is the size of a request without its bodies, which the body
 // budget counts.
+// initiatorOverhead is an Initiator's size beside its strings.
+const initiatorOverhead = 64
+
 func requestSize(r *protocol.NetworkRequest) int64 {
 	n := requestOverhead + int64(len(r.RequestID)+len(r.URL)+len(r.Method)+len(r.ResourceType)+len(r.State)+
 		len(r.RequestHeaders)+len(r.StatusText)+len(r.MimeType)+len(r.ResponseHeaders)+len(r.Protocol)+
 		len(r.RemoteAddress)+len(r.ErrorText)+len(r.BodyOmitted)+len(r.FrameID)+len(r.ServiceWorkerRequestID)+len(r.ForRequestID))
 	if r.OriginalSizes != nil {
 		n += truncatedSize
+	}
+	if in := r.Initiator; in != nil {
+		n += initiatorOverhead + int64(len(in.Type)+len(in.URL))
 	}
 	for i := range r.Redirects {
 		h := &r.Redirects[i]

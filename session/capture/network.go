@@ -47,6 +47,53 @@ type evRequestWillBeSent struct {
 	RedirectResponse *cdpResponse `json:"redirectResponse"`
 	Type             string       `json:"type"`
 	FrameID          string       `json:"frameId"`
+	Initiator        cdpInitiator `json:"initiator"`
+}
+
+// cdpInitiator is what the capture reads of Network.Initiator: where the
+// request was made.
+type cdpInitiator struct {
+	Type         string    `json:"type"`
+	URL          string    `json:"url"`
+	LineNumber   *float64  `json:"lineNumber"`   // 0-based
+	ColumnNumber *float64  `json:"columnNumber"` // 0-based
+	Stack        *cdpStack `json:"stack"`
+}
+
+type cdpStack struct {
+	CallFrames []struct {
+		URL          string `json:"url"`
+		LineNumber   int    `json:"lineNumber"`   // 0-based
+		ColumnNumber int    `json:"columnNumber"` // 0-based
+	} `json:"callFrames"`
+	Parent *cdpStack `json:"parent"`
+}
+
+// initiator returns the record's initiator: its type, and where, the URL
+// cut to the cap of a stack frame's.
+func (k *cutter) initiator(in *cdpInitiator) *protocol.Initiator {
+	if in.Type == "" {
+		return nil
+	}
+	r := &protocol.Initiator{Type: k.str(in.Type, k.caps.Field, new(int))}
+	for st, depth := in.Stack, 0; st != nil && depth < 32; st, depth = st.Parent, depth+1 {
+		if len(st.CallFrames) > 0 {
+			f := st.CallFrames[0]
+			r.URL, r.Line, r.Column = f.URL, f.LineNumber+1, f.ColumnNumber+1
+			break
+		}
+	}
+	if r.URL == "" && in.URL != "" {
+		r.URL = in.URL
+		if in.LineNumber != nil {
+			r.Line = int(*in.LineNumber) + 1
+			if in.ColumnNumber != nil {
+				r.Column = int(*in.ColumnNumber) + 1
+			}
+		}
+	}
+	r.URL = k.str(r.URL, k.caps.FrameURL, new(int))
+	return r
 }
 
 type evResponseReceived struct {
@@ -151,6 +198,7 @@ func (c *Capture) onRequestWillBeSent(ev *evRequestWillBeSent) {
 		ResourceType: ev.Type, Timestamp: ev.WallTime * 1000, NavigationID: c.navID(), State: protocol.StatePending,
 		RequestHeaders: k.headers(ev.Request.Headers, &k.t.RequestHeaders),
 		Target:         c.src.Target, FrameID: k.str(ev.FrameID, k.caps.Field, new(int)),
+		Initiator: k.initiator(&ev.Initiator),
 	}
 	s := &slot{rec: r, startMono: ev.Timestamp}
 	if old, ok := c.network.byID[ev.RequestID]; ok { // a reused id: keep the newest

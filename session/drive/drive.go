@@ -17,6 +17,7 @@ import (
 
 	"github.com/bdg-rpc/bdg-rpc/browser"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session/sourcemap"
 )
 
 // Config is what drive needs of the worker: the session's page and the
@@ -40,6 +41,8 @@ type Config struct {
 type Page struct {
 	Config
 
+	maps *sourcemap.Cache // the source maps of the page's scripts, by script URL
+
 	mu        sync.Mutex
 	lifecycle bool                   // Page.setLifecycleEventsEnabled sent
 	emulated  protocol.EmulateResult // what page/emulate put in effect
@@ -47,7 +50,7 @@ type Page struct {
 
 // New returns the Page of a session.
 func New(c Config) *Page {
-	return &Page{Config: c, emulated: protocol.EmulateResult{Network: protocol.NetworkNone, CPUThrottling: 1}}
+	return &Page{Config: c, maps: sourcemap.NewCache(MapCacheBytes), emulated: protocol.EmulateResult{Network: protocol.NetworkNone, CPUThrottling: 1}}
 }
 
 // objectGroup holds the objects one evaluate makes; it releases them all

@@ -29,7 +29,7 @@ import (
 var (
 	benchWorker  = flag.Bool("bench-worker", false, "measure the worker's start time, stop time and memory and print the tables of docs/BENCHMARKS.md (make bench-worker)")
 	benchRounds  = flag.Int("bench-worker-rounds", 10, "rounds of the start and stop benchmarks")
-	benchParts   = flag.String("bench-worker-parts", "start,stop,memory,targets,fetches,attach,drive", "which of the worker benchmarks to run")
+	benchParts   = flag.String("bench-worker-parts", "start,stop,memory,targets,fetches,attach,drive,sources", "which of the worker benchmarks to run")
 	benchEnv     = flag.String("bench-worker-env", "", "space-separated NAME=value pairs added to the workers' environment, such as GOGC=50")
 	benchExe     = flag.String("bench-worker-exe", "", "the executable to run as the worker (default this test binary), such as bin/bdg-rpc")
 	benchProfile = flag.String("bench-worker-profile", "", "a directory: the benchmark's workers write CPU and heap profiles there")
@@ -115,6 +115,9 @@ func TestWorkerBench(t *testing.T) {
 	}
 	if slices.Contains(parts, "drive") {
 		b.drive()
+	}
+	if slices.Contains(parts, "sources") {
+		b.sources()
 	}
 }
 

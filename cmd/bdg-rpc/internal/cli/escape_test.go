@@ -226,7 +226,7 @@ func TestEscapeRequests(t *testing.T) {
 	checkSafe(t, "printRequests with targets", b.String(), "TARGET", evilEscaped[:6]+" http://x/"+evilEscaped)
 
 	b.Reset()
-	printRequest(&b, &formatter{}, r, true)
+	printRequest(&b, &formatter{}, r, true, "")
 	checkSafe(t, "printRequest", b.String(),
 		"POST"+evilEscaped+" http://x/"+evilEscaped+"\n",
 		"Status: 200 OK"+evilEscaped+"\n",

@@ -180,10 +180,14 @@ func cutRunes(s string, n int, more string) string {
 }
 
 // console renders one console message, its text and URL escaped: with
-// mode targetColumn, its target in a column after the source.
-func (f *formatter) console(m protocol.ConsoleMessage, mode targetMode) string {
+// mode targetColumn, its target in a column after the source. original is
+// its place in the original source, printed in place of the script's
+// when there is one.
+func (f *formatter) console(m protocol.ConsoleMessage, mode targetMode, original string) string {
 	where := ""
-	if m.URL != "" {
+	if original != "" {
+		where = "  " + f.paint(gray, escapeLine(original))
+	} else if m.URL != "" {
 		where = escapeLine(m.URL)
 		if m.Line > 0 {
 			where = fmt.Sprintf("%s:%d", where, m.Line)
@@ -361,7 +365,7 @@ func (f *formatter) event(method string, params json.RawMessage) string {
 	case protocol.NotifyConsole:
 		var ev protocol.ConsoleEvent
 		_ = json.Unmarshal(params, &ev)
-		return f.console(ev.Message, targetTag)
+		return f.console(ev.Message, targetTag, "")
 	case protocol.NotifyRequest, protocol.NotifyResponse, protocol.NotifyFinished, protocol.NotifyFailed, protocol.NotifyWebSocket:
 		var ev protocol.NetworkEvent
 		_ = json.Unmarshal(params, &ev)

@@ -120,7 +120,7 @@ func TestFormatConsoleLines(t *testing.T) {
 		{"page tag", page, targetTag, clk + "  log     console    hi  http://h/:3"},
 		{"worker tag", worker, targetTag, clk + "  error   exception  [worker] Uncaught boom"},
 	} {
-		if got := f.console(tc.m, tc.mode); got != tc.want {
+		if got := f.console(tc.m, tc.mode, ""); got != tc.want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
 		}
 	}
@@ -243,14 +243,14 @@ func TestFormatRequestDetails(t *testing.T) {
 	clk := clock(ts)
 	r := testRequests()[0]
 	var b strings.Builder
-	printRequest(&b, &formatter{}, protocol.NetworkRequest{Method: "GET", URL: "http://h/", State: protocol.StatePending}, false)
+	printRequest(&b, &formatter{}, protocol.NetworkRequest{Method: "GET", URL: "http://h/", State: protocol.StatePending}, false, "")
 	if want := "GET http://h/\nType:   State: pending  Time: 0ms  Size: 0B  Navigation: 0\n"; b.String() != want {
 		t.Errorf("without a target:\n got %q\nwant %q", b.String(), want)
 	}
 
 	b.Reset()
 	r.FrameID, r.FromServiceWorker, r.ServiceWorkerRequestID = "F1", true, "9.9"
-	printRequest(&b, &formatter{}, r, false)
+	printRequest(&b, &formatter{}, r, false, "")
 	want := "GET http://h/\nStatus: 200 \nType: Document  State: finished  Time: 12ms  Size: 2.0kB  Navigation: 0\n" +
 		"Target: page http://h/  Frame: F1\nAnswered by a service worker (its fetch: 9.9)\n"
 	if b.String() != want {
@@ -260,7 +260,7 @@ func TestFormatRequestDetails(t *testing.T) {
 	b.Reset()
 	fetch := protocol.NetworkRequest{Method: "GET", URL: "http://h/", State: protocol.StatePending, ForRequestID: "1.1",
 		Target: &protocol.TargetRef{ID: "S1", Type: protocol.TargetServiceWorker, URL: "http://h/sw.js"}}
-	printRequest(&b, &formatter{}, fetch, false)
+	printRequest(&b, &formatter{}, fetch, false, "")
 	if want := "Target: service_worker http://h/sw.js\nFetched for: 1.1 (the page's request this service worker fetch answers)\n"; !strings.HasSuffix(b.String(), want) {
 		t.Errorf("a service worker's fetch:\n got %q\nwant it to end with %q", b.String(), want)
 	}
@@ -271,7 +271,7 @@ func TestFormatRequestDetails(t *testing.T) {
 		{Direction: protocol.FrameSent, Opcode: 1, Payload: "ping " + strings.Repeat("x", 300), Size: 305, Timestamp: ts},
 		{Direction: protocol.FrameReceived, Opcode: 2, Payload: "AQID/w==", Base64: true, Size: 4, Timestamp: ts},
 	}
-	printRequest(&b, &formatter{}, ws, true)
+	printRequest(&b, &formatter{}, ws, true, "")
 	want = "\nWebSocket frames (newest 2):\n  " + clk + "  ↑ text 305B  ping " + strings.Repeat("x", 300) + "\n  " +
 		clk + "  ↓ binary 4B  AQID/w== (base64)\n"
 	if !strings.HasSuffix(b.String(), want) {
@@ -281,7 +281,7 @@ func TestFormatRequestDetails(t *testing.T) {
 	b.Reset()
 	es := protocol.NetworkRequest{Method: "GET", URL: "http://h/sse", ResourceType: "EventSource", State: protocol.StateResponded, Status: 200,
 		Messages: []protocol.EventSourceMessage{{Data: "a\nb", Timestamp: ts}, {EventName: "tick", EventID: "7", Data: "c", Truncated: true, Timestamp: ts}}}
-	printRequest(&b, &formatter{}, es, true)
+	printRequest(&b, &formatter{}, es, true, "")
 	want = "\nEventSource messages (newest 2):\n  " + clk + `  message  a\nb` + "\n  " + clk + "  tick #7  c…\n"
 	if !strings.HasSuffix(b.String(), want) {
 		t.Errorf("an EventSource:\n got %q\nwant it to end with %q", b.String(), want)

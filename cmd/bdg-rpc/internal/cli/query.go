@@ -85,7 +85,7 @@ func runPeek(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(w, "%s (%d of %d):\n", f.paint(bold, "Console"), len(res.Console), res.Counts.Console)
 		for _, m := range res.Console {
-			fmt.Fprintln(w, f.console(m, mode))
+			fmt.Fprintln(w, f.console(m, mode, ""))
 		}
 	}
 	return nil
@@ -242,6 +242,7 @@ func runNetworkGet(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("network get", env)
 	body := sf.fs.Bool("body", false, "print the response body too")
 	bodyFile := sf.fs.Bool("body-file", false, "write the response body to a file of its own (0600, in the session's bodies directory) and print its path")
+	mf := addMapFlags(sf.fs)
 	d, pos, err := sf.parse(env, args, -1)
 	if err != nil {
 		return err
@@ -256,7 +257,14 @@ func runNetworkGet(ctx context.Context, env *Env, args []string) error {
 	if sf.json {
 		return printJSON(env, envelope(res))
 	}
-	printRequest(env.Stdout, newFormatter(env), res.Request, *body)
+	initiator := ""
+	if in := res.Request.Initiator; in != nil && in.URL != "" {
+		ref := protocol.SourceRef{URL: in.URL, Line: in.Line, Column: in.Column}
+		maps := mf.resolver(env, d)
+		maps.resolve(ctx, []protocol.SourceRef{ref})
+		initiator = maps.placeOf(maps.original(ref))
+	}
+	printRequest(env.Stdout, newFormatter(env), res.Request, *body, initiator)
 	switch {
 	case res.BodyFile != "":
 		fmt.Fprintf(env.Stdout, "Body file: %s\n", res.BodyFile)
@@ -273,7 +281,9 @@ func runNetworkGet(ctx context.Context, env *Env, args []string) error {
 // printRequest prints one request in full, and its response body with
 // body. What came from the page is escaped: one-line values entirely,
 // bodies all but their newlines and tabs.
-func printRequest(w io.Writer, f *formatter, r protocol.NetworkRequest, body bool) {
+//
+// original is the place of its initiator in the original source, if known.
+func printRequest(w io.Writer, f *formatter, r protocol.NetworkRequest, body bool, original string) {
 	fmt.Fprintf(w, "%s %s\n", f.paint(bold, escapeLine(r.Method)), escapeLine(r.URL))
 	switch {
 	case r.State == protocol.StateFailed:
@@ -292,6 +302,18 @@ func printRequest(w io.Writer, f *formatter, r protocol.NetworkRequest, body boo
 	}
 	if len(where) > 0 {
 		fmt.Fprintln(w, strings.Join(where, "  "))
+	}
+	if in := r.Initiator; in != nil {
+		line := "Initiator: " + escapeLine(in.Type)
+		switch {
+		case original != "":
+			line += " " + escapeLine(original)
+		case in.URL != "" && in.Line > 0:
+			line += fmt.Sprintf(" %s:%d:%d", escapeLine(in.URL), in.Line, in.Column)
+		case in.URL != "":
+			line += " " + escapeLine(in.URL)
+		}
+		fmt.Fprintln(w, line)
 	}
 	if r.FromServiceWorker {
 		line := "Answered by a service worker"
@@ -405,6 +427,7 @@ func runConsole(ctx context.Context, env *Env, args []string) error {
 	level := sf.fs.String("level", "", "only these levels, comma-separated (debug, log, info, warning, error); 'warning+' means warning and error")
 	lf := addListFlags(sf, "only messages that match (see 'bdg-rpc help filter')")
 	last := sf.fs.Int("last", 0, "only the newest N (0: all)")
+	mf := addMapFlags(sf.fs)
 	d, _, err := sf.parse(env, args, 0)
 	if err != nil {
 		return err
@@ -429,15 +452,21 @@ func runConsole(ctx context.Context, env *Env, args []string) error {
 	}
 	lp.Returned, lp.NextCursor = len(msgs), ""
 	res := protocol.ConsoleListResult{Items: msgs, ListPage: lp}
+	maps := mf.resolver(env, d)
+	mapped := maps.mapMessages(ctx, msgs)
 	if sf.json {
-		return printJSON(env, envelope(res))
+		return printJSON(env, envelope(mappedConsoleList{Items: mapped, ListPage: lp}))
 	}
 	f := newFormatter(env)
 	mode := listTargets(consoleTargets(res.Items))
-	for _, m := range res.Items {
-		fmt.Fprintln(env.Stdout, f.console(m, mode))
+	for _, m := range mapped {
+		fmt.Fprintln(env.Stdout, f.console(m.ConsoleMessage, mode, maps.placeOf(m.Original)))
 		if m.Stack != "" && (m.Level == protocol.LevelError) {
-			fmt.Fprintln(env.Stdout, f.stack(m.Stack))
+			stack := m.Stack
+			if s := maps.mapStack(m.Stack, maps.show); s != "" {
+				stack = s
+			}
+			fmt.Fprintln(env.Stdout, f.stack(stack))
 		}
 	}
 	if len(res.Items) == 0 {

@@ -48,6 +48,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("BDG_HOME", home)
 			env.Setenv("BDG_CHROME", chrome)
 			env.Setenv("FIXTURES", strings.TrimSuffix(fx.URL(""), "/"))
+			env.Setenv("FIXTURE_DIR", browsertest.FixtureDir(env.T().(testing.TB)))
 			env.Setenv("REFUSED_URL", fx.RefusedURL)
 			env.Setenv("NO_COLOR", "")
 			env.Defer(func() { stopAll(env.T(), home) })

@@ -31,6 +31,7 @@ M.method = {
   page_wait_for = "page/waitFor",
   page_emulate = "page/emulate",
   cdp_send = "cdp/send",
+  source_resolve = "source/resolve",
   events_subscribe = "events/subscribe",
 }
 
