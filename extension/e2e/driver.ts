@@ -291,6 +291,9 @@ async function main(): Promise<void> {
     mkdirSync(join(ws, 'bin'));
     symlinkSync(bdgBinary(), join(ws, 'bin', 'bdg-rpc'));
     cpSync(join(repoRoot, 'testdata', 'fixtures', 'everything.html'), join(ws, 'everything.html'));
+    // The source-mapped app's TypeScript, where its map's sources point
+    // (http://host/maps/src/app.ts is WORKSPACE/maps/src/app.ts).
+    cpSync(join(repoRoot, 'testdata', 'fixtures', 'maps', 'src'), join(ws, 'maps', 'src'), { recursive: true });
     writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'bdg.path': 'bin/bdg-rpc', 'bdg.headless': true }, null, 2));
     const userData = join(tmp, 'user-data');
     mkdirSync(join(userData, 'User'), { recursive: true });
@@ -436,6 +439,24 @@ async function main(): Promise<void> {
       await waitRow(consoleRows, 'navigation done');
       await runCommand(p, 'BDG: Reload Page');
       await p.locator('.part.statusbar', { hasText: /BDG: reloaded 127\.0\.0\.1:\d+\/second\.html/ }).first().waitFor({ timeout: T });
+    });
+
+    await step('a source-mapped console row opens the original TypeScript at its line (source/resolve)', async () => {
+      await runCommand(p, 'BDG: Navigate');
+      const input = p.locator('.quick-input-widget .quick-input-box input');
+      await p.locator('.quick-input-widget', { hasText: 'The page to load in the tab of session default' }).waitFor({ timeout: T });
+      await input.fill(fixtures.url('/maps.html'));
+      await input.press('Enter');
+      await waitRow(consoleRows, 'Uncaught Error: deep failure at 3');
+      // console.error(new Error(...)) in report(), src/app.ts line 17.
+      await (await waitRow(consoleRows, 'mapped failure: first')).click();
+      await p.locator('.part.editor .tab.active', { hasText: 'app.ts' }).first().waitFor({ timeout: T });
+      await p.locator('.part.statusbar', { hasText: /Ln 17, Col 11/ }).first().waitFor({ timeout: T });
+      // The uncaught exception: deep.ts, line 11, where it is thrown.
+      await (await waitRow(consoleRows, 'Uncaught Error: deep failure at 3')).click();
+      await p.locator('.part.editor .tab.active', { hasText: 'deep.ts' }).first().waitFor({ timeout: T });
+      await p.locator('.part.statusbar', { hasText: /Ln 11, Col 9/ }).first().waitFor({ timeout: T });
+      await p.screenshot({ path: join(shotDir, 'vscode-source-map.png') });
     });
 
     await step('BDG: Stop Session ends it; BDG: Open session.json opens the result', async () => {

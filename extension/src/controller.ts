@@ -40,6 +40,7 @@ import {
   Method,
   Notification,
   type NetworkGetResult,
+  type OriginalLocation,
   type ProgressParams,
   type StartParams,
   type StartResult,
@@ -581,6 +582,22 @@ export class Controller implements vscode.Disposable {
     // Named after the URL ("GET data.json"), it would be taken for JSON.
     if (doc.languageId !== 'plaintext') doc = await vscode.languages.setTextDocumentLanguage(doc, 'plaintext');
     await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: requestId !== undefined });
+  }
+
+  /**
+   * The original place of a place in a script of the shown session's page
+   * (source/resolve), undefined when it has none or the session cannot
+   * say (ended, or not running).
+   */
+  async resolveSource(url: string, line: number, column?: number): Promise<OriginalLocation | undefined> {
+    const session = this.model.session;
+    if (!session || this.model.phase !== 'running') return undefined;
+    try {
+      const r = await this.backend().call(Method.SourceResolve, { session, url, line, column });
+      return r.original;
+    } catch {
+      return undefined;
+    }
   }
 
   /** network/get with the body, for the details documents. */

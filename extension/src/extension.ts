@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     vscode.commands.registerCommand('bdg.takeScreenshot', () => ctl.drive.screenshot()),
     vscode.commands.registerCommand('bdg.openLocation', (url: string, line?: number, column?: number) =>
-      openLocation(url, line, column),
+      openLocation(url, line, column, (u, l, c) => ctl.resolveSource(u, l, c)),
     ),
   );
   // Re-join the configured session if it runs (after a window reload).

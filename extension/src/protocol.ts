@@ -118,6 +118,8 @@ export interface NetworkRequest {
   target?: TargetRef;
   /** The frame that sent it (none for a worker's requests). */
   frameId?: string;
+  /** What made it: the parser, a script (where), a preload... */
+  initiator?: Initiator;
   state: RequestState;
   requestHeaders?: Headers;
   /** The post data: network/get and network/list only, never in events. */
@@ -768,6 +770,50 @@ export interface EmulateResult {
   cpuThrottling: number;
 }
 
+/** A place in a script of the page, 1-based, as records give it (source/resolve). */
+export interface SourceRef {
+  url: string;
+  line: number;
+  column?: number;
+}
+
+/** source/resolve: one place (url, line, column) or several (locations). */
+export interface SourceResolveParams {
+  session?: string;
+  url?: string;
+  line?: number;
+  column?: number;
+  locations?: SourceRef[];
+}
+
+/** A place in an original source, as the script's source map names it. */
+export interface OriginalLocation {
+  source: string;
+  line: number;
+  column: number;
+  name?: string;
+}
+
+/** One place's answer: its original, or why it has none. */
+export interface SourceResolution {
+  original?: OriginalLocation;
+  map?: string;
+  reason?: string;
+}
+
+/** What source/resolve answers: one resolution, or results for locations. */
+export interface SourceResolveResult extends SourceResolution {
+  results?: SourceResolution[];
+}
+
+/** What made a request (NetworkRequest.initiator). */
+export interface Initiator {
+  type: string;
+  url?: string;
+  line?: number;
+  column?: number;
+}
+
 /** Every request method of the backend: its params and result. */
 export interface Methods {
   [Method.Initialize]: [InitializeParams, InitializeResult];
@@ -797,6 +843,7 @@ export interface Methods {
   [Method.PageWaitFor]: [WaitForParams, WaitForResult];
   [Method.PageEmulate]: [EmulateParams, EmulateResult];
   [Method.CdpSend]: [CDPSendParams, unknown];
+  [Method.SourceResolve]: [SourceResolveParams, SourceResolveResult];
 }
 
 export type ParamsOf<M extends BackendMethod> = Methods[M][0];

@@ -56,6 +56,17 @@ export async function serveFixtures(): Promise<{ url: (path: string) => string; 
         }
       }
     }
+    // The source-mapped app: maps-app.js and maps-app.js.map.
+    if (/^[\w-]+\.js(\.map)?$/.test(name)) {
+      for (const dir of fixtureDirs) {
+        const file = join(dir, name);
+        if (existsSync(file)) {
+          res.writeHead(200, { 'Content-Type': name.endsWith('.map') ? 'application/json' : 'text/javascript' });
+          res.end(readFileSync(file));
+          return;
+        }
+      }
+    }
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('not found');
   });

@@ -370,6 +370,69 @@ test("e2e: a 10,000-message burst from a real page keeps the editor responsive",
   ok(not err, "stopped: " .. vim.inspect(err))
 end)
 
+test("e2e: gd on a console message and on a stack frame opens the original TypeScript", function()
+  local err = h.await(START_MS, "session maps to start", function(done)
+    require("bdg").start(fixtures.url("maps.html"), { session = "maps" }, done)
+  end)
+  ok(not err, "started: " .. vim.inspect(err))
+  local s = bdg_session("maps")
+  h.wait(EVENTS_MS, function()
+    return has_message(s, "Uncaught Error: deep failure at 3")
+  end, "the app's exception", function()
+    return vim.inspect(h.texts(s))
+  end)
+  require("bdg").setup({ web_root = root .. "/testdata/fixtures" })
+  local view = require("bdg.ui.console").open(s)
+  h.wait(EVENTS_MS, function()
+    return find_line(view.buf, "mapped failure: first") ~= nil
+  end, "the console buffer")
+  local console_win = api.nvim_get_current_win()
+
+  -- gd on the console.error line: src/app.ts, at the console.error call.
+  local lnum = find_line(view.buf, "mapped failure: first")
+  api.nvim_win_set_cursor(0, { lnum, 0 })
+  vim.cmd("normal gd")
+  h.wait(EVENTS_MS, function()
+    return api.nvim_buf_get_name(0):match("maps/src/app%.ts$") ~= nil
+  end, "app.ts to open", function()
+    return api.nvim_buf_get_name(0)
+  end)
+  eq(17, api.nvim_win_get_cursor(0)[1], "the console.error line")
+  h.matches("MARK: error", api.nvim_get_current_line(), "the marked line")
+  ok(api.nvim_buf_is_valid(view.buf) and vim.fn.bufwinid(view.buf) ~= -1, "the console stays shown")
+
+  -- The exception's details: gd on its second frame, in deep.ts.
+  api.nvim_set_current_win(console_win)
+  lnum = find_line(view.buf, "deep failure at 3")
+  api.nvim_win_set_cursor(0, { lnum, 0 })
+  vim.cmd("normal \r")
+  local detail = api.nvim_get_current_buf()
+  h.matches("^bdg://maps/message/", api.nvim_buf_get_name(detail), "the message's details")
+  local frames = {}
+  for i, l in ipairs(api.nvim_buf_get_lines(detail, 0, -1, false)) do
+    if require("bdg.sources").place_in(l) and l:match("^%s+at ") then
+      frames[#frames + 1] = i
+    end
+  end
+  ok(#frames >= 3, "three frames at least: " .. #frames)
+  api.nvim_win_set_cursor(0, { frames[2], 0 })
+  vim.cmd("normal gd")
+  h.wait(EVENTS_MS, function()
+    return api.nvim_buf_get_name(0):match("maps/src/deep%.ts$") ~= nil
+  end, "deep.ts to open", function()
+    return api.nvim_buf_get_name(0)
+  end)
+  eq(7, api.nvim_win_get_cursor(0)[1], "level1's call of level2")
+
+  -- The windows this opened: one left, for the tests that follow.
+  vim.cmd("silent! only")
+  require("bdg").setup({})
+  err = h.await(30000, "session maps to stop", function(done)
+    require("bdg").stop("maps", done)
+  end)
+  ok(not err, "stopped: " .. vim.inspect(err))
+end)
+
 -- wait_note waits for a message after the first n the plugin showed that
 -- matches pattern; it returns it and the pattern's captures.
 local function wait_note(n, pattern, what)
@@ -440,6 +503,15 @@ test("e2e: :BdgEval, :BdgNavigate, :BdgReload and :BdgScreenshot drive a real pa
   end, "the cross-site iframe's target", function()
     return vim.inspect(s.targets)
   end)
+  -- Its target attaches before its script has run: await what it says.
+  h.wait(EVENTS_MS, function()
+    for _, t in ipairs(h.texts(s)) do
+      if t:find("ready frame cross", 1, true) then
+        return true
+      end
+    end
+    return false
+  end, "the cross-site iframe's script")
   err, result = h.await(EVENTS_MS, "eval in the iframe", function(done)
     require("bdg").eval("window.where", { target = iframe, show = false }, done)
   end)

@@ -1,5 +1,6 @@
 -- A tiny HTTP server for the fixture pages, on libuv inside the test's own
--- Neovim (no Python, no extra process): testdata/fixtures/*.html, plus
+-- Neovim (no Python, no extra process): testdata/fixtures/*.html, *.js and
+-- *.js.map (the source-mapped app), plus
 --   /data.json  200 {"n":42} (application/json)
 --   /missing    404
 --   /echo       200 "ok" (text/plain), what attach-tab.html fetches
@@ -40,6 +41,15 @@ local function route(dir, path, port)
       f:close()
       body = body:gsub("{{OTHER_ORIGIN}}", ("http://localhost:%d"):format(port))
       return response(200, "OK", types.html, body)
+    end
+  end
+  local script = path:match("^/([%w%-_]+%.js)$") or path:match("^/([%w%-_]+%.js%.map)$")
+  if script then
+    local f = io.open(dir .. "/" .. script, "rb")
+    if f then
+      local body = f:read("*a")
+      f:close()
+      return response(200, "OK", script:match("%.map$") and types.json or types.js, body)
     end
   end
   return response(404, "Not Found", "text/plain", "not found: " .. path)

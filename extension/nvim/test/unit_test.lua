@@ -1412,3 +1412,33 @@ test("VimLeavePre: the backend gets shutdown and exit, and is gone", function()
     require("bdg").setup({})
   end)
 end)
+
+test("sources: a line's place, and a source URL's workspace file", function()
+  local sources = require("bdg.sources")
+  eq({ url = "http://h:8080/app.js", line = 1, column = 166 }, sources.place_in("    at a (http://h:8080/app.js:1:166)"), "a frame")
+  eq({ url = "http://h/app.js", line = 3, column = 9 }, sources.place_in("At: http://h/app.js:3:9"), "the At: line")
+  eq(nil, sources.place_in("Error: boom"), "no place")
+  local files = {
+    ["/ws/src/app.ts"] = true,
+    ["/elsewhere/lib/util.ts"] = true,
+    ["/ws/src/with space.ts"] = true,
+  }
+  local exists = function(p)
+    return files[p] == true
+  end
+  local cases = {
+    { "webpack:///src/app.ts", "/ws/src/app.ts" },
+    { "webpack://my-app/./src/app.ts", "/ws/src/app.ts" },
+    { "http://localhost:5173/src/app.ts?t=17", "/ws/src/app.ts" },
+    { "http://localhost:5173/src/with%20space.ts", "/ws/src/with space.ts" },
+    { "http://localhost:5173/@fs/elsewhere/lib/util.ts", "/elsewhere/lib/util.ts" },
+    { "file:///elsewhere/lib/util.ts", "/elsewhere/lib/util.ts" },
+    { "src/app.ts", "/ws/src/app.ts" },
+    { "http://localhost:5173/../../etc/passwd", nil },
+    { "webpack:///webpack/bootstrap", nil },
+    { "chrome-extension://abc/x.js", nil },
+  }
+  for _, c in ipairs(cases) do
+    eq(c[2], sources.local_file(c[1], "/ws", exists), c[1])
+  end
+end)

@@ -18,6 +18,7 @@ local defaults = {
   redraw_ms = 100, -- buffers are redrawn at most this often
   split = "split", -- how :BdgConsole, :BdgNetwork and details open a window
   follow = true, -- keep windows at the bottom of the console as it grows
+  web_root = vim.NIL, -- where gd finds the original sources (a dev server's root): g:bdg_web_root, else the working directory
 }
 
 local user = {}
@@ -31,6 +32,7 @@ local globals = {
   max_lines = "bdg_max_lines",
   redraw_ms = "bdg_redraw_ms",
   log_file = "bdg_log_file",
+  web_root = "bdg_web_root",
 }
 
 function M.setup(opts)

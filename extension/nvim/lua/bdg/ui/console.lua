@@ -1,7 +1,8 @@
 -- The console buffer of a session (bdg://NAME/console): one line per
 -- entry of the session's console store, appended as events arrive,
 -- redrawn at most every redraw_ms, the oldest lines dropped with the
--- store's. Windows at the bottom follow new lines. <CR> opens a message.
+-- store's. Windows at the bottom follow new lines. <CR> opens a message;
+-- gd its original source (source maps).
 local buffer = require("bdg.ui.buffer")
 local config = require("bdg.config")
 local format = require("bdg.ui.format")
@@ -102,6 +103,20 @@ function View:_open_entry()
   end
 end
 
+-- _goto_source opens the original source of the message on the cursor's
+-- line (gd).
+function View:_goto_source()
+  local e = self:entry_at(api.nvim_win_get_cursor(0)[1])
+  local m = e and e.kind == "message" and e.message or {}
+  local v = require("bdg.util.compat").value
+  local url, line = v(m.url), tonumber(v(m.line))
+  if not url or not line then
+    vim.notify("bdg: no source place on this line", vim.log.levels.WARN)
+    return
+  end
+  require("bdg.sources").goto_place(self.session.name, { url = url, line = line, column = tonumber(v(m.column)) })
+end
+
 function View:close()
   self.throttle:close()
   if self.unsubscribe then
@@ -127,6 +142,9 @@ local function new_view(session)
   vim.keymap.set("n", "<CR>", function()
     self:_open_entry()
   end, { buffer = self.buf, silent = true, desc = "bdg: show this console message" })
+  vim.keymap.set("n", "gd", function()
+    self:_goto_source()
+  end, { buffer = self.buf, silent = true, desc = "bdg: open the message's original source" })
   api.nvim_create_autocmd("BufWipeout", {
     buffer = self.buf,
     once = true,

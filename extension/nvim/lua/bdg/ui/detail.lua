@@ -1,7 +1,8 @@
 -- Detail buffers: a request's headers and body (bdg://NAME/request/ID), a
 -- console message with its stack (bdg://NAME/message/SEQ), or the value
 -- of the last :BdgEval (bdg://NAME/eval). One buffer per item, refilled
--- when opened again; q closes the window.
+-- when opened again; q closes the window. In a message, gd on a stack
+-- frame or the At: line opens its original source (source maps).
 local buffer = require("bdg.ui.buffer")
 local format = require("bdg.ui.format")
 local hl = require("bdg.ui.highlight")
@@ -47,6 +48,14 @@ function M.show_message(session, message, mods)
   local lines, headings = format.message_detail(message)
   local name = ("bdg://%s/message/%s"):format(session, tostring(message.seq))
   local buf = fill(name, "bdgmessage", lines, headings)
+  vim.keymap.set("n", "gd", function()
+    local place = require("bdg.sources").place_in(api.nvim_get_current_line())
+    if not place then
+      vim.notify("bdg: no source place on this line (a stack frame or the At: line)", vim.log.levels.WARN)
+      return
+    end
+    require("bdg.sources").goto_place(session, place)
+  end, { buffer = buf, silent = true, desc = "bdg: open this place's original source" })
   buffer.show(buf, mods)
   api.nvim_win_set_cursor(0, { 1, 0 })
   return buf
