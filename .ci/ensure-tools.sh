@@ -35,6 +35,8 @@ for tool in "$@"; do
       command -v nvim >/dev/null || need_root_apt neovim || exit 1 ;;
     hyperfine)
       command -v hyperfine >/dev/null || need_root_apt hyperfine || exit 1 ;;
+    curl)
+      command -v curl >/dev/null || need_root_apt curl || exit 1 ;;
     ripgrep)
       command -v rg >/dev/null || need_root_apt ripgrep || exit 1 ;;
     node)

@@ -1,10 +1,10 @@
 // Bundles the extension with esbuild: extension/src/extension.ts to
-// out/extension.js. With --tests, also each extension/test/*.test.ts to
+// out/extension.js, the panels' webview scripts to out/webview/. With --tests, also each extension/test/*.test.ts to
 // out/test/, the scripts the tests run to out/test-helpers/ and the
 // end-to-end driver to out/e2e/. Type checking is tsc's job
 // (npm run typecheck); esbuild only strips the types.
 import { build } from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +27,20 @@ await build({
   external: ['vscode'],
   minify: process.argv.includes('--minify'),
 });
+
+// The panels' webview scripts, for a browser, and their styles.
+await build({
+  ...common,
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  sourcemap: false,
+  entryPoints: [join(here, 'webview/network.ts')],
+  outdir: join(root, 'out/webview'),
+  minify: process.argv.includes('--minify'),
+});
+mkdirSync(join(root, 'out/webview'), { recursive: true });
+copyFileSync(join(here, 'webview/network.css'), join(root, 'out/webview/network.css'));
 
 if (process.argv.includes('--tests')) {
   const testDir = join(here, 'test');

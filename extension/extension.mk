@@ -28,5 +28,5 @@ test-extension-unit: build ext-deps
 	$(NPM) run --silent test:unit
 
 test-extension-e2e: build package
-	.ci/ensure-tools.sh chromium
+	.ci/ensure-tools.sh chromium curl
 	extension/e2e/run.sh out/bdg-rpc.vsix

@@ -11,12 +11,13 @@
 // Usage: node out/e2e/driver.js CODE_SERVER_PACKAGE_DIR VSIX SCREENSHOT_DIR
 // Prints "N passed, M failed" as its last line.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { BackendClient } from '../src/client';
 import { spawnLauncher } from '../src/process';
 import { Method } from '../src/protocol';
@@ -153,6 +154,28 @@ async function waitRow(rows: Locator, text: string | RegExp): Promise<Locator> {
   return row;
 }
 
+/** The frame of the Network panel's webview (code-server nests it in two iframes). */
+async function networkPanelFrame(page: Page): Promise<Frame> {
+  let found: Frame | undefined;
+  await expectSoon(async () => {
+    for (const f of page.frames()) {
+      if (await f.$('#filter').catch(() => null)) {
+        found = f;
+        return;
+      }
+    }
+    throw new Error('no frame with the filter box yet');
+  }, 'the Network panel webview');
+  return found as Frame;
+}
+
+/** "N / M requests" of the panel: the rows shown and the rows held. */
+async function panelCount(f: Frame): Promise<[number, number]> {
+  const text = (await f.locator('.count').textContent()) ?? '';
+  const m = /(\d+) \/ (\d+) requests/.exec(text);
+  return m ? [Number(m[1]), Number(m[2])] : [-1, -1];
+}
+
 async function rowTexts(rows: Locator): Promise<string[]> {
   return (await rows.allTextContents()).map((s) => s.replace(/\s+/g, ' ').trim());
 }
@@ -177,6 +200,17 @@ async function evaluate(page: Page, expression: string): Promise<string> {
   await page.locator('.quick-input-widget', { hasText: 'A JavaScript expression to run in the page' }).waitFor({ timeout: T });
   const offered = await input.inputValue();
   await input.fill(expression);
+  await input.press('Enter');
+  return offered;
+}
+
+/** Runs BDG: Navigate… to pageUrl through the palette and the input box; resolves with the URL it offered. */
+async function navigate(page: Page, pageUrl: string): Promise<string> {
+  await runCommand(page, 'BDG: Navigate');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget', { hasText: 'The page to load in the tab of session default' }).waitFor({ timeout: T });
+  const offered = await input.inputValue();
+  await input.fill(pageUrl);
   await input.press('Enter');
   return offered;
 }
@@ -428,13 +462,8 @@ async function main(): Promise<void> {
     });
 
     await step('BDG: Navigate… offers the page URL and loads another; BDG: Reload Page reloads it', async () => {
-      await runCommand(p, 'BDG: Navigate');
-      const input = p.locator('.quick-input-widget .quick-input-box input');
-      await p.locator('.quick-input-widget', { hasText: 'The page to load in the tab of session default' }).waitFor({ timeout: T });
-      const offered = await input.inputValue();
+      const offered = await navigate(p, fixtures.url('/second.html'));
       if (offered !== pageUrl) throw new Error(`the input box offered ${JSON.stringify(offered)}, not ${pageUrl}`);
-      await input.fill(fixtures.url('/second.html'));
-      await input.press('Enter');
       await p.locator('.part.statusbar', { hasText: /BDG: navigated to 127\.0\.0\.1:\d+\/second\.html \(navigation \d+, loaded\)/ }).first().waitFor({ timeout: T });
       await waitRow(consoleRows, 'navigation done');
       await runCommand(p, 'BDG: Reload Page');
@@ -442,11 +471,7 @@ async function main(): Promise<void> {
     });
 
     await step('a source-mapped console row opens the original TypeScript at its line (source/resolve)', async () => {
-      await runCommand(p, 'BDG: Navigate');
-      const input = p.locator('.quick-input-widget .quick-input-box input');
-      await p.locator('.quick-input-widget', { hasText: 'The page to load in the tab of session default' }).waitFor({ timeout: T });
-      await input.fill(fixtures.url('/maps.html'));
-      await input.press('Enter');
+      await navigate(p, fixtures.url('/maps.html'));
       await waitRow(consoleRows, 'Uncaught Error: deep failure at 3');
       // console.error(new Error(...)) in report(), src/app.ts line 17.
       await (await waitRow(consoleRows, 'mapped failure: first')).click();
@@ -457,6 +482,107 @@ async function main(): Promise<void> {
       await p.locator('.part.editor .tab.active', { hasText: 'deep.ts' }).first().waitFor({ timeout: T });
       await p.locator('.part.statusbar', { hasText: /Ln 11, Col 9/ }).first().waitFor({ timeout: T });
       await p.screenshot({ path: join(shotDir, 'vscode-source-map.png') });
+    });
+
+    // The Network panel (a webview in the bottom Panel), on 2,000 requests.
+    let panel: Frame | undefined;
+    await step('the Network panel opens in the bottom Panel with every request of the session', async () => {
+      await navigate(p, fixtures.url('/many-fetches.html?n=2000'));
+      await waitRow(consoleRows, 'many fetches done 2000');
+      await runCommand(p, 'BDG: Show Network Panel');
+      const f = await networkPanelFrame(p);
+      panel = f;
+      await expectSoon(async () => {
+        const [shown, held] = await panelCount(f);
+        if (held < 2000 || shown !== held) throw new Error(`the panel shows ${shown} of ${held}`);
+      }, '2,000 rows and more in the panel');
+      // Virtualized: only the rows in sight are in the DOM.
+      const drawn = await f.locator('.row').count();
+      if (drawn === 0 || drawn > 200) throw new Error(`${drawn} rows in the DOM`);
+      await p.screenshot({ path: join(shotDir, 'vscode-network-panel.png') });
+    });
+
+    await step("the panel's filter box narrows the table; a bad filter says why inline", async () => {
+      const f = panel as Frame;
+      const [, held] = await panelCount(f);
+      await f.locator('#filter').fill('data.json?i=1999');
+      await expectSoon(async () => {
+        const [shown] = await panelCount(f);
+        if (shown !== 1) throw new Error(`${shown} rows shown`);
+      }, 'one row');
+      await f.locator('.row .name', { hasText: 'data.json?i=1999' }).waitFor({ timeout: T });
+      await f.locator('#filter').fill('i=19 -i=190');
+      await expectSoon(async () => {
+        const [shown] = await panelCount(f);
+        // i=19, i=191..199, i=1900..1999 but not i=190*: 1 + 9 + 100 - 10
+        if (shown !== 100) throw new Error(`${shown} rows shown, not 100`);
+      }, 'the 100 matching rows');
+      await p.screenshot({ path: join(shotDir, 'vscode-network-filter.png') });
+      await f.locator('#filter').fill('is:weird');
+      await f.locator('.filter-error', { hasText: 'unknown is:weird' }).waitFor({ timeout: T });
+      await f.locator('#filter').fill('');
+      await expectSoon(async () => {
+        const [shown] = await panelCount(f);
+        if (shown !== held) throw new Error(`${shown} of ${held} rows`);
+      }, 'every row again');
+    });
+
+    await step('sorting by Time orders the rows by their duration, both ways', async () => {
+      const f = panel as Frame;
+      const times = async (): Promise<number[]> =>
+        (await f.locator('.row .time').allTextContents()).map((t) => (t.endsWith(' s') ? parseFloat(t) * 1000 : parseFloat(t)));
+      const sorted = (xs: number[], desc: boolean): boolean => xs.every((x, i) => i === 0 || (desc ? (xs[i - 1] as number) >= x : (xs[i - 1] as number) <= x));
+      await f.locator('.col.time').click();
+      await f.locator('.col.time[aria-sort="descending"]').waitFor({ timeout: T });
+      await expectSoon(async () => {
+        const xs = await times();
+        if (xs.length < 5 || !sorted(xs, true)) throw new Error(`not descending: ${xs.join(', ')}`);
+      }, 'the slowest first');
+      await p.screenshot({ path: join(shotDir, 'vscode-network-sorted.png') });
+      await f.locator('.col.time').click();
+      await f.locator('.col.time[aria-sort="ascending"]').waitFor({ timeout: T });
+      await expectSoon(async () => {
+        const xs = await times();
+        if (xs.length < 5 || !sorted(xs, false)) throw new Error(`not ascending: ${xs.join(', ')}`);
+      }, 'the fastest first');
+    });
+
+    await step("a row's Response tab shows the JSON pretty-printed", async () => {
+      const f = panel as Frame;
+      await f.locator('#filter').fill('data.json?i=7');
+      await expectSoon(async () => {
+        const [shown] = await panelCount(f);
+        if (shown !== 111) throw new Error(`${shown} rows shown, not 111 (i=7, 70-79, 700-799)`);
+      }, 'the rows of i=7...');
+      // By name, i=7 comes first.
+      await f.locator('.col.name').click();
+      await f.locator('.col.name[aria-sort="ascending"]').waitFor({ timeout: T });
+      await f.locator('.row .name', { hasText: /^data\.json\?i=7$/ }).click();
+      await f.locator('.details .tab[data-tab="response"]').click();
+      const pre = f.locator('.details pre.response.json');
+      await pre.waitFor({ timeout: T });
+      const text = await pre.textContent();
+      if (text !== '{\n  "n": 42\n}') throw new Error(`the response: ${JSON.stringify(text)}`);
+      await f.locator('.details .tab[data-tab="initiator"]').click();
+      await f.locator('.details', { hasText: 'many-fetches.html' }).waitFor({ timeout: T });
+      await p.screenshot({ path: join(shotDir, 'vscode-network-response.png') });
+    });
+
+    await step('Copy as cURL puts a command on the clipboard that makes the request again', async () => {
+      const f = panel as Frame;
+      await p.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
+      await f.locator('.row .name', { hasText: /^data\.json\?i=7$/ }).click({ button: 'right' });
+      await f.locator('.menu .item[data-action="curl"]').click();
+      let command = '';
+      await expectSoon(async () => {
+        command = await p.evaluate('navigator.clipboard.readText()');
+        if (!command.startsWith('curl ')) throw new Error(`the clipboard: ${JSON.stringify(command.slice(0, 80))}`);
+      }, 'the command on the clipboard');
+      if (!command.includes(`curl '${fixtures.url('/data.json?i=7')}'`)) throw new Error(`the command: ${command}`);
+      // Not execFileSync: the fixture server that answers it runs in this process.
+      const { stdout: out } = await promisify(execFile)('bash', ['-c', command], { encoding: 'utf8', timeout: 10_000 });
+      if (JSON.parse(out).n !== 42) throw new Error(`the command's answer: ${out}`);
+      await f.locator('#filter').fill('');
     });
 
     await step('BDG: Stop Session ends it; BDG: Open session.json opens the result', async () => {

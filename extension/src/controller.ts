@@ -1,6 +1,7 @@
 // The extension's commands, and the wiring between the backend client and
 // the session model the views show.
 
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -35,6 +36,7 @@ import { describeError, showError } from './errors';
 import { SessionModel } from './model';
 import { sessionDir, sessionPartialJson, workerLog } from './paths';
 import { spawnLauncher } from './process';
+import { sourceFileFor } from './sources';
 import {
   ErrorCodes,
   Method,
@@ -118,16 +120,23 @@ export class Controller implements vscode.Disposable {
 
   // ---- The backend ----
 
-  /** The client, made (and its backend spawned) on first use. */
-  private backend(): BackendClient {
-    if (this.client) return this.client;
+  /** The bdg-rpc binary: the bdg.path setting, the workspace's, or PATH's. */
+  private binary(): string {
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const command =
+    return (
       findBinary({
         setting: this.config().get<string>('path', ''),
         folders,
         extraRoots: [this.context.extensionPath],
-      }) ?? 'bdg-rpc';
+      }) ?? 'bdg-rpc'
+    );
+  }
+
+  /** The client, made (and its backend spawned) on first use. */
+  private backend(): BackendClient {
+    if (this.client) return this.client;
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const command = this.binary();
     this.output.appendLine(`[client] running ${command} serve`);
     const client = new BackendClient({
       launch: spawnLauncher({ command, cwd: folders[0] }),
@@ -598,6 +607,24 @@ export class Controller implements vscode.Disposable {
     } catch {
       return undefined;
     }
+  }
+
+  /** The workspace path of a source map's source ("maps/src/app.ts"), if it is a file of the workspace. */
+  sourcePath(source: string): string | undefined {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const file = sourceFileFor(source, folders);
+    return file ? vscode.workspace.asRelativePath(file) : undefined;
+  }
+
+  /** Writes the session's requests as HAR 1.2 to file: `bdg-rpc network har FILE`, which streams them. */
+  exportHar(session: string, file: string): Promise<void> {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    return new Promise((resolve, reject) => {
+      execFile(this.binary(), ['network', 'har', file, '--session', session], { cwd: folders[0], timeout: 120_000 }, (err, _stdout, stderr) => {
+        if (err) reject(new Error(stderr.trim() || err.message));
+        else resolve();
+      });
+    });
   }
 
   /** network/get with the body, for the details documents. */

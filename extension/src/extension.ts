@@ -5,6 +5,7 @@ import { Controller } from './controller';
 import { RequestDocumentProvider, SCHEME } from './details';
 import { openLocation } from './location';
 import { SessionModel } from './model';
+import { NetworkPanel } from './panels/networkPanel';
 import { ConsoleTreeProvider } from './views/console';
 import { NetworkTreeProvider } from './views/network';
 import { StatusBar } from './views/statusBar';
@@ -21,7 +22,16 @@ export function activate(context: vscode.ExtensionContext): void {
   ctl.details = details;
   const network = new NetworkTreeProvider(model);
   const consoleView = new ConsoleTreeProvider(model);
+  const networkPanel = new NetworkPanel(context.extensionUri, model, {
+    fetchRequest: (s, id) => ctl.fetchRequest(s, id),
+    resolveSource: (u, l, c) => ctl.resolveSource(u, l, c),
+    sourcePath: (source) => ctl.sourcePath(source),
+    exportHar: (s, file) => ctl.exportHar(s, file),
+  });
   context.subscriptions.push(
+    networkPanel,
+    vscode.window.registerWebviewViewProvider(NetworkPanel.viewId, networkPanel, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.commands.registerCommand('bdg.showNetworkPanel', () => vscode.commands.executeCommand(`${NetworkPanel.viewId}.focus`)),
     output,
     network,
     consoleView,

@@ -1,0 +1,214 @@
+// The Network panel: a webview view in the BDG container of the bottom
+// Panel. The extension sends it rows (rows.ts) as the session's requests
+// change, at most every REFRESH_MS, only those that changed; the webview
+// (extension/webview/network.ts) filters, sorts and draws them, and asks
+// for a request's details and for the copy and export actions.
+
+import * as vscode from 'vscode';
+import type { SessionModel } from '../model';
+import type { NetworkGetResult, NetworkRequest, OriginalLocation } from '../protocol';
+import { asCurl, asFetch, responseText } from './copy';
+import { toRow, type FromWebview, type PanelRow, type ToWebview } from './rows';
+
+const REFRESH_MS = 100;
+
+/** What the panel needs of the controller. */
+export interface NetworkPanelHost {
+  fetchRequest(session: string, requestId: string): Promise<NetworkGetResult>;
+  resolveSource(url: string, line: number, column?: number): Promise<OriginalLocation | undefined>;
+  /** The workspace path of an original source, for its display ("src/app.ts"), if it is a file there. */
+  sourcePath(source: string): string | undefined;
+  exportHar(session: string, file: string): Promise<void>;
+}
+
+export class NetworkPanel implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewId = 'bdg.networkPanel';
+
+  private view: vscode.WebviewView | undefined;
+  private readonly sent = new Map<string, number>(); // request id -> seq sent
+  private sentSession: string | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly model: SessionModel,
+    private readonly host: NetworkPanelHost,
+  ) {
+    this.subscriptions.push(
+      model.onDidChange((c) => {
+        if (c.network) this.schedule();
+      }),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const root = vscode.Uri.joinPath(this.extensionUri, 'out', 'webview');
+    view.webview.options = { enableScripts: true, localResourceRoots: [root] };
+    view.webview.html = this.html(view.webview, root);
+    view.webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m), undefined, this.subscriptions);
+    view.onDidDispose(() => {
+      this.view = undefined;
+    });
+  }
+
+  private html(webview: vscode.Webview, root: vscode.Uri): string {
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'network.js'));
+    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'network.css'));
+    // Only the extension's own files: no inline script, no other origin;
+    // images of responses as data: URLs.
+    const csp = [
+      "default-src 'none'",
+      `script-src ${webview.cspSource}`,
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+      `font-src ${webview.cspSource}`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Network</title>
+</head>
+<body>
+<div id="app" data-view="network"></div>
+<script src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+
+  private post(m: ToWebview): void {
+    void this.view?.webview.postMessage(m);
+  }
+
+  private schedule(): void {
+    if (this.timer || !this.view) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.push();
+    }, REFRESH_MS);
+  }
+
+  /** Sends what changed since the last push; everything after a new session or run. */
+  private push(full = false): void {
+    if (!this.view) return;
+    const requests = this.model.requests();
+    const session = this.model.session;
+    if (full || session !== this.sentSession || requests.length < this.sent.size) {
+      this.sent.clear();
+      this.sentSession = session;
+      for (const r of requests) this.sent.set(r.requestId, r.seq);
+      const m: ToWebview = { type: 'reset', rows: requests.map(toRow) };
+      if (session !== undefined) m.session = session;
+      this.post(m);
+      return;
+    }
+    const changed: PanelRow[] = [];
+    for (const r of requests) {
+      if (this.sent.get(r.requestId) !== r.seq) {
+        this.sent.set(r.requestId, r.seq);
+        changed.push(toRow(r));
+      }
+    }
+    if (changed.length > 0) this.post({ type: 'upsert', rows: changed });
+  }
+
+  private async receive(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.push(true);
+        return;
+      case 'select':
+        await this.details(m.id);
+        return;
+      case 'copy':
+        await this.copy(m.id, m.what);
+        return;
+      case 'saveHar':
+        await this.saveHar();
+        return;
+      case 'openInitiator': {
+        const r = this.model.request(m.id);
+        const i = r?.initiator;
+        if (i?.url && i.line) await vscode.commands.executeCommand('bdg.openLocation', i.url, i.line, i.column);
+        return;
+      }
+    }
+  }
+
+  private async fetch(id: string): Promise<NetworkRequest> {
+    const session = this.model.session;
+    if (!session) throw new Error('no session');
+    return (await this.host.fetchRequest(session, id)).request;
+  }
+
+  private async details(id: string): Promise<void> {
+    try {
+      const request = await this.fetch(id);
+      const m: ToWebview = { type: 'details', id, details: { request } };
+      const i = request.initiator;
+      if (i?.url && i.line) {
+        const o = await this.host.resolveSource(i.url, i.line, i.column);
+        if (o && m.details) m.details.initiatorOriginal = { ...o, display: `${this.host.sourcePath(o.source) ?? o.source}:${o.line}:${o.column}` };
+      }
+      this.post(m);
+    } catch (err) {
+      this.post({ type: 'details', id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async copy(id: string, what: 'url' | 'curl' | 'fetch' | 'response'): Promise<void> {
+    try {
+      const r = what === 'url' ? (this.model.request(id) ?? (await this.fetch(id))) : await this.fetch(id);
+      let text: string | undefined;
+      switch (what) {
+        case 'url':
+          text = r.url;
+          break;
+        case 'curl':
+          text = asCurl(r);
+          break;
+        case 'fetch':
+          text = asFetch(r);
+          break;
+        case 'response':
+          text = responseText(r);
+          if (text === undefined) {
+            void vscode.window.showInformationMessage(`BDG: no response body was kept for ${r.url}${r.bodyOmitted ? ` (${r.bodyOmitted})` : ''}.`);
+            return;
+          }
+      }
+      await vscode.env.clipboard.writeText(text);
+      vscode.window.setStatusBarMessage(`BDG: copied ${what === 'url' ? 'the URL' : what === 'response' ? 'the response' : `as ${what}`}`, 4000);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`BDG: could not copy: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private async saveHar(): Promise<void> {
+    const session = this.model.session;
+    if (!session) return;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: 'BDG: Save as HAR',
+      filters: { HAR: ['har'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${session}.har`) } : {}),
+    });
+    if (!target) return;
+    try {
+      await this.host.exportHar(session, target.fsPath);
+      vscode.window.setStatusBarMessage(`BDG: saved ${target.fsPath}`, 6000);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`BDG: could not save the HAR: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.subscriptions) d.dispose();
+  }
+}
