@@ -35,12 +35,12 @@ await build({
   target: 'es2022',
   format: 'iife',
   sourcemap: false,
-  entryPoints: [join(here, 'webview/network.ts')],
+  entryPoints: [join(here, 'webview/network.ts'), join(here, 'webview/console.ts')],
   outdir: join(root, 'out/webview'),
   minify: process.argv.includes('--minify'),
 });
 mkdirSync(join(root, 'out/webview'), { recursive: true });
-copyFileSync(join(here, 'webview/network.css'), join(root, 'out/webview/network.css'));
+for (const css of ['network.css', 'console.css']) copyFileSync(join(here, 'webview', css), join(root, 'out/webview', css));
 
 if (process.argv.includes('--tests')) {
   const testDir = join(here, 'test');

@@ -154,18 +154,18 @@ async function waitRow(rows: Locator, text: string | RegExp): Promise<Locator> {
   return row;
 }
 
-/** The frame of the Network panel's webview (code-server nests it in two iframes). */
-async function networkPanelFrame(page: Page): Promise<Frame> {
+/** The frame of a panel's webview that has selector (code-server nests webviews in two iframes). */
+async function panelFrame(page: Page, selector: string, what: string): Promise<Frame> {
   let found: Frame | undefined;
   await expectSoon(async () => {
     for (const f of page.frames()) {
-      if (await f.$('#filter').catch(() => null)) {
+      if (await f.$(selector).catch(() => null)) {
         found = f;
         return;
       }
     }
-    throw new Error('no frame with the filter box yet');
-  }, 'the Network panel webview');
+    throw new Error(`no frame with ${selector} yet`);
+  }, what);
   return found as Frame;
 }
 
@@ -490,7 +490,7 @@ async function main(): Promise<void> {
       await navigate(p, fixtures.url('/many-fetches.html?n=2000'));
       await waitRow(consoleRows, 'many fetches done 2000');
       await runCommand(p, 'BDG: Show Network Panel');
-      const f = await networkPanelFrame(p);
+      const f = await panelFrame(p, '#filter', 'the Network panel webview');
       panel = f;
       await expectSoon(async () => {
         const [shown, held] = await panelCount(f);
@@ -583,6 +583,60 @@ async function main(): Promise<void> {
       const { stdout: out } = await promisify(execFile)('bash', ['-c', command], { encoding: 'utf8', timeout: 10_000 });
       if (JSON.parse(out).n !== 42) throw new Error(`the command's answer: ${out}`);
       await f.locator('#filter').fill('');
+    });
+
+    // The Console panel, beside it.
+    let consolePanel: Frame | undefined;
+    await step('the Console panel lists the messages; the level filter and the search narrow them', async () => {
+      await runCommand(p, 'BDG: Show Console Panel');
+      const f = await panelFrame(p, '#evaluate', 'the Console panel webview');
+      consolePanel = f;
+      await f.locator('.entry.message', { hasText: 'many fetches done 2000' }).waitFor({ timeout: T });
+      await f.locator('.entry.message.error', { hasText: 'mapped failure: first' }).waitFor({ timeout: T });
+      for (const l of ['warning', 'info', 'log', 'debug']) await f.locator(`.level[data-level="${l}"]`).click();
+      await expectSoon(async () => {
+        const levels = await f.locator('.entry.message').evaluateAll((els) => els.map((e) => e.className));
+        if (levels.length === 0 || levels.some((c) => !c.includes('error'))) throw new Error(`shown: ${levels.join(', ')}`);
+      }, 'errors only');
+      await f.locator('#search').fill('mapped failure');
+      await expectSoon(async () => {
+        const texts = await f.locator('.entry.message .text').allTextContents();
+        if (texts.length !== 1 || !texts[0]?.includes('mapped failure: first')) throw new Error(`shown: ${JSON.stringify(texts)}`);
+      }, 'the one message that matches');
+      await p.screenshot({ path: join(shotDir, 'vscode-console-panel.png') });
+    });
+
+    await step("a source-mapped stack: the message's place and its frames at src/app.ts; a frame opens it", async () => {
+      const f = consolePanel as Frame;
+      const entry = f.locator('.entry.message', { hasText: 'mapped failure: first' });
+      await entry.locator('.place', { hasText: 'maps/src/app.ts:17:11' }).waitFor({ timeout: T });
+      await entry.locator('.head').click();
+      const frame = entry.locator('.frame-place', { hasText: 'maps/src/app.ts:22:3' });
+      await frame.waitFor({ timeout: T });
+      await frame.click();
+      await p.locator('.part.editor .tab.active', { hasText: 'app.ts' }).first().waitFor({ timeout: T });
+      await p.locator('.part.statusbar', { hasText: /Ln 22, Col 3/ }).first().waitFor({ timeout: T });
+      await p.screenshot({ path: join(shotDir, 'vscode-console-stack.png') });
+      await f.locator('#search').fill('');
+      for (const l of ['warning', 'info', 'log', 'debug']) await f.locator(`.level[data-level="${l}"]`).click();
+    });
+
+    await step('the input line evaluates in the page; an object expands; up recalls the expression', async () => {
+      const f = consolePanel as Frame;
+      const expression = '({answer: 6 * 7, list: [1, 2]})';
+      await f.locator('#evaluate').fill(expression);
+      await f.locator('#evaluate').press('Enter');
+      const answer = f.locator('.entry.eval', { hasText: expression }).locator('.answer');
+      await answer.locator('.value-head', { hasText: '{answer: 42, list: Array(2)}' }).waitFor({ timeout: T });
+      await answer.locator('.value-head').first().click();
+      await answer.locator('.children .value-head', { hasText: 'answer: 42' }).waitFor({ timeout: T });
+      await answer.locator('.children .value-head', { hasText: 'list: Array(2)' }).click();
+      await answer.locator('.children .children .value-head', { hasText: '1: 2' }).waitFor({ timeout: T });
+      await f.locator('#evaluate').press('ArrowUp');
+      const recalled = await f.locator('#evaluate').inputValue();
+      if (recalled !== expression) throw new Error(`up recalled ${JSON.stringify(recalled)}`);
+      await f.locator('#evaluate').fill('');
+      await p.screenshot({ path: join(shotDir, 'vscode-console-evaluate.png') });
     });
 
     await step('BDG: Stop Session ends it; BDG: Open session.json opens the result', async () => {

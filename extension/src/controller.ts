@@ -41,6 +41,7 @@ import {
   ErrorCodes,
   Method,
   Notification,
+  type EvaluateResult,
   type NetworkGetResult,
   type OriginalLocation,
   type ProgressParams,
@@ -607,6 +608,19 @@ export class Controller implements vscode.Disposable {
     } catch {
       return undefined;
     }
+  }
+
+  /** The original places of several places (one source/resolve call); undefined where there is none. */
+  async resolveSources(places: { url: string; line: number; column?: number }[]): Promise<(OriginalLocation | undefined)[]> {
+    const session = this.model.session;
+    if (!session || this.model.phase !== 'running' || places.length === 0) return places.map(() => undefined);
+    const r = await this.backend().call(Method.SourceResolve, { session, locations: places.slice(0, 1000) });
+    return places.map((_, i) => r.results?.[i]?.original);
+  }
+
+  /** page/evaluate of expression in session's page, promises awaited. */
+  evaluate(session: string, expression: string): Promise<EvaluateResult> {
+    return this.backend().call(Method.PageEvaluate, { session, expression, awaitPromise: true });
   }
 
   /** The workspace path of a source map's source ("maps/src/app.ts"), if it is a file of the workspace. */

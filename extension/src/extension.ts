@@ -5,6 +5,7 @@ import { Controller } from './controller';
 import { RequestDocumentProvider, SCHEME } from './details';
 import { openLocation } from './location';
 import { SessionModel } from './model';
+import { ConsolePanel } from './panels/consolePanel';
 import { NetworkPanel } from './panels/networkPanel';
 import { ConsoleTreeProvider } from './views/console';
 import { NetworkTreeProvider } from './views/network';
@@ -28,8 +29,16 @@ export function activate(context: vscode.ExtensionContext): void {
     sourcePath: (source) => ctl.sourcePath(source),
     exportHar: (s, file) => ctl.exportHar(s, file),
   });
+  const consolePanel = new ConsolePanel(context.extensionUri, model, {
+    evaluate: (s, e) => ctl.evaluate(s, e),
+    resolveSources: (places) => ctl.resolveSources(places),
+    sourcePath: (source) => ctl.sourcePath(source),
+  });
   context.subscriptions.push(
     networkPanel,
+    consolePanel,
+    vscode.window.registerWebviewViewProvider(ConsolePanel.viewId, consolePanel, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.commands.registerCommand('bdg.showConsolePanel', () => vscode.commands.executeCommand(`${ConsolePanel.viewId}.focus`)),
     vscode.window.registerWebviewViewProvider(NetworkPanel.viewId, networkPanel, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('bdg.showNetworkPanel', () => vscode.commands.executeCommand(`${NetworkPanel.viewId}.focus`)),
     output,

@@ -199,6 +199,18 @@ export class SessionModel {
     return this.consoleRows.slice().reverse();
   }
 
+  /** The console messages kept whose seq is above seq, oldest first. */
+  messagesAfter(seq: number): ConsoleMessage[] {
+    let i = this.consoleRows.length;
+    while (i > 0 && (this.consoleRows[i - 1] as ConsoleMessage).seq > seq) i--;
+    return this.consoleRows.slice(i);
+  }
+
+  /** The seq of the oldest console message kept (0: none). */
+  get firstConsoleSeq(): number {
+    return this.consoleRows[0]?.seq ?? 0;
+  }
+
   get requestCount(): number {
     return this.requestRows.size;
   }

@@ -78,6 +78,11 @@ test('rows are bounded to maxRows, newest kept, and the evicted counted', () => 
   assert.ok(m.messageCount <= 1100, `console rows ${m.messageCount}`);
   assert.ok(m.messageCount >= 1000);
   assert.equal(m.messages()[0].seq, 5000, 'newest first');
+  // What the Console panel is sent: the messages after a seq, oldest first.
+  assert.deepEqual(m.messagesAfter(4997).map((x) => x.seq), [4998, 4999, 5000]);
+  assert.deepEqual(m.messagesAfter(5000), []);
+  assert.equal(m.messagesAfter(0).length, m.messageCount);
+  assert.equal(m.firstConsoleSeq, m.messagesAfter(0)[0]?.seq);
   assert.equal(m.requestCount, 1000);
   assert.equal(m.requests()[0].requestId, 'r5000');
   assert.equal(m.requests()[999].requestId, 'r4001');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { asCurl, asFetch, responseText, shellQuote } from '../src/panels/copy';
+import { parseStack, placeKey, toConsoleRow } from '../src/panels/consoleRows';
 import { chipOf, initiatorText, requestName, toRow } from '../src/panels/rows';
 import type { NetworkRequest } from '../src/protocol';
 
@@ -96,4 +97,25 @@ test("the panel's rows: DevTools' names, initiators, type chips", () => {
   assert.equal(row.targetTag, 'worker');
   assert.equal(row.redirects?.length, 1);
   assert.deepEqual(row.target, { id: 'W', type: 'worker' });
+});
+
+test("the Console panel's rows and stacks", () => {
+  const frames = parseStack('    at a (http://h/app.js:1:166)\n    --- setTimeout ---\n    at (anonymous) (http://h:8080/app.js:1:380)');
+  assert.deepEqual(frames.map((f) => f.place), [{ url: 'http://h/app.js', line: 1, column: 166 }, undefined, { url: 'http://h:8080/app.js', line: 1, column: 380 }]);
+  assert.deepEqual(frames.map((f) => f.name), ['a', '', '(anonymous)']);
+  assert.equal(placeKey({ url: 'http://h/app.js', line: 3 }), 'http://h/app.js:3:1');
+  const row = toConsoleRow({
+    seq: 9,
+    level: 'error',
+    source: 'console',
+    type: 'error',
+    text: 'boom',
+    timestamp: 1,
+    url: 'http://h/app.js',
+    line: 1,
+    column: 5,
+    navigationId: 1,
+    target: { id: 'W', type: 'worker', url: 'http://h/w.js' },
+  });
+  assert.deepEqual(row, { seq: 9, level: 'error', source: 'console', type: 'error', text: 'boom', timestamp: 1, url: 'http://h/app.js', line: 1, column: 5, targetTag: 'worker' });
 });

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { SessionModel } from '../model';
 import type { NetworkGetResult, NetworkRequest, OriginalLocation } from '../protocol';
 import { asCurl, asFetch, responseText } from './copy';
+import { webviewHtml } from './html';
 import { toRow, type FromWebview, type PanelRow, type ToWebview } from './rows';
 
 const REFRESH_MS = 100;
@@ -46,39 +47,11 @@ export class NetworkPanel implements vscode.WebviewViewProvider, vscode.Disposab
     this.view = view;
     const root = vscode.Uri.joinPath(this.extensionUri, 'out', 'webview');
     view.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    view.webview.html = this.html(view.webview, root);
+    view.webview.html = webviewHtml(view.webview, root, 'network', 'Network');
     view.webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m), undefined, this.subscriptions);
     view.onDidDispose(() => {
       this.view = undefined;
     });
-  }
-
-  private html(webview: vscode.Webview, root: vscode.Uri): string {
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'network.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(root, 'network.css'));
-    // Only the extension's own files: no inline script, no other origin;
-    // images of responses as data: URLs.
-    const csp = [
-      "default-src 'none'",
-      `script-src ${webview.cspSource}`,
-      `style-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-      `font-src ${webview.cspSource}`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Network</title>
-</head>
-<body>
-<div id="app" data-view="network"></div>
-<script src="${script.toString()}"></script>
-</body>
-</html>`;
   }
 
   private post(m: ToWebview): void {

@@ -1,0 +1,70 @@
+// The Console panel's messages between the extension and its webview
+// (webview/console.ts), and what the webview shows of a console message.
+// No vscode here.
+
+import type { ConsoleMessage, EvaluateResult } from '../protocol';
+
+/** A message of the Console panel. */
+export interface ConsoleRow {
+  seq: number;
+  level: string;
+  source: string;
+  type: string;
+  text: string;
+  timestamp: number;
+  url?: string;
+  line?: number;
+  column?: number;
+  stack?: string;
+  targetTag?: string;
+}
+
+export function toConsoleRow(m: ConsoleMessage): ConsoleRow {
+  const row: ConsoleRow = { seq: m.seq, level: m.level, source: m.source, type: m.type, text: m.text, timestamp: m.timestamp };
+  if (m.url) row.url = m.url;
+  if (m.line) row.line = m.line;
+  if (m.column) row.column = m.column;
+  if (m.stack) row.stack = m.stack;
+  if (m.target && m.target.type !== 'page') row.targetTag = m.target.type;
+  return row;
+}
+
+/** A place of a script: a message's, or a stack frame's. */
+export interface Place {
+  url: string;
+  line: number;
+  column?: number;
+}
+
+/** The key of a place: URL:LINE:COLUMN. */
+export function placeKey(p: Place): string {
+  return `${p.url}:${p.line}:${p.column ?? 1}`;
+}
+
+/** "    at NAME (URL:LINE:COL)": a frame of a record's stack. */
+const FRAME = /^(\s*at )(.*) \((.+):(\d+):(\d+)\)$/;
+
+/** The frames of a stack: their text and place. */
+export function parseStack(stack: string): { text: string; name: string; place?: Place }[] {
+  return stack.split('\n').map((text) => {
+    const m = FRAME.exec(text);
+    if (!m) return { text, name: '' };
+    return { text, name: m[2] as string, place: { url: m[3] as string, line: Number(m[4]), column: Number(m[5]) } };
+  });
+}
+
+/** Messages the extension posts to the Console webview. */
+export type ToConsole =
+  | { type: 'reset'; rows: ConsoleRow[]; session?: string; running: boolean }
+  | { type: 'append'; rows: ConsoleRow[] }
+  | { type: 'state'; running: boolean }
+  | { type: 'evaluated'; id: number; result?: EvaluateResult; error?: string }
+  /** The original places of places asked (by placeKey), as workspace paths where they are files; null: none. */
+  | { type: 'resolved'; places: [string, string | null][] };
+
+/** Messages the Console webview posts to the extension. */
+export type FromConsole =
+  | { type: 'ready' }
+  | { type: 'evaluate'; id: number; expression: string }
+  | { type: 'resolve'; places: Place[] }
+  | { type: 'open'; place: Place };
