@@ -46,7 +46,8 @@ if (process.argv.includes('--tests')) {
   const testDir = join(here, 'test');
   const pick = (suffix) => readdirSync(testDir).filter((f) => f.endsWith(suffix)).map((f) => join(testDir, f));
   // The tests run under plain node: nothing may pull in vscode.
-  await build({ ...common, entryPoints: pick('.test.ts'), outdir: join(root, 'out/test') });
+  // Vite (the dev server of vite.test.ts) stays in node_modules.
+  await build({ ...common, entryPoints: pick('.test.ts'), outdir: join(root, 'out/test'), external: ['vite'] });
   // Scripts the tests run as processes (the fake backend), kept apart so
   // that node --test does not take them for tests.
   await build({ ...common, entryPoints: pick('.script.ts'), outdir: join(root, 'out/test-helpers') });
