@@ -387,6 +387,14 @@ test("e2e: gd on a console message and on a stack frame opens the original TypeS
     return find_line(view.buf, "mapped failure: first") ~= nil
   end, "the console buffer")
   local console_win = api.nvim_get_current_win()
+  -- The lines show the original places once they are resolved.
+  h.wait(EVENTS_MS, function()
+    local _, l = find_line(view.buf, "mapped failure: first")
+    return l and l:find("maps/src/app.ts:17)", 1, true) ~= nil
+  end, "the console.error's line at app.ts:17", function()
+    return select(2, find_line(view.buf, "mapped failure: first"))
+  end)
+  h.matches("maps/src/deep%.ts:11%)$", select(2, find_line(view.buf, "deep failure at 3")), "the exception's line at deep.ts:11")
 
   -- gd on the console.error line: src/app.ts, at the console.error call.
   local lnum = find_line(view.buf, "mapped failure: first")

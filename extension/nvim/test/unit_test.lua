@@ -1442,3 +1442,15 @@ test("sources: a line's place, and a source URL's workspace file", function()
     eq(c[2], sources.local_file(c[1], "/ws", exists), c[1])
   end
 end)
+
+test("format: a console line shows its original place when one is known", function()
+  local format = require("bdg.ui.format")
+  local e = { kind = "message", message = { level = "log", text = "hi", timestamp = 0, url = "http://h/app.js", line = 1, column = 5 } }
+  h.matches("%(app%.js:1%)$", (format.console_entry(e)), "the script's place")
+  h.matches("%(src/app%.ts:17%)$", (format.console_entry(e, function()
+    return "src/app.ts:17"
+  end)), "the original's")
+  h.matches("%(app%.js:1%)$", (format.console_entry(e, function()
+    return nil
+  end)), "none known: the script's")
+end)

@@ -149,4 +149,102 @@ function M.goto_place(name, place, cb)
   end))
 end
 
+-- Originals shown in the console buffer: per session, a place's original
+-- as a line shows it ("maps/src/app.ts:17"), false when it has none. A
+-- place not known yet is asked with the others of a render, in one
+-- source/resolve call; listeners redraw once the answer is in.
+local shown = {} -- session -> { [place key] = string | false }
+local pending = {} -- session -> { key -> place }
+local listeners = {} -- session -> { fn }
+
+local function key_of(url, line, column)
+  return ("%s:%d:%d"):format(url, line, column or 1)
+end
+
+-- on_resolved(name, fn) calls fn() when originals of session name come in;
+-- it returns a function that stops it.
+function M.on_resolved(name, fn)
+  listeners[name] = listeners[name] or {}
+  table.insert(listeners[name], fn)
+  return function()
+    for i, f in ipairs(listeners[name] or {}) do
+      if f == fn then
+        table.remove(listeners[name], i)
+        return
+      end
+    end
+  end
+end
+
+-- MAX_LOCATIONS is what one source/resolve call takes.
+local MAX_LOCATIONS = 1000
+
+local function resolve_chunk(name, keys, places)
+  local s = require("bdg.sessions").ensure(name)
+  require("bdg.actions").call(s, protocol.method.source_resolve, { locations = places }, vim.schedule_wrap(function(err, res)
+    local results = not err and res and v(res.results) or {}
+    local root = web_root()
+    shown[name] = shown[name] or {}
+    for i, k in ipairs(keys) do
+      local o = type(results[i]) == "table" and v(results[i].original)
+      local text = false
+      if o then
+        local file = M.local_file(o.source, root)
+        text = ("%s:%d"):format(file and vim.fn.fnamemodify(file, ":.") or o.source, o.line)
+      end
+      shown[name][k] = text
+    end
+    for _, f in ipairs(listeners[name] or {}) do
+      f()
+    end
+  end))
+end
+
+local function flush(name)
+  local todo = pending[name]
+  pending[name] = nil
+  local keys, places = {}, {}
+  for k, p in pairs(todo or {}) do
+    keys[#keys + 1] = k
+    places[#places + 1] = p
+    if #places == MAX_LOCATIONS then
+      resolve_chunk(name, keys, places)
+      keys, places = {}, {}
+    end
+  end
+  if #places > 0 then
+    resolve_chunk(name, keys, places)
+  end
+end
+
+-- original_of(name, m) returns a message's original place as a line shows
+-- it, if known; else nil (the script's place is shown), and asks for it
+-- once.
+function M.original_of(name, m)
+  local url, line = v(m.url), tonumber(v(m.line))
+  if not url or not line or url == "" then
+    return nil
+  end
+  local k = key_of(url, line, tonumber(v(m.column)))
+  local known = shown[name] and shown[name][k]
+  if known ~= nil then
+    return known or nil
+  end
+  shown[name] = shown[name] or {}
+  shown[name][k] = false -- asked: not again
+  if not pending[name] then
+    pending[name] = {}
+    vim.defer_fn(function()
+      flush(name)
+    end, 20)
+  end
+  pending[name][k] = { url = url, line = line, column = tonumber(v(m.column)) }
+  return nil
+end
+
+-- forget drops what is known of session name's originals (a new run).
+function M.forget(name)
+  shown[name], pending[name] = nil, nil
+end
+
 return M

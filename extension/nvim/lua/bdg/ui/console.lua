@@ -7,6 +7,7 @@ local buffer = require("bdg.ui.buffer")
 local config = require("bdg.config")
 local format = require("bdg.ui.format")
 local hl = require("bdg.ui.highlight")
+local sources = require("bdg.sources")
 local throttle = require("bdg.ui.throttle")
 
 local api = vim.api
@@ -18,10 +19,10 @@ View.__index = View
 
 local views = {} -- session name -> View
 
-local function entries_lines(ring, from, to)
+local function entries_lines(ring, from, to, original)
   local lines, groups = {}, {}
   for i = from, to do
-    local line, group = format.console_entry(ring.items[i])
+    local line, group = format.console_entry(ring.items[i], original)
     lines[#lines + 1] = line
     groups[#groups + 1] = group or false
   end
@@ -66,12 +67,12 @@ function View:render()
   local follow = config.get("follow") and windows_at_bottom(buf, math.max(old_count, 1)) or {}
   if full then
     api.nvim_buf_clear_namespace(buf, hl.ns, 0, -1)
-    local lines, groups = entries_lines(ring, first, last)
+    local lines, groups = entries_lines(ring, first, last, self.original)
     buffer.set_lines(buf, 0, -1, lines)
     self:_highlight(0, lines, groups)
   else
     -- Append what is new, then drop from the top what the store dropped.
-    local lines, groups = entries_lines(ring, self.last + 1, last)
+    local lines, groups = entries_lines(ring, self.last + 1, last, self.original)
     buffer.set_lines(buf, old_count, old_count, lines)
     self:_highlight(old_count, lines, groups)
     local gone = first - self.first
@@ -122,6 +123,9 @@ function View:close()
   if self.unsubscribe then
     self.unsubscribe()
   end
+  if self.unresolved then
+    self.unresolved()
+  end
   views[self.session.name] = nil
 end
 
@@ -135,9 +139,21 @@ local function new_view(session)
     end
   end)
   self.unsubscribe = session:on_change(function(what)
+    if what == "reset" then
+      sources.forget(session.name)
+    end
     if what == "console" or what == "reset" or what == "ended" then
       self.throttle:mark()
     end
+  end)
+  -- Places at their original sources (source maps): asked as lines are
+  -- drawn; once they come, the buffer is drawn again.
+  self.original = function(m)
+    return sources.original_of(session.name, m)
+  end
+  self.unresolved = sources.on_resolved(session.name, function()
+    self.gen = -1
+    self.throttle:mark()
   end)
   vim.keymap.set("n", "<CR>", function()
     self:_open_entry()

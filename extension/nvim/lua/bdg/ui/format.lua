@@ -152,7 +152,9 @@ local function where(url, line)
 end
 
 -- console_entry returns the line of a console store entry and its group.
-function M.console_entry(e)
+-- original(m), if given, returns a message's place in its original source
+-- ("src/app.ts:17"), shown instead of the script's; nil: the script's.
+function M.console_entry(e, original)
   if e.kind == "message" then
     local m = e.message
     local level = v(m.level) or "log"
@@ -162,7 +164,7 @@ function M.console_entry(e)
       text = ("[%s] %s"):format(v(m.type) or "browser", text)
     end
     text = tagged(M.target_tag(m.target), text)
-    local at = where(m.url, m.line)
+    local at = original and original(m) or where(m.url, m.line)
     local line = ("%s %-7s %s"):format(M.clock(m.timestamp), level, text)
     if at ~= "" then
       line = line .. "  (" .. at .. ")"
