@@ -518,6 +518,18 @@ async function main(): Promise<void> {
         if (shown !== 100) throw new Error(`${shown} rows shown, not 100`);
       }, 'the 100 matching rows');
       await p.screenshot({ path: join(shotDir, 'vscode-network-filter.png') });
+      // What a keystroke costs on the whole table: the filter over every row
+      // and the redraw, by the webview's own clock (a figure, not a check).
+      const ms = await f.evaluate(
+        `new Promise((resolve) => {
+          const box = document.getElementById('filter');
+          const t0 = performance.now();
+          box.value = 'data.json';
+          box.dispatchEvent(new Event('input'));
+          requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)));
+        })`,
+      );
+      log(`filter over ${held} rows and redraw: ${Number(ms).toFixed(1)} ms`);
       await f.locator('#filter').fill('is:weird');
       await f.locator('.filter-error', { hasText: 'unknown is:weird' }).waitFor({ timeout: T });
       await f.locator('#filter').fill('');
@@ -637,6 +649,27 @@ async function main(): Promise<void> {
       if (recalled !== expression) throw new Error(`up recalled ${JSON.stringify(recalled)}`);
       await f.locator('#evaluate').fill('');
       await p.screenshot({ path: join(shotDir, 'vscode-console-evaluate.png') });
+    });
+
+    await step('an object the page logged expands (object/properties); after a reload it is no longer available', async () => {
+      const f = consolePanel as Frame;
+      await f.locator('#evaluate').fill('console.log("panel object", {nested: {n: 42}}, [5, 6]); 1');
+      await f.locator('#evaluate').press('Enter');
+      const entry = f.locator('.entry.message', { hasText: 'panel object' });
+      await entry.waitFor({ timeout: T });
+      await entry.locator('.head').click();
+      const objects = entry.locator('.body > .value.object');
+      await objects.first().waitFor({ timeout: T });
+      await objects.first().locator('.value-head').first().click();
+      const nested = objects.first().locator('.children .value.object', { hasText: 'nested:' });
+      await nested.waitFor({ timeout: T });
+      await nested.locator('.value-head').first().click();
+      await nested.locator('.children .value-head', { hasText: 'n: 42' }).waitFor({ timeout: T });
+      await p.screenshot({ path: join(shotDir, 'vscode-console-object.png') });
+      await runCommand(p, 'BDG: Reload Page');
+      await p.locator('.part.statusbar', { hasText: /BDG: reloaded/ }).first().waitFor({ timeout: T });
+      await objects.nth(1).locator('.value-head').first().click();
+      await objects.nth(1).locator('.gone', { hasText: 'object no longer available' }).waitFor({ timeout: T });
     });
 
     await step('BDG: Stop Session ends it; BDG: Open session.json opens the result', async () => {

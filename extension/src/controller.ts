@@ -43,6 +43,7 @@ import {
   Notification,
   type EvaluateResult,
   type NetworkGetResult,
+  type ObjectPropertiesResult,
   type OriginalLocation,
   type ProgressParams,
   type StartParams,
@@ -616,6 +617,11 @@ export class Controller implements vscode.Disposable {
     if (!session || this.model.phase !== 'running' || places.length === 0) return places.map(() => undefined);
     const r = await this.backend().call(Method.SourceResolve, { session, locations: places.slice(0, 1000) });
     return places.map((_, i) => r.results?.[i]?.original);
+  }
+
+  /** object/properties: the properties of an object a console message logged. */
+  properties(session: string, objectId: string, target?: string): Promise<ObjectPropertiesResult> {
+    return this.backend().call(Method.ObjectProperties, { session, objectId, ...(target ? { target } : {}) });
   }
 
   /** page/evaluate of expression in session's page, promises awaited. */

@@ -33,6 +33,7 @@ export function activate(context: vscode.ExtensionContext): void {
     evaluate: (s, e) => ctl.evaluate(s, e),
     resolveSources: (places) => ctl.resolveSources(places),
     sourcePath: (source) => ctl.sourcePath(source),
+    properties: (s, id, target) => ctl.properties(s, id, target),
   });
   context.subscriptions.push(
     networkPanel,

@@ -31,6 +31,7 @@ export const Method = {
   PageEmulate: 'page/emulate',
   CdpSend: 'cdp/send',
   SourceResolve: 'source/resolve',
+  ObjectProperties: 'object/properties',
   EventsSubscribe: 'events/subscribe',
 } as const;
 
@@ -63,7 +64,8 @@ export type BackendMethod =
   | 'page/waitFor'
   | 'page/emulate'
   | 'cdp/send'
-  | 'source/resolve';
+  | 'source/resolve'
+  | 'object/properties';
 
 /** The methods of a session worker, on its socket. */
 export type WorkerMethod =
@@ -89,6 +91,7 @@ export type WorkerMethod =
   | 'page/emulate'
   | 'cdp/send'
   | 'source/resolve'
+  | 'object/properties'
   | 'events/subscribe';
 
 /** Every notification, by its wire name. */

@@ -54,6 +54,18 @@ export interface ConsoleMessage {
   /** A field was cut to its cap; originalSizes names those cut. */
   truncated?: boolean;
   originalSizes?: OriginalSizes;
+  /** The arguments that are objects, with their remote ids (object/properties). */
+  objects?: ConsoleObject[];
+}
+
+/** An argument of a console call that is an object: its remote id, what it is, its preview. */
+export interface ConsoleObject {
+  index: number;
+  objectId: string;
+  type: string;
+  subtype?: string;
+  className?: string;
+  text: string;
 }
 
 /**
@@ -806,6 +818,29 @@ export interface SourceResolveResult extends SourceResolution {
   results?: SourceResolution[];
 }
 
+/** object/properties: the properties of an object a console message logged. */
+export interface ObjectPropertiesParams {
+  session?: string;
+  objectId: string;
+  /** The target that holds it (a record's target.id); absent: the page. */
+  target?: string;
+}
+
+/** A property: its name, what its value is, the value on one line; an object value has its own id. */
+export interface ObjectProperty {
+  name: string;
+  type: string;
+  subtype?: string;
+  className?: string;
+  text: string;
+  objectId?: string;
+}
+
+export interface ObjectPropertiesResult {
+  properties: ObjectProperty[];
+  cut?: boolean;
+}
+
 /** What made a request (NetworkRequest.initiator). */
 export interface Initiator {
   type: string;
@@ -844,6 +879,7 @@ export interface Methods {
   [Method.PageEmulate]: [EmulateParams, EmulateResult];
   [Method.CdpSend]: [CDPSendParams, unknown];
   [Method.SourceResolve]: [SourceResolveParams, SourceResolveResult];
+  [Method.ObjectProperties]: [ObjectPropertiesParams, ObjectPropertiesResult];
 }
 
 export type ParamsOf<M extends BackendMethod> = Methods[M][0];

@@ -117,5 +117,9 @@ test("the Console panel's rows and stacks", () => {
     navigationId: 1,
     target: { id: 'W', type: 'worker', url: 'http://h/w.js' },
   });
-  assert.deepEqual(row, { seq: 9, level: 'error', source: 'console', type: 'error', text: 'boom', timestamp: 1, url: 'http://h/app.js', line: 1, column: 5, targetTag: 'worker' });
+  assert.deepEqual(row, { seq: 9, level: 'error', source: 'console', type: 'error', text: 'boom', timestamp: 1, url: 'http://h/app.js', line: 1, column: 5, targetTag: 'worker', targetId: 'W' });
+  const objects = [{ index: 1, objectId: '1.2.3', type: 'object', className: 'Object', text: '{a: 1}' }];
+  const withObjects = toConsoleRow({ seq: 10, level: 'log', source: 'console', type: 'log', text: 'x {a: 1}', timestamp: 1, navigationId: 1, objects });
+  assert.deepEqual(withObjects.objects, objects, 'the objects, for object/properties');
+  assert.equal(withObjects.targetId, undefined, "the page's: no target id");
 });

@@ -7,7 +7,7 @@
 // MAX_SHOWN groups are in the DOM: the newest that match.
 
 import { parseStack, placeKey, type ConsoleRow, type FromConsole, type Place, type ToConsole } from '../src/panels/consoleRows';
-import type { EvaluateResult } from '../src/protocol';
+import type { EvaluateResult, ObjectPropertiesResult } from '../src/protocol';
 
 declare function acquireVsCodeApi(): {
   postMessage(m: FromConsole): void;
@@ -36,6 +36,7 @@ let search = '';
 const expanded = new Set<string>(); // keys of the entries opened
 const resolved = new Map<string, string | null>(); // place key -> its original, shown; null: none
 let toResolve = new Map<string, Place>(); // places shown, not asked yet
+const properties = new Map<string, { result?: ObjectPropertiesResult; error?: string }>(); // object id -> its properties, once asked
 let nextEval = 1;
 const state = (vscode.getState() as { history?: string[] } | undefined) ?? {};
 const history: string[] = state.history ?? [];
@@ -131,6 +132,56 @@ function valueNode(name: string | undefined, v: unknown, text: string | undefine
   return box;
 }
 
+// ---- Objects the page logged: their properties, asked when expanded ----
+
+function objectNode(name: string | undefined, text: string, objectId: string, target: string | undefined): HTMLElement {
+  const key = `o:${objectId}`;
+  const box = el('div', 'value object');
+  box.dataset.objectId = objectId;
+  const head = el('div', 'value-head expandable');
+  head.tabIndex = 0;
+  const open = expanded.has(key);
+  head.append(el('span', 'twisty', open ? '▾' : '▸'));
+  if (name !== undefined) head.append(el('span', 'prop', `${name}: `));
+  head.append(el('span', 'v object', text));
+  const toggle = (e: Event): void => {
+    e.stopPropagation();
+    if (expanded.has(key)) expanded.delete(key);
+    else {
+      expanded.add(key);
+      if (!properties.has(key)) {
+        properties.set(key, {});
+        vscode.postMessage({ type: 'properties', key, objectId, ...(target ? { target } : {}) });
+      }
+    }
+    render();
+  };
+  head.addEventListener('click', toggle);
+  head.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') toggle(e);
+  });
+  box.append(head);
+  if (open) {
+    const kids = el('div', 'children');
+    const got = properties.get(key);
+    if (!got || (!got.result && !got.error)) kids.append(el('div', 'more', '…'));
+    else if (got.error) kids.append(el('div', 'gone', got.error));
+    else if (got.result) {
+      for (const p of got.result.properties) {
+        if (p.objectId) kids.append(objectNode(p.name, p.text, p.objectId, target));
+        else {
+          const line = el('div', 'value-head');
+          line.append(el('span', 'twisty', ''), el('span', 'prop', `${p.name}: `), el('span', `v ${p.type}`, p.text));
+          kids.append(line);
+        }
+      }
+      if (got.result.cut) kids.append(el('div', 'more', '… more properties than are shown'));
+    }
+    box.append(kids);
+  }
+  return box;
+}
+
 // ---- Places and stacks ----
 
 function placeLink(place: Place, shown: string, cls: string): HTMLElement {
@@ -176,7 +227,7 @@ function messageNode(row: ConsoleRow, repeats: number): HTMLElement {
   const own: Place | undefined = row.url && row.line ? { url: row.url, line: row.line, ...(row.column ? { column: row.column } : {}) } : undefined;
   if (own) head.append(placeLink(own, original(own) ?? shortPlace(own), 'place'));
   node.append(head);
-  const more = row.text.includes('\n') || frames.length > 0;
+  const more = row.text.includes('\n') || frames.length > 0 || (row.objects?.length ?? 0) > 0;
   if (more) {
     head.classList.add('expandable');
     head.tabIndex = 0;
@@ -191,6 +242,7 @@ function messageNode(row: ConsoleRow, repeats: number): HTMLElement {
     });
     if (expanded.has(key)) {
       const body = el('div', 'body');
+      for (const o of row.objects ?? []) body.append(objectNode(undefined, o.text, o.objectId, row.targetId));
       const rest = row.text.split('\n').slice(1).join('\n');
       if (rest) body.append(el('pre', 'rest', rest));
       for (const f of frames) {
@@ -339,6 +391,7 @@ window.addEventListener('message', (e: MessageEvent<ToConsole>) => {
       lastSeq = 0;
       expanded.clear();
       resolved.clear();
+      properties.clear();
       setRunning(m.running);
       append(m.rows);
       break;
@@ -357,6 +410,10 @@ window.addEventListener('message', (e: MessageEvent<ToConsole>) => {
       }
       break;
     }
+    case 'properties':
+      properties.set(m.key, m.result ? { result: m.result } : { error: m.error ?? 'unknown error' });
+      render();
+      break;
     case 'resolved':
       for (const [k, shown] of m.places) resolved.set(k, shown);
       render();

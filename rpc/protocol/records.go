@@ -30,6 +30,30 @@ type ConsoleMessage struct {
 	// the fields cut, with their sizes before.
 	Truncated     bool           `json:"truncated,omitempty"`
 	OriginalSizes *OriginalSizes `json:"originalSizes,omitempty"`
+	// Objects are the arguments of a console call that are objects (the
+	// first MaxConsoleObjects), whose properties runtime/getProperties
+	// gives while the page holds them.
+	Objects []ConsoleObject `json:"objects,omitempty"`
+}
+
+// MaxConsoleObjects bounds the objects a console message keeps the ids
+// of; MaxConsoleObjectText the preview of each.
+const (
+	MaxConsoleObjects    = 8
+	MaxConsoleObjectText = 200
+)
+
+// ConsoleObject is an argument of a console call that is an object or a
+// function: its place among the arguments, its remote id in the target
+// that logged it (valid until that page navigates, or Chrome's console
+// storage lets the message go), what it is, and its one-line preview.
+type ConsoleObject struct {
+	Index     int    `json:"index"`
+	ObjectID  string `json:"objectId"`
+	Type      string `json:"type"`
+	Subtype   string `json:"subtype,omitempty"`
+	ClassName string `json:"className,omitempty"`
+	Text      string `json:"text"`
 }
 
 // TargetRef says which target of the watched page a record came from. The

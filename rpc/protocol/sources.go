@@ -90,3 +90,49 @@ type SourceResolveResult struct {
 	SourceResolution
 	Results []SourceResolution `json:"results,omitempty"`
 }
+
+// Objects a console message logged (issue 17): object/properties gives the
+// properties of one, by the remote id its record carries
+// (ConsoleMessage.Objects), or of a property that is an object itself.
+
+// MaxObjectProperties bounds the properties of one object/properties answer.
+const MaxObjectProperties = 1000
+
+// ObjectPropertiesParams are the params of object/properties: a remote
+// object id, and the target that holds it (a record's target.id; absent:
+// the page).
+type ObjectPropertiesParams struct {
+	Session  string `json:"session,omitempty"`
+	ObjectID string `json:"objectId"`
+	Target   string `json:"target,omitempty"`
+}
+
+// SessionName implements SessionNamer.
+func (p ObjectPropertiesParams) SessionName() string { return p.Session }
+
+// Validate implements rpc.Validator.
+func (p ObjectPropertiesParams) Validate() error {
+	if p.ObjectID == "" {
+		return errors.New(`missing required field "objectId" (a console message's objects[].objectId)`)
+	}
+	return nil
+}
+
+// ObjectProperty is a property of an object: its name, what its value is,
+// and the value on one line as DevTools shows it; an object value has its
+// own objectId, to expand it in turn.
+type ObjectProperty struct {
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	Subtype   string `json:"subtype,omitempty"`
+	ClassName string `json:"className,omitempty"`
+	Text      string `json:"text"`
+	ObjectID  string `json:"objectId,omitempty"`
+}
+
+// ObjectPropertiesResult is what object/properties answers: the object's
+// own properties, at most MaxObjectProperties (Cut says there were more).
+type ObjectPropertiesResult struct {
+	Properties []ObjectProperty `json:"properties"`
+	Cut        bool             `json:"cut,omitempty"`
+}

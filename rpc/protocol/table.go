@@ -118,6 +118,8 @@ var (
 
 	// Source maps (sources.go): a script's place to its original source's.
 	SourceResolve = define[SourceResolveParams, SourceResolveResult]("source/resolve", Worker|Backend, true)
+	// The properties of an object a console message logged.
+	ObjectProperties = define[ObjectPropertiesParams, ObjectPropertiesResult]("object/properties", Worker|Backend, true)
 
 	// Events, on a worker's socket (the backend subscribes for its clients).
 	Subscribe = define[SubscribeParams, SubscribeResult]("events/subscribe", Worker, false)

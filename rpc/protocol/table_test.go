@@ -46,7 +46,7 @@ func TestMethodTable(t *testing.T) {
 func TestBackendCapabilities(t *testing.T) {
 	c := protocol.BackendCapabilities()
 	b, _ := json.Marshal(c)
-	want := `{"methods":["browser/tabs","cdp/send","console/list","dom/query","dom/snapshot","input/click","input/fill","input/hover","input/press","network/get","network/list","page/back","page/emulate","page/evaluate","page/forward","page/navigate","page/reload","page/screenshot","page/waitFor","session/attach","session/list","session/peek","session/start","session/status","session/stop","source/resolve","initialize","shutdown"],` +
+	want := `{"methods":["browser/tabs","cdp/send","console/list","dom/query","dom/snapshot","input/click","input/fill","input/hover","input/press","network/get","network/list","object/properties","page/back","page/emulate","page/evaluate","page/forward","page/navigate","page/reload","page/screenshot","page/waitFor","session/attach","session/list","session/peek","session/start","session/status","session/stop","source/resolve","initialize","shutdown"],` +
 		`"notifications":["console/message","network/request","network/response","network/finished","network/failed","network/websocket","websocket/frame","eventsource/message","page/navigated","target/attached","target/detached","session/ended","events/dropped","$/progress"]}`
 	if string(b) != want {
 		t.Errorf("capabilities\n%s\nwant\n%s", b, want)

@@ -21,6 +21,17 @@ func BenchmarkConsoleEvent(b *testing.B) {
 	}
 }
 
+// BenchmarkConsoleObjectEvent: console.log("user", {id: 7, name: "ada",
+// tags: Array(2)}), whose object argument the record keeps the id of.
+func BenchmarkConsoleObjectEvent(b *testing.B) {
+	c := New(Options{Session: "b"})
+	params := []byte(`{"type":"log","args":[{"type":"string","value":"user"},{"type":"object","className":"Object","description":"Object","objectId":"-4455436541876512437.2.17","preview":{"type":"object","description":"Object","overflow":false,"properties":[{"name":"id","type":"number","value":"7"},{"name":"name","type":"string","value":"ada"},{"name":"tags","type":"object","value":"Array(2)","subtype":"array"}]}}],"executionContextId":1,"timestamp":1764100000123.456,"stackTrace":{"callFrames":[{"functionName":"","scriptId":"5","url":"http://127.0.0.1:8080/app.js","lineNumber":9,"columnNumber":12}]}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.HandleEvent("Runtime.consoleAPICalled", params)
+	}
+}
+
 func BenchmarkConsoleErrorEvent(b *testing.B) {
 	c := New(Options{Session: "b"})
 	params := []byte(`{"type":"error","args":[{"type":"string","value":"something failed"}],"executionContextId":1,"timestamp":1764100000123.456,"stackTrace":{"callFrames":[{"functionName":"f","scriptId":"5","url":"http://127.0.0.1:8080/app.js","lineNumber":12,"columnNumber":30},{"functionName":"g","scriptId":"5","url":"http://127.0.0.1:8080/app.js","lineNumber":40,"columnNumber":3},{"functionName":"","scriptId":"5","url":"http://127.0.0.1:8080/app.js","lineNumber":90,"columnNumber":1}]}}`)

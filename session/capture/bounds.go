@@ -439,14 +439,21 @@ func consoleSize(m *protocol.ConsoleMessage) int64 {
 	if m.OriginalSizes != nil {
 		n += truncatedSize
 	}
+	for i := range m.Objects {
+		o := &m.Objects[i]
+		n += consoleObjectOverhead + int64(len(o.ObjectID)+len(o.Type)+len(o.Subtype)+len(o.ClassName)+len(o.Text))
+	}
 	return n
 }
 
-// requestSize is the size of a request without its bodies, which the body
-// budget counts.
+// consoleObjectOverhead is a ConsoleObject's size beside its strings.
+const consoleObjectOverhead = 80
+
 // initiatorOverhead is an Initiator's size beside its strings.
 const initiatorOverhead = 64
 
+// requestSize is the size of a request without its bodies, which the body
+// budget counts.
 func requestSize(r *protocol.NetworkRequest) int64 {
 	n := requestOverhead + int64(len(r.RequestID)+len(r.URL)+len(r.Method)+len(r.ResourceType)+len(r.State)+
 		len(r.RequestHeaders)+len(r.StatusText)+len(r.MimeType)+len(r.ResponseHeaders)+len(r.Protocol)+

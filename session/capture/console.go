@@ -53,6 +53,7 @@ func (c *Capture) onConsoleAPICalled(ev *runtime.EventConsoleAPICalled) {
 			m.Stack, stackSize = c.opts.Caps.formatStack(ev.StackTrace)
 		}
 	}
+	m.Objects = consoleObjects(ev.Args)
 	if apiType == "assert" && m.Text == "" {
 		m.Text = "Assertion failed"
 	} else if apiType == "assert" {
@@ -145,6 +146,27 @@ func firstFrame(st *runtime.StackTrace) *runtime.CallFrame {
 		return nil
 	}
 	return st.CallFrames[0]
+}
+
+// consoleObjects returns the arguments of a console call that are objects
+// or functions, with their remote ids (the first MaxConsoleObjects; an id
+// longer than Chrome's are is left out), for runtime/getProperties.
+func consoleObjects(args []*runtime.RemoteObject) []protocol.ConsoleObject {
+	var out []protocol.ConsoleObject
+	for i, a := range args {
+		if a == nil || a.ObjectID == "" || len(a.ObjectID) > 128 || (a.Type != "object" && a.Type != "function") || a.Subtype == "null" {
+			continue
+		}
+		text, _ := cutString(remoteToString(a), protocol.MaxConsoleObjectText)
+		out = append(out, protocol.ConsoleObject{
+			Index: i, ObjectID: string(a.ObjectID), Type: string(a.Type), Subtype: string(a.Subtype),
+			ClassName: a.ClassName, Text: text,
+		})
+		if len(out) == protocol.MaxConsoleObjects {
+			break
+		}
+	}
+	return out
 }
 
 // renderArgs renders console arguments as DevTools shows them: format

@@ -112,6 +112,7 @@ func (w *worker) mux(cs *connState) *rpc.Mux {
 	handleDrive(m, protocol.Hover, w.drive.Hover)
 	handleDrive(m, protocol.Emulate, w.drive.Emulate)
 	handleDrive(m, protocol.SourceResolve, w.drive.Resolve)
+	handleDrive(m, protocol.ObjectProperties, w.drive.Properties)
 	rpc.Handle(m, protocol.WaitFor, func(ctx context.Context, p protocol.WaitForParams) (protocol.WaitForResult, error) {
 		rpc.Async(ctx)
 		return w.drive.WaitFor(ctx, p, w.capture.InFlight)

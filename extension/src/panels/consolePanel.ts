@@ -8,7 +8,7 @@
 
 import * as vscode from 'vscode';
 import type { SessionModel } from '../model';
-import type { EvaluateResult, OriginalLocation } from '../protocol';
+import type { EvaluateResult, ObjectPropertiesResult, OriginalLocation } from '../protocol';
 import { placeKey, toConsoleRow, type FromConsole, type ToConsole } from './consoleRows';
 import { webviewHtml } from './html';
 
@@ -19,6 +19,7 @@ export interface ConsolePanelHost {
   evaluate(session: string, expression: string): Promise<EvaluateResult>;
   resolveSources(places: { url: string; line: number; column?: number }[]): Promise<(OriginalLocation | undefined)[]>;
   sourcePath(source: string): string | undefined;
+  properties(session: string, objectId: string, target?: string): Promise<ObjectPropertiesResult>;
 }
 
 export class ConsolePanel implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -127,6 +128,19 @@ export class ConsolePanel implements vscode.WebviewViewProvider, vscode.Disposab
       case 'open':
         await vscode.commands.executeCommand('bdg.openLocation', m.place.url, m.place.line, m.place.column);
         return;
+      case 'properties': {
+        const session = this.model.session;
+        if (!session || !this.running()) {
+          this.post({ type: 'properties', key: m.key, error: 'The session has ended: its objects are gone.' });
+          return;
+        }
+        try {
+          this.post({ type: 'properties', key: m.key, result: await this.host.properties(session, m.objectId, m.target) });
+        } catch (err) {
+          this.post({ type: 'properties', key: m.key, error: err instanceof Error ? err.message : String(err) });
+        }
+        return;
+      }
     }
   }
 

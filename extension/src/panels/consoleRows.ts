@@ -2,7 +2,7 @@
 // (webview/console.ts), and what the webview shows of a console message.
 // No vscode here.
 
-import type { ConsoleMessage, EvaluateResult } from '../protocol';
+import type { ConsoleMessage, ConsoleObject, EvaluateResult, ObjectPropertiesResult } from '../protocol';
 
 /** A message of the Console panel. */
 export interface ConsoleRow {
@@ -17,6 +17,9 @@ export interface ConsoleRow {
   column?: number;
   stack?: string;
   targetTag?: string;
+  /** The target that logged it (its objects live there); absent: the page. */
+  targetId?: string;
+  objects?: ConsoleObject[];
 }
 
 export function toConsoleRow(m: ConsoleMessage): ConsoleRow {
@@ -25,7 +28,11 @@ export function toConsoleRow(m: ConsoleMessage): ConsoleRow {
   if (m.line) row.line = m.line;
   if (m.column) row.column = m.column;
   if (m.stack) row.stack = m.stack;
-  if (m.target && m.target.type !== 'page') row.targetTag = m.target.type;
+  if (m.target && m.target.type !== 'page') {
+    row.targetTag = m.target.type;
+    row.targetId = m.target.id;
+  }
+  if (m.objects?.length) row.objects = m.objects;
   return row;
 }
 
@@ -59,6 +66,7 @@ export type ToConsole =
   | { type: 'append'; rows: ConsoleRow[] }
   | { type: 'state'; running: boolean }
   | { type: 'evaluated'; id: number; result?: EvaluateResult; error?: string }
+  | { type: 'properties'; key: string; result?: ObjectPropertiesResult; error?: string }
   /** The original places of places asked (by placeKey), as workspace paths where they are files; null: none. */
   | { type: 'resolved'; places: [string, string | null][] };
 
@@ -67,4 +75,5 @@ export type FromConsole =
   | { type: 'ready' }
   | { type: 'evaluate'; id: number; expression: string }
   | { type: 'resolve'; places: Place[] }
-  | { type: 'open'; place: Place };
+  | { type: 'open'; place: Place }
+  | { type: 'properties'; key: string; objectId: string; target?: string };

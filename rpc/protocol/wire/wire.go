@@ -148,6 +148,33 @@ func appendMessage(b []byte, m *protocol.ConsoleMessage) ([]byte, bool) {
 		b = append(b, `,"originalSizes":`...)
 		b = appendSizes(b, m.OriginalSizes)
 	}
+	if len(m.Objects) > 0 {
+		b = append(b, `,"objects":[`...)
+		for i := range m.Objects {
+			o := &m.Objects[i]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"index":`...)
+			b = strconv.AppendInt(b, int64(o.Index), 10)
+			b = append(b, `,"objectId":`...)
+			str(o.ObjectID)
+			b = append(b, `,"type":`...)
+			str(o.Type)
+			if o.Subtype != "" {
+				b = append(b, `,"subtype":`...)
+				str(o.Subtype)
+			}
+			if o.ClassName != "" {
+				b = append(b, `,"className":`...)
+				str(o.ClassName)
+			}
+			b = append(b, `,"text":`...)
+			str(o.Text)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}'), ok
 }
 

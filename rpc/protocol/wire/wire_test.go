@@ -153,6 +153,10 @@ func TestConsoleList(t *testing.T) {
 			m.Target = &protocol.TargetRef{ID: "T", Type: protocol.TargetIframe, URL: text, ParentID: "P"}
 			m.FrameID = "F"
 			m.Stack = text
+			m.Objects = []protocol.ConsoleObject{{Index: 1, ObjectID: "1.2.3", Type: "object", Text: text}, {Index: 3, ObjectID: `{"x":1}`, Type: "function", Subtype: "", ClassName: "Function", Text: "ƒ f()"}}
+		}
+		if i == 1 {
+			m.Objects = []protocol.ConsoleObject{{ObjectID: "o", Type: "object", Subtype: "array", ClassName: "Array", Text: "(2) [1, 2]"}}
 		}
 		msgs = append(msgs, m)
 	}

@@ -32,6 +32,7 @@ M.method = {
   page_emulate = "page/emulate",
   cdp_send = "cdp/send",
   source_resolve = "source/resolve",
+  object_properties = "object/properties",
   events_subscribe = "events/subscribe",
 }
 
