@@ -601,14 +601,8 @@ export class Controller implements vscode.Disposable {
    * say (ended, or not running).
    */
   async resolveSource(url: string, line: number, column?: number): Promise<OriginalLocation | undefined> {
-    const session = this.model.session;
-    if (!session || this.model.phase !== 'running') return undefined;
-    try {
-      const r = await this.backend().call(Method.SourceResolve, { session, url, line, column });
-      return r.original;
-    } catch {
-      return undefined;
-    }
+    const place = column === undefined ? { url, line } : { url, line, column };
+    return (await this.resolveSources([place]).catch(() => []))[0];
   }
 
   /** The original places of several places (one source/resolve call); undefined where there is none. */

@@ -22,7 +22,10 @@ import {
   type ResultOf,
   type ScreenshotResult,
 } from './protocol';
+import { stackLocation } from './stack';
 import { formatBytes, shortUrl } from './views/format';
+
+export { stackLocation };
 
 /** The globalState key of the last expression evaluated (the input box's default). */
 export const LAST_EXPRESSION_KEY = 'bdg.lastExpression';
@@ -334,12 +337,6 @@ export function stackNodes(parentId: string, ex: EvaluateException): StackNode[]
   });
 }
 
-/** The URL, line and column a stack frame names ("at f (http://h/a.js:3:9)"), if any. */
-export function stackLocation(frame: string): { url: string; line: number; column: number } | undefined {
-  const m = /\(?((?:https?|file|wss?):\/\/[^\s()]+?):(\d+)(?::(\d+))?\)?$/.exec(frame.trim());
-  if (!m) return undefined;
-  return { url: m[1], line: Number(m[2]), column: Number(m[3] ?? 1) };
-}
 
 /** "key: preview": a property's label. */
 export function propertyLabel(node: PropertyNode): string {

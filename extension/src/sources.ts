@@ -15,6 +15,15 @@ function isFile(p: string): boolean {
   }
 }
 
+/** The first file at path under one of the folders, never above them. */
+function under(folders: string[], path: string): string | undefined {
+  for (const f of folders) {
+    const p = join(f, path);
+    if (p.startsWith(f) && isFile(p)) return p;
+  }
+  return undefined;
+}
+
 /** The local file a URL stands for, if any. */
 export function localFileFor(url: string, folders: string[]): string | undefined {
   let u: URL;
@@ -27,11 +36,7 @@ export function localFileFor(url: string, folders: string[]): string | undefined
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
   let path = decodeURIComponent(u.pathname);
   if (path.endsWith('/')) path += 'index.html';
-  for (const f of folders) {
-    const p = join(f, path);
-    if (p.startsWith(f) && isFile(p)) return p;
-  }
-  return undefined;
+  return under(folders, path);
 }
 
 /**
@@ -47,27 +52,20 @@ export function sourceFileFor(source: string, folders: string[]): string | undef
   } catch {
     return undefined;
   }
-  const under = (path: string): string | undefined => {
-    for (const f of folders) {
-      const p = join(f, path);
-      if (p.startsWith(f) && isFile(p)) return p;
-    }
-    return undefined;
-  };
   const path = decodeURIComponent(u.pathname);
   switch (u.protocol) {
     case 'file:':
       return isFile(fileURLToPath(u)) ? fileURLToPath(u) : undefined;
     case 'webpack:':
     case 'webpack-internal:':
-      return under(path.replace(/^\/+/, '').replace(/^\.\//, ''));
+      return under(folders, path.replace(/^\/+/, '').replace(/^\.\//, ''));
     case 'http:':
     case 'https:':
       if (path.startsWith('/@fs/')) {
         const abs = path.slice('/@fs'.length);
         if (isFile(abs)) return abs;
       }
-      return under(path);
+      return under(folders, path);
   }
   return undefined;
 }

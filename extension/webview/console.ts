@@ -8,6 +8,7 @@
 
 import { parseStack, placeKey, type ConsoleRow, type FromConsole, type Place, type ToConsole } from '../src/panels/consoleRows';
 import type { EvaluateResult, ObjectPropertiesResult } from '../src/protocol';
+import { el } from './dom';
 
 declare function acquireVsCodeApi(): {
   postMessage(m: FromConsole): void;
@@ -29,6 +30,7 @@ type Entry =
   | { kind: 'eval'; id: number; expression: string; afterSeq: number; result?: EvaluateResult; error?: string };
 
 let entries: Entry[] = [];
+let messageCount = 0; // the messages among entries
 let lastSeq = 0;
 let running = false;
 const levelsOn = new Set<string>(LEVELS);
@@ -41,13 +43,6 @@ let nextEval = 1;
 const state = (vscode.getState() as { history?: string[] } | undefined) ?? {};
 const history: string[] = state.history ?? [];
 let historyAt = history.length;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 // ---- Layout ----
 
@@ -89,6 +84,31 @@ input.placeholder = 'Evaluate in the page (Enter; ↑ ↓ history)';
 prompt.append(caret, input);
 app.append(toolbar, list, prompt);
 
+/**
+ * Makes head open and close the entry key (a click, Enter or Space) and
+ * draws again; onOpen runs as it opens.
+ */
+function expander(head: HTMLElement, key: string, onOpen?: () => void): void {
+  head.classList.add('expandable');
+  head.tabIndex = 0;
+  const toggle = (e: Event): void => {
+    e.stopPropagation();
+    if (expanded.has(key)) expanded.delete(key);
+    else {
+      expanded.add(key);
+      onOpen?.();
+    }
+    render();
+  };
+  head.addEventListener('click', toggle);
+  head.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      toggle(e);
+    }
+  });
+}
+
 // ---- Values (evaluations): expandable JSON ----
 
 function preview(v: unknown): string {
@@ -109,17 +129,7 @@ function valueNode(name: string | undefined, v: unknown, text: string | undefine
   head.append(el('span', `v ${v === null ? 'null' : typeof v}`, text ?? preview(v)));
   box.append(head);
   if (expandable) {
-    head.classList.add('expandable');
-    head.tabIndex = 0;
-    const toggle = (): void => {
-      if (expanded.has(key)) expanded.delete(key);
-      else expanded.add(key);
-      render();
-    };
-    head.addEventListener('click', toggle);
-    head.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') toggle();
-    });
+    expander(head, key);
     if (open) {
       const kids = el('div', 'children');
       const obj = v as Record<string, unknown>;
@@ -138,27 +148,16 @@ function objectNode(name: string | undefined, text: string, objectId: string, ta
   const key = `o:${objectId}`;
   const box = el('div', 'value object');
   box.dataset.objectId = objectId;
-  const head = el('div', 'value-head expandable');
-  head.tabIndex = 0;
+  const head = el('div', 'value-head');
   const open = expanded.has(key);
   head.append(el('span', 'twisty', open ? '▾' : '▸'));
   if (name !== undefined) head.append(el('span', 'prop', `${name}: `));
   head.append(el('span', 'v object', text));
-  const toggle = (e: Event): void => {
-    e.stopPropagation();
-    if (expanded.has(key)) expanded.delete(key);
-    else {
-      expanded.add(key);
-      if (!properties.has(key)) {
-        properties.set(key, {});
-        vscode.postMessage({ type: 'properties', key, objectId, ...(target ? { target } : {}) });
-      }
+  expander(head, key, () => {
+    if (!properties.has(key)) {
+      properties.set(key, {});
+      vscode.postMessage({ type: 'properties', key, objectId, ...(target ? { target } : {}) });
     }
-    render();
-  };
-  head.addEventListener('click', toggle);
-  head.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') toggle(e);
   });
   box.append(head);
   if (open) {
@@ -229,17 +228,7 @@ function messageNode(row: ConsoleRow, repeats: number): HTMLElement {
   node.append(head);
   const more = row.text.includes('\n') || frames.length > 0 || (row.objects?.length ?? 0) > 0;
   if (more) {
-    head.classList.add('expandable');
-    head.tabIndex = 0;
-    const toggle = (): void => {
-      if (expanded.has(key)) expanded.delete(key);
-      else expanded.add(key);
-      render();
-    };
-    head.addEventListener('click', toggle);
-    head.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') toggle();
-    });
+    expander(head, key);
     if (expanded.has(key)) {
       const body = el('div', 'body');
       for (const o of row.objects ?? []) body.append(objectNode(undefined, o.text, o.objectId, row.targetId));
@@ -330,8 +319,7 @@ function render(): void {
       for (const k of toResolve.keys()) resolved.set(k, null); // asked: not again
       toResolve = new Map();
     }
-    const total = entries.filter((e) => e.kind === 'message').length;
-    count.textContent = `${shownMessages} / ${total} messages`;
+    count.textContent = `${shownMessages} / ${messageCount} messages`;
     if (atBottom) list.scrollTop = list.scrollHeight;
   });
 }
@@ -341,11 +329,11 @@ function append(rows: ConsoleRow[]): void {
     entries.push({ kind: 'message', row: r });
     lastSeq = Math.max(lastSeq, r.seq);
   }
-  let messages = 0;
-  for (const e of entries) if (e.kind === 'message') messages++;
-  if (messages > MAX_KEPT) {
-    let drop = messages - MAX_KEPT;
+  messageCount += rows.length;
+  if (messageCount > MAX_KEPT) {
+    let drop = messageCount - MAX_KEPT;
     entries = entries.filter((e) => e.kind !== 'message' || drop-- <= 0);
+    messageCount = MAX_KEPT;
   }
   render();
 }
@@ -388,6 +376,7 @@ window.addEventListener('message', (e: MessageEvent<ToConsole>) => {
   switch (m.type) {
     case 'reset':
       entries = [];
+      messageCount = 0;
       lastSeq = 0;
       expanded.clear();
       resolved.clear();

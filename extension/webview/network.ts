@@ -9,6 +9,7 @@
 // Enter opens it, Escape closes the details or the menu.
 
 import { FilterError, parseFilter, type Filter } from '../src/panels/netfilter';
+import { el } from './dom';
 import { chipOf, TYPE_CHIPS, type FromWebview, type PanelDetails, type PanelRow, type ToWebview, type TypeChip } from '../src/panels/rows';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void };
@@ -39,13 +40,6 @@ let selected: string | undefined;
 let detailsOf: string | undefined;
 let detailsTab = 'headers';
 let lastDetails: PanelDetails | undefined;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 // ---- Layout ----
 
@@ -197,6 +191,7 @@ function refresh(): void {
     }
     count.textContent = `${view.length} / ${rows.size} requests`;
     spacer.style.height = `${view.length * ROW_HEIGHT}px`;
+    timeline = span();
     draw();
   });
 }
@@ -221,6 +216,9 @@ function statusClass(r: PanelRow): string {
   return '';
 }
 
+/** The waterfall's extent: from the first start to the last end of the rows shown (made in refresh, read by each draw). */
+let timeline = { start: 0, end: 1 };
+
 function span(): { start: number; end: number } {
   let start = Infinity;
   let end = -Infinity;
@@ -234,7 +232,7 @@ function span(): { start: number; end: number } {
 function draw(): void {
   const first = Math.max(0, Math.floor(scroller.scrollTop / ROW_HEIGHT) - 5);
   const last = Math.min(view.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW_HEIGHT) + 5);
-  const { start, end } = span();
+  const { start, end } = timeline;
   body.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
   body.replaceChildren();
   for (let i = first; i < last; i++) {

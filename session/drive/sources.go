@@ -66,7 +66,7 @@ func (pg *Page) resolve(ctx context.Context, r protocol.SourceRef) protocol.Sour
 // last sourceMappingURL comment names it otherwise.
 func (pg *Page) loadMap(ctx context.Context, url string) (*sourcemap.Map, error) {
 	if !strings.HasPrefix(url, "http:") && !strings.HasPrefix(url, "https:") && !strings.HasPrefix(url, "file:") {
-		return nil, fmt.Errorf("no source map: %s is not a script the page loaded from a URL", short(url))
+		return nil, fmt.Errorf("no source map: %s is not a script the page loaded from a URL", sourcemap.ShortURL(url))
 	}
 	body, headers, err := pg.fetch(ctx, url, maxScriptBytes)
 	if err != nil {
@@ -115,9 +115,9 @@ func (pg *Page) fetch(ctx context.Context, url string, max int) ([]byte, map[str
 	}
 	switch {
 	case !res.Success && res.NetErrorName != "":
-		return nil, nil, fmt.Errorf("%s: %s", short(url), res.NetErrorName)
+		return nil, nil, fmt.Errorf("%s: %s", sourcemap.ShortURL(url), res.NetErrorName)
 	case !res.Success || res.HTTPStatusCode >= 400:
-		return nil, nil, fmt.Errorf("%s: HTTP status %d", short(url), int(res.HTTPStatusCode))
+		return nil, nil, fmt.Errorf("%s: HTTP status %d", sourcemap.ShortURL(url), int(res.HTTPStatusCode))
 	case res.Stream == "":
 		return nil, res.Headers, nil
 	}
@@ -129,30 +129,22 @@ func (pg *Page) fetch(ctx context.Context, url string, max int) ([]byte, map[str
 			EOF           bool   `json:"eof"`
 		}
 		if err := pg.Main.Call(ctx, "IO.read", map[string]any{"handle": res.Stream, "size": 1 << 20}, &chunk); err != nil {
-			return nil, nil, fmt.Errorf("reading %s: %w", short(url), err)
+			return nil, nil, fmt.Errorf("reading %s: %w", sourcemap.ShortURL(url), err)
 		}
 		if chunk.Base64Encoded {
 			b, err := base64.StdEncoding.DecodeString(chunk.Data)
 			if err != nil {
-				return nil, nil, fmt.Errorf("reading %s: %w", short(url), err)
+				return nil, nil, fmt.Errorf("reading %s: %w", sourcemap.ShortURL(url), err)
 			}
 			body = append(body, b...)
 		} else {
 			body = append(body, chunk.Data...)
 		}
 		if len(body) > max {
-			return nil, nil, fmt.Errorf("%s is more than %d bytes", short(url), max)
+			return nil, nil, fmt.Errorf("%s is more than %d bytes", sourcemap.ShortURL(url), max)
 		}
 		if chunk.EOF {
 			return body, res.Headers, nil
 		}
 	}
-}
-
-// short cuts a URL for a message.
-func short(u string) string {
-	if len(u) > 120 {
-		return u[:117] + "..."
-	}
-	return u
 }

@@ -47,7 +47,7 @@ func Parse(mapURL string, b []byte) (*Map, error) {
 	}
 	c, err := gosourcemap.Parse(mapURL, b)
 	if err != nil {
-		return nil, fmt.Errorf("parsing the source map %s: %w", short(mapURL), err)
+		return nil, fmt.Errorf("parsing the source map %s: %w", ShortURL(mapURL), err)
 	}
 	return &Map{url: mapURL, size: len(b), c: c}, nil
 }
@@ -111,16 +111,16 @@ func Load(ctx context.Context, scriptURL, ref string, fetch Fetcher) (*Map, erro
 	}
 	base, err := url.Parse(scriptURL)
 	if err != nil {
-		return nil, fmt.Errorf("the script's URL %q: %w", short(scriptURL), err)
+		return nil, fmt.Errorf("the script's URL %q: %w", ShortURL(scriptURL), err)
 	}
 	rel, err := url.Parse(ref)
 	if err != nil {
-		return nil, fmt.Errorf("the source map URL %q: %w", short(ref), err)
+		return nil, fmt.Errorf("the source map URL %q: %w", ShortURL(ref), err)
 	}
 	abs := base.ResolveReference(rel).String()
 	b, err := fetch(ctx, abs, MaxMapBytes+1)
 	if err != nil {
-		return nil, fmt.Errorf("fetching the source map %s: %w", short(abs), err)
+		return nil, fmt.Errorf("fetching the source map %s: %w", ShortURL(abs), err)
 	}
 	return Parse(abs, b)
 }
@@ -148,8 +148,8 @@ func decodeDataURL(ref string) ([]byte, error) {
 	return []byte(s), nil
 }
 
-// short cuts a URL for an error message (a data: URL can be megabytes).
-func short(u string) string {
+// ShortURL cuts a URL for an error message (a data: URL can be megabytes).
+func ShortURL(u string) string {
 	if len(u) > 120 {
 		return u[:117] + "..."
 	}

@@ -10,9 +10,7 @@ import * as vscode from 'vscode';
 import type { SessionModel } from '../model';
 import type { EvaluateResult, ObjectPropertiesResult, OriginalLocation } from '../protocol';
 import { placeKey, toConsoleRow, type FromConsole, type ToConsole } from './consoleRows';
-import { webviewHtml } from './html';
-
-const REFRESH_MS = 100;
+import { WebviewPanel } from './webviewPanel';
 
 /** What the panel needs of the controller. */
 export interface ConsolePanelHost {
@@ -22,53 +20,28 @@ export interface ConsolePanelHost {
   properties(session: string, objectId: string, target?: string): Promise<ObjectPropertiesResult>;
 }
 
-export class ConsolePanel implements vscode.WebviewViewProvider, vscode.Disposable {
+export class ConsolePanel extends WebviewPanel<ToConsole, FromConsole> {
   static readonly viewId = 'bdg.consolePanel';
 
-  private view: vscode.WebviewView | undefined;
   private sentSeq = 0;
   private sentSession: string | undefined;
   private sentRunning = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly model: SessionModel,
     private readonly host: ConsolePanelHost,
   ) {
+    super(extensionUri, 'console', 'Console');
     this.subscriptions.push(model.onDidChange(() => this.schedule()));
-  }
-
-  resolveWebviewView(view: vscode.WebviewView): void {
-    this.view = view;
-    const root = vscode.Uri.joinPath(this.extensionUri, 'out', 'webview');
-    view.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    view.webview.html = webviewHtml(view.webview, root, 'console', 'Console');
-    view.webview.onDidReceiveMessage((m: FromConsole) => void this.receive(m), undefined, this.subscriptions);
-    view.onDidDispose(() => {
-      this.view = undefined;
-    });
-  }
-
-  private post(m: ToConsole): void {
-    void this.view?.webview.postMessage(m);
   }
 
   private running(): boolean {
     return this.model.phase === 'running';
   }
 
-  private schedule(): void {
-    if (this.timer || !this.view) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.push();
-    }, REFRESH_MS);
-  }
-
   /** Sends the messages that came since the last push; all of them after a new session or run. */
-  private push(full = false): void {
+  protected push(full = false): void {
     if (!this.view) return;
     const session = this.model.session;
     const running = this.running();
@@ -94,7 +67,7 @@ export class ConsolePanel implements vscode.WebviewViewProvider, vscode.Disposab
     }
   }
 
-  private async receive(m: FromConsole): Promise<void> {
+  protected async receive(m: FromConsole): Promise<void> {
     switch (m.type) {
       case 'ready':
         this.push(true);
@@ -142,10 +115,5 @@ export class ConsolePanel implements vscode.WebviewViewProvider, vscode.Disposab
         return;
       }
     }
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    for (const d of this.subscriptions) d.dispose();
   }
 }

@@ -2,24 +2,15 @@
 // (webview/console.ts), and what the webview shows of a console message.
 // No vscode here.
 
-import type { ConsoleMessage, ConsoleObject, EvaluateResult, ObjectPropertiesResult } from '../protocol';
+import type { ConsoleMessage, EvaluateResult, ObjectPropertiesResult } from '../protocol';
+import { stackLocation } from '../stack';
 
-/** A message of the Console panel. */
-export interface ConsoleRow {
-  seq: number;
-  level: string;
-  source: string;
-  type: string;
-  text: string;
-  timestamp: number;
-  url?: string;
-  line?: number;
-  column?: number;
-  stack?: string;
+/** A message of the Console panel: what it shows of a console message. */
+export interface ConsoleRow
+  extends Pick<ConsoleMessage, 'seq' | 'level' | 'source' | 'type' | 'text' | 'timestamp' | 'url' | 'line' | 'column' | 'stack' | 'objects'> {
   targetTag?: string;
   /** The target that logged it (its objects live there); absent: the page. */
   targetId?: string;
-  objects?: ConsoleObject[];
 }
 
 export function toConsoleRow(m: ConsoleMessage): ConsoleRow {
@@ -48,15 +39,12 @@ export function placeKey(p: Place): string {
   return `${p.url}:${p.line}:${p.column ?? 1}`;
 }
 
-/** "    at NAME (URL:LINE:COL)": a frame of a record's stack. */
-const FRAME = /^(\s*at )(.*) \((.+):(\d+):(\d+)\)$/;
-
-/** The frames of a stack: their text and place. */
+/** The frames of a stack: each line's text, the function it names, its place (stackLocation). */
 export function parseStack(stack: string): { text: string; name: string; place?: Place }[] {
   return stack.split('\n').map((text) => {
-    const m = FRAME.exec(text);
-    if (!m) return { text, name: '' };
-    return { text, name: m[2] as string, place: { url: m[3] as string, line: Number(m[4]), column: Number(m[5]) } };
+    const place = stackLocation(text);
+    if (!place) return { text, name: '' };
+    return { text, name: /^\s*at (.*) \(/.exec(text)?.[1] ?? '', place };
   });
 }
 

@@ -8,10 +8,8 @@ import * as vscode from 'vscode';
 import type { SessionModel } from '../model';
 import type { NetworkGetResult, NetworkRequest, OriginalLocation } from '../protocol';
 import { asCurl, asFetch, responseText } from './copy';
-import { webviewHtml } from './html';
+import { WebviewPanel } from './webviewPanel';
 import { toRow, type FromWebview, type PanelRow, type ToWebview } from './rows';
-
-const REFRESH_MS = 100;
 
 /** What the panel needs of the controller. */
 export interface NetworkPanelHost {
@@ -22,20 +20,18 @@ export interface NetworkPanelHost {
   exportHar(session: string, file: string): Promise<void>;
 }
 
-export class NetworkPanel implements vscode.WebviewViewProvider, vscode.Disposable {
+export class NetworkPanel extends WebviewPanel<ToWebview, FromWebview> {
   static readonly viewId = 'bdg.networkPanel';
 
-  private view: vscode.WebviewView | undefined;
   private readonly sent = new Map<string, number>(); // request id -> seq sent
   private sentSession: string | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
-    private readonly extensionUri: vscode.Uri,
+    extensionUri: vscode.Uri,
     private readonly model: SessionModel,
     private readonly host: NetworkPanelHost,
   ) {
+    super(extensionUri, 'network', 'Network');
     this.subscriptions.push(
       model.onDidChange((c) => {
         if (c.network) this.schedule();
@@ -43,31 +39,8 @@ export class NetworkPanel implements vscode.WebviewViewProvider, vscode.Disposab
     );
   }
 
-  resolveWebviewView(view: vscode.WebviewView): void {
-    this.view = view;
-    const root = vscode.Uri.joinPath(this.extensionUri, 'out', 'webview');
-    view.webview.options = { enableScripts: true, localResourceRoots: [root] };
-    view.webview.html = webviewHtml(view.webview, root, 'network', 'Network');
-    view.webview.onDidReceiveMessage((m: FromWebview) => void this.receive(m), undefined, this.subscriptions);
-    view.onDidDispose(() => {
-      this.view = undefined;
-    });
-  }
-
-  private post(m: ToWebview): void {
-    void this.view?.webview.postMessage(m);
-  }
-
-  private schedule(): void {
-    if (this.timer || !this.view) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.push();
-    }, REFRESH_MS);
-  }
-
   /** Sends what changed since the last push; everything after a new session or run. */
-  private push(full = false): void {
+  protected push(full = false): void {
     if (!this.view) return;
     const requests = this.model.requests();
     const session = this.model.session;
@@ -90,7 +63,7 @@ export class NetworkPanel implements vscode.WebviewViewProvider, vscode.Disposab
     if (changed.length > 0) this.post({ type: 'upsert', rows: changed });
   }
 
-  private async receive(m: FromWebview): Promise<void> {
+  protected async receive(m: FromWebview): Promise<void> {
     switch (m.type) {
       case 'ready':
         this.push(true);
@@ -178,10 +151,5 @@ export class NetworkPanel implements vscode.WebviewViewProvider, vscode.Disposab
     } catch (err) {
       void vscode.window.showErrorMessage(`BDG: could not save the HAR: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    for (const d of this.subscriptions) d.dispose();
   }
 }
