@@ -240,7 +240,7 @@ var volatile = map[string]string{
 	"timestamp": "$TIME", "startTime": "$TIME", "writtenAt": "$TIME", "uptimeMs": "$MS", "durationMs": "$MS",
 	"duration": "$MS", "dataAgeMs": "$MS", "encodedDataLength": "$BYTES", "requestId": "$REQUEST_ID",
 	"requestHeaders": "$HEADERS", "responseHeaders": "$HEADERS", "remoteAddress": "$ADDR", "epoch": "$EPOCH",
-	"frameId": "$ID", "objectId": "$OBJECT_ID",
+	"frameId": "$ID", "objectId": "$OBJECT_ID", "timing": "$TIMING",
 }
 
 // line normalizes one server line; it drops lines of no interest (the

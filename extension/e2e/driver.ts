@@ -148,9 +148,9 @@ function paneRows(page: Page, title: string): Locator {
   return pane.locator('.monaco-list-row');
 }
 
-async function waitRow(rows: Locator, text: string | RegExp): Promise<Locator> {
+async function waitRow(rows: Locator, text: string | RegExp, timeout = T): Promise<Locator> {
   const row = rows.filter({ hasText: text }).first();
-  await row.waitFor({ state: 'visible', timeout: T });
+  await row.waitFor({ state: 'visible', timeout });
   return row;
 }
 
@@ -580,6 +580,26 @@ async function main(): Promise<void> {
       await p.screenshot({ path: join(shotDir, 'vscode-network-response.png') });
     });
 
+    await step("a row's Timing tab shows its phases, and its waterfall bar splits waiting from download", async () => {
+      const f = panel as Frame;
+      await f.locator('.details .tab[data-tab="timing"]').click();
+      const phases = f.locator('.details table.phases tr');
+      await phases.first().waitFor({ timeout: T });
+      const keys: string[] = [];
+      for (let i = 0; i < (await phases.count()); i++) keys.push((await phases.nth(i).getAttribute('data-phase')) ?? '');
+      for (const want of ['blocked', 'send', 'wait', 'receive']) {
+        if (!keys.includes(want)) throw new Error(`phases ${keys.join(', ')}: no ${want}`);
+      }
+      await f.locator('.details table.phases th', { hasText: 'Waiting for server response (TTFB)' }).waitFor({ timeout: T });
+      // The row's bar is in two parts, split where the headers came (its
+      // download may be too short to have a width on a 2,000-row timeline).
+      const recv = f.locator('.row.selected .bar.split .recv');
+      await recv.waitFor({ state: 'attached', timeout: T });
+      const left = parseFloat((await recv.getAttribute('style'))?.match(/left:\s*([\d.]+)%/)?.[1] ?? 'NaN');
+      if (!(left > 0 && left <= 100)) throw new Error(`the download starts at ${left}% of the bar`);
+      await p.screenshot({ path: join(shotDir, 'vscode-network-timing.png') });
+    });
+
     await step('Copy as cURL puts a command on the clipboard that makes the request again', async () => {
       const f = panel as Frame;
       await p.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
@@ -595,6 +615,38 @@ async function main(): Promise<void> {
       const { stdout: out } = await promisify(execFile)('bash', ['-c', command], { encoding: 'utf8', timeout: 10_000 });
       if (JSON.parse(out).n !== 42) throw new Error(`the command's answer: ${out}`);
       await f.locator('#filter').fill('');
+    });
+
+    await step('the panel draws 10,000 requests; time from the last request ended to the table drawn (recorded)', async () => {
+      const f = panel as Frame;
+      // In the webview, by its own clock: the first frame after the page's
+      // requests were under way that shows 10,000 rows, none pending.
+      await f.evaluate(`(() => {
+        const w = window;
+        w.bdgDrawnAt = 0;
+        let seenPending = false;
+        const tick = () => {
+          const t = document.querySelector('.count')?.textContent ?? '';
+          const m = /(\\d+) \\/ (\\d+) requests/.exec(t);
+          if (t.includes('pending')) seenPending = true;
+          else if (seenPending && m && Number(m[2]) >= 10000 && m[1] === m[2]) { w.bdgDrawnAt = Date.now(); return; }
+          requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      })()`);
+      await navigate(p, fixtures.url('/many-fetches.html?n=10000&c=100'));
+      // When the page saw its last request end, by its own clock (the same machine's).
+      const done = await waitRow(consoleRows, /many fetches done 10000 at \d+/, 180_000);
+      const doneAt = Number(/at (\d+)/.exec((await done.textContent()) ?? '')?.[1]);
+      let drawnAt = 0;
+      await expectSoon(async () => {
+        drawnAt = Number(await f.evaluate('window.bdgDrawnAt'));
+        if (!drawnAt) throw new Error(`the panel: ${await f.locator('.count').textContent()}`);
+      }, '10,000 rows drawn, none pending', 60_000);
+      if (!doneAt) throw new Error('the page did not say when it was done');
+      const drawn = await f.locator('.row').count();
+      if (drawn === 0 || drawn > 200) throw new Error(`${drawn} rows in the DOM`);
+      log(`10,000 requests: the last one ended -> the table drawn: ${drawnAt - doneAt} ms`);
     });
 
     // The Console panel, beside it.

@@ -118,6 +118,19 @@ export interface Redirect {
   originalSizes?: OriginalSizes;
 }
 
+/** A request's time in phases, as HAR's timings split it: ms, -1 for a phase that did not happen (receive: until it ended). */
+export interface Timing {
+  blocked: number;
+  dns: number;
+  /** Includes ssl. */
+  connect: number;
+  ssl: number;
+  send: number;
+  /** Until the response's headers: the time to first byte. */
+  wait: number;
+  receive: number;
+}
+
 export interface NetworkRequest {
   seq: number;
   requestId: string;
@@ -149,6 +162,8 @@ export interface NetworkRequest {
   fromServiceWorker?: boolean;
   encodedDataLength?: number;
   duration?: number;
+  /** Where its time went, in phases (ms; -1: did not happen); none for a request served from the memory cache. */
+  timing?: Timing;
   errorText?: string;
   canceled?: boolean;
   responseBody?: string;

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { asCurl, asFetch, responseText, shellQuote } from '../src/panels/copy';
 import { parseStack, placeKey, toConsoleRow } from '../src/panels/consoleRows';
-import { chipOf, initiatorText, requestName, toRow } from '../src/panels/rows';
+import { chipOf, initiatorText, phases, requestName, toRow } from '../src/panels/rows';
 import type { NetworkRequest } from '../src/protocol';
 
 const base: NetworkRequest = {
@@ -97,6 +97,29 @@ test("the panel's rows: DevTools' names, initiators, type chips", () => {
   assert.equal(row.targetTag, 'worker');
   assert.equal(row.redirects?.length, 1);
   assert.deepEqual(row.target, { id: 'W', type: 'worker' });
+  assert.equal(row.headersAt, undefined, 'no timing: no split of the bar');
+});
+
+test("a request's timing: the waterfall's split and the Timing tab's phases", () => {
+  const timing = { blocked: 3, dns: 3, connect: 10, ssl: 6, send: 0.5, wait: 100, receive: 20 };
+  const done = toRow({ ...base, duration: 140, timing });
+  assert.equal(done.headersAt, 120, 'the download is the last 20 ms');
+  const under = toRow({ ...base, timing: { ...timing, receive: -1 } });
+  assert.equal(under.headersAt, 116.5, 'before the end: the phases up to the headers');
+  assert.deepEqual(
+    phases(timing).map((p) => [p.key, p.from, p.ms]),
+    [
+      ['blocked', 0, 3],
+      ['dns', 3, 3],
+      ['connect', 6, 10],
+      ['ssl', 10, 6],
+      ['send', 16, 0.5],
+      ['wait', 16.5, 100],
+      ['receive', 116.5, 20],
+    ],
+  );
+  const reused = phases({ blocked: 1, dns: -1, connect: -1, ssl: -1, send: 0.25, wait: 5, receive: -1 });
+  assert.deepEqual(reused.map((p) => p.key), ['blocked', 'send', 'wait'], 'phases that did not happen are left out');
 });
 
 test("the Console panel's rows and stacks", () => {

@@ -10,7 +10,7 @@
 
 import { FilterError, parseFilter, type Filter } from '../src/panels/netfilter';
 import { el } from './dom';
-import { chipOf, TYPE_CHIPS, type FromWebview, type PanelDetails, type PanelRow, type ToWebview, type TypeChip } from '../src/panels/rows';
+import { chipOf, phases, TYPE_CHIPS, type FromWebview, type PanelDetails, type PanelRow, type ToWebview, type TypeChip } from '../src/panels/rows';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void };
 const vscode = acquireVsCodeApi();
@@ -189,7 +189,15 @@ function refresh(): void {
         return x < y ? -dir : x > y ? dir : 0;
       });
     }
-    count.textContent = `${view.length} / ${rows.size} requests`;
+    // As DevTools' summary: what is shown, what is held, what is still under way, what came over the wire.
+    let pending = 0;
+    let transferred = 0;
+    for (const r of rows.values()) {
+      if (r.state === 'pending' || r.state === 'responded') pending++;
+      transferred += r.encodedDataLength ?? 0;
+    }
+    count.textContent =
+      `${view.length} / ${rows.size} requests` + (pending ? ` · ${pending} pending` : '') + (transferred ? ` · ${formatBytes(transferred)} transferred` : '');
     spacer.style.height = `${view.length * ROW_HEIGHT}px`;
     timeline = span();
     draw();
@@ -208,6 +216,12 @@ function formatBytes(n: number | undefined): string {
 function formatMs(ms: number | undefined): string {
   if (ms === undefined) return 'pending';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** A phase's time, finer than a row's: "0.42 ms", "12.3 ms", "1.20 s". */
+function phaseMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`;
 }
 
 function statusClass(r: PanelRow): string {
@@ -250,6 +264,13 @@ function draw(): void {
     const bar = el('div', 'bar');
     bar.style.left = `${((r.start - start) / (end - start)) * 100}%`;
     bar.style.width = `${Math.max(((r.duration ?? 0) / (end - start)) * 100, 0.5)}%`;
+    if (r.headersAt !== undefined && r.duration) {
+      // Waiting (light) until the headers, then the download (solid), as DevTools draws it.
+      const recv = el('div', 'recv');
+      recv.style.left = `${Math.min(r.headersAt / r.duration, 1) * 100}%`;
+      bar.classList.add('split');
+      bar.append(recv);
+    }
     wf.append(bar);
     row.append(
       name,
@@ -405,6 +426,7 @@ function payloadView(d: PanelDetails): HTMLElement {
 
 function timingView(d: PanelDetails): HTMLElement {
   const r = d.request;
+  const box = el('div');
   const t = el('table', 'kv');
   const add = (k: string, v: string): void => {
     const tr = el('tr');
@@ -418,7 +440,33 @@ function timingView(d: PanelDetails): HTMLElement {
   if (r.protocol) add('Protocol', r.protocol);
   if (r.remoteAddress) add('Remote address', r.remoteAddress);
   if (r.fromCache) add('Cache', 'served from the cache');
-  return t;
+  box.append(t);
+  if (!r.timing) {
+    box.append(el('div', 'empty', r.fromCache ? 'No phases: served from the cache.' : 'No phases: Chrome gave no timing for this request.'));
+    return box;
+  }
+  const list = phases(r.timing);
+  const total = Math.max(1, r.duration ?? 0, ...list.map((p) => p.from + p.ms));
+  const table = el('table', 'phases');
+  table.setAttribute('aria-label', 'Timing phases');
+  for (const p of list) {
+    const tr = el('tr');
+    tr.dataset.phase = p.key;
+    const lane = el('td', 'lane');
+    const bar = el('div', `phase ${p.cls}`);
+    bar.style.left = `${(p.from / total) * 100}%`;
+    bar.style.width = `${Math.max((p.ms / total) * 100, 0.3)}%`;
+    lane.append(bar);
+    tr.append(el('th', '', p.label), lane, el('td', 'ms', phaseMs(p.ms)));
+    table.append(tr);
+  }
+  if (r.timing.receive < 0) {
+    const tr = el('tr');
+    tr.append(el('th', '', 'Content download'), el('td', 'lane'), el('td', 'ms', 'under way'));
+    table.append(tr);
+  }
+  box.append(el('h3', '', 'Phases'), table);
+  return box;
 }
 
 function initiatorView(d: PanelDetails): HTMLElement {

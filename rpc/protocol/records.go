@@ -173,6 +173,10 @@ type NetworkRequest struct {
 
 	EncodedDataLength int64   `json:"encodedDataLength,omitempty"`
 	Duration          float64 `json:"duration,omitempty"` // ms from sent to finished or failed
+	// Timing splits the time of a request that reached the network into
+	// its phases, from the response's timing (none for a request served
+	// from the memory cache or that failed before an answer).
+	Timing *Timing `json:"timing,omitempty"`
 
 	ErrorText string `json:"errorText,omitempty"`
 	Canceled  bool   `json:"canceled,omitempty"`
@@ -259,6 +263,26 @@ type Initiator struct {
 	URL    string `json:"url,omitempty"`
 	Line   int    `json:"line,omitempty"`
 	Column int    `json:"column,omitempty"`
+}
+
+// Timing is where a request's time went, in ms, split as HAR's timings
+// and DevTools' Timing tab split it; -1 is a phase that did not happen (no
+// DNS lookup or connection on a reused connection, no TLS over plain
+// HTTP).
+type Timing struct {
+	// Blocked is from sent until Chrome began the lookup, the connection
+	// or the sending: queued and stalled.
+	Blocked float64 `json:"blocked"`
+	DNS     float64 `json:"dns"`
+	// Connect includes SSL, the TLS handshake, as in HAR.
+	Connect float64 `json:"connect"`
+	SSL     float64 `json:"ssl"`
+	Send    float64 `json:"send"`
+	// Wait is from sent until the response's headers came: the server's
+	// time to first byte.
+	Wait float64 `json:"wait"`
+	// Receive is from the headers until the last byte; -1 until then.
+	Receive float64 `json:"receive"`
 }
 
 // Redirect is an earlier hop of a redirected request.

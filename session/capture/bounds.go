@@ -452,6 +452,9 @@ const consoleObjectOverhead = 80
 // initiatorOverhead is an Initiator's size beside its strings.
 const initiatorOverhead = 64
 
+// timingSize is a Timing's size: seven float64 and its allocation's header.
+const timingSize = 64
+
 // requestSize is the size of a request without its bodies, which the body
 // budget counts.
 func requestSize(r *protocol.NetworkRequest) int64 {
@@ -463,6 +466,9 @@ func requestSize(r *protocol.NetworkRequest) int64 {
 	}
 	if in := r.Initiator; in != nil {
 		n += initiatorOverhead + int64(len(in.Type)+len(in.URL))
+	}
+	if r.Timing != nil {
+		n += timingSize
 	}
 	for i := range r.Redirects {
 		h := &r.Redirects[i]

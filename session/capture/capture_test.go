@@ -51,6 +51,45 @@ func TestNetworkLifecycle(t *testing.T) {
 	}
 }
 
+// The response's timing is split into phases, as DevTools' HAR export
+// splits it: the hop's queueing and stall, the lookup, the connection (TLS
+// within it), the sending, the wait for headers, and the receiving, timed
+// when the request finishes. A redirect's timing is its last hop's.
+func TestNetworkTiming(t *testing.T) {
+	c := New(Options{})
+	event(t, c, "Network.requestWillBeSent", `{"requestId":"r","request":{"url":"http://h/old","method":"GET","headers":{}},"timestamp":100,"wallTime":10,"type":"Fetch"}`)
+	event(t, c, "Network.requestWillBeSent", `{"requestId":"r","request":{"url":"https://h/new","method":"GET","headers":{}},"timestamp":100.5,"wallTime":10.5,"type":"Fetch","redirectResponse":{"url":"http://h/old","status":302,"statusText":"Found","headers":{},"mimeType":"text/html"}}`)
+	// Started 2 ms after the hop was sent; stalled 1 ms; DNS 3 ms; the
+	// connection 10 ms, 6 of them TLS; sending 0.5 ms; headers 100 ms later.
+	event(t, c, "Network.responseReceived", `{"requestId":"r","type":"Fetch","response":{"url":"https://h/new","status":200,"statusText":"OK","headers":{},"mimeType":"text/plain","timing":{
+		"requestTime":100.502,"dnsStart":1,"dnsEnd":4,"connectStart":4,"connectEnd":14,"sslStart":8,"sslEnd":14,
+		"sendStart":14.25,"sendEnd":14.75,"receiveHeadersEnd":114.75,"proxyStart":-1,"proxyEnd":-1}}}`)
+	r, _, _ := c.Request("r", false)
+	want := &protocol.Timing{Blocked: 3, DNS: 3, Connect: 10, SSL: 6, Send: 0.5, Wait: 100, Receive: -1}
+	if diff := cmp.Diff(want, r.Timing); diff != "" {
+		t.Errorf("timing at the response (-want +got):\n%s", diff)
+	}
+	// The last byte 20 ms after the headers: 100.502 + 0.11475 + 0.020.
+	event(t, c, "Network.loadingFinished", `{"requestId":"r","timestamp":100.63675,"encodedDataLength":10}`)
+	r, _, _ = c.Request("r", false)
+	want.Receive = 20
+	if diff := cmp.Diff(want, r.Timing); diff != "" {
+		t.Errorf("timing at the end (-want +got):\n%s", diff)
+	}
+
+	// A reused connection: no lookup, no connection, no TLS.
+	event(t, c, "Network.requestWillBeSent", `{"requestId":"k","request":{"url":"http://h/k","method":"GET","headers":{}},"timestamp":200,"wallTime":20,"type":"Fetch"}`)
+	event(t, c, "Network.responseReceived", `{"requestId":"k","type":"Fetch","response":{"url":"http://h/k","status":200,"statusText":"OK","headers":{},"mimeType":"text/plain","timing":{
+		"requestTime":200.001,"dnsStart":-1,"dnsEnd":-1,"connectStart":-1,"connectEnd":-1,"sslStart":-1,"sslEnd":-1,
+		"sendStart":0.5,"sendEnd":0.75,"receiveHeadersEnd":5.75}}}`)
+	event(t, c, "Network.loadingFailed", `{"requestId":"k","timestamp":200.01,"errorText":"net::ERR_ABORTED","canceled":true}`)
+	r, _, _ = c.Request("k", false)
+	want = &protocol.Timing{Blocked: 1.5, DNS: -1, Connect: -1, SSL: -1, Send: 0.25, Wait: 5, Receive: 3.25}
+	if diff := cmp.Diff(want, r.Timing); diff != "" {
+		t.Errorf("reused connection's timing (-want +got):\n%s", diff)
+	}
+}
+
 func TestRedirectKeepsHops(t *testing.T) {
 	c := New(Options{})
 	event(t, c, "Network.requestWillBeSent", `{"requestId":"r","request":{"url":"http://h/old","method":"GET","headers":{}},"timestamp":1,"wallTime":10,"type":"Document"}`)

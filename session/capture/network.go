@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"math"
 	"mime"
 	"net"
 	"slices"
@@ -37,7 +38,59 @@ type cdpResponse struct {
 	FromServiceWorker bool         `json:"fromServiceWorker"`
 	FromPrefetchCache bool         `json:"fromPrefetchCache"`
 	Protocol          string       `json:"protocol"`
+	Timing            *cdpTiming   `json:"timing"`
 }
+
+// cdpTiming is what the capture reads of Network.ResourceTiming: a base
+// (monotonic seconds) and the phases' ends in ms after it, -1 where a
+// phase did not happen.
+type cdpTiming struct {
+	RequestTime       float64 `json:"requestTime"`
+	DNSStart          float64 `json:"dnsStart"`
+	DNSEnd            float64 `json:"dnsEnd"`
+	ConnectStart      float64 `json:"connectStart"`
+	ConnectEnd        float64 `json:"connectEnd"`
+	SSLStart          float64 `json:"sslStart"`
+	SSLEnd            float64 `json:"sslEnd"`
+	SendStart         float64 `json:"sendStart"`
+	SendEnd           float64 `json:"sendEnd"`
+	ReceiveHeadersEnd float64 `json:"receiveHeadersEnd"`
+}
+
+// timing splits a request's time into its phases, as DevTools' HAR
+// export does, from the response's timing and the request's start
+// (monotonic seconds). It also returns when the headers came (monotonic
+// seconds), from which the receiving is timed when the request finishes.
+func timing(t *cdpTiming, startMono float64) (*protocol.Timing, float64) {
+	if t == nil || t.RequestTime <= 0 {
+		return nil, 0
+	}
+	phase := func(from, to float64) float64 {
+		if from < 0 || to < from {
+			return -1
+		}
+		return ms(to - from)
+	}
+	out := &protocol.Timing{
+		DNS: phase(t.DNSStart, t.DNSEnd), Connect: phase(t.ConnectStart, t.ConnectEnd), SSL: phase(t.SSLStart, t.SSLEnd),
+		Send: phase(t.SendStart, t.SendEnd), Wait: phase(t.SendEnd, t.ReceiveHeadersEnd), Receive: -1,
+	}
+	blocked := 0.0
+	if startMono > 0 && t.RequestTime > startMono {
+		blocked = (t.RequestTime - startMono) * 1000
+	}
+	for _, first := range []float64{t.DNSStart, t.ConnectStart, t.SendStart} {
+		if first >= 0 {
+			blocked += first
+			break
+		}
+	}
+	out.Blocked = ms(blocked)
+	return out, t.RequestTime + max(t.ReceiveHeadersEnd, 0)/1000
+}
+
+// ms rounds a time in ms to the microsecond.
+func ms(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 type evRequestWillBeSent struct {
 	RequestID        string       `json:"requestId"`
@@ -132,13 +185,18 @@ type evServedFromCache struct {
 type slot struct {
 	rec       *protocol.NetworkRequest
 	startMono float64 // monotonic seconds when sent, for durations
-	size      int64   // requestSize(rec), counted in networkBytes
-	reqBody   string  // the post data kept
-	respBody  string  // the response body kept
-	bodyBytes int64   // bytes of the bodies counted against the budget
-	truncated bool    // counted in dropped.truncated
-	decoded   int64   // body bytes received, decoded (Network.dataReceived)
-	ord       uint64  // its place in the order requests were sent: a list's cursor
+	// hopMono is when its last redirect's hop was sent, and headersMono
+	// when the response's headers came (monotonic seconds), for its
+	// timing: the phases of its last hop.
+	hopMono     float64
+	headersMono float64
+	size        int64  // requestSize(rec), counted in networkBytes
+	reqBody     string // the post data kept
+	respBody    string // the response body kept
+	bodyBytes   int64  // bytes of the bodies counted against the budget
+	truncated   bool   // counted in dropped.truncated
+	decoded     int64  // body bytes received, decoded (Network.dataReceived)
+	ord         uint64 // its place in the order requests were sent: a list's cursor
 	// A WebSocket's newest frames, an EventSource's newest messages
 	// (websocket.go), counted in bodyBytes.
 	frames   []*protocol.WebSocketFrame
@@ -341,6 +399,7 @@ func (c *Capture) onRedirect(s *slot, ev *evRequestWillBeSent, url string) {
 	r.Timestamp = ev.WallTime * 1000
 	r.State = protocol.StatePending
 	r.Status, r.StatusText, r.MimeType, r.ResponseHeaders, r.Protocol, r.RemoteAddress, r.FromCache = 0, "", "", nil, "", "", false
+	r.Timing, s.headersMono, s.hopMono = nil, 0, ev.Timestamp
 	r.Truncated, r.OriginalSizes = k.truncated()
 	c.noteCuts(s, &k)
 	c.update(s, &r, protocol.NotifyRequest)
@@ -359,6 +418,7 @@ func (c *Capture) onResponseReceived(ev *evResponseReceived) {
 	r.MimeType = k.str(resp.MimeType, k.caps.Field, &k.t.MimeType)
 	r.ResponseHeaders = k.headers(resp.Headers, &k.t.ResponseHeaders)
 	r.Protocol = resp.Protocol
+	r.Timing, s.headersMono = timing(resp.Timing, max(s.startMono, s.hopMono))
 	if resp.RemoteIPAddress != "" {
 		r.RemoteAddress = net.JoinHostPort(strings.Trim(resp.RemoteIPAddress, "[]"), strconv.Itoa(resp.RemotePort))
 	}
@@ -417,6 +477,7 @@ func (c *Capture) onLoadingFinished(ev *evLoadingFinished) {
 	r := *s.rec
 	r.EncodedDataLength = int64(ev.EncodedDataLength)
 	r.Duration = max(0, (ev.Timestamp-s.startMono)*1000)
+	receiving(&r, s, ev.Timestamp)
 	why := c.bodyWanted(&r)
 	if why == "" && s.decoded > int64(c.opts.MaxBodyBytes) {
 		why, r.BodySize = "too-large", int(s.decoded)
@@ -440,6 +501,17 @@ func (c *Capture) onLoadingFinished(ev *evLoadingFinished) {
 	}
 }
 
+// receiving times a request's last phase, from its headers until it
+// ended (monotonic seconds).
+func receiving(r *protocol.NetworkRequest, s *slot, end float64) {
+	if r.Timing == nil || s.headersMono <= 0 || end < s.headersMono {
+		return
+	}
+	t := *r.Timing
+	t.Receive = ms((end - s.headersMono) * 1000)
+	r.Timing = &t
+}
+
 func (c *Capture) onLoadingFailed(ev *evLoadingFailed) {
 	s, ok := c.ending(ev.RequestID)
 	if !ok {
@@ -460,6 +532,7 @@ func (c *Capture) onLoadingFailed(ev *evLoadingFailed) {
 	}
 	r.Canceled = ev.Canceled
 	r.Duration = max(0, (ev.Timestamp-s.startMono)*1000)
+	receiving(&r, s, ev.Timestamp)
 	c.update(s, &r, protocol.NotifyFailed)
 }
 

@@ -128,12 +128,29 @@ type Content struct {
 	Comment  string `json:"comment,omitempty"`
 }
 
-// Timings splits an entry's time; bdg-rpc knows only the total, which it
-// counts as waiting.
+// Timings splits an entry's time into the phases of the request's
+// timing; -1 is a phase that did not happen. A request without a timing
+// (served from the memory cache, failed before an answer) has its whole
+// time as waiting.
 type Timings struct {
+	Blocked float64 `json:"blocked"`
+	DNS     float64 `json:"dns"`
+	Connect float64 `json:"connect"`
 	Send    float64 `json:"send"`
 	Wait    float64 `json:"wait"`
 	Receive float64 `json:"receive"`
+	SSL     float64 `json:"ssl"`
+}
+
+// timings gives a request's HAR timings.
+func timings(r *protocol.NetworkRequest) Timings {
+	t := r.Timing
+	if t == nil {
+		return Timings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1, Wait: r.Duration}
+	}
+	// send, wait and receive may not be -1 in HAR.
+	return Timings{Blocked: t.Blocked, DNS: t.DNS, Connect: t.Connect, SSL: t.SSL,
+		Send: max(t.Send, 0), Wait: max(t.Wait, 0), Receive: max(t.Receive, 0)}
 }
 
 // Build makes an archive of requests (oldest first, with bodies where
@@ -183,7 +200,7 @@ func entries(r protocol.NetworkRequest, pages map[int]bool) []Entry {
 		e.Response = Response{Status: hop.Status, StatusText: hop.StatusText, HTTPVersion: e.Response.HTTPVersion,
 			Cookies: []NameValue{}, Headers: headers(hop.ResponseHeaders), RedirectURL: next, HeadersSize: -1, BodySize: 0,
 			Content: Content{MimeType: "x-unknown"}}
-		e.Time, e.Timings, e.Error = 0, Timings{}, ""
+		e.Time, e.Timings, e.Error = 0, Timings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1}, ""
 		es = append(es, e)
 	}
 	return append(es, entry(r, ref))
@@ -255,7 +272,7 @@ func entry(r protocol.NetworkRequest, ref string) Entry {
 		Response: Response{Status: r.Status, StatusText: r.StatusText, HTTPVersion: version, Cookies: []NameValue{},
 			Headers: headers(r.ResponseHeaders), HeadersSize: -1, BodySize: -1,
 			Content: Content{Size: r.BodySize, MimeType: r.MimeType, Text: r.ResponseBody}},
-		Timings: Timings{Send: 0, Wait: r.Duration, Receive: 0},
+		Timings: timings(&r),
 	}
 	if r.EncodedDataLength > 0 {
 		e.Response.BodySize = r.EncodedDataLength

@@ -432,6 +432,43 @@ test("e2e: gd on a console message and on a stack frame opens the original TypeS
   end)
   eq(7, api.nvim_win_get_cursor(0)[1], "level1's call of level2")
 
+  -- The fetch's request (as :BdgNetwork's <CR> opens it): its Initiator
+  -- line gains the original place, its Timing line the phases, and gd on
+  -- the Initiator line opens app.ts at the fetch.
+  local request_id
+  for _, row in pairs(s.network.rows) do
+    if row.request.url:find("/data.json?from=maps", 1, true) then
+      request_id = row.request.requestId
+    end
+  end
+  ok(request_id, "the fetch's request")
+  vim.cmd("silent! only") -- room for its window
+  local rbuf
+  err = h.await(EVENTS_MS, "the request's details", function(done)
+    require("bdg.actions").show_request("maps", request_id, nil, function(e, _, b)
+      rbuf = b
+      done(e)
+    end)
+  end)
+  ok(not err and rbuf, "the details: " .. vim.inspect(err))
+  h.wait(EVENTS_MS, function()
+    local _, l = find_line(rbuf, "Initiator: script")
+    return l and l:find("maps/src/app.ts:23 (", 1, true) ~= nil
+  end, "the Initiator line at app.ts:23", function()
+    return select(2, find_line(rbuf, "Initiator: "))
+  end)
+  h.matches("^Timing: blocked [%d.]+ ms  .*wait [%d.]+ ms", select(2, find_line(rbuf, "Timing: ")), "the request's phases")
+  api.nvim_set_current_win(vim.fn.bufwinid(rbuf))
+  api.nvim_win_set_cursor(0, { find_line(rbuf, "Initiator: script"), 0 })
+  vim.cmd("normal gd")
+  h.wait(EVENTS_MS, function()
+    return api.nvim_buf_get_name(0):match("maps/src/app%.ts$") ~= nil
+  end, "app.ts to open from the request", function()
+    return api.nvim_buf_get_name(0)
+  end)
+  eq(23, api.nvim_win_get_cursor(0)[1], "the fetch's line")
+  h.matches("MARK: fetch", api.nvim_get_current_line(), "the marked line")
+
   -- The windows this opened: one left, for the tests that follow.
   vim.cmd("silent! only")
   require("bdg").setup({})

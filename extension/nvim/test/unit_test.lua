@@ -457,6 +457,26 @@ test("format: request details with headers and body", function()
   eq(nil, text:find("Truncated", 1, true), "nothing said cut")
 end)
 
+test("format: a request's initiator, its original place, and its timing's phases", function()
+  local format = require("bdg.ui.format")
+  local sources = require("bdg.sources")
+  local r = {
+    requestId = "1.5", url = "http://x/data.json", method = "GET", state = "finished",
+    initiator = { type = "script", url = "http://x/app.js", line = 1, column = 380 },
+    timing = { blocked = 1.5, dns = -1, connect = 10, ssl = 6, send = 0.5, wait = 100, receive = -1 },
+  }
+  local text = table.concat(format.request_detail(r), "\n")
+  h.matches("\nInitiator: script %(http://x/app%.js:1:380%)\n", text, "the script's place")
+  h.matches("\nTiming: blocked 1%.5 ms  connect 10%.0 ms %(ssl 6%.0 ms%)  send 0%.5 ms  wait 100%.0 ms\n", text,
+    "the phases that happened")
+  local line = format.initiator_line(r, "src/app.ts:22")
+  eq("Initiator: script src/app.ts:22 (http://x/app.js:1:380)", line, "with its original")
+  eq({ url = "http://x/app.js", line = 1, column = 380 }, sources.place_in(line), "gd finds its place")
+  eq("Initiator: parser http://x/", format.initiator_line({ initiator = { type = "parser", url = "http://x/" } }), "no line")
+  eq(nil, format.initiator_line({}), "none")
+  eq(nil, format.timing_text(nil), "no timing")
+end)
+
 test("format: what a request had cut to its caps, with its sizes before", function()
   local format = require("bdg.ui.format")
   local text = table.concat(format.request_detail({

@@ -3,7 +3,7 @@
 // and the messages between the panel and its webview. No vscode here.
 
 import type { FilterRecord } from './netfilter';
-import type { NetworkRequest, OriginalLocation } from '../protocol';
+import type { NetworkRequest, OriginalLocation, Timing } from '../protocol';
 
 /** A row of the Network table. */
 export interface PanelRow extends FilterRecord {
@@ -14,6 +14,8 @@ export interface PanelRow extends FilterRecord {
   /** ms since the epoch, when it was sent; duration in ms, when it ended. */
   start: number;
   duration?: number;
+  /** ms after start when the response's headers came: the waterfall's waiting ends, its download begins. */
+  headersAt?: number;
   /** "script app.js:1:3829", "parser index.html:12", "other". */
   initiator: string;
   errorText?: string;
@@ -71,6 +73,13 @@ export function toRow(r: NetworkRequest): PanelRow {
   if (r.encodedDataLength !== undefined) row.encodedDataLength = r.encodedDataLength;
   if (r.bodySize !== undefined) row.bodySize = r.bodySize;
   if (r.duration !== undefined) row.duration = r.duration;
+  const t = r.timing;
+  if (t) {
+    row.headersAt =
+      t.receive >= 0 && r.duration !== undefined
+        ? Math.max(0, r.duration - t.receive)
+        : Math.max(t.blocked, 0) + Math.max(t.dns, 0) + Math.max(t.connect, 0) + Math.max(t.send, 0) + Math.max(t.wait, 0);
+  }
   if (r.errorText) row.errorText = r.errorText;
   return row;
 }
@@ -119,3 +128,31 @@ export type FromWebview =
   | { type: 'copy'; id: string; what: 'url' | 'curl' | 'fetch' | 'response' }
   | { type: 'saveHar' }
   | { type: 'openInitiator'; id: string };
+
+/** The phases of a request's timing, as DevTools' Timing tab lists them. */
+const PHASES: { key: keyof Timing; label: string; cls: string }[] = [
+  { key: 'blocked', label: 'Queued and stalled', cls: 'blocked' },
+  { key: 'dns', label: 'DNS lookup', cls: 'dns' },
+  { key: 'connect', label: 'Initial connection', cls: 'connect' },
+  { key: 'ssl', label: 'SSL', cls: 'ssl' },
+  { key: 'send', label: 'Request sent', cls: 'send' },
+  { key: 'wait', label: 'Waiting for server response (TTFB)', cls: 'wait' },
+  { key: 'receive', label: 'Content download', cls: 'receive' },
+];
+
+/** The phases that happened, each with where it begins (ms after the request's start). SSL lies at the end of the connection. */
+export function phases(t: Timing): { key: keyof Timing; label: string; cls: string; from: number; ms: number }[] {
+  const out: { key: keyof Timing; label: string; cls: string; from: number; ms: number }[] = [];
+  let at = 0;
+  for (const p of PHASES) {
+    const v = t[p.key];
+    if (v < 0) continue;
+    if (p.key === 'ssl') {
+      out.push({ ...p, from: Math.max(0, at - v), ms: v });
+      continue;
+    }
+    out.push({ ...p, from: at, ms: v });
+    at += v;
+  }
+  return out;
+}

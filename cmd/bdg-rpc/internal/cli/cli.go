@@ -46,7 +46,7 @@ func commands() []*command {
 		{name: "stop", usage: "stop [--session N] [--close-tab] [--json]", summary: "end a session, write session.json and print where it is", run: runStop},
 		{name: "sessions", usage: "sessions [--json]", summary: "list every session and its state", run: runSessions},
 		{name: "peek", usage: "peek [--last N] [--network | --console] [--session N] [--json]", summary: "show the newest requests and console messages", run: runPeek},
-		{name: "tail", usage: "tail [--since SEQ] [--session N] [--json]", summary: "print events live, one line each, until interrupted", run: runTail},
+		{name: "tail", usage: "tail [--since SEQ] [--web-root DIR] [--no-source-maps] [--session N] [--json]", summary: "print events live, one line each (messages at their original places), until interrupted", run: runTail},
 		{name: "network", usage: "network list [--filter EXPR] [--last N] [--offset N] | network get ID [--body] | network har [FILE|-] [--no-redact]", summary: "list requests, show one, or export them as HAR 1.2", run: runNetwork},
 		{name: "console", usage: "console [--level L[,L] | --level L+] [--last N] [--web-root DIR] [--no-source-maps] [--session N] [--json]", summary: "list console messages (at their original sources' places where the scripts have source maps)", run: runConsole},
 		{name: "source", usage: "source URL:LINE[:COLUMN]... [--web-root DIR] [--session N] [--json]", summary: "print the original source's place of places in the page's scripts (their source maps)", run: runSource},

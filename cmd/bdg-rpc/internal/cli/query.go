@@ -278,6 +278,28 @@ func runNetworkGet(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
+// timingLine gives a request's phases, those that happened: "blocked
+// 1.2ms  dns 0.4ms  connect 3.1ms (ssl 2.0ms)  send 0.1ms  wait 102.3ms
+// receive 4.0ms".
+func timingLine(t *protocol.Timing) string {
+	var parts []string
+	add := func(name string, v float64) {
+		if v >= 0 {
+			parts = append(parts, fmt.Sprintf("%s %.1fms", name, v))
+		}
+	}
+	add("blocked", t.Blocked)
+	add("dns", t.DNS)
+	add("connect", t.Connect)
+	if t.SSL >= 0 && len(parts) > 0 && strings.HasPrefix(parts[len(parts)-1], "connect") {
+		parts[len(parts)-1] += fmt.Sprintf(" (ssl %.1fms)", t.SSL)
+	}
+	add("send", t.Send)
+	add("wait", t.Wait)
+	add("receive", t.Receive)
+	return strings.Join(parts, "  ")
+}
+
 // printRequest prints one request in full, and its response body with
 // body. What came from the page is escaped: one-line values entirely,
 // bodies all but their newlines and tabs.
@@ -293,6 +315,9 @@ func printRequest(w io.Writer, f *formatter, r protocol.NetworkRequest, body boo
 	}
 	fmt.Fprintf(w, "Type: %s  State: %s  Time: %s  Size: %s  Navigation: %d\n", escapeLine(r.ResourceType), escapeLine(r.State),
 		formatDuration(r.Duration), formatBytes(r.EncodedDataLength), r.NavigationID)
+	if r.Timing != nil {
+		fmt.Fprintln(w, "Timing: "+timingLine(r.Timing))
+	}
 	var where []string
 	if r.Target != nil {
 		where = append(where, "Target: "+targetLine(*r.Target))

@@ -15,11 +15,17 @@ import (
 func runTail(ctx context.Context, env *Env, args []string) error {
 	sf := newSessionFlags("tail", env)
 	since := sf.fs.Int64("since", -1, "replay the events after this seq first (0: all retained); default: only new events")
+	mf := addMapFlags(sf.fs)
 	d, _, err := sf.parse(env, args, 0)
 	if err != nil {
 		return err
 	}
 	f := newFormatter(env)
+	maps := mf.resolver(env, d)
+	if sf.json {
+		maps.off = true // the events as they are
+	}
+	show := func(line []byte) bool { return printEvent(ctx, env, f, maps, sf.json, line) }
 	lines := make(chan []byte, 4096)
 	c, err := control.Connect(ctx, d, nil, nil, rpc.InterceptNotifications(func(_ string, frame []byte, _ bool) bool {
 		select {
@@ -49,7 +55,7 @@ func runTail(ctx context.Context, env *Env, args []string) error {
 			for {
 				select {
 				case line := <-lines:
-					if printEvent(env, f, sf.json, line) {
+					if show(line) {
 						return nil
 					}
 				default:
@@ -58,16 +64,17 @@ func runTail(ctx context.Context, env *Env, args []string) error {
 				}
 			}
 		case line := <-lines:
-			if printEvent(env, f, sf.json, line) {
+			if show(line) {
 				return nil
 			}
 		}
 	}
 }
 
-// printEvent prints one notification line; it reports whether it was the
-// session's last.
-func printEvent(env *Env, f *formatter, asJSON bool, line []byte) bool {
+// printEvent prints one notification line, a console message at its
+// original place where its script has a source map (each place asked of
+// the worker once); it reports whether it was the session's last.
+func printEvent(ctx context.Context, env *Env, f *formatter, maps *sourceResolver, asJSON bool, line []byte) bool {
 	var n struct {
 		Method string          `json:"method"`
 		Params json.RawMessage `json:"params"`
@@ -75,9 +82,16 @@ func printEvent(env *Env, f *formatter, asJSON bool, line []byte) bool {
 	if json.Unmarshal(line, &n) != nil {
 		return false
 	}
-	if asJSON {
+	switch {
+	case asJSON:
 		fmt.Fprintf(env.Stdout, "{\"method\":%q,\"params\":%s}\n", n.Method, n.Params)
-	} else {
+	case n.Method == protocol.NotifyConsole && !maps.off:
+		var ev protocol.ConsoleEvent
+		_ = json.Unmarshal(n.Params, &ev)
+		ref := messageRef(&ev.Message)
+		maps.resolve(ctx, []protocol.SourceRef{ref})
+		fmt.Fprintln(env.Stdout, f.console(ev.Message, targetTag, maps.placeOf(maps.original(ref))))
+	default:
 		fmt.Fprintln(env.Stdout, f.event(n.Method, n.Params))
 	}
 	return n.Method == protocol.NotifyEnded

@@ -157,6 +157,13 @@ local shown = {} -- session -> { [place key] = string | false }
 local pending = {} -- session -> { key -> place }
 local listeners = {} -- session -> { fn }
 
+-- shown_text gives an original place as a line shows it: its workspace
+-- file relative to the working directory, else its source, and its line.
+local function shown_text(o, root)
+  local file = M.local_file(o.source, root)
+  return ("%s:%d"):format(file and vim.fn.fnamemodify(file, ":.") or o.source, o.line)
+end
+
 local function key_of(url, line, column)
   return ("%s:%d:%d"):format(url, line, column or 1)
 end
@@ -187,12 +194,7 @@ local function resolve_chunk(name, keys, places)
     shown[name] = shown[name] or {}
     for i, k in ipairs(keys) do
       local o = type(results[i]) == "table" and v(results[i].original)
-      local text = false
-      if o then
-        local file = M.local_file(o.source, root)
-        text = ("%s:%d"):format(file and vim.fn.fnamemodify(file, ":.") or o.source, o.line)
-      end
-      shown[name][k] = text
+      shown[name][k] = o and shown_text(o, root) or false
     end
     for _, f in ipairs(listeners[name] or {}) do
       f()
@@ -240,6 +242,19 @@ function M.original_of(name, m)
   end
   pending[name][k] = { url = url, line = line, column = tonumber(v(m.column)) }
   return nil
+end
+
+-- original_text(name, place, cb) calls cb(text) with a place's original
+-- as a line shows it ("maps/src/app.ts:22"), nil when it has none.
+function M.original_text(name, place, cb)
+  local s = require("bdg.sessions").ensure(name)
+  require("bdg.actions").call(s, protocol.method.source_resolve, { url = place.url, line = place.line, column = place.column }, vim.schedule_wrap(function(err, res)
+    local o = not err and res and v(res.original)
+    if not o then
+      return cb(nil)
+    end
+    cb(shown_text(o, web_root()))
+  end))
 end
 
 -- forget drops what is known of session name's originals (a new run).

@@ -2,7 +2,8 @@
 -- console message with its stack (bdg://NAME/message/SEQ), or the value
 -- of the last :BdgEval (bdg://NAME/eval). One buffer per item, refilled
 -- when opened again; q closes the window. In a message, gd on a stack
--- frame or the At: line opens its original source (source maps).
+-- frame or the At: line opens its original source (source maps), in a
+-- request on its Initiator line.
 local buffer = require("bdg.ui.buffer")
 local format = require("bdg.ui.format")
 local hl = require("bdg.ui.highlight")
@@ -33,11 +34,41 @@ local function fill(name, filetype, lines, headings)
   return buf
 end
 
--- show_request shows a request (as network/get answered it) in a window.
+-- map_gd makes gd on a line with a place (what) open its original source.
+local function map_gd(session, buf, what)
+  vim.keymap.set("n", "gd", function()
+    local place = require("bdg.sources").place_in(api.nvim_get_current_line())
+    if not place then
+      vim.notify(("bdg: no source place on this line (%s)"):format(what), vim.log.levels.WARN)
+      return
+    end
+    require("bdg.sources").goto_place(session, place)
+  end, { buffer = buf, silent = true, desc = "bdg: open this place's original source" })
+end
+
+-- show_request shows a request (as network/get answered it) in a window;
+-- its Initiator line gains the original place once the worker has mapped
+-- it, and gd there opens it.
 function M.show_request(session, request, mods)
   local lines, headings = format.request_detail(request)
   local name = ("bdg://%s/request/%s"):format(session, request.requestId)
   local buf = fill(name, "bdgrequest", lines, headings)
+  map_gd(session, buf, "the Initiator line")
+  local before = format.initiator_line(request)
+  local place = before and require("bdg.sources").place_in(before)
+  if place then
+    require("bdg.sources").original_text(session, place, function(text)
+      if not text or not buffer.valid(buf) then
+        return
+      end
+      for i, l in ipairs(api.nvim_buf_get_lines(buf, 0, -1, false)) do
+        if l == before then
+          buffer.set_lines(buf, i - 1, i, { format.initiator_line(request, text) })
+          return
+        end
+      end
+    end)
+  end
   buffer.show(buf, mods)
   api.nvim_win_set_cursor(0, { 1, 0 })
   return buf
@@ -48,14 +79,7 @@ function M.show_message(session, message, mods)
   local lines, headings = format.message_detail(message)
   local name = ("bdg://%s/message/%s"):format(session, tostring(message.seq))
   local buf = fill(name, "bdgmessage", lines, headings)
-  vim.keymap.set("n", "gd", function()
-    local place = require("bdg.sources").place_in(api.nvim_get_current_line())
-    if not place then
-      vim.notify("bdg: no source place on this line (a stack frame or the At: line)", vim.log.levels.WARN)
-      return
-    end
-    require("bdg.sources").goto_place(session, place)
-  end, { buffer = buf, silent = true, desc = "bdg: open this place's original source" })
+  map_gd(session, buf, "a stack frame or the At: line")
   buffer.show(buf, mods)
   api.nvim_win_set_cursor(0, { 1, 0 })
   return buf

@@ -356,6 +356,50 @@ function M.event_message(m)
   return line .. ": " .. one_line(v(m.data))
 end
 
+-- initiator_line gives a request's "Initiator:" line: its type, then the
+-- original place when known ("maps/src/app.ts:22"), then the script's
+-- place in parentheses, where gd finds it.
+function M.initiator_line(r, original)
+  local i = v(r.initiator)
+  if type(i) ~= "table" or not v(i.type) then
+    return nil
+  end
+  local line = "Initiator: " .. one_line(v(i.type))
+  if original then
+    line = line .. " " .. original
+  end
+  local url, l = v(i.url), tonumber(v(i.line))
+  if url and l then
+    line = line .. (" (%s:%d:%d)"):format(one_line(url), l, tonumber(v(i.column)) or 1)
+  elseif url then
+    line = line .. " " .. one_line(url)
+  end
+  return line
+end
+
+-- timing_text gives a request's phases that happened: "blocked 1.2 ms
+-- dns 0.4 ms  connect 3.1 ms (ssl 2.0 ms)  send 0.1 ms  wait 102.3 ms
+-- receive 4.0 ms".
+function M.timing_text(t)
+  t = v(t)
+  if type(t) ~= "table" then
+    return nil
+  end
+  local parts = {}
+  for _, name in ipairs({ "blocked", "dns", "connect", "send", "wait", "receive" }) do
+    local ms = tonumber(v(t[name]))
+    if ms and ms >= 0 then
+      local part = ("%s %.1f ms"):format(name, ms)
+      local ssl = tonumber(v(t.ssl))
+      if name == "connect" and ssl and ssl >= 0 then
+        part = part .. (" (ssl %.1f ms)"):format(ssl)
+      end
+      parts[#parts + 1] = part
+    end
+  end
+  return #parts > 0 and table.concat(parts, "  ") or nil
+end
+
 -- request_detail gives the lines of a request's details, with its body
 -- when it has one, and the 0-based lines that are headings.
 function M.request_detail(r)
@@ -378,6 +422,7 @@ function M.request_detail(r)
   field(out, "Remote address", r.remoteAddress)
   field(out, "Started", v(r.timestamp) and M.clock(r.timestamp))
   field(out, "Duration", v(r.duration) and M.duration(r.duration))
+  field(out, "Timing", M.timing_text(r.timing))
   field(out, "Transferred", v(r.encodedDataLength) and M.bytes(r.encodedDataLength))
   field(out, "From cache", v(r.fromCache) and "yes")
   field(out, "From service worker", v(r.fromServiceWorker) and "yes")
@@ -387,6 +432,7 @@ function M.request_detail(r)
   field(out, "Target", M.target_text(r.target))
   field(out, "Target parent", type(v(r.target)) == "table" and v(r.target).parentId or nil)
   field(out, "Frame id", r.frameId)
+  out[#out + 1] = M.initiator_line(r)
   field(out, "Truncated", M.truncated(r.originalSizes))
   local redirects = v(r.redirects)
   if type(redirects) == "table" and #redirects > 0 then
