@@ -647,6 +647,8 @@ async function main(): Promise<void> {
       const drawn = await f.locator('.row').count();
       if (drawn === 0 || drawn > 200) throw new Error(`${drawn} rows in the DOM`);
       log(`10,000 requests: the last one ended -> the table drawn: ${drawnAt - doneAt} ms`);
+      // The sidebar's Network view lists the newest 500 and says where the rest are.
+      await p.getByText(/The newest 500 of [\d,]+ requests: BDG: Show Network Panel lists them all\./).first().waitFor({ timeout: T });
     });
 
     // The Console panel, beside it.

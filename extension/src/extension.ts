@@ -13,6 +13,12 @@ import { StatusBar } from './views/statusBar';
 
 let controller: Controller | undefined;
 
+/** Gives a sidebar view to its provider, which says in it when it lists only the newest rows. */
+function attached<T>(provider: { attach(view: vscode.TreeView<T>): void }, view: vscode.TreeView<T>): vscode.TreeView<T> {
+  provider.attach(view);
+  return view;
+}
+
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('BDG');
   const model = new SessionModel(vscode.workspace.getConfiguration('bdg').get<number>('maxRows', 10_000));
@@ -46,8 +52,8 @@ export function activate(context: vscode.ExtensionContext): void {
     network,
     consoleView,
     new StatusBar(model),
-    vscode.window.createTreeView('bdg.network', { treeDataProvider: network, showCollapseAll: false }),
-    vscode.window.createTreeView('bdg.console', { treeDataProvider: consoleView, showCollapseAll: false }),
+    attached(network, vscode.window.createTreeView('bdg.network', { treeDataProvider: network, showCollapseAll: false })),
+    attached(consoleView, vscode.window.createTreeView('bdg.console', { treeDataProvider: consoleView, showCollapseAll: false })),
     details,
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, details),
     vscode.commands.registerCommand('bdg.startSession', (url?: unknown) =>

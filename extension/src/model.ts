@@ -211,6 +211,11 @@ export class SessionModel {
     return this.consoleRows[0]?.seq ?? 0;
   }
 
+  /** How many requests the model has let go to stay within maxRows, ever: a view that holds rows compares it with what it saw. */
+  get requestsEvicted(): number {
+    return this.requestsLetGo;
+  }
+
   get requestCount(): number {
     return this.requestRows.size;
   }
@@ -224,6 +229,8 @@ export class SessionModel {
     return this.consoleRows[this.consoleRows.length - 1]?.seq ?? 0;
   }
 
+  private requestsLetGo = 0;
+
   private putRequest(r: NetworkRequest): void {
     if (!this.requestRows.has(r.requestId)) {
       this.totals.network++;
@@ -235,6 +242,7 @@ export class SessionModel {
         this.erroredIds.delete(oldest);
         this.streamed.delete(oldest);
         this.totals.evicted++;
+        this.requestsLetGo++;
       }
     } else {
       this.requestRows.set(r.requestId, r);

@@ -570,6 +570,15 @@ window.addEventListener('message', (e: MessageEvent<ToWebview>) => {
       if (selected && !rows.has(selected)) selected = undefined;
       refresh();
       break;
+    case 'remove': {
+      for (const id of m.ids) rows.delete(id);
+      let n = 0;
+      for (const id of arrival) if (rows.has(id)) arrival[n++] = id;
+      arrival.length = n;
+      if (selected && !rows.has(selected)) selected = undefined;
+      refresh();
+      break;
+    }
     case 'upsert':
       for (const r of m.rows) {
         if (!rows.has(r.id)) arrival.push(r.id);

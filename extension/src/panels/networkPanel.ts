@@ -20,10 +20,14 @@ export interface NetworkPanelHost {
   exportHar(session: string, file: string): Promise<void>;
 }
 
+/** Past this many rows gone since the last push, the webview gets them all again rather than the ids to drop. */
+const MAX_REMOVED = 5000;
+
 export class NetworkPanel extends WebviewPanel<ToWebview, FromWebview> {
   static readonly viewId = 'bdg.networkPanel';
 
   private readonly sent = new Map<string, number>(); // request id -> seq sent
+  private sentEvicted = 0; // the model's requestsEvicted when the webview last caught up with it
   private sentSession: string | undefined;
 
   constructor(
@@ -44,7 +48,11 @@ export class NetworkPanel extends WebviewPanel<ToWebview, FromWebview> {
     if (!this.view) return;
     const requests = this.model.requests();
     const session = this.model.session;
-    if (full || session !== this.sentSession || requests.length < this.sent.size) {
+    const evicted = this.model.requestsEvicted;
+    // Rows gone without evictions: a new run of the session cleared the model.
+    const cleared = evicted === this.sentEvicted && requests.length < this.sent.size;
+    if (full || session !== this.sentSession || cleared || evicted - this.sentEvicted > MAX_REMOVED) {
+      this.sentEvicted = evicted;
       this.sent.clear();
       this.sentSession = session;
       for (const r of requests) this.sent.set(r.requestId, r.seq);
@@ -52,6 +60,19 @@ export class NetworkPanel extends WebviewPanel<ToWebview, FromWebview> {
       if (session !== undefined) m.session = session;
       this.post(m);
       return;
+    }
+    if (evicted !== this.sentEvicted) {
+      this.sentEvicted = evicted;
+      // The model let its oldest rows go (bdg.maxRows): the webview lets
+      // them go too. (Sending every row again instead, on each push once a
+      // page passes the bound, kept a page of 10,000 requests seconds
+      // behind.)
+      const removed: string[] = [];
+      for (const id of this.sent.keys()) {
+        if (!this.model.request(id)) removed.push(id);
+      }
+      for (const id of removed) this.sent.delete(id);
+      this.post({ type: 'remove', ids: removed });
     }
     const changed: PanelRow[] = [];
     for (const r of requests) {

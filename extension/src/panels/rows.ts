@@ -119,6 +119,8 @@ export interface PanelDetails {
 export type ToWebview =
   | { type: 'reset'; rows: PanelRow[]; session?: string }
   | { type: 'upsert'; rows: PanelRow[] }
+  /** Rows the model let go (its bound), oldest first. */
+  | { type: 'remove'; ids: string[] }
   | { type: 'details'; id: string; details?: PanelDetails; error?: string };
 
 /** Messages the webview posts to the extension. */

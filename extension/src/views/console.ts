@@ -40,7 +40,9 @@ export function levelIcon(m: ConsoleMessage): vscode.ThemeIcon {
 
 export class ConsoleTreeProvider extends ThrottledTree<ConsoleRow> {
   constructor(model: SessionModel) {
-    super(model, () => consoleRows(model.messages(), model.evaluations.entries()), () => model.messageCount, 'console');
+    super(model, () => consoleRows(model.messages(), model.evaluations.entries()), () => model.messageCount, 'console', (shown, all) =>
+      `The newest ${shown} of ${all.toLocaleString('en-US')} messages: BDG: Show Console Panel lists them all.`,
+    );
   }
 
   override getChildren(row?: ConsoleRow): ConsoleRow[] {
@@ -52,12 +54,10 @@ export class ConsoleTreeProvider extends ThrottledTree<ConsoleRow> {
     return isEvaluationNode(row) ? this.evaluationItem(row) : this.messageItem(row);
   }
 
-  private messageItem(m: ConsoleMessage): vscode.TreeItem {
-    const item = new vscode.TreeItem(messageLabel(m), vscode.TreeItemCollapsibleState.None);
-    item.id = `${this.model.session ?? ''}/${m.seq}`;
-    item.description = messageLocation(m);
-    item.iconPath = levelIcon(m);
-    item.contextValue = `bdgConsole.${m.level}`;
+  /** A message's tooltip (its text, stack and place), made when the pointer rests on its row rather than for every row of every redraw. */
+  resolveTreeItem(item: vscode.TreeItem, row: ConsoleRow): vscode.TreeItem {
+    if (isEvaluationNode(row) || item.tooltip !== undefined) return item;
+    const m = row;
     const md = new vscode.MarkdownString();
     md.appendCodeblock(m.stack ? `${m.text}\n${m.stack}` : m.text, 'text');
     if (m.url) md.appendText(`${m.url}${m.line !== undefined ? `:${m.line}` : ''}`);
@@ -67,6 +67,15 @@ export class ConsoleTreeProvider extends ThrottledTree<ConsoleRow> {
       md.appendText(`From: ${origin}`);
     }
     item.tooltip = md;
+    return item;
+  }
+
+  private messageItem(m: ConsoleMessage): vscode.TreeItem {
+    const item = new vscode.TreeItem(messageLabel(m), vscode.TreeItemCollapsibleState.None);
+    item.id = `${this.model.session ?? ''}/${m.seq}`;
+    item.description = messageLocation(m);
+    item.iconPath = levelIcon(m);
+    item.contextValue = `bdgConsole.${m.level}`;
     if (m.url) {
       item.command = {
         command: 'bdg.openLocation',

@@ -35,7 +35,9 @@ export function requestIcon(r: NetworkRequest): vscode.ThemeIcon {
 
 export class NetworkTreeProvider extends ThrottledTree<NetworkRequest> {
   constructor(model: SessionModel) {
-    super(model, () => model.requests(), () => model.requestCount, 'network');
+    super(model, () => model.requests(), () => model.requestCount, 'network', (shown, all) =>
+      `The newest ${shown} of ${all.toLocaleString('en-US')} requests: BDG: Show Network Panel lists them all.`,
+    );
   }
 
   getTreeItem(r: NetworkRequest): vscode.TreeItem {
@@ -44,13 +46,18 @@ export class NetworkTreeProvider extends ThrottledTree<NetworkRequest> {
     item.description = requestDescription(r, this.model.streamCount(r.requestId));
     item.iconPath = requestIcon(r);
     item.contextValue = isErrorRequest(r) ? 'bdgRequestError' : 'bdgRequest';
-    item.tooltip = tooltip(r);
     item.accessibilityInformation = { label: `${requestLabel(r)} ${item.description}` };
     item.command = {
       command: 'bdg.showRequest',
       title: 'Show Request Details',
       arguments: [r.requestId],
     };
+    return item;
+  }
+
+  /** The tooltip, made when the pointer rests on a row rather than for every row of every redraw. */
+  resolveTreeItem(item: vscode.TreeItem, r: NetworkRequest): vscode.TreeItem {
+    item.tooltip = tooltip(r);
     return item;
   }
 }
