@@ -67,6 +67,7 @@ func commands() []*command {
 		{name: "call", usage: "call METHOD [JSON] [--session N] [--json]", summary: "call a method of the session's worker (docs/PROTOCOL.md)", run: runCall},
 		{name: "logs", usage: "logs [--follow] [--lines N] [--session N]", summary: "print the session worker's log", run: runLogs},
 		{name: "cleanup", usage: "cleanup [--session N] [--json]", summary: "remove what dead workers left behind (never touches a live session)", run: runCleanup},
+		{name: "mcp", usage: "mcp [--session N] [--chrome PATH] [--verbose]", summary: "serve the Model Context Protocol on stdio, for AI agents (docs/MCP.md)", run: runMCP},
 		{name: "serve", usage: "serve [--listen PATH] [--log-file PATH] [--verbose]", summary: "run the JSON-RPC backend for editors (docs/PROTOCOL.md)", run: runServe},
 		{name: "demo", usage: "demo [--seconds N] [--headed] [--session N]", summary: "watch a session on a built-in demo page for a few seconds (make demo)", run: runDemo},
 		{name: "worker", usage: "worker", summary: "run a session worker (started by start; not for use by hand)", hidden: true, run: runWorker},

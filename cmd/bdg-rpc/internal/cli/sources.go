@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -118,53 +117,15 @@ func isFile(p string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// frameLine is a frame of a record's stack: "    at NAME (URL:LINE:COL)".
-var frameLine = regexp.MustCompile(`^(\s*at )(.*) \((.+):(\d+):(\d+)\)$`)
-
-// stackRefs returns the places of a stack's frames.
-func stackRefs(stack string) []protocol.SourceRef {
-	var refs []protocol.SourceRef
-	for line := range strings.SplitSeq(stack, "\n") {
-		if ref, ok := frameRef(line); ok {
-			refs = append(refs, ref)
-		}
-	}
-	return refs
-}
-
-func frameRef(line string) (protocol.SourceRef, bool) {
-	m := frameLine.FindStringSubmatch(line)
-	if m == nil {
-		return protocol.SourceRef{}, false
-	}
-	l, err1 := strconv.Atoi(m[4])
-	c, err2 := strconv.Atoi(m[5])
-	if err1 != nil || err2 != nil || l < 1 {
-		return protocol.SourceRef{}, false
-	}
-	return protocol.SourceRef{URL: m[3], Line: l, Column: c}, true
-}
-
 // mapStack returns the stack with each frame that maps at its original
 // place, "" when none maps.
 func (r *sourceResolver) mapStack(stack string, show func(*protocol.OriginalLocation) string) string {
-	lines := strings.Split(stack, "\n")
-	mapped := false
-	for i, line := range lines {
-		ref, ok := frameRef(line)
-		if !ok {
-			continue
-		}
+	return sourcemap.MapStack(stack, func(ref protocol.SourceRef) string {
 		if o := r.original(ref); o != nil {
-			m := frameLine.FindStringSubmatch(line)
-			lines[i] = m[1] + m[2] + " (" + show(o) + ")"
-			mapped = true
+			return show(o)
 		}
-	}
-	if !mapped {
 		return ""
-	}
-	return strings.Join(lines, "\n")
+	})
 }
 
 // messageRef is the place of a console message.
@@ -193,7 +154,7 @@ func (r *sourceResolver) mapMessages(ctx context.Context, msgs []protocol.Consol
 	var refs []protocol.SourceRef
 	for i := range msgs {
 		refs = append(refs, messageRef(&msgs[i]))
-		refs = append(refs, stackRefs(msgs[i].Stack)...)
+		refs = append(refs, sourcemap.StackPlaces(msgs[i].Stack)...)
 	}
 	r.resolve(ctx, refs)
 	out := make([]mappedMessage, len(msgs))

@@ -3,8 +3,10 @@ package cli
 import (
 	"testing"
 
-	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/session/sourcemap"
 )
 
 func TestParsePlace(t *testing.T) {
@@ -35,8 +37,8 @@ func TestParsePlace(t *testing.T) {
 func TestMapStack(t *testing.T) {
 	const js = "http://h/app.js"
 	stack := "    at a (http://h/app.js:1:166)\n    --- async ---\n    at (anonymous) (http://h/other.js:3:4)\n    at b (http://h/app.js:1:259)"
-	if diff := cmp.Diff([]protocol.SourceRef{{URL: js, Line: 1, Column: 166}, {URL: "http://h/other.js", Line: 3, Column: 4}, {URL: js, Line: 1, Column: 259}}, stackRefs(stack)); diff != "" {
-		t.Errorf("stackRefs (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]protocol.SourceRef{{URL: js, Line: 1, Column: 166}, {URL: "http://h/other.js", Line: 3, Column: 4}, {URL: js, Line: 1, Column: 259}}, sourcemap.StackPlaces(stack)); diff != "" {
+		t.Errorf("StackPlaces (-want +got):\n%s", diff)
 	}
 	r := &sourceResolver{got: map[protocol.SourceRef]*protocol.OriginalLocation{
 		{URL: js, Line: 1, Column: 166}: {Source: "src/app.ts", Line: 17, Column: 11},

@@ -1,0 +1,366 @@
+package mcp_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/server/mcp"
+	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/sessiontest"
+)
+
+// The test binary is also "bdg-rpc mcp" (the server under test, in a
+// process of its own as clients run it) and the session workers it starts.
+func TestMain(m *testing.M) {
+	sessiontest.Child(map[string]func() int{"mcp": mcpMain})
+	os.Exit(m.Run())
+}
+
+func mcpMain() int {
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	err := mcp.Run(ctx, mcp.Options{Home: os.Getenv("BDG_HOME"), Version: protocol.Version, Chrome: os.Getenv("BDG_CHROME")}, os.Stdin, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// limit bounds every call: a broken server fails a test instead of hanging it.
+const limit = 90 * time.Second
+
+// client starts "bdg-rpc mcp" on home and connects the SDK's client to it;
+// the test's cleanup stops every session of home and the server.
+func client(t *testing.T, home string) *sdk.ClientSession {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "mcp")
+	cmd.Env = append(os.Environ(), "BDG_HOME="+home, "BDG_CHROME="+browsertest.ExecPath(t))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	c := sdk.NewClient(&sdk.Implementation{Name: "bdg-rpc-test", Version: "1"}, nil)
+	cs, err := c.Connect(ctx, &sdk.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		t.Fatalf("connecting: %v\nstderr: %s", err, stderr.String())
+	}
+	t.Cleanup(func() {
+		stopAll(t, home)
+		if err := cs.Close(); err != nil {
+			t.Logf("closing the client: %v", err)
+		}
+		if s := stderr.String(); s != "" {
+			t.Logf("the server's stderr:\n%s", s)
+		}
+	})
+	return cs
+}
+
+// stopAll stops the sessions of home that still run.
+func stopAll(t *testing.T, home string) {
+	names, _ := session.List(home)
+	for _, name := range names {
+		d, err := session.NewDir(home, name)
+		if err != nil {
+			continue
+		}
+		if alive, _ := d.WorkerAlive(); alive {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if _, err := control.Stop(ctx, d); err != nil {
+				t.Logf("stopping %s: %v", name, err)
+			}
+			cancel()
+		}
+	}
+}
+
+// callTool calls a tool and returns its text and structured content.
+func callTool(t *testing.T, cs *sdk.ClientSession, name string, args map[string]any) (string, json.RawMessage, *sdk.CallToolResult) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	var text []string
+	for _, c := range res.Content {
+		if tc, ok := c.(*sdk.TextContent); ok {
+			text = append(text, tc.Text)
+		}
+	}
+	raw, _ := json.Marshal(res.StructuredContent)
+	return strings.Join(text, "\n"), raw, res
+}
+
+// ok calls a tool that must succeed.
+func ok(t *testing.T, cs *sdk.ClientSession, name string, args map[string]any) (string, json.RawMessage) {
+	t.Helper()
+	text, raw, res := callTool(t, cs, name, args)
+	if res.IsError {
+		t.Fatalf("%s(%v) failed: %s", name, args, text)
+	}
+	return text, raw
+}
+
+// fails calls a tool that must fail with an error that matches want and a hint.
+func fails(t *testing.T, cs *sdk.ClientSession, name string, args map[string]any, want string) {
+	t.Helper()
+	text, _, res := callTool(t, cs, name, args)
+	if !res.IsError {
+		t.Fatalf("%s(%v) succeeded: %s", name, args, text)
+	}
+	if !regexp.MustCompile(want).MatchString(text) || !strings.Contains(text, "\nHint: ") {
+		t.Errorf("%s(%v) failed with %q: want %q and a hint", name, args, text, want)
+	}
+}
+
+func TestToolsAreListed(t *testing.T) {
+	cs := client(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	info := cs.InitializeResult()
+	if info == nil || info.ServerInfo.Name != "bdg-rpc" || info.ProtocolVersion == "" || info.Instructions == "" {
+		t.Fatalf("initialize: %+v", info)
+	}
+	var names []string
+	for tool, err := range cs.Tools(ctx, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, tool.Name)
+		if len(tool.Description) < 40 {
+			t.Errorf("%s: a description of %d characters: %q", tool.Name, len(tool.Description), tool.Description)
+		}
+		schema, _ := json.Marshal(tool.InputSchema)
+		if !strings.Contains(string(schema), `"type":"object"`) {
+			t.Errorf("%s: input schema %s", tool.Name, schema)
+		}
+	}
+	want := []string{"attach_session", "evaluate", "get_console_message", "get_network_request", "list_console_messages",
+		"list_network_requests", "list_sessions", "navigate", "reload", "screenshot", "session_status", "start_session", "stop_session"}
+	slices.Sort(names)
+	if !slices.Equal(names, want) {
+		t.Errorf("tools %v, want %v", names, want)
+	}
+}
+
+// Every tool on a real page, and their errors: each a result with isError,
+// the error and a hint, never a crash of the server.
+func TestToolsOnAPage(t *testing.T) {
+	fx := browsertest.ServeFixtures(t)
+	home := t.TempDir()
+	cs := client(t, home)
+
+	fails(t, cs, "start_session", map[string]any{}, `needs a url`)
+	fails(t, cs, "session_status", map[string]any{"session": "nope"}, `no_session|not running|no session`)
+
+	text, _ := ok(t, cs, "start_session", map[string]any{"url": fx.URL("/big-json.html")})
+	if !strings.Contains(text, `Session "default" started: `+fx.URL("/big-json.html")) {
+		t.Errorf("start_session: %s", text)
+	}
+	fails(t, cs, "start_session", map[string]any{"url": fx.URL("/big-json.html")}, `already_running`)
+
+	// The page's console and its requests, once loaded.
+	waitFor(t, func() bool {
+		text, _ := ok(t, cs, "list_console_messages", map[string]any{"filter": "done"})
+		return strings.Contains(text, "big json done")
+	}, "the page's last message")
+	text, raw := ok(t, cs, "list_console_messages", map[string]any{})
+	if !regexp.MustCompile(`(?m)^#\d+ log console big json items 9000 big json done`).MatchString(text) || !strings.Contains(text, "matching messages (the session holds") {
+		t.Errorf("list_console_messages:\n%s", text)
+	}
+	var cl protocol.ConsoleListResult
+	if err := json.Unmarshal(raw, &cl); err != nil || cl.Matched == 0 || len(cl.Items) != cl.Returned {
+		t.Errorf("list_console_messages' structured content: %v %s", err, raw)
+	}
+	seq := cl.Items[len(cl.Items)-1].Seq
+	text, _ = ok(t, cs, "get_console_message", map[string]any{"seq": seq})
+	if !strings.HasPrefix(text, fmt.Sprintf("#%d log console\n", seq)) {
+		t.Errorf("get_console_message %d:\n%s", seq, text)
+	}
+	fails(t, cs, "get_console_message", map[string]any{"seq": 1 << 40}, `not_found`)
+
+	text, raw = ok(t, cs, "list_network_requests", map[string]any{"filter": "url:big.json"})
+	var nl protocol.NetworkListResult
+	if err := json.Unmarshal(raw, &nl); err != nil || len(nl.Items) != 1 {
+		t.Fatalf("list_network_requests: %v\n%s", err, text)
+	}
+	if !strings.Contains(text, nl.Items[0].RequestID+" GET 200 "+fx.URL("/big.json")) || !strings.Contains(text, "1 of 1 matching requests") {
+		t.Errorf("list_network_requests:\n%s", text)
+	}
+	fails(t, cs, "list_network_requests", map[string]any{"filter": "status-code:>>1"}, `invalid_args`)
+	fails(t, cs, "list_network_requests", map[string]any{"limit": 5000}, `limit must be 1 to 1000`)
+
+	// A body over the inline limit is a file; under it, inline.
+	id := nl.Items[0].RequestID
+	waitFor(t, func() bool {
+		text, _ := ok(t, cs, "get_network_request", map[string]any{"requestId": id, "maxInlineBody": 100})
+		return strings.Contains(text, "written to ")
+	}, "big.json's body")
+	text, raw = ok(t, cs, "get_network_request", map[string]any{"requestId": id, "maxInlineBody": 100})
+	var got struct {
+		BodyFile string                  `json:"bodyFile"`
+		Request  protocol.NetworkRequest `json:"request"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil || got.BodyFile == "" || got.Request.ResponseBody != "" {
+		t.Fatalf("get_network_request with a small limit: %v %s\n%s", err, raw, text)
+	}
+	body, err := os.ReadFile(got.BodyFile)
+	if err != nil || !bytes.Equal(body, browsertest.BigJSON()) {
+		t.Errorf("the body file %s: %v, %d bytes, want big.json's %d", got.BodyFile, err, len(body), len(browsertest.BigJSON()))
+	}
+	if !strings.Contains(text, "Timing (ms): blocked ") || !strings.Contains(text, "Initiator: script") {
+		t.Errorf("get_network_request's text:\n%s", text)
+	}
+	text, _ = ok(t, cs, "get_network_request", map[string]any{"requestId": id, "maxInlineBody": 10 << 20})
+	if !strings.Contains(text, fmt.Sprintf("Response body (%d bytes):\n", len(browsertest.BigJSON()))) {
+		t.Errorf("get_network_request inline: %.300s", text)
+	}
+	fails(t, cs, "get_network_request", map[string]any{"requestId": "no-such"}, `not_found`)
+
+	// Drive the page.
+	text, _ = ok(t, cs, "evaluate", map[string]any{"expression": "1 + 1"})
+	if text != "2" {
+		t.Errorf("evaluate 1 + 1: %q", text)
+	}
+	text, _ = ok(t, cs, "evaluate", map[string]any{"expression": "fetch('/data.json?from=mcp').then(r => r.json())"})
+	if !strings.Contains(text, `"n":42`) {
+		t.Errorf("evaluate of a promise: %q", text)
+	}
+	text, _, res := callTool(t, cs, "evaluate", map[string]any{"expression": "(() => { throw new Error('boom') })()"})
+	if !res.IsError || !strings.HasPrefix(text, "Exception: Uncaught Error: boom") {
+		t.Errorf("evaluate of a throw: %v %q", res.IsError, text)
+	}
+	_, _, res = callTool(t, cs, "screenshot", map[string]any{})
+	if res.IsError || len(res.Content) != 2 {
+		t.Fatalf("screenshot: %+v", res)
+	}
+	img, isImage := res.Content[0].(*sdk.ImageContent)
+	if !isImage || img.MIMEType != "image/png" || !bytes.HasPrefix(img.Data, []byte("\x89PNG\r\n\x1a\n")) {
+		t.Errorf("screenshot: not a PNG image: %T", res.Content[0])
+	}
+	if tc, _ := res.Content[1].(*sdk.TextContent); tc == nil || !regexp.MustCompile(`written to /.+\.png$`).MatchString(tc.Text) {
+		t.Errorf("screenshot's text: %+v", res.Content[1])
+	}
+	text, _ = ok(t, cs, "navigate", map[string]any{"url": fx.URL("/second.html")})
+	if !strings.Contains(text, "Loaded "+fx.URL("/second.html")+" (navigation #2") {
+		t.Errorf("navigate: %s", text)
+	}
+	text, _ = ok(t, cs, "reload", map[string]any{})
+	if !strings.Contains(text, "(navigation #3") {
+		t.Errorf("reload: %s", text)
+	}
+	fails(t, cs, "navigate", map[string]any{"url": "nota url"}, `invalid_url|invalid_args`)
+
+	text, _ = ok(t, cs, "session_status", map[string]any{})
+	if !strings.Contains(text, `Session "default": running`) || !strings.Contains(text, "Dropped by its bounds: 0 requests, 0 console messages") {
+		t.Errorf("session_status:\n%s", text)
+	}
+	text, _ = ok(t, cs, "list_sessions", map[string]any{})
+	if !strings.HasPrefix(text, "default: running, "+fx.URL("/second.html")) {
+		t.Errorf("list_sessions: %s", text)
+	}
+	text, _ = ok(t, cs, "stop_session", map[string]any{})
+	if !strings.Contains(text, `Session "default" stopped`) {
+		t.Errorf("stop_session: %s", text)
+	}
+	// An ended session's records are still there, from its files.
+	text, _ = ok(t, cs, "list_console_messages", map[string]any{"filter": "done"})
+	if !strings.Contains(text, "big json done") || !strings.Contains(text, "its worker is not running") {
+		t.Errorf("list_console_messages after stop:\n%s", text)
+	}
+}
+
+// A page's 25,000 messages, walked a page at a time: none missing, none
+// twice, in order, and each answer says how many there are.
+func TestConsolePagination(t *testing.T) {
+	fx := browsertest.ServeFixtures(t)
+	cs := client(t, t.TempDir())
+	ok(t, cs, "start_session", map[string]any{"url": fx.URL("/console-burst.html?n=25000")})
+	waitFor(t, func() bool {
+		text, _ := ok(t, cs, "list_console_messages", map[string]any{"filter": "burst done", "limit": 1})
+		return strings.Contains(text, "burst done 25000")
+	}, "the burst's end")
+	var (
+		seen   = map[int]bool{}
+		last   uint64
+		cursor string
+		pages  int
+	)
+	for {
+		args := map[string]any{"filter": "burst", "limit": 1000}
+		if cursor != "" {
+			args["cursor"] = cursor
+		}
+		text, raw := ok(t, cs, "list_console_messages", args)
+		var page protocol.ConsoleListResult
+		if err := json.Unmarshal(raw, &page); err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if page.Matched != 25001 || page.Dropped != 0 {
+			t.Fatalf("page %d: matched %d, dropped %d\n%.300s", pages, page.Matched, page.Dropped, text)
+		}
+		for _, m := range page.Items {
+			if m.Seq <= last {
+				t.Fatalf("seq %d after %d", m.Seq, last)
+			}
+			last = m.Seq
+			var i int
+			if _, err := fmt.Sscanf(m.Text, "burst %d", &i); err == nil && !strings.Contains(m.Text, "done") {
+				if seen[i] {
+					t.Fatalf("burst %d twice", i)
+				}
+				seen[i] = true
+			}
+		}
+		cursor = page.NextCursor
+		if cursor == "" {
+			if !strings.HasSuffix(text, "No more.") {
+				t.Errorf("the last page does not say it is: %.200s", text[max(0, len(text)-200):])
+			}
+			break
+		}
+		if !strings.Contains(text, fmt.Sprintf("More: pass cursor %q.", cursor)) {
+			t.Fatalf("page %d does not give its cursor", pages)
+		}
+	}
+	if len(seen) != 25000 || pages != 26 {
+		t.Errorf("%d distinct messages in %d pages, want 25000 in 26", len(seen), pages)
+	}
+}
+
+// waitFor polls cond until it holds or the limit passes.
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
