@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Inspecting and driving the page (issue 16): page/evaluate and the
@@ -508,6 +509,28 @@ type Viewport struct {
 	Height            int     `json:"height"`
 	DeviceScaleFactor float64 `json:"deviceScaleFactor,omitempty"` // default 1
 	Mobile            bool    `json:"mobile,omitempty"`
+}
+
+// ParseViewport reads a viewport as people write it:
+// WIDTHxHEIGHT[@SCALE][,mobile] (390x844@3,mobile), or none (the window's
+// own: the zero Viewport).
+func ParseViewport(s string) (Viewport, error) {
+	var v Viewport
+	if s == "none" {
+		return v, nil
+	}
+	rest, mobile := strings.CutSuffix(s, ",mobile")
+	v.Mobile = mobile
+	size, scale, hasScale := strings.Cut(rest, "@")
+	if _, err := fmt.Sscanf(size, "%dx%d", &v.Width, &v.Height); err != nil || v.Width <= 0 || v.Height <= 0 || fmt.Sprintf("%dx%d", v.Width, v.Height) != size {
+		return Viewport{}, fmt.Errorf("%q: give WIDTHxHEIGHT, such as 390x844, 390x844@3 or 390x844@3,mobile", s)
+	}
+	if hasScale {
+		if _, err := fmt.Sscanf(scale, "%g", &v.DeviceScaleFactor); err != nil || v.DeviceScaleFactor <= 0 {
+			return Viewport{}, fmt.Errorf("%q: the scale after @ is a number, such as 2", s)
+		}
+	}
+	return v, nil
 }
 
 // EmulateParams are the params of page/emulate. What is absent stays as

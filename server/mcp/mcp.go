@@ -57,6 +57,7 @@ func New(o Options) *sdk.Server {
 		&sdk.ServerOptions{Instructions: instructions, Logger: o.Log})
 	t := &tools{o: o}
 	t.add(s)
+	t.addDrive(s)
 	return s
 }
 

@@ -1,24 +1,31 @@
 package mcp_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/bdg-rpc/bdg-rpc/browser/browsertest"
+	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/server"
 	"github.com/bdg-rpc/bdg-rpc/server/mcp"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
@@ -28,7 +35,7 @@ import (
 // The test binary is also "bdg-rpc mcp" (the server under test, in a
 // process of its own as clients run it) and the session workers it starts.
 func TestMain(m *testing.M) {
-	sessiontest.Child(map[string]func() int{"mcp": mcpMain})
+	sessiontest.Child(map[string]func() int{"mcp": mcpMain, "serve": serveMain})
 	os.Exit(m.Run())
 }
 
@@ -42,6 +49,16 @@ func mcpMain() int {
 		return 1
 	}
 	return 0
+}
+
+// serveMain is "bdg-rpc serve" on stdio, the editors' backend.
+func serveMain() int {
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	exe, _ := os.Executable()
+	srv := server.New(server.Config{Home: os.Getenv("BDG_HOME"), Log: slog.New(slog.NewTextHandler(os.Stderr, nil)), Launcher: control.Launcher{Executable: exe}})
+	return srv.ServeConn(ctx, rpc.StdioConn{In: os.Stdin, Out: os.Stdout})
 }
 
 // limit bounds every call: a broken server fails a test instead of hanging it.
@@ -159,8 +176,9 @@ func TestToolsAreListed(t *testing.T) {
 			t.Errorf("%s: input schema %s", tool.Name, schema)
 		}
 	}
-	want := []string{"attach_session", "evaluate", "get_console_message", "get_network_request", "list_console_messages",
-		"list_network_requests", "list_sessions", "navigate", "reload", "screenshot", "session_status", "start_session", "stop_session"}
+	want := []string{"accessibility_snapshot", "attach_session", "click", "emulate", "evaluate", "export_har", "fill",
+		"get_console_message", "get_network_request", "list_console_messages", "list_network_requests", "list_sessions",
+		"navigate", "press_key", "query_dom", "reload", "screenshot", "session_status", "start_session", "stop_session", "wait_for"}
 	slices.Sort(names)
 	if !slices.Equal(names, want) {
 		t.Errorf("tools %v, want %v", names, want)
@@ -291,6 +309,184 @@ func TestToolsOnAPage(t *testing.T) {
 	text, _ = ok(t, cs, "list_console_messages", map[string]any{"filter": "done"})
 	if !strings.Contains(text, "big json done") || !strings.Contains(text, "its worker is not running") {
 		t.Errorf("list_console_messages after stop:\n%s", text)
+	}
+}
+
+// The tools that inspect and drive the page, on the form of drive.html, and
+// the HAR export.
+func TestDriveTools(t *testing.T) {
+	fx := browsertest.ServeFixtures(t)
+	home := t.TempDir()
+	cs := client(t, home)
+	ok(t, cs, "start_session", map[string]any{"url": fx.URL("/drive.html")})
+	ok(t, cs, "wait_for", map[string]any{"selector": "#go", "visible": true})
+
+	text, raw := ok(t, cs, "query_dom", map[string]any{"selector": "input", "all": true})
+	var q protocol.DOMQueryResult
+	if err := json.Unmarshal(raw, &q); err != nil || q.Total < 2 || !strings.Contains(text, "input#user visible=true") {
+		t.Errorf("query_dom: %v\n%s", err, text)
+	}
+	text, _ = ok(t, cs, "accessibility_snapshot", map[string]any{})
+	uid := regexp.MustCompile(`uid=(\d+) textbox "User"`).FindStringSubmatch(text)
+	if uid == nil {
+		t.Fatalf("accessibility_snapshot: no textbox User:\n%s", text)
+	}
+	id, _ := strconv.Atoi(uid[1])
+	text, _ = ok(t, cs, "fill", map[string]any{"uid": id, "value": "carol"})
+	if text != `Filled input#user; its value is now "carol".` {
+		t.Errorf("fill by uid: %s", text)
+	}
+	ok(t, cs, "fill", map[string]any{"selector": "#user", "value": "alice"})
+	ok(t, cs, "fill", map[string]any{"selector": "#password", "value": "s3cret"})
+	text, _ = ok(t, cs, "click", map[string]any{"selector": "#go"})
+	if !regexp.MustCompile(`^Clicked button#go at \d+,\d+\.$`).MatchString(text) {
+		t.Errorf("click: %s", text)
+	}
+	text, _ = ok(t, cs, "wait_for", map[string]any{"text": "signed in", "timeoutMs": 10000})
+	if !regexp.MustCompile(`^Done after \d+ ms\.$`).MatchString(text) {
+		t.Errorf("wait_for: %s", text)
+	}
+	ok(t, cs, "click", map[string]any{"selector": "#user"})
+	text, _ = ok(t, cs, "press_key", map[string]any{"key": "Escape"})
+	if text != "Pressed Escape in input#user." {
+		t.Errorf("press_key: %s", text)
+	}
+	fails(t, cs, "click", map[string]any{"selector": "#nothing-like-it"}, `not_found`)
+	fails(t, cs, "wait_for", map[string]any{"selector": "#never", "timeoutMs": 200}, `timeout|timed out`)
+	fails(t, cs, "emulate", map[string]any{"viewport": "wide"}, `give WIDTHxHEIGHT`)
+
+	text, _ = ok(t, cs, "emulate", map[string]any{"viewport": "390x844@3,mobile", "colorScheme": "dark"})
+	if text != "Now: network none, CPU x1, viewport 390x844@3 mobile, color scheme dark." {
+		t.Errorf("emulate: %s", text)
+	}
+	text, _ = ok(t, cs, "evaluate", map[string]any{"expression": "[screen.width, matchMedia('(prefers-color-scheme: dark)').matches]"})
+	if text != "[390,true]" {
+		t.Errorf("the page after emulate: %s", text)
+	}
+
+	fails(t, cs, "export_har", map[string]any{"path": "relative.har"}, `not absolute`)
+	path := filepath.Join(t.TempDir(), "out.har")
+	text, _ = ok(t, cs, "export_har", map[string]any{"path": path})
+	n := regexp.MustCompile(`^Wrote (\d+) entries to ` + regexp.QuoteMeta(path) + `\.$`).FindStringSubmatch(text)
+	b, err := os.ReadFile(path)
+	if n == nil || n[1] == "0" || err != nil || !bytes.Contains(b, []byte(`"version": "1.2"`)) || !bytes.Contains(b, []byte("/drive.html")) {
+		t.Errorf("export_har: %s (%v, %d bytes)", text, err, len(b))
+	}
+}
+
+// An agent and a person share a session: one started as the command line
+// starts it, watched at once by an editor's backend (bdg-rpc serve, its
+// events pushed) and by bdg-rpc mcp (its lists): both see the same
+// messages with the same seq numbers, from the one worker.
+func TestSharedSession(t *testing.T) {
+	fx := browsertest.ServeFixtures(t)
+	home := t.TempDir()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	headless := true
+	if _, err := (control.Launcher{Executable: exe}).Start(ctx, session.Options{Session: "default", Home: home, URL: "about:blank",
+		ChromePath: browsertest.ExecPath(t), Headless: &headless}); err != nil {
+		t.Fatal(err)
+	}
+	cs := client(t, home) // its cleanup stops the session
+
+	// The editor's backend, attached to the session.
+	serve := exec.Command(exe, "serve")
+	serve.Env = append(os.Environ(), "BDG_HOME="+home)
+	in, _ := serve.StdinPipe()
+	out, _ := serve.StdoutPipe()
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		in.Close()
+		if err := serve.Wait(); err != nil {
+			t.Logf("serve: %v", err)
+		}
+	})
+	fmt.Fprintln(in, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"clientInfo":{"name":"editor"}}}`)
+	fmt.Fprintln(in, `{"jsonrpc":"2.0","id":2,"method":"session/attach","params":{"session":"default"}}`)
+	pushed := map[uint64]string{}
+	attached := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { // ends when serve's stdout closes, at the test's cleanup
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for sc.Scan() {
+			var m struct {
+				ID     int    `json:"id"`
+				Method string `json:"method"`
+				Params struct {
+					Seq     uint64 `json:"seq"`
+					Message struct {
+						Text string `json:"text"`
+					} `json:"message"`
+				} `json:"params"`
+			}
+			if json.Unmarshal(sc.Bytes(), &m) != nil {
+				continue
+			}
+			if m.ID == 2 {
+				close(attached)
+			}
+			if m.Method == protocol.NotifyConsole && strings.HasPrefix(m.Params.Message.Text, "shared") {
+				pushed[m.Params.Seq] = m.Params.Message.Text
+				if strings.HasPrefix(m.Params.Message.Text, "shared done") {
+					done <- nil
+					return
+				}
+			}
+		}
+		done <- fmt.Errorf("serve's output ended: %v", sc.Err())
+	}()
+	select {
+	case <-attached:
+	case <-ctx.Done():
+		t.Fatal("serve never answered session/attach")
+	}
+
+	// The agent joins it and makes the page log.
+	text, _ := ok(t, cs, "attach_session", map[string]any{"session": "default"})
+	if !strings.HasPrefix(text, `Using session "default": about:blank`) {
+		t.Errorf("attach_session: %s", text)
+	}
+	ok(t, cs, "navigate", map[string]any{"url": fx.URL("/console-burst.html?n=2000&label=shared")})
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-ctx.Done():
+		t.Fatal("serve never pushed the burst's last message")
+	}
+	listed := map[uint64]string{}
+	cursor := ""
+	for {
+		args := map[string]any{"filter": "shared", "limit": 1000}
+		if cursor != "" {
+			args["cursor"] = cursor
+		}
+		_, raw := ok(t, cs, "list_console_messages", args)
+		var page protocol.ConsoleListResult
+		if err := json.Unmarshal(raw, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range page.Items {
+			listed[m.Seq] = m.Text
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(pushed) != 2001 {
+		t.Errorf("serve pushed %d messages, want 2001", len(pushed))
+	}
+	if diff := cmp.Diff(pushed, listed); diff != "" {
+		t.Errorf("pushed to the editor (-) and listed to the agent (+) differ:\n%s", diff)
 	}
 }
 

@@ -531,22 +531,11 @@ func runEmulate(ctx context.Context, env *Env, args []string) error {
 
 // parseViewport reads WIDTHxHEIGHT[@SCALE][,mobile], or none.
 func parseViewport(s string) (*protocol.Viewport, error) {
-	if s == "none" {
-		return &protocol.Viewport{}, nil
+	v, err := protocol.ParseViewport(s)
+	if err != nil {
+		return nil, usageErrorf("--viewport %v", err)
 	}
-	v := &protocol.Viewport{}
-	rest, mobile := strings.CutSuffix(s, ",mobile")
-	v.Mobile = mobile
-	size, scale, hasScale := strings.Cut(rest, "@")
-	if _, err := fmt.Sscanf(size, "%dx%d", &v.Width, &v.Height); err != nil || v.Width <= 0 || v.Height <= 0 || fmt.Sprintf("%dx%d", v.Width, v.Height) != size {
-		return nil, usageErrorf("--viewport %q: give WIDTHxHEIGHT, such as 390x844, 390x844@3 or 390x844@3,mobile", s)
-	}
-	if hasScale {
-		if _, err := fmt.Sscanf(scale, "%g", &v.DeviceScaleFactor); err != nil || v.DeviceScaleFactor <= 0 {
-			return nil, usageErrorf("--viewport %q: the scale after @ is a number, such as 2", s)
-		}
-	}
-	return v, nil
+	return &v, nil
 }
 
 func runSnapshot(ctx context.Context, env *Env, args []string) error {
