@@ -62,9 +62,12 @@ func TestPeerBench(t *testing.T) {
 		for k := range 2 {
 			i := (round + k) % 2
 			var r peerRun
-			if i == 0 {
+			switch {
+			case i == 0 && *benchPeerSide == "serve":
 				r = pb.runBdg()
-			} else {
+			case i == 0:
+				r = pb.runBdgMCP()
+			default:
 				r = pb.runPeer()
 			}
 			r.round, r.order = round+1, k+1
@@ -742,12 +745,13 @@ func readPSS(pid int) (int, bool) {
 func (pb *peerBench) report(runs [2][]peerRun) {
 	bdg, peer := runs[0], runs[1]
 	rounds := len(bdg)
+	us := bdg[0].who
 	mb := func(kb int) float64 { return float64(kb) / 1024 }
 	fmt.Printf("\nGo %s, %s/%s, %d CPUs, %s (the same binary for both), Node %s, chrome-devtools-mcp %s; load average at the start %s, at the end %s\n",
 		strings.TrimPrefix(runtime.Version(), "go"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), pb.chromeVer, pb.nodeVer, pb.peerVer, pb.load0, sessiontest.LoadAvg())
 	fmt.Printf("\nThe peer's tools/list: %s\n", pb.peerTools)
 
-	fmt.Printf("\n### bdg-rpc beside chrome-devtools-mcp %s: the fixture page, %d console messages (%d rounds, alternating order)\n\n", pb.peerVer, pb.n, rounds)
+	fmt.Printf("\n### %s beside chrome-devtools-mcp %s: the fixture page, %d console messages (%d rounds, alternating order)\n\n", us, pb.peerVer, pb.n, rounds)
 	fmt.Println("| round | order | contender | spawn to page ready (ms) | burst to all listable (ms) | trigger's reply (ms) | CPU of the tree over it (ms) | page's loop (ms) | listing of all (ms, each) | messages returned / held | reply (bytes) | RSS after load (MB) | PSS after load (MB) | RSS after listing (MB) | PSS after listing (MB) | processes |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for round := range rounds {
@@ -818,7 +822,7 @@ func (pb *peerBench) report(runs [2][]peerRun) {
 		{"PSS of the tree after the burst and listings (MB)", med(bdg, func(r peerRun) float64 { return mb(r.memAfter.pssKB) }), med(peer, func(r peerRun) float64 { return mb(r.memAfter.pssKB) }), "%.0f"},
 		{"of which the server (serve + worker, or node), PSS after the listings (MB)", med(bdg, func(r peerRun) float64 { return mb(r.memAfter.serverPSSKB) }), med(peer, func(r peerRun) float64 { return mb(r.memAfter.serverPSSKB) }), "%.0f"},
 	}
-	fmt.Printf("\nMedians of the %d rounds:\n\n| | bdg-rpc | chrome-devtools-mcp %s | peer / bdg-rpc |\n|---|---|---|---|\n", rounds, pb.peerVer)
+	fmt.Printf("\nMedians of the %d rounds:\n\n| | %s | chrome-devtools-mcp %s | peer / %s |\n|---|---|---|---|\n", rounds, us, pb.peerVer, us)
 	fmt.Printf("| console messages the listing returned (the page logged %d) | %s | %s | - |\n", pb.n+2, returned(bdg), returned(peer))
 	for _, r := range rows {
 		ratio := "-"

@@ -30,7 +30,7 @@ import (
 // backend, with the same server package "bdg-rpc serve" runs, and
 // "<binary> worker" is a session worker.
 func TestMain(m *testing.M) {
-	sessiontest.Child(map[string]func() int{"serve": func() int { return serveMain(os.Args[2:]) }, "relay": relayMain})
+	sessiontest.Child(map[string]func() int{"serve": func() int { return serveMain(os.Args[2:]) }, "relay": relayMain, "mcp": mcpMain})
 	os.Exit(m.Run())
 }
 

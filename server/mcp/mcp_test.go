@@ -230,7 +230,7 @@ func TestToolsOnAPage(t *testing.T) {
 		t.Errorf("list_network_requests:\n%s", text)
 	}
 	fails(t, cs, "list_network_requests", map[string]any{"filter": "status-code:>>1"}, `invalid_args`)
-	fails(t, cs, "list_network_requests", map[string]any{"limit": 5000}, `limit must be 1 to 1000`)
+	fails(t, cs, "list_network_requests", map[string]any{"limit": 50000}, `limit must be 1 to 10000`)
 
 	// A body over the inline limit is a file; under it, inline.
 	id := nl.Items[0].RequestID
@@ -559,4 +559,65 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// BenchmarkConsoleList10000 is one list_console_messages of 10,000
+// messages, the server and its client in this process (the SDK's
+// in-memory transports), on a session of real Chromium: what a list costs
+// beside what the worker's console/list costs (make bench-peer measures it
+// across processes, beside chrome-devtools-mcp).
+func BenchmarkConsoleList10000(b *testing.B) {
+	fx := browsertest.ServeFixtures(b)
+	home := b.TempDir()
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	headless := true
+	if _, err := (control.Launcher{Executable: exe}).Start(ctx, session.Options{Session: "default", Home: home,
+		URL: fx.URL("/console-burst.html?n=10000&label=listed"), ChromePath: browsertest.ExecPath(b), Headless: &headless}); err != nil {
+		b.Fatal(err)
+	}
+	d, _ := session.NewDir(home, "default")
+	defer control.Stop(ctx, d) //nolint:errcheck // best effort at the end
+	ct, st := sdk.NewInMemoryTransports()
+	if _, err := mcp.New(mcp.Options{Home: home, Version: protocol.Version}).Connect(ctx, st, nil); err != nil {
+		b.Fatal(err)
+	}
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "bench", Version: "1"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cs.Close()
+	limit := 10000
+	for deadline := time.Now().Add(time.Minute); ; {
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "list_console_messages", Arguments: map[string]any{"filter": "listed done", "limit": 1}})
+		if err == nil && len(res.Content) > 0 && strings.Contains(res.Content[0].(*sdk.TextContent).Text, "listed done") {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the burst never ended")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	raw, err := control.Ask(ctx, d, protocol.ConsoleList.Name, json.RawMessage(`{"limit":10000}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("the worker's console/list of 10,000: %d bytes", len(raw))
+	b.Run("worker", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := control.Ask(ctx, d, protocol.ConsoleList.Name, json.RawMessage(`{"limit":10000}`)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("mcp", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "list_console_messages", Arguments: map[string]any{"limit": limit}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

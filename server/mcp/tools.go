@@ -40,7 +40,7 @@ type ListInput struct {
 	SessionInput
 	Filter string `json:"filter,omitempty" jsonschema:"the filter language (bdg-rpc help filter): words match the text or URL; field:value terms such as level:error, status-code:>=400, method:POST, domain:*.cdn.com, mime:json; -term excludes"`
 	Cursor string `json:"cursor,omitempty" jsonschema:"continue where a previous answer's nextCursor left off"`
-	Limit  int    `json:"limit,omitempty" jsonschema:"the most items to return (default 100, at most 1000)"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"the most items to return (default 100, at most 10000)"`
 	Order  string `json:"order,omitempty" jsonschema:"asc (oldest first, the default) or desc (newest first)"`
 }
 
@@ -100,7 +100,7 @@ type ReloadInput struct {
 // Defaults of the lists and bodies.
 const (
 	defaultLimit      = 100
-	maxLimit          = 1000
+	maxLimit          = 10000
 	defaultInlineBody = 20000
 	// textCut is the most of a message's text a list line holds.
 	textCut = 300
@@ -249,6 +249,54 @@ func (t *tools) stop(ctx context.Context, _ *sdk.CallToolRequest, in SessionInpu
 	return result(text, res), res, nil
 }
 
+// A list's structured items are the records cut to what a line of its
+// text says: a model that wants all of one asks get_console_message or
+// get_network_request, and a list of 10,000 stays a few MB.
+
+// messageItem is a console message in a list.
+type messageItem struct {
+	Seq       uint64  `json:"seq"`
+	Level     string  `json:"level"`
+	Source    string  `json:"source"`
+	Type      string  `json:"type"`
+	Text      string  `json:"text"` // cut to textCut bytes
+	Timestamp float64 `json:"timestamp"`
+	URL       string  `json:"url,omitempty"`
+	Line      int     `json:"line,omitempty"`
+	Column    int     `json:"column,omitempty"`
+	Target    string  `json:"target,omitempty"` // its type, when not the page
+	HasStack  bool    `json:"hasStack,omitempty"`
+}
+
+// requestItem is a request in a list.
+type requestItem struct {
+	RequestID    string  `json:"requestId"`
+	Method       string  `json:"method"`
+	URL          string  `json:"url"` // cut to textCut bytes
+	State        string  `json:"state"`
+	Status       int     `json:"status,omitempty"`
+	ResourceType string  `json:"resourceType,omitempty"`
+	MimeType     string  `json:"mimeType,omitempty"`
+	Duration     float64 `json:"duration,omitempty"`
+	Size         int64   `json:"encodedDataLength,omitempty"`
+	ErrorText    string  `json:"errorText,omitempty"`
+	Target       string  `json:"target,omitempty"`
+}
+
+// listResult is a list's structured content.
+type listResult[T any] struct {
+	Items []T `json:"items"`
+	protocol.ListPage
+	Stale bool `json:"stale,omitempty"` // from the session's files: its worker is not running
+}
+
+func targetType(t *protocol.TargetRef) string {
+	if t == nil || t.Type == "page" {
+		return ""
+	}
+	return t.Type
+}
+
 // listParams makes a list's params from a tool's input.
 func listParams(in ListInput) (protocol.ListParams, error) {
 	limit := in.Limit
@@ -308,9 +356,13 @@ func (t *tools) consoleList(ctx context.Context, _ *sdk.CallToolRequest, in Cons
 		return failure(err), nil, nil
 	}
 	var b strings.Builder
+	out := listResult[messageItem]{Items: make([]messageItem, len(res.Items)), ListPage: res.ListPage, Stale: res.Stale.Stale}
 	for i := range res.Items {
 		m := &res.Items[i]
-		fmt.Fprintf(&b, "#%d %s %s %s", m.Seq, m.Level, m.Source, cut(oneLine(m.Text), textCut))
+		text := cut(oneLine(m.Text), textCut)
+		out.Items[i] = messageItem{Seq: m.Seq, Level: m.Level, Source: m.Source, Type: m.Type, Text: text, Timestamp: m.Timestamp,
+			URL: m.URL, Line: m.Line, Column: m.Column, Target: targetType(m.Target), HasStack: m.Stack != ""}
+		fmt.Fprintf(&b, "#%d %s %s %s", m.Seq, m.Level, m.Source, text)
 		if m.URL != "" {
 			fmt.Fprintf(&b, " (%s:%d)", m.URL, m.Line)
 		}
@@ -320,7 +372,7 @@ func (t *tools) consoleList(ctx context.Context, _ *sdk.CallToolRequest, in Cons
 	if res.Stale.Stale {
 		b.WriteString("\n(From the session's files: its worker is not running.)")
 	}
-	return result(b.String(), res), res, nil
+	return result(b.String(), out), out, nil
 }
 
 func (t *tools) consoleGet(ctx context.Context, _ *sdk.CallToolRequest, in SeqInput) (*sdk.CallToolResult, any, error) {
@@ -414,8 +466,12 @@ func (t *tools) networkList(ctx context.Context, _ *sdk.CallToolRequest, in Netw
 		return failure(err), nil, nil
 	}
 	var b strings.Builder
+	out := listResult[requestItem]{Items: make([]requestItem, len(res.Items)), ListPage: res.ListPage, Stale: res.Stale.Stale}
 	for i := range res.Items {
 		r := &res.Items[i]
+		out.Items[i] = requestItem{RequestID: r.RequestID, Method: r.Method, URL: cut(r.URL, textCut), State: r.State, Status: r.Status,
+			ResourceType: r.ResourceType, MimeType: r.MimeType, Duration: r.Duration, Size: r.EncodedDataLength, ErrorText: r.ErrorText,
+			Target: targetType(r.Target)}
 		status := r.State
 		if r.Status > 0 {
 			status = fmt.Sprint(r.Status)
@@ -436,7 +492,7 @@ func (t *tools) networkList(ctx context.Context, _ *sdk.CallToolRequest, in Netw
 	if res.Stale.Stale {
 		b.WriteString("\n(From the session's files: its worker is not running.)")
 	}
-	return result(b.String(), res), res, nil
+	return result(b.String(), out), out, nil
 }
 
 func (t *tools) networkGet(ctx context.Context, _ *sdk.CallToolRequest, in RequestInput) (*sdk.CallToolResult, any, error) {
