@@ -2,11 +2,13 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 
+	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
@@ -261,11 +263,11 @@ type messageItem struct {
 	Type      string  `json:"type"`
 	Text      string  `json:"text"` // cut to textCut bytes
 	Timestamp float64 `json:"timestamp"`
-	URL       string  `json:"url,omitempty"`
-	Line      int     `json:"line,omitempty"`
-	Column    int     `json:"column,omitempty"`
-	Target    string  `json:"target,omitempty"` // its type, when not the page
-	HasStack  bool    `json:"hasStack,omitempty"`
+	URL       string  `json:"url,omitzero"`
+	Line      int     `json:"line,omitzero"`
+	Column    int     `json:"column,omitzero"`
+	Target    string  `json:"target,omitzero"` // its type, when not the page
+	HasStack  bool    `json:"hasStack,omitzero"`
 }
 
 // requestItem is a request in a list.
@@ -274,20 +276,33 @@ type requestItem struct {
 	Method       string  `json:"method"`
 	URL          string  `json:"url"` // cut to textCut bytes
 	State        string  `json:"state"`
-	Status       int     `json:"status,omitempty"`
-	ResourceType string  `json:"resourceType,omitempty"`
-	MimeType     string  `json:"mimeType,omitempty"`
-	Duration     float64 `json:"duration,omitempty"`
-	Size         int64   `json:"encodedDataLength,omitempty"`
-	ErrorText    string  `json:"errorText,omitempty"`
-	Target       string  `json:"target,omitempty"`
+	Status       int     `json:"status,omitzero"`
+	ResourceType string  `json:"resourceType,omitzero"`
+	MimeType     string  `json:"mimeType,omitzero"`
+	Duration     float64 `json:"duration,omitzero"`
+	Size         int64   `json:"encodedDataLength,omitzero"`
+	ErrorText    string  `json:"errorText,omitzero"`
+	Target       string  `json:"target,omitzero"`
 }
 
 // listResult is a list's structured content.
 type listResult[T any] struct {
 	Items []T `json:"items"`
 	protocol.ListPage
-	Stale bool `json:"stale,omitempty"` // from the session's files: its worker is not running
+	Stale bool `json:"stale,omitzero"` // from the session's files: its worker is not running
+}
+
+// listAnswer is a list's result: its text, and its items encoded once,
+// by jsonv2 (the SDK's encoding/json took 80 ms for 10,000 items by
+// reflection; as raw JSON it only copies them). The items' tags are
+// omitzero, which jsonv2 and encoding/json read alike (jsonv2's omitempty
+// keeps a 0 and a false).
+func listAnswer[T any](text string, out listResult[T]) (*sdk.CallToolResult, any, error) {
+	raw, err := jsonv2.Marshal(out)
+	if err != nil {
+		return failure(fmt.Errorf("encoding the list: %w", err)), nil, nil
+	}
+	return result(text, json.RawMessage(raw)), json.RawMessage(raw), nil
 }
 
 func targetType(t *protocol.TargetRef) string {
@@ -372,7 +387,7 @@ func (t *tools) consoleList(ctx context.Context, _ *sdk.CallToolRequest, in Cons
 	if res.Stale.Stale {
 		b.WriteString("\n(From the session's files: its worker is not running.)")
 	}
-	return result(b.String(), out), out, nil
+	return listAnswer(b.String(), out)
 }
 
 func (t *tools) consoleGet(ctx context.Context, _ *sdk.CallToolRequest, in SeqInput) (*sdk.CallToolResult, any, error) {
@@ -492,7 +507,7 @@ func (t *tools) networkList(ctx context.Context, _ *sdk.CallToolRequest, in Netw
 	if res.Stale.Stale {
 		b.WriteString("\n(From the session's files: its worker is not running.)")
 	}
-	return result(b.String(), out), out, nil
+	return listAnswer(b.String(), out)
 }
 
 func (t *tools) networkGet(ctx context.Context, _ *sdk.CallToolRequest, in RequestInput) (*sdk.CallToolResult, any, error) {
