@@ -68,7 +68,7 @@ fuzz:
 
 # Benchmarks print ratios measured side by side in one run; docs/BENCHMARKS.md
 # records them.
-bench: bench-codec bench-worker bench-cli bench-serve bench-files
+bench: bench-codec bench-worker bench-cli bench-serve bench-files bench-peer
 
 bench-codec:
 	$(GO) test -count=1 -run TestCodecRatios ./rpc -v -ratios | grep -v "^=== RUN\|^--- \|^PASS\|^ok"
@@ -87,10 +87,10 @@ bench-files:
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkEndedSessionPage -benchtime 5x -benchmem ./session/control | grep "^Benchmark"
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkColdConsole -benchtime 3x -benchmem ./session/capture | grep "^Benchmark"
 
-# bdg-rpc beside chrome-devtools-mcp 1.11.0 (installed from npm into
+# bdg-rpc mcp beside chrome-devtools-mcp 1.11.0 (installed from npm into
 # .tools/peer/ when absent) on the same fixture page, in alternating rounds:
-# start-up, a burst of 10,000 messages, one listing of all, memory. Not part
-# of make bench: it needs the npm registry.
+# start-up, a burst of 10,000 messages, one listing of all, memory (issue
+# 18; .ci/bench-peer.sh -bench-peer-side serve puts bdg-rpc serve there).
 bench-peer: build
 	.ci/bench-peer.sh
 
