@@ -1,20 +1,17 @@
+//go:build linux
+
 package server_test
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
-	"github.com/bdg-rpc/bdg-rpc/server/mcp"
 	"github.com/bdg-rpc/bdg-rpc/session"
 )
 
@@ -23,18 +20,6 @@ import (
 // peer's (issue 18); -bench-peer-side serve puts its editors' backend there
 // instead (issue 14's comparison).
 var benchPeerSide = flag.String("bench-peer-side", "mcp", "bdg-rpc's contender: mcp (bdg-rpc mcp, the peer's kind of server) or serve (the editors' backend)")
-
-// mcpMain is this test binary as "bdg-rpc mcp".
-func mcpMain() int {
-	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	if err := mcp.Run(ctx, mcp.Options{Home: os.Getenv("BDG_HOME"), Version: protocol.Version, Chrome: os.Getenv("BDG_CHROME")}, os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
-}
 
 var (
 	reHolds     = regexp.MustCompile(`the session holds (\d+);`)
