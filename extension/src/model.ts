@@ -213,7 +213,7 @@ export class SessionModel {
 
   /** How many requests the model has let go to stay within maxRows, ever: a view that holds rows compares it with what it saw. */
   get requestsEvicted(): number {
-    return this.requestsLetGo;
+    return this.evictedRequests;
   }
 
   get requestCount(): number {
@@ -229,7 +229,7 @@ export class SessionModel {
     return this.consoleRows[this.consoleRows.length - 1]?.seq ?? 0;
   }
 
-  private requestsLetGo = 0;
+  private evictedRequests = 0;
 
   private putRequest(r: NetworkRequest): void {
     if (!this.requestRows.has(r.requestId)) {
@@ -242,7 +242,7 @@ export class SessionModel {
         this.erroredIds.delete(oldest);
         this.streamed.delete(oldest);
         this.totals.evicted++;
-        this.requestsLetGo++;
+        this.evictedRequests++;
       }
     } else {
       this.requestRows.set(r.requestId, r);

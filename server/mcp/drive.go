@@ -12,8 +12,6 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
-	"github.com/bdg-rpc/bdg-rpc/session/har"
-	"github.com/bdg-rpc/bdg-rpc/session/redact"
 )
 
 // The tools that inspect and drive the page beyond evaluate and
@@ -100,13 +98,9 @@ func (t *tools) addDrive(s *sdk.Server) {
 }
 
 func (t *tools) queryDOM(ctx context.Context, _ *sdk.CallToolRequest, in QueryInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.DOMQuery, protocol.DOMQueryParams{Selector: in.Selector, All: in.All})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.DOMQuery, protocol.DOMQueryParams{Selector: in.Selector, All: in.All})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	var b strings.Builder
 	for _, n := range res.Nodes {
@@ -125,13 +119,9 @@ func (t *tools) queryDOM(ctx context.Context, _ *sdk.CallToolRequest, in QueryIn
 }
 
 func (t *tools) snapshot(ctx context.Context, _ *sdk.CallToolRequest, in SnapshotInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.Snapshot, protocol.SnapshotParams{Offset: in.Offset, Limit: in.Limit})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.Snapshot, protocol.SnapshotParams{Offset: in.Offset, Limit: in.Limit})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	text := res.Text
 	switch {
@@ -163,37 +153,25 @@ func element(in ElementInput) protocol.ElementParams {
 }
 
 func (t *tools) click(ctx context.Context, _ *sdk.CallToolRequest, in ClickInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.Click, protocol.ClickParams{ElementParams: element(in.ElementInput), Button: in.Button, ClickCount: in.Count})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.Click, protocol.ClickParams{ElementParams: element(in.ElementInput), Button: in.Button, ClickCount: in.Count})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	return result(inputText("Clicked", res), res), res, nil
 }
 
 func (t *tools) fill(ctx context.Context, _ *sdk.CallToolRequest, in FillInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.Fill, protocol.FillParams{ElementParams: element(in.ElementInput), Value: in.Value})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.Fill, protocol.FillParams{ElementParams: element(in.ElementInput), Value: in.Value})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	return result(inputText("Filled", res), res), res, nil
 }
 
 func (t *tools) press(ctx context.Context, _ *sdk.CallToolRequest, in PressInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.Press, protocol.PressParams{Key: in.Key, Modifiers: in.Modifiers})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.Press, protocol.PressParams{Key: in.Key, Modifiers: in.Modifiers})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	text := "Pressed " + in.Key
 	if res.Element != "" {
@@ -203,23 +181,15 @@ func (t *tools) press(ctx context.Context, _ *sdk.CallToolRequest, in PressInput
 }
 
 func (t *tools) waitFor(ctx context.Context, _ *sdk.CallToolRequest, in WaitInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.WaitFor, protocol.WaitForParams{Selector: in.Selector, Visible: in.Visible, Text: in.Text,
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.WaitFor, protocol.WaitForParams{Selector: in.Selector, Visible: in.Visible, Text: in.Text,
 		NetworkIdle: in.NetworkIdle, TimeoutMs: in.TimeoutMs})
-	if err != nil {
-		return failure(err), nil, nil
+	if fail != nil {
+		return fail, nil, nil
 	}
 	return result(fmt.Sprintf("Done after %d ms.", res.WaitedMs), res), res, nil
 }
 
 func (t *tools) emulate(ctx context.Context, _ *sdk.CallToolRequest, in EmulateInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
 	p := protocol.EmulateParams{UserAgent: in.UserAgent, ColorScheme: in.ColorScheme, Network: in.Network, CPUThrottling: in.CPUThrottling}
 	if in.Viewport != "" {
 		v, err := protocol.ParseViewport(in.Viewport)
@@ -228,9 +198,9 @@ func (t *tools) emulate(ctx context.Context, _ *sdk.CallToolRequest, in EmulateI
 		}
 		p.Viewport = &v
 	}
-	res, err := call(ctx, d, protocol.Emulate, p)
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.Emulate, p)
+	if fail != nil {
+		return fail, nil, nil
 	}
 	text := fmt.Sprintf("Now: network %s, CPU x%g", res.Network, max(res.CPUThrottling, 1))
 	if v := res.Viewport; v != nil {
@@ -248,9 +218,6 @@ func (t *tools) emulate(ctx context.Context, _ *sdk.CallToolRequest, in EmulateI
 	return result(text+".", res), res, nil
 }
 
-// harPage is how many requests (with their bodies) an export asks at a time.
-const harPage = 200
-
 func (t *tools) exportHAR(ctx context.Context, _ *sdk.CallToolRequest, in HARInput) (*sdk.CallToolResult, any, error) {
 	d, err := t.sessionDir(in.SessionInput)
 	if err != nil {
@@ -264,40 +231,10 @@ func (t *tools) exportHAR(ctx context.Context, _ *sdk.CallToolRequest, in HARInp
 		return failure(protocol.Errorf(protocol.InvalidArgs, "path %q is not absolute", path).
 			WithHint("give an absolute path: the server's working directory is not yours")), nil, nil
 	}
-	st, _ := control.Status(ctx, d) // for the page's title; the export does without
-	var navs []protocol.Navigation
-	if out, _, _, _, err := d.ReadSummary(); err == nil {
-		navs = out.Navigations
-	}
-	// The requests oldest first, a page at a time: an archive of a long
-	// session is never held in memory.
-	each := func(visit func(*protocol.NetworkRequest) bool) error {
-		cursor := ""
-		for {
-			limit := harPage
-			res, err := call(ctx, d, protocol.NetworkList, protocol.NetworkListParams{ListParams: protocol.ListParams{Limit: &limit, Cursor: cursor}, Bodies: true})
-			if err != nil {
-				return err
-			}
-			for i := range res.Items {
-				r := res.Items[i]
-				if !in.NoRedact {
-					r = redact.Request(r)
-				}
-				if !visit(&r) {
-					return nil
-				}
-			}
-			if res.NextCursor == "" {
-				return nil
-			}
-			cursor = res.NextCursor
-		}
-	}
 	var entries int
 	if err := session.WriteFileAtomic(path, func(w io.Writer) error {
 		var err error
-		entries, err = har.Write(w, each, navs, st.Target.Title)
+		entries, err = control.WriteHAR(ctx, d, w, control.HAROptions{KeepCredentials: in.NoRedact})
 		return err
 	}); err != nil {
 		return failure(err), nil, nil

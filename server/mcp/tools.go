@@ -11,6 +11,7 @@ import (
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/bdg-rpc/bdg-rpc/rpc"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
@@ -355,10 +356,6 @@ func oneLine(s string) string {
 }
 
 func (t *tools) consoleList(ctx context.Context, _ *sdk.CallToolRequest, in ConsoleListInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
 	lp, err := listParams(in.ListInput)
 	if err != nil {
 		return failure(err), nil, nil
@@ -366,9 +363,9 @@ func (t *tools) consoleList(ctx context.Context, _ *sdk.CallToolRequest, in Cons
 	if lp.Cursor == "" && in.SinceSeq > 0 {
 		lp.Cursor = protocol.FormatCursor(uint64(in.SinceSeq)) // a console list's cursor is the seq of its last message
 	}
-	res, err := call(ctx, d, protocol.ConsoleList, protocol.ConsoleListParams{ListParams: lp, Levels: in.Levels})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.ConsoleList, protocol.ConsoleListParams{ListParams: lp, Levels: in.Levels})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	var b strings.Builder
 	out := listResult[messageItem]{Items: make([]messageItem, len(res.Items)), ListPage: res.ListPage, Stale: res.Stale.Stale}
@@ -391,10 +388,6 @@ func (t *tools) consoleList(ctx context.Context, _ *sdk.CallToolRequest, in Cons
 }
 
 func (t *tools) consoleGet(ctx context.Context, _ *sdk.CallToolRequest, in SeqInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
 	if in.Seq < 1 {
 		return failure(protocol.Errorf(protocol.InvalidArgs, "seq must be 1 or more, got %d", in.Seq).
 			WithHint("list_console_messages gives each message's seq (#12)")), nil, nil
@@ -404,9 +397,9 @@ func (t *tools) consoleGet(ctx context.Context, _ *sdk.CallToolRequest, in SeqIn
 	if in.Seq > 1 {
 		lp.Cursor = protocol.FormatCursor(uint64(in.Seq - 1))
 	}
-	res, err := call(ctx, d, protocol.ConsoleList, protocol.ConsoleListParams{ListParams: lp})
-	if err != nil {
-		return failure(err), nil, nil
+	res, d, fail := ask(ctx, t, in.SessionInput, protocol.ConsoleList, protocol.ConsoleListParams{ListParams: lp})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	if len(res.Items) == 0 || int64(res.Items[0].Seq) != in.Seq {
 		return failure(protocol.Errorf(protocol.NotFound, "session %q has no console message #%d", d.Name, in.Seq).
@@ -448,6 +441,21 @@ func (t *tools) consoleGet(ctx context.Context, _ *sdk.CallToolRequest, in SeqIn
 	return result(strings.TrimRight(b.String(), "\n"), out), out, nil
 }
 
+// ask calls method m of the session in names (or of the one chosen): its
+// answer and the session, or the tool's error result.
+func ask[P, R any](ctx context.Context, t *tools, in SessionInput, m rpc.Spec[P, R], params P) (R, session.Dir, *sdk.CallToolResult) {
+	var zero R
+	d, err := t.sessionDir(in)
+	if err != nil {
+		return zero, d, failure(err)
+	}
+	res, err := call(ctx, d, m, params)
+	if err != nil {
+		return zero, d, failure(err)
+	}
+	return res, d, nil
+}
+
 // resolve maps places to their original sources, best effort: a session
 // that cannot (its worker is gone) leaves them as they are.
 func (t *tools) resolve(ctx context.Context, d session.Dir, refs []protocol.SourceRef) map[protocol.SourceRef]*protocol.OriginalLocation {
@@ -467,18 +475,14 @@ func (t *tools) resolve(ctx context.Context, d session.Dir, refs []protocol.Sour
 }
 
 func (t *tools) networkList(ctx context.Context, _ *sdk.CallToolRequest, in NetworkListInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
 	lp, err := listParams(in.ListInput)
 	if err != nil {
 		return failure(err), nil, nil
 	}
 	lp.Types = in.Types
-	res, err := call(ctx, d, protocol.NetworkList, protocol.NetworkListParams{ListParams: lp})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.NetworkList, protocol.NetworkListParams{ListParams: lp})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	var b strings.Builder
 	out := listResult[requestItem]{Items: make([]requestItem, len(res.Items)), ListPage: res.ListPage, Stale: res.Stale.Stale}
@@ -511,10 +515,6 @@ func (t *tools) networkList(ctx context.Context, _ *sdk.CallToolRequest, in Netw
 }
 
 func (t *tools) networkGet(ctx context.Context, _ *sdk.CallToolRequest, in RequestInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
 	inline := defaultInlineBody
 	if in.MaxInlineBody != nil {
 		inline = *in.MaxInlineBody
@@ -522,9 +522,9 @@ func (t *tools) networkGet(ctx context.Context, _ *sdk.CallToolRequest, in Reque
 	if inline < 0 {
 		return failure(protocol.Errorf(protocol.InvalidArgs, "maxInlineBody must not be negative").WithHint("0 writes every body to a file")), nil, nil
 	}
-	res, err := call(ctx, d, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: in.RequestID, Body: true})
-	if err != nil {
-		return failure(err), nil, nil
+	res, d, fail := ask(ctx, t, in.SessionInput, protocol.NetworkGet, protocol.NetworkGetParams{RequestID: in.RequestID, Body: true})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	r := res.Request
 	var b strings.Builder
@@ -589,13 +589,9 @@ func headersText(h protocol.Headers) string {
 }
 
 func (t *tools) evaluate(ctx context.Context, _ *sdk.CallToolRequest, in EvaluateInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.Evaluate, protocol.EvaluateParams{Expression: in.Expression, AwaitPromise: true})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.Evaluate, protocol.EvaluateParams{Expression: in.Expression, AwaitPromise: true})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	if ex := res.Exception; ex != nil {
 		text := "Exception: " + ex.Text
@@ -612,13 +608,9 @@ func (t *tools) evaluate(ctx context.Context, _ *sdk.CallToolRequest, in Evaluat
 }
 
 func (t *tools) screenshot(ctx context.Context, _ *sdk.CallToolRequest, in ScreenshotInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.Screenshot, protocol.ScreenshotParams{FullPage: in.FullPage, Selector: in.Selector})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.Screenshot, protocol.ScreenshotParams{FullPage: in.FullPage, Selector: in.Selector})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	png, err := os.ReadFile(res.Path)
 	if err != nil {
@@ -632,25 +624,17 @@ func (t *tools) screenshot(ctx context.Context, _ *sdk.CallToolRequest, in Scree
 }
 
 func (t *tools) navigate(ctx context.Context, _ *sdk.CallToolRequest, in NavigateInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.Navigate, protocol.NavigateParams{URL: in.URL})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.Navigate, protocol.NavigateParams{URL: in.URL})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	return result(fmt.Sprintf("Loaded %s (navigation #%d, waited for %s).", res.URL, res.NavigationID, res.WaitedFor), res), res, nil
 }
 
 func (t *tools) reload(ctx context.Context, _ *sdk.CallToolRequest, in ReloadInput) (*sdk.CallToolResult, any, error) {
-	d, err := t.sessionDir(in.SessionInput)
-	if err != nil {
-		return failure(err), nil, nil
-	}
-	res, err := call(ctx, d, protocol.Reload, protocol.ReloadParams{IgnoreCache: in.IgnoreCache})
-	if err != nil {
-		return failure(err), nil, nil
+	res, _, fail := ask(ctx, t, in.SessionInput, protocol.Reload, protocol.ReloadParams{IgnoreCache: in.IgnoreCache})
+	if fail != nil {
+		return fail, nil, nil
 	}
 	return result(fmt.Sprintf("Reloaded %s (navigation #%d, waited for %s).", res.URL, res.NavigationID, res.WaitedFor), res), res, nil
 }

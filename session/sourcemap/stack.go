@@ -14,7 +14,11 @@ var frameLine = regexp.MustCompile(`^(\s*at )(.*) \((.+):(\d+):(\d+)\)$`)
 
 // FramePlace returns the place of a stack's line, if it is a frame.
 func FramePlace(line string) (protocol.SourceRef, bool) {
-	m := frameLine.FindStringSubmatch(line)
+	return placeOf(frameLine.FindStringSubmatch(line))
+}
+
+// placeOf is the place of frameLine's match m (nil: none).
+func placeOf(m []string) (protocol.SourceRef, bool) {
 	if m == nil {
 		return protocol.SourceRef{}, false
 	}
@@ -44,12 +48,12 @@ func MapStack(stack string, show func(protocol.SourceRef) string) string {
 	lines := strings.Split(stack, "\n")
 	mapped := false
 	for i, line := range lines {
-		ref, ok := FramePlace(line)
+		m := frameLine.FindStringSubmatch(line)
+		ref, ok := placeOf(m)
 		if !ok {
 			continue
 		}
 		if s := show(ref); s != "" {
-			m := frameLine.FindStringSubmatch(line)
 			lines[i] = m[1] + m[2] + " (" + s + ")"
 			mapped = true
 		}

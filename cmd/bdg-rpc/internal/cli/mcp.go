@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -33,26 +32,6 @@ func runMCP(ctx context.Context, env *Env, args []string) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
-	in, out := readCloser(env.Stdin), writeCloser(env.Stdout)
-	return mcp.Run(ctx, mcp.Options{Home: home, Session: d.Name, Version: protocol.Version, Chrome: *chrome, Log: log}, in, out)
-}
-
-// readCloser and writeCloser give stdio the Close the transport asks for,
-// without closing the process's own files.
-func readCloser(r io.Reader) io.ReadCloser {
-	if f, ok := r.(*os.File); ok {
-		return f
-	}
-	return io.NopCloser(r)
-}
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
-
-func writeCloser(w io.Writer) io.WriteCloser {
-	if f, ok := w.(*os.File); ok {
-		return f
-	}
-	return nopWriteCloser{w}
+	// stdout carries nothing but the protocol, as serve's.
+	return mcp.Run(ctx, mcp.Options{Home: home, Session: d.Name, Version: protocol.Version, Chrome: *chrome, Log: log}, os.Stdin, os.Stdout)
 }

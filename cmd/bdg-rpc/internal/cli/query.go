@@ -15,8 +15,6 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
-	"github.com/bdg-rpc/bdg-rpc/session/har"
-	"github.com/bdg-rpc/bdg-rpc/session/redact"
 )
 
 // ask asks the session (its worker, or its files when the worker is gone);
@@ -402,40 +400,15 @@ func runNetworkHAR(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, _ := control.Status(ctx, d) // for the page's title; the export does without
-	var navs []protocol.Navigation
-	if out, _, _, _, err := d.ReadSummary(); err == nil {
-		navs = out.Navigations
-	}
-	// The requests, oldest first, a page at a time: each page's entries
-	// are written before the next is asked, so that an archive of a
-	// day-long session is never held in memory.
-	each := func(visit func(*protocol.NetworkRequest) bool) error {
-		oldestFirst := func(limit int, cursor string) protocol.NetworkListParams {
-			return protocol.NetworkListParams{ListParams: protocol.ListParams{Limit: &limit, Cursor: cursor, Order: protocol.OrderAsc}, Bodies: true}
-		}
-		pageSize := func(size int) int { return size }
-		return requestPager(protocol.ListParams{}, true).walk(ctx, env, d, oldestFirst, pageSize, func(reqs []protocol.NetworkRequest, _ protocol.ListPage) bool {
-			for i := range reqs {
-				r := reqs[i]
-				if !*noRedact {
-					r = redact.Request(r)
-				}
-				if !visit(&r) {
-					return false
-				}
-			}
-			return true
-		})
-	}
+	o := control.HAROptions{KeepCredentials: *noRedact, Stale: func(st protocol.Stale) { warnStale(env, st) }}
 	var entries int
 	if len(pos) == 0 || pos[0] == "-" {
-		_, err := har.Write(env.Stdout, each, navs, st.Target.Title)
+		_, err := control.WriteHAR(ctx, d, env.Stdout, o)
 		return err
 	}
 	if err := session.WriteFileAtomic(pos[0], func(w io.Writer) error {
 		var err error
-		entries, err = har.Write(w, each, navs, st.Target.Title)
+		entries, err = control.WriteHAR(ctx, d, w, o)
 		return err
 	}); err != nil {
 		return err
