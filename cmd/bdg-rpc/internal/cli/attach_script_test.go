@@ -131,10 +131,12 @@ func cmdCheckTabs(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	defer conn.Close()
 	var tabs []browser.Tab
-	for ctx.Err() == nil { // a detach reaches Chrome's list a moment later
+	// A detach, and a tab closed by stop --close-tab, reach Chrome's list a
+	// moment later.
+	for ctx.Err() == nil {
 		tabs, err = browser.ListTabs(ctx, conn)
 		ts.Check(err)
-		if !slices.ContainsFunc(tabs, func(t browser.Tab) bool { return t.Attached }) {
+		if !slices.ContainsFunc(tabs, func(t browser.Tab) bool { return t.Attached }) && len(tabs) == len(want) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
