@@ -79,8 +79,8 @@ export type TargetType = 'page' | 'iframe' | 'worker' | 'shared_worker' | 'servi
 export interface TargetRef {
   id: string;
   type: TargetType;
-  /** The target's URL when the record was made. */
-  url: string;
+  /** The target's URL when the record was made (a brief record's target has none). */
+  url?: string;
   /** The target that made it (a worker's page, a popup's opener). */
   parentId?: string;
 }
@@ -462,6 +462,10 @@ export interface ListParams extends SessionParams {
   /** An answer's nextCursor, as it is. */
   cursor?: string;
   order?: 'asc' | 'desc';
+  /** Each record without its bulk (stack, objects, headers, bodies...): what a list's line shows. */
+  brief?: boolean;
+  /** 'lines': the page as text, one line per record (the result's `lines`), instead of items. */
+  format?: 'items' | 'lines';
   /** The older form: the newest `last` after skipping `offset`, oldest first. */
   last?: number;
   offset?: number;
@@ -482,7 +486,10 @@ export interface NetworkListParams extends ListParams {
 }
 
 export interface NetworkListResult extends ListPage {
+  /** Empty with format 'lines'. */
   items: NetworkRequest[];
+  /** With format 'lines': one line per record, each ending with a newline. */
+  lines?: string;
 }
 
 export interface NetworkGetParams extends SessionParams {
@@ -503,7 +510,10 @@ export interface ConsoleListParams extends ListParams {
 }
 
 export interface ConsoleListResult extends ListPage {
+  /** Empty with format 'lines'. */
   items: ConsoleMessage[];
+  /** With format 'lines': one line per record, each ending with a newline. */
+  lines?: string;
 }
 
 export interface CDPSendParams extends SessionParams {

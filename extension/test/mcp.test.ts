@@ -63,9 +63,14 @@ test('the official TypeScript MCP SDK lists the tools and drives a session throu
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.match(text(listed), /1 of 1 matching requests \(the session holds \d+; its bounds dropped 0\)\. No more\.$/);
-  const items = (listed.structuredContent?.items ?? []) as { requestId: string; url: string }[];
+  // A list is its lines (an agent reads the id off its line); its JSON records come with items: true.
+  assert.equal(listed.structuredContent, undefined);
+  const id = /^(\S+) GET 200 /.exec(text(listed))?.[1];
+  const withItems = await call('list_network_requests', { filter: 'url:data.json', items: true });
+  const items = (withItems.structuredContent?.items ?? []) as { requestId: string; url: string }[];
   assert.equal(items.length, 1);
-  const got = await call('get_network_request', { requestId: items[0]?.requestId });
+  assert.equal(items[0]?.requestId, id);
+  const got = await call('get_network_request', { requestId: id });
   assert.match(text(got), /Response body \(\d+ bytes\):\n\{"n":\s*42\}/);
 
   const evaluated = await call('evaluate', { expression: 'document.title' });
@@ -75,6 +80,7 @@ test('the official TypeScript MCP SDK lists the tools and drives a session throu
   assert.match(text(thrown), /^Exception: Uncaught ReferenceError: nope is not defined/);
 
   const shot = await call('screenshot');
+  assert.equal(shot.structuredContent, undefined, 'a screenshot without structured content, which some hosts would give the model in place of the image');
   const image = shot.content.find((c) => c.type === 'image');
   assert.equal(image?.mimeType, 'image/png');
   assert.deepEqual([...Buffer.from(image?.data ?? '', 'base64').subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -61,6 +61,13 @@ type ListParams struct {
 	Cursor string `json:"cursor,omitempty"`
 	// Order is "asc" (oldest first, the default) or "desc" (newest first).
 	Order string `json:"order,omitempty"`
+	// Brief answers each record without its bulk (ConsoleMessage.Brief,
+	// NetworkRequest.Brief): what a line of a list shows, for clients
+	// that list thousands and ask for one in full when they need it.
+	Brief bool `json:"brief,omitempty"`
+	// Format "lines" answers the page as text, one line per record
+	// (Lines), instead of items: what an LLM reads, a tenth of the bytes.
+	Format string `json:"format,omitempty"`
 	// Last and Offset are the older form: the newest Last records after
 	// skipping the Offset newest, oldest first. Last takes the place of
 	// Limit, Cursor and Order.
@@ -76,6 +83,12 @@ const (
 	OrderDesc = "desc"
 )
 
+// List formats: items (the default) or lines.
+const (
+	FormatItems = "items"
+	FormatLines = "lines"
+)
+
 func (p ListParams) validate() error {
 	if err := p.LastParams.validate(); err != nil {
 		return err
@@ -85,6 +98,9 @@ func (p ListParams) validate() error {
 	}
 	if p.Order != "" && p.Order != OrderAsc && p.Order != OrderDesc {
 		return fmt.Errorf(`field "order": unknown order %q (want "asc" or "desc")`, p.Order)
+	}
+	if p.Format != "" && p.Format != FormatItems && p.Format != FormatLines {
+		return fmt.Errorf(`field "format": unknown format %q (want "items" or "lines")`, p.Format)
 	}
 	if p.Since < 0 || p.Until < 0 {
 		return errors.New(`fields "since" and "until" are milliseconds since the Unix epoch, not negative`)
@@ -273,7 +289,10 @@ func (p NetworkListParams) Validate() error { return p.ListParams.validate() }
 
 // NetworkListResult is what network/list answers, in the order asked.
 type NetworkListResult struct {
-	Items []NetworkRequest `json:"items"`
+	Items []NetworkRequest `json:"items"` // empty with format "lines"
+	// Lines are the page as text, with format "lines": one line per
+	// record, each ending with a newline (docs/PROTOCOL.md).
+	Lines string `json:"lines,omitempty"`
 	ListPage
 	Stale
 }
@@ -334,7 +353,10 @@ func (p ConsoleListParams) Validate() error {
 
 // ConsoleListResult is what console/list answers, in the order asked.
 type ConsoleListResult struct {
-	Items []ConsoleMessage `json:"items"`
+	Items []ConsoleMessage `json:"items"` // empty with format "lines"
+	// Lines are the page as text, with format "lines": one line per
+	// record, each ending with a newline (docs/PROTOCOL.md).
+	Lines string `json:"lines,omitempty"`
 	ListPage
 	Stale
 }

@@ -65,8 +65,8 @@ type TargetRef struct {
 	ID   string `json:"id"`
 	Type string `json:"type"` // page | iframe | worker | shared_worker | service_worker | popup
 	// URL is the target's URL when the record was made, cut to the url
-	// cap.
-	URL string `json:"url"`
+	// cap; a brief record's target has none.
+	URL string `json:"url,omitempty"`
 	// ParentID is the target that made it: an iframe's or worker's page
 	// or iframe, a popup's opener. The watched page has none.
 	ParentID string `json:"parentId,omitempty"`
@@ -409,4 +409,70 @@ func HeaderMap(h Headers) map[string]string {
 		}
 	}
 	return out
+}
+
+// BriefText is the most of a console message's text a brief record holds.
+const BriefText = 300
+
+// Brief is m without its bulk, as a list asked for brief records answers
+// it: no stack (its top frame stays as url, line and column), objects or
+// frame id, its target's id and type without its URL, the text cut to
+// BriefText bytes (ending with "…"; Truncated and OriginalSizes say so).
+func (m ConsoleMessage) Brief() ConsoleMessage {
+	m.Stack = ""
+	m.Objects = nil
+	m.FrameID = ""
+	m.Target = m.Target.brief()
+	if len(m.Text) > BriefText {
+		sizes := OriginalSizes{}
+		if m.OriginalSizes != nil {
+			sizes = *m.OriginalSizes
+		}
+		if sizes.Text == 0 {
+			sizes.Text = len(m.Text)
+		}
+		m.Text = cutText(m.Text, BriefText) + "…"
+		m.Truncated = true
+		m.OriginalSizes = &sizes
+	}
+	return m
+}
+
+// Brief is r without its bulk, as a list asked for brief records answers
+// it: no headers, bodies, redirect hops, WebSocket frames, EventSource
+// messages, timing phases, initiator or frame id, its target's id and type
+// without its URL; the rest (its URL, method, state, status, type, sizes,
+// duration) as it is.
+func (r NetworkRequest) Brief() NetworkRequest {
+	r.Initiator = nil
+	r.FrameID = ""
+	r.Target = r.Target.brief()
+	r.RequestHeaders = nil
+	r.ResponseHeaders = nil
+	r.RequestBody = ""
+	r.ResponseBody = ""
+	r.Redirects = nil
+	r.Frames = nil
+	r.Messages = nil
+	r.Timing = nil
+	return r
+}
+
+// cutText is at most n bytes of s, cut between characters.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// brief is t without its URL.
+func (t *TargetRef) brief() *TargetRef {
+	if t == nil {
+		return nil
+	}
+	return &TargetRef{ID: t.ID, Type: t.Type, ParentID: t.ParentID}
 }

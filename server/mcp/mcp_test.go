@@ -206,13 +206,25 @@ func TestToolsOnAPage(t *testing.T) {
 		text, _ := ok(t, cs, "list_console_messages", map[string]any{"filter": "done"})
 		return strings.Contains(text, "big json done")
 	}, "the page's last message")
+	// By default a list is its lines, without structured content (which
+	// the clients agents run give the model in place of the text).
 	text, raw := ok(t, cs, "list_console_messages", map[string]any{})
-	if !regexp.MustCompile(`(?m)^#\d+ log console big json items 9000 big json done`).MatchString(text) || !strings.Contains(text, "matching messages (the session holds") {
+	page := regexp.QuoteMeta(fx.URL("/big-json.html"))
+	if !regexp.MustCompile(`(?m)^#\d+ log big json items 9000 big json done \(`+page+`:5\)$`).MatchString(text) ||
+		!regexp.MustCompile(`\n\d+ of \d+ matching messages \(the session holds \d+; its bounds dropped 0\)\. No more\.$`).MatchString(text) {
 		t.Errorf("list_console_messages:\n%s", text)
 	}
+	if string(raw) != "null" {
+		t.Errorf("list_console_messages has structured content without items: %s", raw)
+	}
+	lines := text
+	text, raw = ok(t, cs, "list_console_messages", map[string]any{"items": true})
 	var cl protocol.ConsoleListResult
-	if err := json.Unmarshal(raw, &cl); err != nil || cl.Matched == 0 || len(cl.Items) != cl.Returned {
-		t.Errorf("list_console_messages' structured content: %v %s", err, raw)
+	if err := json.Unmarshal(raw, &cl); err != nil || cl.Matched == 0 || len(cl.Items) != cl.Returned || cl.Items[0].Target == nil || cl.Items[0].Target.URL != "" {
+		t.Errorf("list_console_messages' structured content (brief records): %v %s", err, raw)
+	}
+	if text != lines {
+		t.Errorf("the lines of items (-) and of the worker (+) differ:\n%s", cmp.Diff(text, lines))
 	}
 	seq := cl.Items[len(cl.Items)-1].Seq
 	text, _ = ok(t, cs, "get_console_message", map[string]any{"seq": seq})
@@ -221,13 +233,16 @@ func TestToolsOnAPage(t *testing.T) {
 	}
 	fails(t, cs, "get_console_message", map[string]any{"seq": 1 << 40}, `not_found`)
 
-	text, raw = ok(t, cs, "list_network_requests", map[string]any{"filter": "url:big.json"})
+	text, raw = ok(t, cs, "list_network_requests", map[string]any{"filter": "url:big.json", "items": true})
 	var nl protocol.NetworkListResult
-	if err := json.Unmarshal(raw, &nl); err != nil || len(nl.Items) != 1 {
+	if err := json.Unmarshal(raw, &nl); err != nil || len(nl.Items) != 1 || nl.Items[0].ResponseHeaders != nil {
 		t.Fatalf("list_network_requests: %v\n%s", err, text)
 	}
-	if !strings.Contains(text, nl.Items[0].RequestID+" GET 200 "+fx.URL("/big.json")) || !strings.Contains(text, "1 of 1 matching requests") {
+	if !regexp.MustCompile(`^` + regexp.QuoteMeta(nl.Items[0].RequestID+" GET 200 "+fx.URL("/big.json")) + ` Fetch \d+ms \d+B\n1 of 1 matching requests`).MatchString(text) {
 		t.Errorf("list_network_requests:\n%s", text)
+	}
+	if plain, _ := ok(t, cs, "list_network_requests", map[string]any{"filter": "url:big.json"}); plain != text {
+		t.Errorf("list_network_requests' lines without items (+) differ:\n%s", cmp.Diff(text, plain))
 	}
 	fails(t, cs, "list_network_requests", map[string]any{"filter": "status-code:>>1"}, `invalid_args`)
 	fails(t, cs, "list_network_requests", map[string]any{"limit": 50000}, `limit must be 1 to 10000`)
@@ -273,8 +288,8 @@ func TestToolsOnAPage(t *testing.T) {
 		t.Errorf("evaluate of a throw: %v %q", res.IsError, text)
 	}
 	_, _, res = callTool(t, cs, "screenshot", map[string]any{})
-	if res.IsError || len(res.Content) != 2 {
-		t.Fatalf("screenshot: %+v", res)
+	if res.IsError || len(res.Content) != 2 || res.StructuredContent != nil {
+		t.Fatalf("screenshot (an image and its text, no structured content that hosts would give the model in place of the image): %+v", res)
 	}
 	img, isImage := res.Content[0].(*sdk.ImageContent)
 	if !isImage || img.MIMEType != "image/png" || !bytes.HasPrefix(img.Data, []byte("\x89PNG\r\n\x1a\n")) {
@@ -466,7 +481,7 @@ func TestSharedSession(t *testing.T) {
 	listed := map[uint64]string{}
 	cursor := ""
 	for {
-		args := map[string]any{"filter": "shared", "limit": 1000}
+		args := map[string]any{"filter": "shared", "limit": 1000, "items": true}
 		if cursor != "" {
 			args["cursor"] = cursor
 		}
@@ -490,8 +505,9 @@ func TestSharedSession(t *testing.T) {
 	}
 }
 
-// A page's 25,000 messages, walked a page at a time: none missing, none
-// twice, in order, and each answer says how many there are.
+// A page's 25,000 messages, walked a page at a time by their lines (what
+// an agent reads): none missing, none twice, in order, and each answer
+// says how many there are and where the next page starts.
 func TestConsolePagination(t *testing.T) {
 	fx := browsertest.ServeFixtures(t)
 	cs := client(t, t.TempDir())
@@ -505,43 +521,43 @@ func TestConsolePagination(t *testing.T) {
 		last   uint64
 		cursor string
 		pages  int
+		line   = regexp.MustCompile(`(?m)^#(\d+) log burst (\d+)( \(http://[^ ]+\))?$`)
+		counts = regexp.MustCompile(`\n(\d+) of (\d+) matching messages \(the session holds \d+; its bounds dropped (\d+)\)\. (?:More: pass cursor "(\d+)"\.|No more\.)$`)
 	)
 	for {
 		args := map[string]any{"filter": "burst", "limit": 1000}
 		if cursor != "" {
 			args["cursor"] = cursor
 		}
-		text, raw := ok(t, cs, "list_console_messages", args)
-		var page protocol.ConsoleListResult
-		if err := json.Unmarshal(raw, &page); err != nil {
-			t.Fatal(err)
-		}
+		text, _ := ok(t, cs, "list_console_messages", args)
 		pages++
-		if page.Matched != 25001 || page.Dropped != 0 {
-			t.Fatalf("page %d: matched %d, dropped %d\n%.300s", pages, page.Matched, page.Dropped, text)
+		c := counts.FindStringSubmatch(text)
+		if c == nil || c[2] != "25001" || c[3] != "0" {
+			t.Fatalf("page %d does not say 25001 matched and 0 dropped: %.300s", pages, text[max(0, len(text)-300):])
 		}
-		for _, m := range page.Items {
-			if m.Seq <= last {
-				t.Fatalf("seq %d after %d", m.Seq, last)
-			}
-			last = m.Seq
+		found := line.FindAllStringSubmatch(text, -1)
+		if fmt.Sprint(len(found)) != c[1] && !strings.Contains(text, "burst done") {
+			t.Fatalf("page %d: %d lines, it says %s", pages, len(found), c[1])
+		}
+		for k, f := range found {
+			var seq uint64
 			var i int
-			if _, err := fmt.Sscanf(m.Text, "burst %d", &i); err == nil && !strings.Contains(m.Text, "done") {
-				if seen[i] {
-					t.Fatalf("burst %d twice", i)
-				}
-				seen[i] = true
+			fmt.Sscan(f[1], &seq) //nolint:errcheck // digits, by the pattern
+			fmt.Sscan(f[2], &i)   //nolint:errcheck
+			if seq <= last {
+				t.Fatalf("seq %d after %d", seq, last)
 			}
+			if (k == 0) != (f[3] != "") {
+				t.Fatalf("page %d line %d: a place only on a page's first line (the rest are at the same place): %q", pages, k, f[0])
+			}
+			last = seq
+			if seen[i] {
+				t.Fatalf("burst %d twice", i)
+			}
+			seen[i] = true
 		}
-		cursor = page.NextCursor
-		if cursor == "" {
-			if !strings.HasSuffix(text, "No more.") {
-				t.Errorf("the last page does not say it is: %.200s", text[max(0, len(text)-200):])
-			}
+		if cursor = c[4]; cursor == "" {
 			break
-		}
-		if !strings.Contains(text, fmt.Sprintf("More: pass cursor %q.", cursor)) {
-			t.Fatalf("page %d does not give its cursor", pages)
 		}
 	}
 	if len(seen) != 25000 || pages != 26 {
@@ -601,23 +617,38 @@ func BenchmarkConsoleList10000(b *testing.B) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	raw, err := control.Ask(ctx, d, protocol.ConsoleList.Name, json.RawMessage(`{"limit":10000}`))
-	if err != nil {
-		b.Fatal(err)
+	parts := []struct{ name, params string }{
+		{"worker", `{"limit":10000}`},
+		{"worker-brief", `{"limit":10000,"brief":true}`},
+		{"worker-lines", `{"limit":10000,"format":"lines"}`},
+		{"worker-lines-1", `{"limit":1,"format":"lines"}`},
 	}
-	b.Logf("the worker's console/list of 10,000: %d bytes", len(raw))
-	b.Run("worker", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := control.Ask(ctx, d, protocol.ConsoleList.Name, json.RawMessage(`{"limit":10000}`)); err != nil {
-				b.Fatal(err)
-			}
+	for _, w := range parts {
+		raw, err := control.Ask(ctx, d, protocol.ConsoleList.Name, json.RawMessage(w.params))
+		if err != nil {
+			b.Fatal(err)
 		}
-	})
-	b.Run("mcp", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "list_console_messages", Arguments: map[string]any{"limit": limit}}); err != nil {
-				b.Fatal(err)
+		b.Logf("the worker's console/list of 10,000 %s: %d bytes", w.params, len(raw))
+	}
+	for _, w := range parts {
+		b.Run(w.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := control.Ask(ctx, d, protocol.ConsoleList.Name, json.RawMessage(w.params)); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
+	for _, m := range []struct {
+		name string
+		args map[string]any
+	}{{"mcp", map[string]any{"limit": limit}}, {"mcp-items", map[string]any{"limit": limit, "items": true}}} {
+		b.Run(m.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "list_console_messages", Arguments: m.args}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/session"
 	"github.com/bdg-rpc/bdg-rpc/session/control"
+	"github.com/bdg-rpc/bdg-rpc/session/lines"
 	"github.com/bdg-rpc/bdg-rpc/session/sourcemap"
 )
 
@@ -42,9 +43,10 @@ type StartInput struct {
 type ListInput struct {
 	SessionInput
 	Filter string `json:"filter,omitempty" jsonschema:"the filter language (bdg-rpc help filter): words match the text or URL; field:value terms such as level:error, status-code:>=400, method:POST, domain:*.cdn.com, mime:json; -term excludes"`
-	Cursor string `json:"cursor,omitempty" jsonschema:"continue where a previous answer's nextCursor left off"`
+	Cursor string `json:"cursor,omitempty" jsonschema:"continue where a previous answer left off: the cursor its last line gives (More: pass cursor ...), or its nextCursor"`
 	Limit  int    `json:"limit,omitempty" jsonschema:"the most items to return (default 100, at most 10000)"`
 	Order  string `json:"order,omitempty" jsonschema:"asc (oldest first, the default) or desc (newest first)"`
+	Items  bool   `json:"items,omitempty" jsonschema:"also give the page as JSON records (structuredContent: items without their bulk, and the counts and cursor), for programs; by default the answer is its text lines only"`
 }
 
 // ConsoleListInput are list_console_messages' arguments.
@@ -105,7 +107,8 @@ const (
 	defaultLimit      = 100
 	maxLimit          = 10000
 	defaultInlineBody = 20000
-	// textCut is the most of a message's text a list line holds.
+	// textCut is the most of a text (a node's, a request body beside a
+	// file) an answer holds inline.
 	textCut = 300
 )
 
@@ -135,11 +138,12 @@ func (t *tools) add(s *sdk.Server) {
 	sdk.AddTool(s, &sdk.Tool{Name: "attach_session", Description: "Use a session that is already running (started by a person's editor, the command line, or start_session) for the tools that name none."}, t.attach)
 	sdk.AddTool(s, &sdk.Tool{Name: "session_status", Description: "A session's state: its page, Chrome, how many requests and console messages it holds, and how many its bounds dropped."}, t.status)
 	sdk.AddTool(s, &sdk.Tool{Name: "stop_session", Description: "Stop a session: Chrome closes (or, when attached, is left as it was) and the records are written to session.json, still queryable."}, t.stop)
-	sdk.AddTool(s, &sdk.Tool{Name: "list_console_messages", Description: "List a session's console messages and uncaught exceptions, oldest first, a page at a time. " +
-		"Says how many matched, how many it returned and how many the session dropped; nextCursor gets the next page."}, t.consoleList)
+	sdk.AddTool(s, &sdk.Tool{Name: "list_console_messages", Description: "List a session's console messages and uncaught exceptions, oldest first, a page at a time, one line each: " +
+		"#seq, level, source when not console, [target] when not the page, text, and (url:line) where it was logged, left out when the line above was logged at the same place. " +
+		"The last line says how many matched, how many it returned and how many the session dropped, and the cursor of the next page. get_console_message gives one whole."}, t.consoleList)
 	sdk.AddTool(s, &sdk.Tool{Name: "get_console_message", Description: "One console message in full: its text, its stack, and its place and stack frames in the original sources where the scripts have source maps."}, t.consoleGet)
-	sdk.AddTool(s, &sdk.Tool{Name: "list_network_requests", Description: "List a session's network requests in the order they were sent, a page at a time: method, status, URL, type, time, size. " +
-		"Says how many matched, how many it returned and how many the session dropped; nextCursor gets the next page."}, t.networkList)
+	sdk.AddTool(s, &sdk.Tool{Name: "list_network_requests", Description: "List a session's network requests in the order they were sent, a page at a time, one line each: requestId, method, status, URL, type, [target] when not the page, time, size. " +
+		"The last line says how many matched, how many it returned and how many the session dropped, and the cursor of the next page. get_network_request gives one whole."}, t.networkList)
 	sdk.AddTool(s, &sdk.Tool{Name: "get_network_request", Description: "One request in full: its headers, timing, initiator, and its bodies (the response body inline up to maxInlineBody bytes, else in a file whose path is given)."}, t.networkGet)
 	sdk.AddTool(s, &sdk.Tool{Name: "evaluate", Description: "Run JavaScript in the page and return its value (a promise is awaited); an exception comes back with its stack."}, t.evaluate)
 	sdk.AddTool(s, &sdk.Tool{Name: "screenshot", Description: "Take a PNG screenshot of the page (or the whole page, or one element): the image, and the file it was written to."}, t.screenshot)
@@ -252,65 +256,39 @@ func (t *tools) stop(ctx context.Context, _ *sdk.CallToolRequest, in SessionInpu
 	return result(text, res), res, nil
 }
 
-// A list's structured items are the records cut to what a line of its
-// text says: a model that wants all of one asks get_console_message or
-// get_network_request, and a list of 10,000 stays a few MB.
+// A list answers text: one line per record, made by the worker
+// (format "lines", session/lines), and a line of what the page holds and
+// what it does not. Without items it has no structured content: the
+// clients most agents run (Claude Code, VS Code) hand the model the
+// structured content in place of the text when there is one, and the
+// lines are what a model reads best and a tenth of the bytes. With items,
+// the structured content is the records without their bulk (brief, as
+// the worker gives them) and the counts, and the lines are made here by
+// the same code.
 
-// messageItem is a console message in a list.
-type messageItem struct {
-	Seq       uint64  `json:"seq"`
-	Level     string  `json:"level"`
-	Source    string  `json:"source"`
-	Type      string  `json:"type"`
-	Text      string  `json:"text"` // cut to textCut bytes
-	Timestamp float64 `json:"timestamp"`
-	URL       string  `json:"url,omitzero"`
-	Line      int     `json:"line,omitzero"`
-	Column    int     `json:"column,omitzero"`
-	Target    string  `json:"target,omitzero"` // its type, when not the page
-	HasStack  bool    `json:"hasStack,omitzero"`
-}
-
-// requestItem is a request in a list.
-type requestItem struct {
-	RequestID    string  `json:"requestId"`
-	Method       string  `json:"method"`
-	URL          string  `json:"url"` // cut to textCut bytes
-	State        string  `json:"state"`
-	Status       int     `json:"status,omitzero"`
-	ResourceType string  `json:"resourceType,omitzero"`
-	MimeType     string  `json:"mimeType,omitzero"`
-	Duration     float64 `json:"duration,omitzero"`
-	Size         int64   `json:"encodedDataLength,omitzero"`
-	ErrorText    string  `json:"errorText,omitzero"`
-	Target       string  `json:"target,omitzero"`
-}
-
-// listResult is a list's structured content.
+// listResult is a list's structured content, with items.
 type listResult[T any] struct {
 	Items []T `json:"items"`
 	protocol.ListPage
 	Stale bool `json:"stale,omitzero"` // from the session's files: its worker is not running
 }
 
-// listAnswer is a list's result: its text, and its items encoded once,
-// by jsonv2 (the SDK's encoding/json took 80 ms for 10,000 items by
-// reflection; as raw JSON it only copies them). The items' tags are
-// omitzero, which jsonv2 and encoding/json read alike (jsonv2's omitempty
-// keeps a 0 and a false).
-func listAnswer[T any](text string, out listResult[T]) (*sdk.CallToolResult, any, error) {
-	raw, err := jsonv2.Marshal(out)
+// listAnswer is a list's result: the lines, the page line, and with
+// items the structured content, encoded once by jsonv2 (the SDK's
+// encoding/json takes 80 ms for 10,000 records by reflection).
+func listAnswer[T any](lines string, p protocol.ListPage, stale protocol.Stale, kind string, items []T) (*sdk.CallToolResult, any, error) {
+	text := lines + pageLine(p, kind)
+	if stale.Stale {
+		text += "\n(From the session's files: its worker is not running.)"
+	}
+	if items == nil {
+		return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: text}}}, nil, nil
+	}
+	raw, err := jsonv2.Marshal(listResult[T]{Items: items, ListPage: p, Stale: stale.Stale})
 	if err != nil {
 		return failure(fmt.Errorf("encoding the list: %w", err)), nil, nil
 	}
 	return result(text, json.RawMessage(raw)), json.RawMessage(raw), nil
-}
-
-func targetType(t *protocol.TargetRef) string {
-	if t == nil || t.Type == "page" {
-		return ""
-	}
-	return t.Type
 }
 
 // listParams makes a list's params from a tool's input.
@@ -323,7 +301,11 @@ func listParams(in ListInput) (protocol.ListParams, error) {
 		return protocol.ListParams{}, protocol.Errorf(protocol.InvalidArgs, "limit must be 1 to %d, got %d", maxLimit, limit).
 			WithHint("walk a longer list a page at a time with cursor")
 	}
-	return protocol.ListParams{Filter: in.Filter, Cursor: in.Cursor, Limit: &limit, Order: in.Order}, nil
+	lp := protocol.ListParams{Filter: in.Filter, Cursor: in.Cursor, Limit: &limit, Order: in.Order, Format: protocol.FormatLines}
+	if in.Items {
+		lp.Format, lp.Brief = "", true
+	}
+	return lp, nil
 }
 
 // pageLine says what a list holds and what it does not.
@@ -367,24 +349,15 @@ func (t *tools) consoleList(ctx context.Context, _ *sdk.CallToolRequest, in Cons
 	if fail != nil {
 		return fail, nil, nil
 	}
-	var b strings.Builder
-	out := listResult[messageItem]{Items: make([]messageItem, len(res.Items)), ListPage: res.ListPage, Stale: res.Stale.Stale}
+	if !in.Items {
+		return listAnswer[protocol.ConsoleMessage](res.Lines, res.ListPage, res.Stale, "messages", nil)
+	}
+	var b []byte
+	var cl lines.Console
 	for i := range res.Items {
-		m := &res.Items[i]
-		text := cut(oneLine(m.Text), textCut)
-		out.Items[i] = messageItem{Seq: m.Seq, Level: m.Level, Source: m.Source, Type: m.Type, Text: text, Timestamp: m.Timestamp,
-			URL: m.URL, Line: m.Line, Column: m.Column, Target: targetType(m.Target), HasStack: m.Stack != ""}
-		fmt.Fprintf(&b, "#%d %s %s %s", m.Seq, m.Level, m.Source, text)
-		if m.URL != "" {
-			fmt.Fprintf(&b, " (%s:%d)", m.URL, m.Line)
-		}
-		b.WriteByte('\n')
+		b = cl.Append(b, &res.Items[i])
 	}
-	b.WriteString(pageLine(res.ListPage, "messages"))
-	if res.Stale.Stale {
-		b.WriteString("\n(From the session's files: its worker is not running.)")
-	}
-	return listAnswer(b.String(), out)
+	return listAnswer(string(b), res.ListPage, res.Stale, "messages", res.Items)
 }
 
 func (t *tools) consoleGet(ctx context.Context, _ *sdk.CallToolRequest, in SeqInput) (*sdk.CallToolResult, any, error) {
@@ -484,34 +457,14 @@ func (t *tools) networkList(ctx context.Context, _ *sdk.CallToolRequest, in Netw
 	if fail != nil {
 		return fail, nil, nil
 	}
-	var b strings.Builder
-	out := listResult[requestItem]{Items: make([]requestItem, len(res.Items)), ListPage: res.ListPage, Stale: res.Stale.Stale}
+	if !in.Items {
+		return listAnswer[protocol.NetworkRequest](res.Lines, res.ListPage, res.Stale, "requests", nil)
+	}
+	var b []byte
 	for i := range res.Items {
-		r := &res.Items[i]
-		out.Items[i] = requestItem{RequestID: r.RequestID, Method: r.Method, URL: cut(r.URL, textCut), State: r.State, Status: r.Status,
-			ResourceType: r.ResourceType, MimeType: r.MimeType, Duration: r.Duration, Size: r.EncodedDataLength, ErrorText: r.ErrorText,
-			Target: targetType(r.Target)}
-		status := r.State
-		if r.Status > 0 {
-			status = fmt.Sprint(r.Status)
-		}
-		if r.State == protocol.StateFailed {
-			status = "failed: " + r.ErrorText
-		}
-		fmt.Fprintf(&b, "%s %s %s %s %s", r.RequestID, r.Method, status, cut(r.URL, textCut), r.ResourceType)
-		if r.Duration > 0 {
-			fmt.Fprintf(&b, " %.0fms", r.Duration)
-		}
-		if r.EncodedDataLength > 0 {
-			fmt.Fprintf(&b, " %dB", r.EncodedDataLength)
-		}
-		b.WriteByte('\n')
+		b = lines.Request(b, &res.Items[i])
 	}
-	b.WriteString(pageLine(res.ListPage, "requests"))
-	if res.Stale.Stale {
-		b.WriteString("\n(From the session's files: its worker is not running.)")
-	}
-	return listAnswer(b.String(), out)
+	return listAnswer(string(b), res.ListPage, res.Stale, "requests", res.Items)
 }
 
 func (t *tools) networkGet(ctx context.Context, _ *sdk.CallToolRequest, in RequestInput) (*sdk.CallToolResult, any, error) {
@@ -617,10 +570,12 @@ func (t *tools) screenshot(ctx context.Context, _ *sdk.CallToolRequest, in Scree
 		return failure(fmt.Errorf("reading the screenshot: %w", err)), nil, nil
 	}
 	text := fmt.Sprintf("Screenshot %dx%d, %d bytes, written to %s", res.Width, res.Height, res.Size, res.Path)
+	// No structured content: hosts that have one give it to the model in
+	// place of the content, and the image would not reach it.
 	return &sdk.CallToolResult{Content: []sdk.Content{
 		&sdk.ImageContent{Data: png, MIMEType: "image/png"},
 		&sdk.TextContent{Text: text},
-	}, StructuredContent: res}, res, nil
+	}}, nil, nil
 }
 
 func (t *tools) navigate(ctx context.Context, _ *sdk.CallToolRequest, in NavigateInput) (*sdk.CallToolResult, any, error) {

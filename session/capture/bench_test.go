@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
+	"github.com/bdg-rpc/bdg-rpc/rpc/protocol/wire"
 	"github.com/bdg-rpc/bdg-rpc/session"
+	"github.com/bdg-rpc/bdg-rpc/session/lines"
 )
 
 // The event path's cost, per event: console bursts of 50,000 messages and
@@ -87,6 +89,42 @@ func BenchmarkColdConsole(b *testing.B) {
 			msgs.Each = c.ConsoleRecords
 			if err := session.WriteOutputStream(path, protocol.Output{}, session.RecordsOf[protocol.NetworkRequest](nil), msgs); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkConsoleListHot: a list of 10,000 messages, all held in memory,
+// as console/list takes them: the page of records, and its lines.
+func BenchmarkConsoleListHot(b *testing.B) {
+	c := New(Options{Session: "b"})
+	persisting(b, c, nil)
+	const n = 10_000
+	for i := range n {
+		c.HandleEvent("Runtime.consoleAPICalled", []byte(fmt.Sprintf(`{"type":"log","args":[{"type":"string","value":"listed"},{"type":"number","value":%d,"description":"%d"}],"executionContextId":1,"timestamp":%d,"stackTrace":{"callFrames":[{"functionName":"","scriptId":"5","url":"http://127.0.0.1:8080/console-burst.html?n=10000&label=listed","lineNumber":10,"columnNumber":36}]}}`, i, i, 1764100000000+i)))
+	}
+	limit := n
+	page := PageOf(protocol.ListParams{Limit: &limit})
+	b.Run("list", func(b *testing.B) {
+		for b.Loop() {
+			if res, err := c.ConsoleList(Scope{}, nil, "", page); err != nil || res.Returned != n {
+				b.Fatalf("%d returned, %v", res.Returned, err)
+			}
+		}
+	})
+	b.Run("lines", func(b *testing.B) {
+		for b.Loop() {
+			res, err := c.ConsoleList(Scope{}, nil, "", page)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var out []byte
+			var cl lines.Console
+			for i := range res.Items {
+				out = cl.Append(out, &res.Items[i])
+			}
+			if out, err = wire.ConsoleList(nil, &protocol.ConsoleListResult{Items: []protocol.ConsoleMessage{}, Lines: string(out)}); err != nil || len(out) < n*10 {
+				b.Fatal(len(out), err)
 			}
 		}
 	})

@@ -122,28 +122,38 @@ type ConsoleFilter func(*protocol.ConsoleMessage) bool
 // selects, as the page walks them. key names the filter keep was made of,
 // for counting the matches of a walk's pages once.
 func (c *Capture) ConsoleList(sc Scope, keep ConsoleFilter, key string, p Page) (protocol.ConsoleListResult, error) {
-	var res protocol.ConsoleListResult
+	msgs, page, err := c.ConsolePage(sc, keep, key, p)
+	if err != nil {
+		return protocol.ConsoleListResult{}, err
+	}
+	res := protocol.ConsoleListResult{Items: make([]protocol.ConsoleMessage, len(msgs)), ListPage: page}
+	for i, m := range msgs {
+		res.Items[i] = *m
+	}
+	return res, nil
+}
+
+// ConsolePage is ConsoleList's page without copying its messages: the
+// records themselves, which the caller reads and does not change (a list
+// made into lines needs no copy of 10,000 records).
+func (c *Capture) ConsolePage(sc Scope, keep ConsoleFilter, key string, p Page) ([]*protocol.ConsoleMessage, protocol.ListPage, error) {
 	msgs, _, more, err := takePage(p, func(after uint64, desc bool, want int, visit func(uint64, *protocol.ConsoleMessage) bool) error {
 		return c.consoleScan(&sc, keep, after, desc, want, func(m *protocol.ConsoleMessage) bool { return visit(m.Seq, m) })
 	})
 	if err != nil {
-		return res, err
+		return nil, protocol.ListPage{}, err
 	}
 	matched, err := c.consoleMatched(&sc, keep, key)
 	if err != nil {
-		return res, err
+		return nil, protocol.ListPage{}, err
 	}
 	c.mu.Lock()
-	res.ListPage = protocol.ListPage{Total: c.consoleCount(), Matched: matched, Returned: len(msgs), Dropped: c.droppedConsole.count(&sc)}
+	page := protocol.ListPage{Total: c.consoleCount(), Matched: matched, Returned: len(msgs), Dropped: c.droppedConsole.count(&sc)}
 	c.mu.Unlock()
-	res.Items = make([]protocol.ConsoleMessage, len(msgs))
-	for i, m := range msgs {
-		res.Items[i] = *m
-	}
 	if len(msgs) > 0 {
-		res.NextCursor = nextCursor(more, msgs[len(msgs)-1].Seq)
+		page.NextCursor = nextCursor(more, msgs[len(msgs)-1].Seq)
 	}
-	return res, nil
+	return msgs, page, nil
 }
 
 // takePage takes a list's page from scan, which walks the records from after

@@ -12,6 +12,7 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol/wire"
 	"github.com/bdg-rpc/bdg-rpc/session/capture"
+	"github.com/bdg-rpc/bdg-rpc/session/lines"
 )
 
 // Register registers the query methods on mux, answered from c. Every
@@ -29,9 +30,21 @@ func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale, bodies str
 		if err != nil {
 			return protocol.NetworkListResult{}, filterError(err, capture.FilterHelp)
 		}
-		res, err := c.NetworkList(scope(p.ListParams, nil), keep, p.Filter, capture.PageOf(p.ListParams), p.Bodies)
+		res, err := c.NetworkList(scope(p.ListParams, nil), keep, p.Filter, capture.PageOf(p.ListParams), p.Bodies && !p.Brief)
 		if err != nil {
 			return res, journalError(err)
+		}
+		switch {
+		case p.Format == protocol.FormatLines:
+			var b []byte
+			for i := range res.Items {
+				b = lines.Request(b, &res.Items[i])
+			}
+			res.Items, res.Lines = []protocol.NetworkRequest{}, string(b)
+		case p.Brief:
+			for i := range res.Items {
+				res.Items[i] = res.Items[i].Brief()
+			}
 		}
 		res.Stale = stale
 		return res, nil
@@ -65,9 +78,30 @@ func Register(mux *rpc.Mux, c *capture.Capture, stale protocol.Stale, bodies str
 		if err != nil {
 			return protocol.ConsoleListResult{}, filterError(err, capture.ConsoleFilterHelp)
 		}
+		if p.Format == protocol.FormatLines {
+			msgs, page, err := c.ConsolePage(scope(p.ListParams, p.Levels), keep, p.Filter, capture.PageOf(p.ListParams))
+			if err != nil {
+				return protocol.ConsoleListResult{}, journalError(err)
+			}
+			need := 0
+			for _, m := range msgs {
+				need += 32 + min(len(m.Text), lines.TextCut+24)
+			}
+			b := make([]byte, 0, need+need/4) // places, when they change
+			var cl lines.Console
+			for _, m := range msgs {
+				b = cl.Append(b, m)
+			}
+			return protocol.ConsoleListResult{Items: []protocol.ConsoleMessage{}, Lines: string(b), ListPage: page, Stale: stale}, nil
+		}
 		res, err := c.ConsoleList(scope(p.ListParams, p.Levels), keep, p.Filter, capture.PageOf(p.ListParams))
 		if err != nil {
 			return res, journalError(err)
+		}
+		if p.Brief {
+			for i := range res.Items {
+				res.Items[i] = res.Items[i].Brief()
+			}
 		}
 		res.Stale = stale
 		return res, nil

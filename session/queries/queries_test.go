@@ -71,6 +71,10 @@ func TestRestoredAnswersLikeLive(t *testing.T) {
 		{protocol.Peek.Name, protocol.PeekParams{}},
 		{protocol.ConsoleList.Name, protocol.ConsoleListParams{Levels: []string{protocol.LevelWarning}}},
 		{protocol.NetworkGet.Name, protocol.NetworkGetParams{RequestID: "b"}},
+		{protocol.NetworkList.Name, protocol.NetworkListParams{ListParams: protocol.ListParams{Format: protocol.FormatLines}}},
+		{protocol.NetworkList.Name, protocol.NetworkListParams{ListParams: protocol.ListParams{Brief: true}}},
+		{protocol.ConsoleList.Name, protocol.ConsoleListParams{ListParams: protocol.ListParams{Format: protocol.FormatLines}}},
+		{protocol.ConsoleList.Name, protocol.ConsoleListParams{ListParams: protocol.ListParams{Brief: true}}},
 	} {
 		a, errA := ask(liveMux, q.method, q.params)
 		b, errB := ask(restoredMux, q.method, q.params)
@@ -80,6 +84,22 @@ func TestRestoredAnswersLikeLive(t *testing.T) {
 		if want := strings.TrimSuffix(a, "}") + "," + strings.TrimPrefix(string(staleJSON), "{"); b != want {
 			t.Errorf("%s %+v:\nlive     %s\nrestored %s", q.method, q.params, a, b)
 		}
+	}
+	// The lines, and the brief records.
+	lines, _ := ask(liveMux, protocol.NetworkList.Name, protocol.NetworkListParams{ListParams: protocol.ListParams{Format: protocol.FormatLines}})
+	if want := `{"items":[],"lines":"a GET 200 http://h/a.json Fetch 500ms 42B\nb GET 404 http://h/b Fetch 500ms 7B\n","total":2,`; !strings.HasPrefix(lines, want) {
+		t.Errorf("network/list's lines: %s", lines)
+	}
+	lines, _ = ask(liveMux, protocol.ConsoleList.Name, protocol.ConsoleListParams{ListParams: protocol.ListParams{Format: protocol.FormatLines}})
+	if !strings.HasPrefix(lines, `{"items":[],"lines":"#7 warning w\n","total":1,`) {
+		t.Errorf("console/list's lines: %s", lines)
+	}
+	brief, _ := ask(liveMux, protocol.NetworkList.Name, protocol.NetworkListParams{ListParams: protocol.ListParams{Brief: true}})
+	if strings.Contains(brief, "Accept") || !strings.Contains(brief, `"url":"http://h/a.json"`) {
+		t.Errorf("network/list's brief records: %s", brief)
+	}
+	if _, err := ask(liveMux, protocol.ConsoleList.Name, protocol.ConsoleListParams{ListParams: protocol.ListParams{Format: "text"}}); protocol.AsError(err).Code != protocol.CodeInvalidParams {
+		t.Errorf("an unknown format: %v", err)
 	}
 	_, err := ask(restoredMux, protocol.NetworkGet.Name, protocol.NetworkGetParams{RequestID: "zzz"})
 	if protocol.KindOf(err) != protocol.NotFound {

@@ -129,8 +129,10 @@ func appendMessage(b []byte, m *protocol.ConsoleMessage) ([]byte, bool) {
 		str(t.ID)
 		b = append(b, `,"type":`...)
 		str(t.Type)
-		b = append(b, `,"url":`...)
-		str(t.URL)
+		if t.URL != "" {
+			b = append(b, `,"url":`...)
+			str(t.URL)
+		}
 		if t.ParentID != "" {
 			b = append(b, `,"parentId":`...)
 			str(t.ParentID)
@@ -184,7 +186,7 @@ func appendMessage(b []byte, m *protocol.ConsoleMessage) ([]byte, bool) {
 func ConsoleList(b []byte, res *protocol.ConsoleListResult) ([]byte, error) {
 	// One allocation of about the right size: growing a buffer of
 	// megabytes by doubling copies it over and over.
-	need := 64
+	need := 64 + len(res.Lines) + len(res.Lines)/8 // a lines' newline is written \n
 	for i := range res.Items {
 		m := &res.Items[i]
 		need += 160 + len(m.Level) + len(m.Source) + len(m.Type) + len(m.Text) + len(m.URL) + len(m.Stack) + len(m.FrameID)
@@ -208,7 +210,20 @@ func ConsoleList(b []byte, res *protocol.ConsoleListResult) ([]byte, error) {
 			b = append(b[:start], one...)
 		}
 	}
-	b = append(b, `],"total":`...)
+	b = append(b, ']')
+	if res.Lines != "" {
+		b = append(b, `,"lines":`...)
+		start := len(b)
+		var ok bool
+		if b, ok = AppendString(b, res.Lines); !ok {
+			one, err := json.Marshal(res.Lines)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b[:start], one...)
+		}
+	}
+	b = append(b, `,"total":`...)
 	b = strconv.AppendInt(b, int64(res.Total), 10)
 	b = append(b, `,"matched":`...)
 	b = strconv.AppendInt(b, int64(res.Matched), 10)

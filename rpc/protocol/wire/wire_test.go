@@ -143,8 +143,8 @@ func BenchmarkConsole(b *testing.B) {
 
 // TestConsoleList: the worker's encoder of console/list writes what
 // encoding/json writes (as the event lines do, without escaping <, > and
-// &), awkward text, targets and a stale answer included, and leaves a text
-// that is not UTF-8 to encoding/json.
+// &), awkward text, targets, brief records, lines and a stale answer
+// included, and leaves a text that is not UTF-8 to encoding/json.
 func TestConsoleList(t *testing.T) {
 	var msgs []protocol.ConsoleMessage
 	for i, text := range []string{"plain", "", "<b>&\"quoted\"\n\t\\ ☃ \u2028\u2029 \x01\x1f", "bad \xff byte", strings.Repeat("é", 300)} {
@@ -163,6 +163,9 @@ func TestConsoleList(t *testing.T) {
 	for _, res := range []protocol.ConsoleListResult{
 		{Items: msgs, ListPage: protocol.ListPage{Total: 9, Matched: 7, Returned: 5, Dropped: 3, NextCursor: "12"}},
 		{Items: []protocol.ConsoleMessage{}},
+		{Items: []protocol.ConsoleMessage{}, Lines: "#1 log plain\n#2 log <b>&\"q\"\t\\ ☃ \u2028\n", ListPage: protocol.ListPage{Total: 2, Matched: 2, Returned: 2}},
+		{Items: []protocol.ConsoleMessage{}, Lines: "#4 log bad \xff byte\n"},
+		{Items: []protocol.ConsoleMessage{msgs[0].Brief(), msgs[4].Brief()}},
 		{Items: msgs[:1], ListPage: protocol.ListPage{Total: 1}, Stale: protocol.Stale{Stale: true, DataAgeMs: 12, Source: "/x/session.json", Reason: "slow <worker>"}},
 	} {
 		got, err := ConsoleList(nil, &res)
