@@ -5,17 +5,32 @@ export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/bdg-rpc
 
-.PHONY: all build test test-go lint generate fixtures bench bench-codec bench-cli bench-files bench-peer demo stress fuzz clean
+.PHONY: all build release test-release test test-go lint generate fixtures bench bench-codec bench-cli bench-files bench-peer demo stress fuzz clean
 
 all: build
 
+# The commit is stamped into the binary ("bdg-rpc version" prints it): go's
+# own VCS stamp is off where GOFLAGS has -buildvcs=false.
+COMMIT := $(shell git rev-parse HEAD 2>/dev/null)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/bdg-rpc
+	$(GO) build -ldflags "-X main.commit=$(COMMIT)" -o $(BIN) ./cmd/bdg-rpc
+
+# The release files in dist/: static binaries for linux and macOS (amd64,
+# arm64), a .vsix per platform carrying its binary, one without, and
+# SHA256SUMS (.ci/release.sh). VERSION is the version the code carries.
+release: ext-deps
+	.ci/release.sh "$(VERSION)"
+
+# make release checked as CI would run it, into a temporary directory, and
+# go install of the module from a local module proxy (cmd/bdg-rpc/release_test.go).
+test-release: ext-deps
+	$(GO) test -count=1 -run 'TestRelease|TestGoInstall' ./cmd/bdg-rpc -release -v -timeout 20m
 
 # Everything the tests need is installed when absent (chromium and neovim
 # from Debian's packages, node modules with npm ci, code-server with the
 # recipe); where that cannot be done, the scripts say what to do.
-test: lint test-go test-extension test-nvim
+test: lint test-go test-release test-extension test-nvim
 
 # The clients' targets: test-extension and package (VS Code), test-nvim.
 include extension/extension.mk extension/nvim/nvim.mk

@@ -120,6 +120,12 @@ func (c *client) initialize(call *rpc.Request) (any, error) {
 			return nil, rpc.InvalidParams(err.Error())
 		}
 	}
+	if p.ProtocolVersion != "" && protocol.ProtocolMajor(p.ProtocolVersion) != protocol.ProtocolMajor(protocol.ProtocolVersion) {
+		c.log.Warn("client refused: another protocol", "client", p.ClientInfo.Name, "protocol", p.ProtocolVersion)
+		return nil, protocol.Errorf(protocol.InvalidArgs, "the client speaks protocol %s; this bdg-rpc %s speaks protocol %s",
+			p.ProtocolVersion, protocol.Version, protocol.ProtocolVersion).
+			WithHint("use a client and a bdg-rpc of the same release: update the one that is older (bdg-rpc version prints the binary's; the VS Code extension for your platform carries its own)")
+	}
 	c.mu.Lock()
 	c.initialized = true
 	c.mu.Unlock()

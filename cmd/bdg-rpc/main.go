@@ -8,6 +8,11 @@ import (
 	"github.com/bdg-rpc/bdg-rpc/cmd/bdg-rpc/internal/cli"
 )
 
+// commit is the commit the binary was built from, stamped by make build and
+// make release (-ldflags "-X main.commit=..."): go's own VCS stamp is off
+// where GOFLAGS has -buildvcs=false, and absent from go install.
+var commit string
+
 func main() {
-	os.Exit(cli.Main())
+	os.Exit(cli.Main(cli.Build{Commit: commit}))
 }

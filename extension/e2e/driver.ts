@@ -6,16 +6,18 @@
 // BDG: Evaluate… (the value in the Console view, expanded), BDG: Take
 // Screenshot (the PNG in an editor tab), BDG: Navigate… and BDG: Reload
 // Page. Then BDG: Attach to Chrome Tab… on a tab of a Chromium of its own
-// (its quick picks, and its argument through a keybinding).
+// (its quick picks, and its argument through a keybinding). With
+// PLATFORM_VSIX, then this platform's .vsix (carrying its binary) in a
+// profile, PATH and workspace where no other bdg-rpc is to be found.
 //
-// Usage: node out/e2e/driver.js CODE_SERVER_PACKAGE_DIR VSIX SCREENSHOT_DIR
+// Usage: node out/e2e/driver.js CODE_SERVER_PACKAGE_DIR VSIX SCREENSHOT_DIR [PLATFORM_VSIX]
 // Prints "N passed, M failed" as its last line.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { BackendClient } from '../src/client';
@@ -23,9 +25,9 @@ import { spawnLauncher } from '../src/process';
 import { Method } from '../src/protocol';
 import { bdgBinary, repoRoot, serveFixtures, TempHome } from '../test/support';
 
-const [csDir, vsix, shotDir] = process.argv.slice(2);
+const [csDir, vsix, shotDir, platformVsix] = process.argv.slice(2);
 if (!csDir || !vsix || !shotDir) {
-  console.error('usage: driver.js CODE_SERVER_PACKAGE_DIR VSIX SCREENSHOT_DIR');
+  console.error('usage: driver.js CODE_SERVER_PACKAGE_DIR VSIX SCREENSHOT_DIR [PLATFORM_VSIX]');
   process.exit(2);
 }
 const CHROMIUM = process.env.BDG_E2E_CHROMIUM ?? '/usr/bin/chromium';
@@ -895,7 +897,100 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * The .vsix of this platform as a user installs it: into a profile of its
+ * own, code-server's PATH without any bdg-rpc, a workspace that is not this
+ * repository and sets no bdg.path. The extension runs the binary it
+ * carries, a session starts and its events arrive.
+ */
+async function platformScenario(pvsix: string): Promise<void> {
+  const home = new TempHome();
+  const fixtures = await serveFixtures();
+  const tmp = mkdtempSync(join(tmpdir(), 'bdg-e2e-platform-'));
+  let server: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  try {
+    const ws = join(tmp, 'workspace');
+    mkdirSync(ws, { recursive: true });
+    writeFileSync(join(ws, 'notes.txt'), 'a project that is not bdg-rpc\n');
+    const userData = join(tmp, 'user-data');
+    mkdirSync(join(userData, 'User'), { recursive: true });
+    writeFileSync(
+      join(userData, 'User', 'settings.json'),
+      JSON.stringify({
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'telemetry.telemetryLevel': 'off',
+        'bdg.headless': true,
+      }),
+    );
+    // PATH without a directory that holds a bdg-rpc.
+    const path = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((d) => d !== '' && !existsSync(join(d, 'bdg-rpc')))
+      .join(delimiter);
+    const env: NodeJS.ProcessEnv = { ...home.env(), PATH: path, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_DATA_HOME: join(tmp, 'data') };
+    const extDir = join(tmp, 'ext');
+    const entry = join(csDir as string, 'out', 'node', 'entry.js');
+    const common = ['--extensions-dir', extDir, '--user-data-dir', userData];
+    await step('platform .vsix: installs into a profile whose PATH has no bdg-rpc', () =>
+      run(process.execPath, [entry, ...common, '--install-extension', pvsix], env),
+    );
+    const installed = readdirSync(extDir).find((d) => d.includes('bdg-rpc'));
+    const bundled = installed ? join(extDir, installed, 'bin', 'bdg-rpc') : '';
+    await step('platform .vsix: the installed extension carries an executable bin/bdg-rpc', async () => {
+      if (!bundled || !existsSync(bundled)) throw new Error(`no bin/bdg-rpc in ${extDir}/${installed ?? '?'}`);
+      accessSync(bundled, constants.X_OK);
+    });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const serverOut: string[] = [];
+    server = spawn(
+      process.execPath,
+      [entry, ...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry',
+        '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', ws],
+      { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    server.stdout?.on('data', (d: Buffer) => serverOut.push(d.toString()));
+    server.stderr?.on('data', (d: Buffer) => serverOut.push(d.toString()));
+    server.once('exit', () => writeFileSync(join(tmp, 'code-server.log'), serverOut.join('')));
+    await waitHealthy(url, server);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    const p = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    page = p;
+    await p.goto(`${url}/?folder=${encodeURIComponent(ws)}`);
+    await p.locator('.monaco-workbench').waitFor({ timeout: T });
+    await p.locator('.activitybar .action-item a[aria-label^="BDG"]').first().click();
+    await p.locator('.part.sidebar .pane', { hasText: 'No session yet.' }).first().waitFor({ timeout: T });
+    await step('platform .vsix: a session starts on the bundled binary and its events arrive', async () => {
+      await startSessionOn(p, fixtures.url('/everything.html'));
+      await waitRow(paneRows(p, 'Network'), /GET 200 \/everything\.html/);
+      await waitRow(paneRows(p, 'Console'), 'everything done');
+      if (backendPids(bundled).length === 0) throw new Error(`no ${bundled} serve is running`);
+      const warned = await p.locator('.notifications-toasts', { hasText: 'no bdg-rpc binary found' }).count();
+      if (warned > 0) throw new Error('the extension said it found no binary');
+      await runCommand(p, 'BDG: Stop Session');
+      await p.locator('.part.statusbar .statusbar-item', { hasText: /BDG default: ended/ }).first().waitFor({ timeout: T });
+    });
+  } catch (err) {
+    if (page) await page.screenshot({ path: join(shotDir as string, 'vscode-platform-failure.png') }).catch(() => undefined);
+    throw err;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    if (server) await stopServer(server);
+    await fixtures.close();
+    home.cleanup();
+    if (results.some((r) => r.error)) log(`the platform scenario's code-server log is in ${join(tmp, 'code-server.log')}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 main()
+  .then(() => (platformVsix ? platformScenario(platformVsix) : undefined))
   .catch((err: Error) => {
     // A failure outside a step counts too.
     if (!results.some((r) => r.error)) results.push({ name: 'setup', error: err });

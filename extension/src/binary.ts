@@ -1,6 +1,7 @@
-// Which bdg-rpc binary to run: the bdg.path setting, else bdg-rpc on PATH,
-// else bin/bdg-rpc of a workspace folder (or of the repository the
-// extension runs from).
+// Which bdg-rpc binary to run: the bdg.path setting, else the binary the
+// extension carries (a platform-specific .vsix holds bin/bdg-rpc; so does
+// the repository when the extension runs from it), else bdg-rpc on PATH,
+// else bin/bdg-rpc of a workspace folder.
 
 import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -9,10 +10,10 @@ import { delimiter, isAbsolute, join } from 'node:path';
 export interface BinaryLookup {
   /** The bdg.path setting ("" when unset). */
   setting: string;
+  /** The extension's directory: its bin/bdg-rpc is the binary it carries. */
+  extensionRoot?: string;
   /** Workspace folders, first first. */
   folders: string[];
-  /** Further directories whose bin/bdg-rpc may do (the extension's own). */
-  extraRoots?: string[];
   /** PATH to search (default process.env.PATH). */
   path?: string;
 }
@@ -41,12 +42,25 @@ export function findBinary(l: BinaryLookup): string | undefined {
     }
     return p; // as given: a bare name is looked up on PATH by spawn
   }
+  if (l.extensionRoot !== undefined) {
+    const bundled = join(l.extensionRoot, 'bin', BINARY_NAME);
+    if (isExecutable(bundled)) return bundled;
+  }
   for (const dir of (l.path ?? process.env.PATH ?? '').split(delimiter)) {
     if (dir !== '' && isExecutable(join(dir, BINARY_NAME))) return join(dir, BINARY_NAME);
   }
-  for (const root of [...l.folders, ...(l.extraRoots ?? [])]) {
+  for (const root of l.folders) {
     const p = join(root, 'bin', BINARY_NAME);
     if (isExecutable(p)) return p;
   }
   return undefined;
+}
+
+/** What to tell a user when no binary is found, with what to do. */
+export function noBinaryMessage(platform: string = `${process.platform}-${process.arch}`): string {
+  return (
+    `BDG: no bdg-rpc binary found. This copy of the extension carries none for ${platform} ` +
+    '(the platform-specific .vsix files for linux-x64, linux-arm64, darwin-x64 and darwin-arm64 do). ' +
+    'Install one (go install github.com/bdg-rpc/bdg-rpc/cmd/bdg-rpc@latest) and put it on PATH, or set bdg.path to it.'
+  );
 }

@@ -27,6 +27,7 @@ import type { BackendProcess, Exit, Launcher } from './process';
 import {
   Method,
   Notification,
+  PROTOCOL_VERSION,
   sessionEventMethods,
   type AttachParams,
   type AttachResult,
@@ -408,6 +409,7 @@ export class BackendClient {
       this.initResult = (await request(live, Method.Initialize, {
         processId: process.pid,
         clientInfo: this.opts.clientInfo ?? { name: 'bdg-rpc-client' },
+        protocolVersion: PROTOCOL_VERSION,
       })) as InitializeResult;
       await notify(live, Notification.Initialized, {});
       if (relaunch) await this.reattachAll(live);

@@ -5,7 +5,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { findBinary } from './binary';
+import { findBinary, noBinaryMessage } from './binary';
+import { doctorProblem, formatDoctor, runDoctor } from './doctor';
 import { BackendClient, isRpcError, type BackendState, type Reattached, type RunReset } from './client';
 import { requestUri, type RequestDocumentProvider } from './details';
 import {
@@ -122,16 +123,28 @@ export class Controller implements vscode.Disposable {
 
   // ---- The backend ----
 
-  /** The bdg-rpc binary: the bdg.path setting, the workspace's, or PATH's. */
+  /** The bdg-rpc binary: the bdg.path setting, the extension's own, PATH's, or the workspace's (binary.ts). */
   private binary(): string {
+    return this.findBinary() ?? 'bdg-rpc';
+  }
+
+  private findBinary(): string | undefined {
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    return (
-      findBinary({
-        setting: this.config().get<string>('path', ''),
-        folders,
-        extraRoots: [this.context.extensionPath],
-      }) ?? 'bdg-rpc'
-    );
+    return findBinary({
+      setting: this.config().get<string>('path', ''),
+      extensionRoot: this.context.extensionPath,
+      folders,
+    });
+  }
+
+  /** Says, once, when there is no binary to run and what to do (a .vsix without one, nothing on PATH). */
+  checkBinary(): void {
+    if (this.findBinary() !== undefined) return;
+    const message = noBinaryMessage();
+    this.output.appendLine(`[client] ${message}`);
+    void vscode.window.showWarningMessage(message, 'Open Settings').then((choice) => {
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'bdg.path');
+    });
   }
 
   /** The client, made (and its backend spawned) on first use. */
@@ -333,7 +346,13 @@ export class Controller implements vscode.Disposable {
         if (busy && choice === 'Attach') await this.attachTo(busy);
         if (busy && choice === 'Stop It') await this.stopSession(busy);
       } else {
-        await showError(`could not start session ${session}`, err, () => this.showLogs(session));
+        // What bdg-rpc needs (a Chrome, a writable BDG_HOME...): the doctor's
+        // first problem beside the error, its whole report in the output.
+        const report = await runDoctor(this.binary());
+        if (report) this.output.appendLine(formatDoctor(report));
+        const problem = report ? doctorProblem(report) : undefined;
+        const what = problem ? `could not start session ${session} (bdg-rpc doctor: ${problem})` : `could not start session ${session}`;
+        await showError(what, err, () => this.showLogs(session));
       }
       return undefined;
     } finally {

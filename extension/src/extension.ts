@@ -24,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const model = new SessionModel(vscode.workspace.getConfiguration('bdg').get<number>('maxRows', 10_000));
   const ctl = new Controller(context, model, output);
   controller = ctl;
+  ctl.checkBinary();
 
   const details = new RequestDocumentProvider((s, id) => ctl.fetchRequest(s, id));
   ctl.details = details;

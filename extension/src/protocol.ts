@@ -266,9 +266,14 @@ export interface ClientInfo {
   version?: string;
 }
 
+/** The version of docs/PROTOCOL.md this client speaks: initialize refuses another major version. */
+export const PROTOCOL_VERSION = '1';
+
 export interface InitializeParams {
   processId?: number;
   clientInfo?: ClientInfo;
+  /** The protocol version the client speaks; a backend of another major version refuses it, with a hint. */
+  protocolVersion?: string;
 }
 
 export interface InitializeResult {

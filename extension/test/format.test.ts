@@ -164,7 +164,7 @@ test('targetSummary: followed now and gone, by type', () => {
   assert.equal(targetSummary({}, { worker: 3 }), 'Targets: none; gone: 3 worker');
 });
 
-test('findBinary: the setting, else PATH, else bin/bdg-rpc of a folder', () => {
+test('findBinary: the setting, else the bundled binary, else PATH, else bin/bdg-rpc of a folder', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bdg-bin-'));
   try {
     const ws = join(dir, 'ws');
@@ -177,7 +177,15 @@ test('findBinary: the setting, else PATH, else bin/bdg-rpc of a folder', () => {
     assert.equal(findBinary({ setting: '', folders: [ws], path: join(dir, 'none') }), exe);
     assert.equal(findBinary({ setting: '', folders: [], path: join(ws, 'bin') }), exe);
     assert.equal(findBinary({ setting: '', folders: [dir], path: '' }), undefined);
-    assert.equal(findBinary({ setting: '', folders: [], extraRoots: [ws], path: '' }), exe);
+    // The binary the extension carries comes after the setting and before PATH.
+    const ext = join(dir, 'ext');
+    mkdirSync(join(ext, 'bin'), { recursive: true });
+    const bundled = join(ext, 'bin', 'bdg-rpc');
+    writeFileSync(bundled, '#!/bin/sh\n');
+    chmodSync(bundled, 0o755);
+    assert.equal(findBinary({ setting: '', extensionRoot: ext, folders: [ws], path: join(ws, 'bin') }), bundled);
+    assert.equal(findBinary({ setting: '/opt/x/bdg-rpc', extensionRoot: ext, folders: [], path: '' }), '/opt/x/bdg-rpc');
+    assert.equal(findBinary({ setting: '', extensionRoot: dir, folders: [], path: join(ws, 'bin') }), exe);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

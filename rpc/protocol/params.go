@@ -518,6 +518,16 @@ type DroppedEvent struct {
 type InitializeParams struct {
 	ProcessID  int        `json:"processId,omitempty"`
 	ClientInfo ClientInfo `json:"clientInfo,omitempty"`
+	// ProtocolVersion is the version of the protocol the client speaks
+	// (ProtocolVersion); a client of another major version is refused.
+	// Absent: not checked.
+	ProtocolVersion string `json:"protocolVersion,omitempty"`
+}
+
+// ProtocolMajor is the major version of a protocol version ("1" of "1.2").
+func ProtocolMajor(v string) string {
+	major, _, _ := strings.Cut(v, ".")
+	return major
 }
 
 // ClientInfo names a client.

@@ -46,6 +46,11 @@ cleanup() {
 }
 trap cleanup EXIT
 export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_STATE_HOME=$tmp/state XDG_CACHE_HOME=$tmp/cache
+# PATH without any directory holding a bdg-rpc, for the install suite.
+path_without_bdg=$(printf '%s' "$PATH" | tr ':' '\n' | while IFS= read -r d; do
+  [ -n "$d" ] && [ ! -x "$d/bdg-rpc" ] && printf '%s:' "$d"
+done)
+path_without_bdg=${path_without_bdg%:}
 export PATH=$root/bin:$PATH
 
 run() {
@@ -72,3 +77,24 @@ fi
 
 run unit 120
 run e2e 300
+
+# The plugin as a user installs it: a copy of the repository's files (as a
+# plugin manager clones it), built by its hook (make build), the plugin on
+# 'runtimepath' from there, no path set and no bdg-rpc on PATH.
+copy=$tmp/plugin-repo
+mkdir -p "$copy"
+git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+  [ -e "$f" ] && printf '%s\0' "$f"
+done | tar --null -T - -cf - | tar -xf - -C "$copy"
+make -s -C "$copy" build
+run_install() {
+  local start status=0
+  start=$(date +%s.%N)
+  BDG_NVIM_SUITES=install BDG_NVIM_INSTALL_ROOT=$copy PATH=$path_without_bdg timeout -k 10 240 \
+    nvim --headless -u NONE -i NONE -n --cmd "set rtp^=$copy/extension/nvim" \
+    -c "luafile $root/extension/nvim/test/run.lua" || status=$?
+  awk -v r="$([ "$status" -eq 0 ] && echo passed || echo FAILED)" -v a="$start" -v b="$(date +%s.%N)" \
+    'BEGIN { printf "test-nvim: install suite %s in %.1f s\n", r, b - a }'
+  return "$status"
+}
+run_install

@@ -1474,3 +1474,19 @@ test("format: a console line shows its original place when one is known", functi
     return nil
   end)), "none known: the script's")
 end)
+
+test("config: path unset finds bin/bdg-rpc of the plugin's repository (make build), else bdg-rpc on PATH", function()
+  local config = require("bdg.config")
+  config.setup({})
+  local saved = vim.g.bdg_path
+  vim.g.bdg_path = nil
+  local root = vim.fn.fnamemodify(vim.env.BDG_RPC or "", ":p:h:h")
+  eq(root .. "/bin/bdg-rpc", config.repo_binary(), "the repository's bin/bdg-rpc")
+  if vim.fn.executable(config.repo_binary()) == 1 then
+    eq(config.repo_binary(), config.get("path"), "found when built")
+  end
+  config.setup({ path = "/opt/bdg-rpc" })
+  eq("/opt/bdg-rpc", config.get("path"), "a path set wins")
+  config.setup({})
+  vim.g.bdg_path = saved
+end)

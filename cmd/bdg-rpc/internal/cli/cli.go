@@ -24,6 +24,8 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Build says what the binary was built from.
+	Build Build
 
 	jsonOutput bool // --json was given: errors are printed as an envelope too
 }
@@ -66,6 +68,7 @@ func commands() []*command {
 		{name: "cdp", usage: "cdp METHOD [JSON] [--session N] [--json]", summary: "send a raw CDP command to the session's page", run: runCDP},
 		{name: "call", usage: "call METHOD [JSON] [--session N] [--json]", summary: "call a method of the session's worker (docs/PROTOCOL.md)", run: runCall},
 		{name: "logs", usage: "logs [--follow] [--lines N] [--session N]", summary: "print the session worker's log", run: runLogs},
+		{name: "doctor", usage: "doctor [--chrome PATH] [--json]", summary: "check what bdg-rpc needs (Chrome, BDG_HOME, sockets, sessions), each with what to do", run: runDoctor},
 		{name: "cleanup", usage: "cleanup [--session N] [--json]", summary: "remove what dead workers left behind (never touches a live session)", run: runCleanup},
 		{name: "mcp", usage: "mcp [--session N] [--chrome PATH] [--verbose]", summary: "serve the Model Context Protocol on stdio, for AI agents (docs/MCP.md)", run: runMCP},
 		{name: "serve", usage: "serve [--listen PATH] [--log-file PATH] [--verbose]", summary: "run the JSON-RPC backend for editors (docs/PROTOCOL.md)", run: runServe},
@@ -84,10 +87,10 @@ func lookup(name string) *command {
 }
 
 // Main runs the command line of the process and returns its exit code.
-func Main() int {
+func Main(b Build) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Build: b}
 	return Run(ctx, env, os.Args[1:])
 }
 

@@ -31,10 +31,10 @@ import (
 func TestMain(m *testing.M) {
 	sessiontest.Child(nil)
 	if os.Getenv("BDG_TEST_AS_CLI") == "1" { // the stress test's "bdg-rpc"
-		os.Exit(Main())
+		os.Exit(Main(Build{}))
 	}
 	testscript.Main(m, map[string]func(){
-		"bdg-rpc": func() { os.Exit(Main()) },
+		"bdg-rpc": func() { os.Exit(Main(Build{})) },
 	})
 }
 

@@ -7,9 +7,43 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/bdg-rpc/bdg-rpc/rpc/protocol"
 )
+
+// Build says what a binary was built from.
+type Build struct {
+	// Commit is the commit, stamped by the build ("" when it was not, as
+	// with go install).
+	Commit string
+}
+
+// versionInfo is what "bdg-rpc version --json" prints.
+type versionInfo struct {
+	Version  string `json:"version"`
+	Protocol string `json:"protocol"`
+	Commit   string `json:"commit,omitempty"`
+	Go       string `json:"go"`
+	Platform string `json:"platform"`
+}
+
+func buildInfo(b Build) versionInfo {
+	commit := b.Commit
+	if commit == "" {
+		// go install of a tagged module stamps no commit; Go's own VCS
+		// information is there when the build had it.
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					commit = s.Value
+				}
+			}
+		}
+	}
+	return versionInfo{Version: protocol.Version, Protocol: protocol.ProtocolVersion, Commit: commit,
+		Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+}
 
 func runVersion(_ context.Context, env *Env, args []string) error {
 	fs := newFlagSet("version", env)
@@ -17,11 +51,21 @@ func runVersion(_ context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	v := buildInfo(env.Build)
 	if *asJSON {
-		return json.NewEncoder(env.Stdout).Encode(map[string]string{"version": protocol.Version, "go": runtime.Version()})
+		return json.NewEncoder(env.Stdout).Encode(v)
 	}
-	fmt.Fprintf(env.Stdout, "bdg-rpc %s (%s)\n", protocol.Version, runtime.Version())
+	fmt.Fprintln(env.Stdout, v.String())
 	return nil
+}
+
+// String is the version as "bdg-rpc version" prints it.
+func (v versionInfo) String() string {
+	commit := "unknown commit"
+	if v.Commit != "" {
+		commit = "commit " + v.Commit[:min(12, len(v.Commit))]
+	}
+	return fmt.Sprintf("bdg-rpc %s (%s, protocol %s, %s, %s)", v.Version, commit, v.Protocol, v.Go, v.Platform)
 }
 
 func newFlagSet(name string, env *Env) *flag.FlagSet {

@@ -120,7 +120,11 @@ local function spawn()
   end
   c:attach(transport)
   state.client, state.transport, state.status = c, transport, "starting"
-  c:request(method.initialize, { processId = vim.fn.getpid(), clientInfo = M.CLIENT_INFO }, function(ierr, result)
+  c:request(method.initialize, {
+    processId = vim.fn.getpid(),
+    clientInfo = M.CLIENT_INFO,
+    protocolVersion = M.PROTOCOL_VERSION,
+  }, function(ierr, result)
     if state.client ~= c then
       return
     end

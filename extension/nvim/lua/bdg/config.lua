@@ -5,7 +5,7 @@ local M = {}
 
 -- Every option, with its default (vim.NIL: none, the backend decides).
 local defaults = {
-  path = vim.NIL, -- the bdg-rpc binary: g:bdg_path, else "bdg-rpc" on PATH
+  path = vim.NIL, -- the bdg-rpc binary: g:bdg_path, else bin/bdg-rpc of the plugin's repository (make build), else "bdg-rpc" on PATH
   session = vim.NIL, -- default session name: g:bdg_session, $BDG_SESSION, "default"
   headless = vim.NIL, -- session/start headless (default: headless without a display)
   chrome_path = vim.NIL, -- session/start chromePath
@@ -48,6 +48,18 @@ function M.setup(opts)
   user = vim.deepcopy(opts)
 end
 
+-- repo_binary is bin/bdg-rpc of the repository this plugin is part of
+-- (extension/nvim/lua/bdg/config.lua is five levels below its root), where
+-- a plugin manager's build hook (make build) puts it.
+function M.repo_binary()
+  local src = debug.getinfo(1, "S").source
+  if src:sub(1, 1) ~= "@" then
+    return nil
+  end
+  local root = vim.fn.fnamemodify(src:sub(2), ":p:h:h:h:h:h")
+  return root .. "/bin/bdg-rpc"
+end
+
 -- get returns the value of an option now (g: variables may change at any time).
 function M.get(key)
   if user[key] ~= nil then
@@ -62,6 +74,10 @@ function M.get(key)
     return v
   end
   if key == "path" then
+    local bundled = M.repo_binary()
+    if bundled and vim.fn.executable(bundled) == 1 then
+      return bundled
+    end
     return "bdg-rpc"
   end
   if key == "session" then
