@@ -43,6 +43,9 @@ function log(s: string): void {
   console.log(`e2e: ${s}`);
 }
 
+/** The errors the workbench page and its frames logged, newest last. */
+const pageErrors: string[] = [];
+
 async function step(name: string, fn: () => Promise<void>): Promise<void> {
   const t0 = Date.now();
   try {
@@ -160,9 +163,19 @@ async function waitRow(rows: Locator, text: string | RegExp, timeout = T): Promi
   return row;
 }
 
-/** The frame of a panel's webview that has selector (code-server nests webviews in two iframes). */
+/**
+ * The frame of a panel's webview that has selector (code-server nests
+ * webviews in two iframes). A webview that shows nothing for 15 s is
+ * reloaded once (Developer: Reload Webviews), and said: now and then
+ * code-server leaves a webview view of the bottom Panel blank, its frames
+ * never made, while the other view beside it loads (the driver's failure
+ * screenshots show it; the same extension passes the next run).
+ */
 async function panelFrame(page: Page, selector: string, what: string): Promise<Frame> {
   let found: Frame | undefined;
+  const t0 = Date.now();
+  let reloaded = false;
+  const frames = (): string => `${page.frames().length} frames: ${page.frames().map((f) => f.url().slice(0, 80)).join(' ')}`;
   await expectSoon(async () => {
     for (const f of page.frames()) {
       if (await f.$(selector).catch(() => null)) {
@@ -170,7 +183,12 @@ async function panelFrame(page: Page, selector: string, what: string): Promise<F
         return;
       }
     }
-    throw new Error(`no frame with ${selector} yet`);
+    if (!reloaded && Date.now() - t0 > 15_000) {
+      reloaded = true;
+      log(`${what}: no ${selector} after 15 s (${frames()}); reloading the webviews`);
+      await runCommand(page, 'Developer: Reload Webviews');
+    }
+    throw new Error(`no frame with ${selector} yet, of ${frames()}`);
   }, what);
   return found as Frame;
 }
@@ -412,6 +430,11 @@ async function main(): Promise<void> {
     });
     const p = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     page = p;
+    // The workbench's and its webviews' errors, printed when a step fails.
+    p.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()} (${m.location().url})`);
+    });
+    p.on('pageerror', (e) => pageErrors.push(`uncaught: ${e.message}`));
     await step('the workbench opens the workspace', async () => {
       await p.goto(`${url}/?folder=${encodeURIComponent(ws)}`);
       await p.locator('.monaco-workbench').waitFor({ timeout: T });
@@ -892,6 +915,7 @@ async function main(): Promise<void> {
     });
   } catch (err) {
     if (page) await page.screenshot({ path: join(shotDir, 'vscode-failure.png') }).catch(() => undefined);
+    for (const e of pageErrors.slice(-20)) log(`the workbench said: ${e.slice(0, 400)}`);
     throw err;
   } finally {
     await browser?.close().catch(() => undefined);
