@@ -169,7 +169,9 @@ async function waitRow(rows: Locator, text: string | RegExp, timeout = T): Promi
  * reloaded once (Developer: Reload Webviews), and said: now and then
  * code-server leaves a webview view of the bottom Panel blank, its frames
  * never made, while the other view beside it loads (the driver's failure
- * screenshots show it; the same extension passes the next run).
+ * screenshots show it; the same extension passes the next run). A known
+ * flake of VS Code's webviews, in code-server most (microsoft/vscode#139638,
+ * #131407), which users also meet with Developer: Reload Webviews.
  */
 async function panelFrame(page: Page, selector: string, what: string): Promise<Frame> {
   let found: Frame | undefined;
