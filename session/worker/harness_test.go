@@ -247,6 +247,13 @@ func (s *subscriber) awaitWithin(what string, limit time.Duration, done func(not
 			if done(n) {
 				return s.seen
 			}
+			if n.Method == protocol.NotifyEnded {
+				// Nothing comes after the session's last event: say why it
+				// ended now rather than at the deadline.
+				var ev protocol.EndedEvent
+				_ = json.Unmarshal(n.Params, &ev)
+				s.t.Fatalf("waiting for %s: the session ended first (%s: %s), after %d events", what, ev.Reason, ev.Error, len(s.seen))
+			}
 		case <-deadline:
 			var methods []string
 			for _, n := range s.seen {

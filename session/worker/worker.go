@@ -576,6 +576,8 @@ func (w *worker) onEvent(ev browser.Event) {
 	case "Inspector.targetCrashed":
 		if ev.SessionID == *id {
 			w.endPage(protocol.ReasonPageCrashed)
+		} else {
+			w.targets.targetCrashed(ev.SessionID)
 		}
 	case "Inspector.detached":
 		if ev.SessionID == *id {
@@ -666,6 +668,12 @@ func (w *worker) endPage(reason string) {
 // finished the request. It decodes the reply itself: a text body may hold
 // lone surrogates, which cdproto's strict decoding refuses.
 func (w *worker) fetchBody(ctx context.Context, session, requestID string) (string, bool, error) {
+	if !w.targets.commandable(session) {
+		return "", false, fmt.Errorf("Network.getResponseBody: %w", errTargetEnded)
+	}
+	if w.targets.noBodies(session) {
+		return "", false, fmt.Errorf("Network.getResponseBody: %w", errSharedWorkerBody)
+	}
 	params, _ := json.Marshal(map[string]string{"requestId": requestID})
 	raw, err := w.conn.Session(session).CallRaw(ctx, "Network.getResponseBody", params)
 	if err != nil {
@@ -680,6 +688,14 @@ func (w *worker) fetchBody(ctx context.Context, session, requestID string) (stri
 	}
 	return res.Body, res.Base64Encoded, nil
 }
+
+// errTargetEnded: the target of a request ended or crashed before its
+// body was asked for; Chrome has it no more.
+var errTargetEnded = errors.New("its target has ended or crashed")
+
+// errSharedWorkerBody: a shared worker's response body is not asked for
+// (targetTree.noBodies).
+var errSharedWorkerBody = errors.New("not asked of a shared worker: Chrome crashes when asked as the worker ends")
 
 func ptr[T any](v T) *T { return &v }
 
