@@ -46,15 +46,14 @@ type targetTree struct {
 	main      *tracked // the watched page
 
 	// sessions is the CDP session of each target by its id, for the
-	// methods that act on a target (page/evaluate {target}); crashed, the
-	// sessions whose target crashed while Chrome still has them, which
-	// take no more commands; shared, the sessions of shared workers, whose
-	// response bodies are not asked for (noBodies). Other goroutines read
-	// them, under mu.
+	// methods that act on a target (page/evaluate {target}); types, the
+	// target type of each of those sessions; crashed, the sessions whose
+	// target crashed while Chrome still has them, which take no more
+	// commands. Other goroutines read them, under mu.
 	mu       sync.Mutex
 	sessions map[string]string
+	types    map[string]string
 	crashed  map[string]bool
-	shared   map[string]bool
 
 	ctx    context.Context // ends when the worker shuts Chrome down
 	cancel context.CancelFunc
@@ -63,7 +62,7 @@ type targetTree struct {
 
 func newTargetTree(w *worker, mainSession string, info browser.PageInfo) *targetTree {
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &targetTree{w: w, bySession: map[string]*tracked{}, byID: map[string]*tracked{}, sessions: map[string]string{}, crashed: map[string]bool{}, shared: map[string]bool{}, ctx: ctx, cancel: cancel}
+	t := &targetTree{w: w, bySession: map[string]*tracked{}, byID: map[string]*tracked{}, sessions: map[string]string{}, types: map[string]string{mainSession: protocol.TargetPage}, crashed: map[string]bool{}, ctx: ctx, cancel: cancel}
 	t.main = &tracked{session: mainSession, ref: &protocol.TargetRef{
 		ID: info.TargetID, Type: protocol.TargetPage, URL: w.capUrl(info.URL),
 	}}
@@ -82,37 +81,28 @@ func (t *targetTree) sessionOf(id string) (string, bool) {
 	return s, ok && !t.crashed[s]
 }
 
-// commandable reports whether commands may go to session: the session of
-// a target the worker follows whose target has not crashed, nor ended.
+// bodyRefusal says why no Network.getResponseBody may go to session, or
+// nil when one may. A session the worker no longer follows, or whose
+// target crashed, has nothing to give. A shared worker is not asked at
+// all: Chrome 156 crashes (a CHECK, SIGTRAP) on a Network.getResponseBody
+// that reaches a shared worker as it ends, which it does as soon as its
+// last page leaves (4 of 61 runs of TestAttachedWholePage on a busy
+// machine, and once in CI; each CDP trace showed that command last,
+// unanswered, and no run without one crashed). No event can warn in time:
+// the body's fetch can wait behind the CDP reader, which has not yet read
+// that the page left. The request then says bodyOmitted "unavailable".
 // Safe for concurrent use.
-func (t *targetTree) commandable(session string) bool {
+func (t *targetTree) bodyRefusal(session string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.crashed[session] {
-		return false
+	typ, ok := t.types[session]
+	switch {
+	case !ok || t.crashed[session]:
+		return errTargetEnded
+	case typ == protocol.TargetSharedWorker:
+		return errSharedWorkerBody
 	}
-	for _, s := range t.sessions {
-		if s == session {
-			return true
-		}
-	}
-	return false
-}
-
-// noBodies reports whether the response bodies of session's requests are
-// not to be asked for: those of a shared worker. Chrome 156 crashes (a
-// CHECK, SIGTRAP) on a Network.getResponseBody that reaches a shared
-// worker as it ends, which it does as soon as its last page leaves: 4 of
-// 61 runs of TestAttachedWholePage on a busy machine (and once in CI),
-// where the fetch of a body waited behind the CDP reader; each trace
-// showed that command last, unanswered, and no run without one crashed. No event can warn in time (the
-// worker ends before the worker reads that the page left), so the body is
-// not asked for: the request says bodyOmitted "unavailable". Safe for
-// concurrent use.
-func (t *targetTree) noBodies(session string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.shared[session]
+	return nil
 }
 
 // targetCrashed takes Inspector.targetCrashed of a target other than the
@@ -172,9 +162,7 @@ func (t *targetTree) attachedToTarget(parent string, params []byte) {
 	t.byID[id] = tr
 	t.mu.Lock()
 	t.sessions[id] = tr.session
-	if ref.Type == protocol.TargetSharedWorker {
-		t.shared[tr.session] = true
-	}
+	t.types[tr.session] = ref.Type
 	t.mu.Unlock()
 	t.w.log.Debug("target attached", "type", ref.Type, "id", id, "url", ref.URL, "session", ev.SessionID)
 	t.wg.Add(1)
@@ -291,8 +279,8 @@ func (t *targetTree) forget(tr *tracked, reason string) {
 	delete(t.byID, tr.ref.ID)
 	t.mu.Lock()
 	delete(t.sessions, tr.ref.ID)
+	delete(t.types, tr.session)
 	delete(t.crashed, tr.session)
-	delete(t.shared, tr.session)
 	t.mu.Unlock()
 	t.w.capture.TargetGone(tr.ref.ID, reason)
 	t.w.log.Debug("target gone", "type", tr.ref.Type, "id", tr.ref.ID, "reason", reason)

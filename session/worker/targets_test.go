@@ -20,27 +20,29 @@ func TestCrashedTargetTakesNoCommands(t *testing.T) {
 		bySession: map[string]*tracked{"PAGE": main, "SHARED": shared, "WORKER": worker},
 		byID:      map[string]*tracked{"P": main, "S": shared, "W": worker},
 		sessions:  map[string]string{"P": "PAGE", "S": "SHARED", "W": "WORKER"},
+		types:     map[string]string{"PAGE": protocol.TargetPage, "SHARED": protocol.TargetSharedWorker, "WORKER": protocol.TargetWorker},
 		crashed:   map[string]bool{},
 	}
+	commandable := func(s string) bool { return tt.bodyRefusal(s) != errTargetEnded }
 	for _, s := range []string{"PAGE", "SHARED", "WORKER"} {
-		if !tt.commandable(s) {
+		if !commandable(s) {
 			t.Errorf("session %s takes no commands before any crash", s)
 		}
 	}
-	if tt.commandable("UNKNOWN") {
+	if commandable("UNKNOWN") {
 		t.Error("a session the worker does not follow takes commands")
 	}
 
 	tt.targetCrashed("SHARED")
 	tt.targetCrashed("PAGE")
 	tt.targetCrashed("UNKNOWN")
-	if tt.commandable("SHARED") {
+	if commandable("SHARED") {
 		t.Error("the crashed shared worker's session still takes commands")
 	}
 	if s, ok := tt.sessionOf("S"); ok {
 		t.Errorf("sessionOf the crashed shared worker = %q, true; want false", s)
 	}
-	if !tt.commandable("WORKER") || !tt.commandable("PAGE") {
+	if !commandable("WORKER") || !commandable("PAGE") {
 		t.Error("a crash of one target stopped the commands of another, or of the page")
 	}
 	if s, ok := tt.sessionOf("W"); !ok || s != "WORKER" {

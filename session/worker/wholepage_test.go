@@ -123,7 +123,7 @@ func TestWholePage(t *testing.T) {
 			t.Errorf("the worker's fetch: target %+v, body size %d, omitted %q", r.Target, r.BodySize, r.BodyOmitted)
 		}
 		// A shared worker's is finished without its body, said: Chrome
-		// crashes when asked for it as the worker ends (targetTree.noBodies).
+		// crashes when asked for it as the worker ends (targetTree.bodyRefusal).
 		if strings.HasSuffix(r.URL, "/data.json?from=shared") && (r.Target == nil || r.Target.Type != protocol.TargetSharedWorker ||
 			r.State != protocol.StateFinished || r.BodyOmitted != "unavailable") {
 			t.Errorf("the shared worker's fetch: target %+v, state %s, body size %d, omitted %q", r.Target, r.State, r.BodySize, r.BodyOmitted)
@@ -461,12 +461,11 @@ func TestAttachedWholePage(t *testing.T) {
 	}
 	res, err := cdp.Call(ctx, conn.Session(""), target.GetTargets, target.GetTargetsParams{})
 	if err != nil {
-		// Chrome 156 crashed here, when the worker had sent a command on
-		// the session of a shared worker that Chrome had said crashed
-		// (targetTree.targetCrashed): say so.
+		// Chrome 156 crashed here when the worker had asked a shared
+		// worker for a body as it ended (targetTree.bodyRefusal): say so.
 		select {
 		case <-chrome.Done():
-			t.Fatalf("Chrome exited (%v) under the session: did a command go to a crashed target's session?", chrome.ExitErr())
+			t.Fatalf("Chrome exited (%v) under the session: was a shared worker, or a crashed target, asked for a body?", chrome.ExitErr())
 		case <-time.After(2 * time.Second):
 		}
 		t.Fatal(err)

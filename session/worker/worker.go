@@ -668,11 +668,8 @@ func (w *worker) endPage(reason string) {
 // finished the request. It decodes the reply itself: a text body may hold
 // lone surrogates, which cdproto's strict decoding refuses.
 func (w *worker) fetchBody(ctx context.Context, session, requestID string) (string, bool, error) {
-	if !w.targets.commandable(session) {
-		return "", false, fmt.Errorf("Network.getResponseBody: %w", errTargetEnded)
-	}
-	if w.targets.noBodies(session) {
-		return "", false, fmt.Errorf("Network.getResponseBody: %w", errSharedWorkerBody)
+	if err := w.targets.bodyRefusal(session); err != nil {
+		return "", false, fmt.Errorf("Network.getResponseBody: %w", err)
 	}
 	params, _ := json.Marshal(map[string]string{"requestId": requestID})
 	raw, err := w.conn.Session(session).CallRaw(ctx, "Network.getResponseBody", params)
@@ -694,7 +691,7 @@ func (w *worker) fetchBody(ctx context.Context, session, requestID string) (stri
 var errTargetEnded = errors.New("its target has ended or crashed")
 
 // errSharedWorkerBody: a shared worker's response body is not asked for
-// (targetTree.noBodies).
+// (targetTree.bodyRefusal).
 var errSharedWorkerBody = errors.New("not asked of a shared worker: Chrome crashes when asked as the worker ends")
 
 func ptr[T any](v T) *T { return &v }
